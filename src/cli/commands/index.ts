@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+import { registerStatus } from './status.js';
+
+// Every command module registers itself here; one line per command.
+export function registerCommands(program: Command): void {
+  registerStatus(program);
+}

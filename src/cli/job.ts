@@ -1,0 +1,108 @@
+import { loadAccounts } from '../config/accounts.js';
+import { loadConfig } from '../config/load.js';
+import type { Account, JobConfig } from '../config/types.js';
+import { InputError, InterruptedError } from '../errors.js';
+import { createJobLogger, type Logger } from '../logger.js';
+import { silentProgress, type PhaseContext, type ProgressSink } from '../phases/context.js';
+import { Store } from '../store/store.js';
+import { logLineProgress, terminalProgress } from './progress.js';
+
+/** Options every command has (commander's global options). */
+export interface GlobalOptions {
+  config: string;
+  json?: boolean;
+  progress?: boolean;
+  logLevel?: string;
+  accounts?: string;
+}
+
+export interface JobRunOptions {
+  /** The command line as a user would read it, recorded with the lock. */
+  command: string;
+  /** Read-only commands (status, report) neither lock the job nor load passwords. */
+  readOnly?: boolean;
+  /** Load and resolve the accounts CSV (default true). */
+  needsAccounts?: boolean;
+}
+
+/** Writes human output; suppressed under --json so stdout is machine-readable. */
+export const say = (opts: GlobalOptions, line: string) => {
+  if (!opts.json) process.stdout.write(line + '\n');
+};
+export const warn = (line: string) => process.stderr.write(line + '\n');
+
+/**
+ * Builds the PhaseContext for one command: config, accounts, store (locked unless read-only),
+ * log, progress and the Ctrl-C signal; runs `fn`; and always releases what it took.
+ */
+export async function withJob<T>(opts: GlobalOptions, run: JobRunOptions, fn: (ctx: PhaseContext) => Promise<T>): Promise<T> {
+  const config = loadConfig(opts.config);
+  const accounts = run.needsAccounts === false ? [] : selectAccounts(loadAccounts(config.accountsPath), opts.accounts);
+  const log = createJobLogger(config.logPath, opts.logLevel ?? 'info').child({ job: config.job, command: run.command });
+  const store = Store.open(config.storePath, { readonly: false });
+  const releasers: (() => void)[] = [() => store.close()];
+  try {
+    store.ensureJob(config.job, config.domain);
+    if (!run.readOnly) store.acquireLock(run.command);
+    const controller = new AbortController();
+    releasers.push(onInterrupt(controller, log));
+    const progress = makeProgress(opts, log);
+    releasers.push(() => progress.close());
+    log.info({ accounts: accounts.length }, `${run.command} started`);
+    const ctx: PhaseContext = { config, accounts, store, log, signal: controller.signal, progress };
+    const result = await fn(ctx);
+    if (controller.signal.aborted) throw new InterruptedError('interrupted; the checkpoint is consistent: run the same command again to continue');
+    return result;
+  } finally {
+    for (const release of releasers.reverse()) {
+      try {
+        release();
+      } catch {
+        // Releasing must never hide the real outcome.
+      }
+    }
+    log.flush?.();
+  }
+}
+
+/** Loads just the config (for commands that need no store, e.g. kit without a sync). */
+export function configOnly(opts: GlobalOptions): JobConfig {
+  return loadConfig(opts.config);
+}
+
+export function selectAccounts(all: Account[], filter: string | undefined): Account[] {
+  if (!filter) return all;
+  const wanted = filter.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const unknown = wanted.filter((w) => !all.some((a) => a.sourceUser.toLowerCase() === w));
+  if (unknown.length) throw new InputError(`--accounts: ${unknown.join(', ')} not in the accounts file`);
+  return all.filter((a) => wanted.includes(a.sourceUser.toLowerCase()));
+}
+
+function makeProgress(opts: GlobalOptions, log: Logger): ProgressSink & { close(): void } {
+  if (opts.json) return { ...silentProgress, close() {} };
+  if (opts.progress !== false && process.stderr.isTTY && process.stdout.isTTY) return terminalProgress();
+  return logLineProgress(log, warn);
+}
+
+/**
+ * First Ctrl-C (or SIGTERM): abort the signal so phases stop taking work and commit what is in
+ * flight. Second: exit at once with 130 (the store is transactional, so it stays consistent).
+ */
+function onInterrupt(controller: AbortController, log: Logger): () => void {
+  const handler = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      log.warn({ sig }, 'second interrupt: exiting now');
+      warn('mailshift: stopped at once; the checkpoint is consistent, run the same command again to continue');
+      process.exit(130);
+    }
+    log.warn({ sig }, 'interrupt: finishing in-flight work');
+    warn('mailshift: stopping after the messages in flight are committed (press Ctrl-C again to stop at once)');
+    controller.abort(new InterruptedError('interrupted'));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}

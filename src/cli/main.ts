@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT } from '../errors.js';
+import { registerCommands } from './commands/index.js';
+import { exitCodeFor } from './exit.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('mailshift')
+    .description('Move a company\'s mailboxes from one provider to another with no lost, delayed or duplicated mail.\n' +
+      'Phases: assess -> sync -> dual-run -> cutover -> kit. Every phase is resumable and safe to run again.')
+    .version(pkg.version)
+    .option('-c, --config <file>', 'job config (YAML or JSON)', './mailshift.yaml')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--no-progress', 'no progress bars (they are off anyway when output is not a terminal)')
+    .addOption(new Option('--log-level <level>', 'job log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
+    .showHelpAfterError('(run "mailshift --help" for usage)')
+    .exitOverride();
+  registerCommands(program);
+  // Subcommands inherit the global options and exitOverride.
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (bin/mailshift.js sets process.exitCode). */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return EXIT.ok;
+      return EXIT.invalidInput;
+    }
+    return exitCodeFor(err, (line) => process.stderr.write(line + '\n'));
+  }
+}

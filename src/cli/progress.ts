@@ -1,0 +1,92 @@
+import cliProgress from 'cli-progress';
+import type { Logger } from '../logger.js';
+import type { ProgressSink, ProgressTask } from '../phases/context.js';
+
+const fmt = (n: number, unit: string) => (unit === 'bytes' ? `${(n / 1048576).toFixed(1)} MiB` : String(Math.round(n)));
+
+/** Bars on a terminal (stderr, so --json stdout stays clean). */
+export function terminalProgress(): ProgressSink & { close(): void } {
+  const multi = new cliProgress.MultiBar(
+    {
+      clearOnComplete: false,
+      hideCursor: true,
+      stream: process.stderr,
+      format: ' {name} |{bar}| {percentage}% {valueText}/{totalText} {info} ETA {eta_formatted}',
+      barsize: 24,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  return {
+    task(name, total, unit = 'messages') {
+      const bar = multi.create(Math.max(total, 1), 0, { name: name.padEnd(18).slice(0, 18), valueText: '0', totalText: fmt(total, unit), info: '' });
+      let value = 0;
+      const info = (i?: Record<string, string | number>) =>
+        i ? Object.entries(i).map(([k, v]) => `${k} ${v}`).join(' ') : undefined;
+      const task: ProgressTask = {
+        update(done, i) {
+          value = done;
+          bar.update(done, { valueText: fmt(done, unit), ...(i ? { info: info(i) } : {}) });
+        },
+        increment(by = 1, i) {
+          task.update(value + by, i);
+        },
+        setTotal(total) {
+          bar.setTotal(Math.max(total, 1));
+          bar.update(value, { totalText: fmt(total, unit) });
+        },
+        stop() {
+          bar.stop();
+        },
+      };
+      return task;
+    },
+    note(line) {
+      multi.log(line + '\n');
+    },
+    close() {
+      multi.stop();
+    },
+  };
+}
+
+/** No terminal: a log line (to the job log and stderr) every `everyMs` per task. */
+export function logLineProgress(log: Logger, write: (line: string) => void, everyMs = 5000): ProgressSink & { close(): void } {
+  return {
+    task(name, total, unit = 'messages') {
+      let value = 0;
+      let last = 0;
+      const started = Date.now();
+      const emit = (force = false) => {
+        const t = Date.now();
+        if (!force && t - last < everyMs) return;
+        last = t;
+        const rate = value / Math.max((t - started) / 1000, 0.001);
+        const line = `${name}: ${fmt(value, unit)}/${fmt(total, unit)} ${unit} (${fmt(rate, unit)}/s)`;
+        log.info({ task: name, done: value, total, unit }, 'progress');
+        write(line);
+      };
+      return {
+        update(done) {
+          value = done;
+          emit();
+        },
+        increment(by = 1) {
+          value += by;
+          emit();
+        },
+        setTotal(t) {
+          total = t;
+        },
+        stop() {
+          emit(true);
+        },
+      };
+    },
+    note(line) {
+      log.info(line);
+      write(line);
+    },
+    close() {},
+  };
+}

@@ -1,0 +1,131 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { InputError } from '../errors.js';
+import { Secret } from '../secret.js';
+import type { Account } from './types.js';
+
+const HEADER = ['source_user', 'source_password', 'destination_user', 'destination_password'] as const;
+
+/**
+ * Reads the accounts CSV: a header row `source_user,source_password,destination_user,destination_password`,
+ * or imapsync's `user1;password1;user2;password2` lines. Password cells may be `env:NAME` or
+ * `cmd:COMMAND`. With `resolveSecrets: false` the cells are checked but commands are not run.
+ */
+export function loadAccounts(path: string, opts: { resolveSecrets?: boolean } = {}): Account[] {
+  const file = basename(path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? `${file}: accounts file not found (${path})` : `${file}: cannot read (${code})`);
+  }
+  const rows = splitRows(text, file);
+  if (rows.length === 0) throw new InputError(`${file}: no accounts (the file is empty)`);
+  const first = rows[0]!;
+  const hasHeader = first.cells.map((c) => c.trim().toLowerCase()).join(',') === HEADER.join(',');
+  const dataRows = hasHeader ? rows.slice(1) : rows;
+  if (!hasHeader && first.sep === ',') {
+    throw new InputError(`${file} line ${first.line}: expected the header "${HEADER.join(',')}" (or imapsync's user1;password1;user2;password2 lines)`);
+  }
+  const accounts: Account[] = [];
+  const seen = new Map<string, number>();
+  for (const row of dataRows) {
+    const at = `${file} line ${row.line}`;
+    if (row.cells.length !== 4) throw new InputError(`${at}: expected 4 columns (${HEADER.join(', ')}), found ${row.cells.length}`);
+    const [su, sp, du, dp] = row.cells.map((c) => c.trim()) as [string, string, string, string];
+    for (const [name, value] of [['source_user', su], ['source_password', sp], ['destination_user', du], ['destination_password', dp]] as const) {
+      if (!value) throw new InputError(`${at}: ${name} is empty`);
+    }
+    const dup = seen.get(su.toLowerCase());
+    if (dup) throw new InputError(`${at}: source_user ${su} is already listed on line ${dup}`);
+    seen.set(su.toLowerCase(), row.line);
+    const resolve = opts.resolveSecrets !== false;
+    accounts.push({
+      line: row.line,
+      sourceUser: su,
+      sourcePassword: resolvePasswordCell(sp, `${at}: source_password`, resolve),
+      destinationUser: du,
+      destinationPassword: resolvePasswordCell(dp, `${at}: destination_password`, resolve),
+    });
+  }
+  if (accounts.length === 0) throw new InputError(`${file}: no accounts (only a header row)`);
+  return accounts;
+}
+
+/** `env:NAME` reads the environment, `cmd:COMMAND` the first line of a shell command's output. */
+export function resolvePasswordCell(cell: string, where: string, run = true): Secret {
+  if (cell.startsWith('env:')) {
+    const name = cell.slice(4);
+    const value = process.env[name];
+    if (value === undefined || value === '') throw new InputError(`${where}: environment variable ${name} is not set`);
+    return new Secret(value);
+  }
+  if (cell.startsWith('cmd:')) {
+    if (!run) return new Secret('');
+    let out: string;
+    try {
+      out = execFileSync('/bin/sh', ['-c', cell.slice(4)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      throw new InputError(`${where}: the password command failed${status !== undefined ? ` (exit ${status})` : ''}`);
+    }
+    const line = out.split(/\r?\n/)[0] ?? '';
+    if (!line) throw new InputError(`${where}: the password command printed nothing`);
+    return new Secret(line);
+  }
+  return new Secret(cell);
+}
+
+interface Row {
+  line: number;
+  sep: ',' | ';';
+  cells: string[];
+}
+
+// A small CSV reader: quoted cells with "" escapes, CRLF or LF, blank lines and # comments skipped.
+// The separator is chosen per file from the first row: ";" for imapsync lines, else ",".
+function splitRows(text: string, file: string): Row[] {
+  const firstLine = text.split(/\r?\n/).find((l) => l.trim() && !l.startsWith('#')) ?? '';
+  const sep: ',' | ';' = !firstLine.includes(',') && firstLine.includes(';') ? ';' : ',';
+  const rows: Row[] = [];
+  let cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  let line = 1;
+  let rowLine = 1;
+  const endRow = () => {
+    cells.push(cell);
+    const blank = cells.length === 1 && cells[0]!.trim() === '';
+    if (!blank && !cells[0]!.startsWith('#')) rows.push({ line: rowLine, sep, cells });
+    cells = [];
+    cell = '';
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else {
+        if (ch === '\n') line++;
+        cell += ch;
+      }
+    } else if (ch === '"' && cell.trim() === '') {
+      quoted = true;
+      cell = '';
+    } else if (ch === sep) {
+      cells.push(cell);
+      cell = '';
+    } else if (ch === '\n') {
+      endRow();
+      line++;
+      rowLine = line;
+    } else if (ch !== '\r') cell += ch;
+  }
+  if (quoted) throw new InputError(`${file} line ${rowLine}: a quoted cell is not closed`);
+  if (cell !== '' || cells.length) endRow();
+  return rows;
+}

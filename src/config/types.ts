@@ -1,0 +1,71 @@
+import type { Secret } from '../secret.js';
+import type { CutoverConfig } from './cutover-schema.js';
+import type { KitConfig } from './kit-schema.js';
+
+export type TlsMode = 'implicit' | 'starttls' | 'none';
+export type Side = 'source' | 'destination';
+
+/** One IMAP server as the job uses it: config merged over its preset. */
+export interface ServerConfig {
+  preset: string;
+  host: string;
+  port: number;
+  tls: TlsMode;
+  /** Allow `tls: none` and unverified certificates. Off by default. */
+  allowInsecure: boolean;
+  /** Connections open at once to this server across all accounts. */
+  maxConnections: number;
+  /** Largest message this server accepts (bytes), when known from config or preset. */
+  maxMessageBytes?: number;
+  throttle: { bytesPerSecond?: number; messagesPerHour?: number };
+}
+
+export interface RenameRule {
+  /** A folder path on the source (with "/" as separator), or a pattern with * and ?. */
+  from: string;
+  /** The destination path ("/" as separator); "$1".. refer to the wildcards of `from`. */
+  to: string;
+}
+
+export interface FolderRules {
+  /** Source folder paths or patterns (* and ?) that are not copied. */
+  exclude: string[];
+  rename: RenameRule[];
+}
+
+export interface SyncSettings {
+  /** Messages in one MULTIAPPEND batch. */
+  batchMessages: number;
+  /** Bytes of message bodies in flight across the whole job. */
+  bytesInFlight: number;
+}
+
+export interface JobConfig {
+  job: string;
+  domain: string;
+  /** Company name for reports and the kit. */
+  company: string;
+  configPath: string;
+  configDir: string;
+  storePath: string;
+  /** pino JSON log of this job, next to the store. */
+  logPath: string;
+  source: ServerConfig;
+  destination: ServerConfig;
+  accountsPath: string;
+  folders: FolderRules;
+  sync: SyncSettings;
+  dualRun: { intervalSeconds: number };
+  cutover: CutoverConfig;
+  kit: KitConfig;
+}
+
+/** One line of the accounts CSV, with its passwords resolved. */
+export interface Account {
+  /** 1-based line number in the CSV, for messages. */
+  line: number;
+  sourceUser: string;
+  sourcePassword: Secret;
+  destinationUser: string;
+  destinationPassword: Secret;
+}

@@ -1,0 +1,35 @@
+import type { Account, JobConfig } from '../config/types.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+
+/** A unit of long work the user can watch: a bar on a terminal, periodic log lines otherwise. */
+export interface ProgressTask {
+  update(done: number, info?: Record<string, string | number>): void;
+  increment(by?: number, info?: Record<string, string | number>): void;
+  setTotal(total: number): void;
+  stop(): void;
+}
+
+export interface ProgressSink {
+  /** `unit` decides how numbers are shown (bytes as MiB, messages as a count). */
+  task(name: string, total: number, unit?: 'messages' | 'bytes' | 'accounts' | 'steps'): ProgressTask;
+  /** A line of human-readable status (shown above the bars on a terminal, logged otherwise). */
+  note(line: string): void;
+}
+
+/** Everything a phase needs. Phases never import the CLI; the CLI builds this and passes it in. */
+export interface PhaseContext {
+  config: JobConfig;
+  /** The accounts this run works on (after --accounts filtering), with passwords resolved. */
+  accounts: Account[];
+  store: Store;
+  log: Logger;
+  /** Aborted on the first Ctrl-C / SIGTERM: stop taking new work, finish what is in flight. */
+  signal: AbortSignal;
+  progress: ProgressSink;
+}
+
+export const silentProgress: ProgressSink = {
+  task: () => ({ update() {}, increment() {}, setTotal() {}, stop() {} }),
+  note() {},
+};

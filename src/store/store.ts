@@ -1,0 +1,227 @@
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { FatalError, LockedError } from '../errors.js';
+import { migrate } from './migrate.js';
+
+export type PhaseName = 'assess' | 'sync' | 'dual-run' | 'cutover' | 'kit' | 'verify' | 'report' | 'rollback';
+export type PhaseOutcome = 'running' | 'complete' | 'incomplete' | 'failed' | 'interrupted';
+
+export interface PhaseRun {
+  id: number;
+  phase: PhaseName;
+  startedAt: string;
+  finishedAt: string | null;
+  outcome: PhaseOutcome;
+  summary: unknown;
+}
+
+export interface StoredEvent {
+  id: number;
+  at: string;
+  phase: string | null;
+  accountId: number | null;
+  level: 'info' | 'warn' | 'error';
+  kind: string;
+  message: string;
+  data: unknown;
+}
+
+export interface AccountRow {
+  id: number;
+  sourceUser: string;
+  destinationUser: string;
+  state: 'pending' | 'syncing' | 'complete' | 'incomplete' | 'failed';
+  lastError: string | null;
+  updatedAt: string;
+}
+
+export interface LockHolder {
+  pid: number;
+  host: string;
+  command: string;
+  acquiredAt: string;
+}
+
+const now = () => new Date().toISOString();
+
+/**
+ * The job's SQLite store (WAL). This class holds the job-wide tables: the job row, the lock,
+ * accounts, phase runs and events. Each phase keeps its own tables in a sibling module
+ * (sync-store.ts, assess-store.ts, …) built on `store.db`.
+ */
+export class Store {
+  readonly db: Database.Database;
+  readonly path: string;
+  #locked = false;
+
+  private constructor(db: Database.Database, path: string) {
+    this.db = db;
+    this.path = path;
+  }
+
+  /** Opens (creating if needed) and migrates the store. */
+  static open(path: string, opts: { readonly?: boolean } = {}): Store {
+    let db: Database.Database;
+    try {
+      if (!opts.readonly) mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    } catch (err) {
+      throw new FatalError(`cannot open the store ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    db.pragma('busy_timeout = 5000');
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a commit survives a process crash; only an OS crash may lose the last one.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db, path);
+    }
+    return new Store(db, path);
+  }
+
+  close(): void {
+    if (this.#locked) this.releaseLock();
+    if (this.db.open) this.db.close();
+  }
+
+  // ---- job ----------------------------------------------------------------------------------
+
+  /** Records the job's name and domain on first use; refuses a store that belongs to another job. */
+  ensureJob(name: string, domain: string): void {
+    const row = this.db.prepare('SELECT name FROM job WHERE id = 1').get() as { name: string } | undefined;
+    if (!row) {
+      this.db.prepare('INSERT INTO job (id, name, domain, created_at) VALUES (1, ?, ?, ?)').run(name, domain, now());
+    } else if (row.name !== name) {
+      throw new FatalError(`${this.path} belongs to job "${row.name}", not "${name}"; set a different "store:" in the config`);
+    }
+  }
+
+  job(): { name: string; domain: string; createdAt: string } | undefined {
+    return this.db.prepare('SELECT name, domain, created_at AS createdAt FROM job WHERE id = 1').get() as
+      | { name: string; domain: string; createdAt: string }
+      | undefined;
+  }
+
+  // ---- lock ---------------------------------------------------------------------------------
+
+  /**
+   * Takes the job lock for this process. A lock held by a live process is refused with who holds
+   * it; a lock left by a process that no longer exists on this host is taken over.
+   */
+  acquireLock(command: string): void {
+    const host = hostname();
+    const take = this.db.transaction(() => {
+      const held = this.lockHolder();
+      if (held && !(held.host === host && (held.pid === process.pid || !isAlive(held.pid)))) {
+        return held;
+      }
+      this.db
+        .prepare('INSERT OR REPLACE INTO job_lock (id, pid, host, command, acquired_at) VALUES (1, ?, ?, ?, ?)')
+        .run(process.pid, host, command, now());
+      return undefined;
+    });
+    const held = take.immediate();
+    if (held) {
+      throw new LockedError(
+        `job is locked by "${held.command}" (pid ${held.pid} on ${held.host}, since ${held.acquiredAt}); wait for it to finish or stop it first`,
+      );
+    }
+    this.#locked = true;
+  }
+
+  releaseLock(): void {
+    this.db.prepare('DELETE FROM job_lock WHERE id = 1 AND pid = ? AND host = ?').run(process.pid, hostname());
+    this.#locked = false;
+  }
+
+  lockHolder(): LockHolder | undefined {
+    return this.db.prepare('SELECT pid, host, command, acquired_at AS acquiredAt FROM job_lock WHERE id = 1').get() as
+      | LockHolder
+      | undefined;
+  }
+
+  // ---- accounts -----------------------------------------------------------------------------
+
+  /** Inserts or refreshes an account row and returns its id. */
+  upsertAccount(sourceUser: string, destinationUser: string): number {
+    this.db
+      .prepare(
+        `INSERT INTO accounts (source_user, destination_user, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (source_user) DO UPDATE SET destination_user = excluded.destination_user`,
+      )
+      .run(sourceUser, destinationUser, now());
+    return (this.db.prepare('SELECT id FROM accounts WHERE source_user = ?').get(sourceUser) as { id: number }).id;
+  }
+
+  setAccountState(id: number, state: AccountRow['state'], lastError: string | null = null): void {
+    this.db.prepare('UPDATE accounts SET state = ?, last_error = ?, updated_at = ? WHERE id = ?').run(state, lastError, now(), id);
+  }
+
+  accounts(): AccountRow[] {
+    return this.db
+      .prepare(
+        `SELECT id, source_user AS sourceUser, destination_user AS destinationUser, state,
+                last_error AS lastError, updated_at AS updatedAt FROM accounts ORDER BY id`,
+      )
+      .all() as AccountRow[];
+  }
+
+  // ---- phase runs ---------------------------------------------------------------------------
+
+  startPhase(phase: PhaseName): number {
+    return Number(this.db.prepare('INSERT INTO phase_runs (phase, started_at) VALUES (?, ?)').run(phase, now()).lastInsertRowid);
+  }
+
+  finishPhase(id: number, outcome: Exclude<PhaseOutcome, 'running'>, summary?: unknown): void {
+    this.db
+      .prepare('UPDATE phase_runs SET finished_at = ?, outcome = ?, summary = ? WHERE id = ?')
+      .run(now(), outcome, summary === undefined ? null : JSON.stringify(summary), id);
+  }
+
+  phaseRuns(phase?: PhaseName): PhaseRun[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, phase, started_at AS startedAt, finished_at AS finishedAt, outcome, summary FROM phase_runs
+         ${phase ? 'WHERE phase = ?' : ''} ORDER BY id`,
+      )
+      .all(...(phase ? [phase] : [])) as (Omit<PhaseRun, 'summary'> & { summary: string | null })[];
+    return rows.map((r) => ({ ...r, summary: r.summary === null ? null : JSON.parse(r.summary) }));
+  }
+
+  lastPhaseRun(phase: PhaseName): PhaseRun | undefined {
+    return this.phaseRuns(phase).at(-1);
+  }
+
+  // ---- events -------------------------------------------------------------------------------
+
+  addEvent(e: { phase?: string; accountId?: number; level: StoredEvent['level']; kind: string; message: string; data?: unknown }): void {
+    this.db
+      .prepare('INSERT INTO events (at, phase, account_id, level, kind, message, data) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(now(), e.phase ?? null, e.accountId ?? null, e.level, e.kind, e.message, e.data === undefined ? null : JSON.stringify(e.data));
+  }
+
+  events(filter: { kind?: string; phase?: string; limit?: number } = {}): StoredEvent[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.kind) (where.push('kind = ?'), args.push(filter.kind));
+    if (filter.phase) (where.push('phase = ?'), args.push(filter.phase));
+    const rows = this.db
+      .prepare(
+        `SELECT id, at, phase, account_id AS accountId, level, kind, message, data FROM events
+         ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id LIMIT ?`,
+      )
+      .all(...args, filter.limit ?? -1) as (Omit<StoredEvent, 'data'> & { data: string | null })[];
+    return rows.map((r) => ({ ...r, data: r.data === null ? null : JSON.parse(r.data) }));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
