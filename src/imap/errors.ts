@@ -1,0 +1,86 @@
+import type { ServerConfig, Side } from '../config/types.js';
+import { findPreset } from '../config/presets.js';
+
+/** What to do about an IMAP failure (the copier's retry policy reads this). */
+export type ImapFailureKind =
+  | 'auth' // wrong credentials or login not allowed: fail the account, do not retry
+  | 'tls' // certificate not trusted / TLS handshake: fail, tell how to fix
+  | 'unreachable' // DNS, refused, timeout at connect: retry later, then fail the account
+  | 'connection' // dropped mid-session: reconnect and retry
+  | 'throttled' // server asked us to slow down: wait throttleReset, then retry
+  | 'quota' // destination full: stop the account
+  | 'too-large' // message over the server's limit: skip the message with the reason
+  | 'trycreate' // folder missing: create it and retry once
+  | 'refused' // the server said NO to this command for this message: record per message
+  | 'unknown';
+
+export class ImapFailure extends Error {
+  constructor(
+    message: string,
+    readonly kind: ImapFailureKind,
+    /** Suggested wait before a retry (ms), from the server's throttling answer. */
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ImapFailure';
+  }
+  get transient(): boolean {
+    return this.kind === 'connection' || this.kind === 'throttled' || this.kind === 'unreachable';
+  }
+}
+
+interface RawImapError {
+  message?: string;
+  code?: string;
+  responseStatus?: string;
+  responseText?: string;
+  serverResponseCode?: string;
+  authenticationFailed?: boolean;
+  throttleReset?: number;
+}
+
+const CONNECTION_CODES = new Set(['NoConnection', 'EConnectionClosed', 'ETIMEOUT', 'ECONNRESET', 'EPIPE', 'ClosedAfterConnectText', 'ClosedAfterConnectTLS', 'SocketTimeout']);
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'ConnectionTimeout', 'GreetingTimeout']);
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|HOSTNAME|ALTNAME/;
+
+/** Classifies any imapflow/Node error into an ImapFailure with a one-line reason (no secrets). */
+export function classifyImapError(err: unknown): ImapFailure {
+  if (err instanceof ImapFailure) return err;
+  const e = (err ?? {}) as RawImapError;
+  const code = e.code ?? '';
+  const text = (e.responseText ?? e.message ?? String(err)).replace(/\s+/g, ' ').trim();
+  const src = e.serverResponseCode?.toUpperCase() ?? '';
+  const upper = text.toUpperCase();
+  if (e.authenticationFailed || src === 'AUTHENTICATIONFAILED' || src === 'AUTHORIZATIONFAILED' || code === 'AuthenticationFailure') {
+    return new ImapFailure(`login refused: ${text}`, 'auth', undefined, { cause: err });
+  }
+  if (code === 'ETHROTTLE' || /THROTTLED|SUGGESTED BACKOFF/.test(upper)) {
+    const m = /Suggested Backoff Time:\s*(\d+)/i.exec(text);
+    return new ImapFailure(`server throttling: ${text}`, 'throttled', e.throttleReset ?? (m ? Number(m[1]) : 30_000), { cause: err });
+  }
+  if (src === 'OVERQUOTA' || /QUOTA/.test(upper)) return new ImapFailure(`destination mailbox is full: ${text}`, 'quota', undefined, { cause: err });
+  if (src === 'TOOBIG' || src === 'APPENDLIMIT' || /TOO (BIG|LARGE)|SIZE LIMIT|MESSAGE SIZE|EXCEEDS/.test(upper)) {
+    return new ImapFailure(`message refused as too large: ${text}`, 'too-large', undefined, { cause: err });
+  }
+  if (src === 'TRYCREATE') return new ImapFailure(`folder does not exist: ${text}`, 'trycreate', undefined, { cause: err });
+  if (TLS_CODES.test(code) || /certificate|self.signed|TLS|SSL/i.test(text)) {
+    return new ImapFailure(`TLS failed: ${text}`, 'tls', undefined, { cause: err });
+  }
+  if (UNREACHABLE_CODES.has(code)) return new ImapFailure(`cannot reach the server: ${code} ${text}`.trim(), 'unreachable', undefined, { cause: err });
+  if (CONNECTION_CODES.has(code) || /connection (closed|lost|reset)|socket/i.test(text)) {
+    return new ImapFailure(`connection lost: ${text}`, 'connection', undefined, { cause: err });
+  }
+  if (e.responseStatus === 'NO' || e.responseStatus === 'BAD') return new ImapFailure(`server refused: ${text}`, 'refused', undefined, { cause: err });
+  return new ImapFailure(text || 'unknown IMAP error', 'unknown', undefined, { cause: err });
+}
+
+/** classifyImapError plus who/where and, for a login failure, the preset's advice. */
+export function describeImapError(err: unknown, at: { server: ServerConfig; user: string; side: Side }): ImapFailure {
+  const f = classifyImapError(err);
+  const where = `${at.side} ${at.server.host}:${at.server.port} (${at.user})`;
+  let hint = '';
+  if (f.kind === 'auth') hint = `; ${findPreset(at.server.preset)?.authHelp ?? 'check the user name and password'}`;
+  if (f.kind === 'tls' && !at.server.allowInsecure) hint = '; if this server uses a self-signed certificate you trust, set allowInsecure: true for it';
+  return new ImapFailure(`${where}: ${f.message}${hint}`, f.kind, f.retryAfterMs, { cause: err });
+}
