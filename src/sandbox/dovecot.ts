@@ -202,7 +202,7 @@ auth_mechanisms = plain login
 default_internal_user = ${id.internalUser}
 default_login_user = ${id.loginUser}
 first_valid_uid = ${Math.min(id.mailUid, 500) || 1}
-first_valid_gid = ${Math.min(id.mailGid, 1) || 0}
+first_valid_gid = ${id.mailGid === 0 ? 0 : 1}
 mail_uid = ${id.mailUid}
 mail_gid = ${id.mailGid}
 mail_location = maildir:${p.mail}/%u${layout}
