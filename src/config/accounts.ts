@@ -57,6 +57,7 @@ export function loadAccounts(path: string, opts: { resolveSecrets?: boolean } = 
 /** `env:NAME` reads the environment, `cmd:COMMAND` the first line of a shell command's output. */
 export function resolvePasswordCell(cell: string, where: string, run = true): Secret {
   if (cell.startsWith('env:')) {
+    if (!run) return new Secret('');
     const name = cell.slice(4);
     const value = process.env[name];
     if (value === undefined || value === '') throw new InputError(`${where}: environment variable ${name} is not set`);

@@ -58,3 +58,12 @@ describe('loadAccounts', () => {
     expect(() => loadAccounts(join(dir, 'nope.csv'))).toThrow(/nope\.csv: accounts file not found/);
   });
 });
+
+describe('loadAccounts without secrets (kit, status)', () => {
+  it('checks the file but neither reads the environment nor runs commands', () => {
+    const p = write('nosecrets.csv', HEADER + 'a@x.hk,env:MAILSHIFT_SURELY_UNSET,a@y.hk,cmd:exit 9\n');
+    const [a] = loadAccounts(p, { resolveSecrets: false });
+    expect(a!.destinationUser).toBe('a@y.hk');
+    expect(() => loadAccounts(p)).toThrow(/MAILSHIFT_SURELY_UNSET is not set/);
+  });
+});

@@ -1,0 +1,298 @@
+import type { Catalogue } from './types.js';
+
+// 简体中文，按中国大陆用语（邮件、服务器、登录、账户、文件夹、软件）。Placeholders as in en.ts.
+export const zhHans: Catalogue = {
+  meta: {
+    name: '简体中文',
+    htmlLang: 'zh-Hans-CN',
+    locale: 'zh-CN',
+    fontStack: '"Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif',
+  },
+  common: {
+    helpdesk: '技术支持',
+    helpdeskUnknown: '您的 IT 联系人',
+    dateUnknown: '切换日期（稍后公布）',
+    selfHosted: '{company}自建的邮件服务器',
+    oldSystemUnknown: '旧邮件系统',
+    webmailUnknown: '请向技术支持询问网页版邮箱的地址',
+    otherLanguages: '其他语言',
+    generated: '由 IT 部门为{company}编写。',
+    security: { implicit: 'SSL/TLS', starttls: 'STARTTLS', none: '无（不加密）' },
+    settings: {
+      heading: '您的新服务器设置',
+      incoming: '收件（IMAP）',
+      outgoing: '发件（SMTP）',
+      server: '服务器',
+      port: '端口',
+      security: '加密方式',
+      username: '用户名',
+      usernameValue: '您的完整邮箱地址',
+      password: '密码',
+      passwordValue: '您的新密码（单独通知，绝不会打印在任何纸张上）',
+      oauthValue: '在 {newSystem} 的登录页面登录（无需在邮件客户端设置中输入密码）',
+      webmail: '网页版邮箱',
+    },
+  },
+  guide: {
+    title: '邮件系统切换：15 分钟指南',
+    subtitle: '{company}将于{date}从{oldSystem}切换到{newSystem}。',
+    changes: {
+      heading: '有哪些变化？什么时候变？',
+      when: '{date}起，我们的邮件将从{oldSystem}切换到{newSystem}。外部来信照常送达，不会中断：新旧两个系统会同时运行一到两天，期间发到旧系统的邮件会自动复制到新系统。',
+      what: '变化的是邮件客户端连接的服务器。您用来收邮件的每台电脑、手机和平板电脑都需要设置一次新配置，并可能需要重新登录。',
+      address: '您的邮箱地址不变，仍是原来的 @{domain} 地址，公司外部的人不会察觉任何区别。',
+      oldMail: '您的旧邮件连同文件夹、已读／未读标记和旗标，都已复制到新系统，无需自行导出或转发。',
+    },
+    agenda: {
+      heading: '15 分钟培训',
+      intro: '由技术支持为每个团队组织的简短培训，请带上笔记本电脑和手机。',
+      items: [
+        '第 0–2 分钟：有哪些变化、哪一天切换',
+        '第 2–4 分钟：您的个人设置单（地址、服务器；不含密码）',
+        '第 4–11 分钟：一起设置每台设备：先电脑，后手机',
+        '第 11–13 分钟：第一天会看到什么，以及需要做的检查',
+        '第 13–15 分钟：答疑，以及如何获得帮助',
+      ],
+    },
+    settingsIntro: '大多数软件在您输入邮箱地址后会自动找到这些设置。如软件要求，请使用以下设置：',
+    autoconfig: {
+      heading: '自动配置',
+      thunderbird: '输入姓名、邮箱地址和密码后，Thunderbird 会自动填写服务器信息：IT 部门已在 autoconfig.{domain} 发布配置。',
+      outlook: 'Outlook 会在 autodiscover.{domain} 查找相同的配置。如果找不到，请按下面的手动设置步骤操作。',
+      profileHeading: 'iPhone、iPad 和 Mac：安装配置描述文件',
+      profileIntro: '技术支持会发给您一个为您的地址生成的配置文件（描述文件，扩展名为 .mobileconfig）。文件中没有密码：安装时您需要输入一次。描述文件未签名，因此设备会显示“未验证”，这是正常的，因为它来自公司自己的 IT 部门。',
+      profileIos: [
+        '在 iPhone 或 iPad 上打开描述文件（从技术支持发来的邮件，或通过隔空投送）。屏幕会显示“已下载描述文件”。',
+        '打开“设置”，轻点顶部的“已下载描述文件”（或“通用”>“VPN 与设备管理”）。',
+        '轻点“安装”，输入设备密码，再轻点“安装”。',
+        '按提示输入您的新邮箱密码，然后轻点“下一步”和“完成”。',
+      ],
+      profileMac: [
+        '双击 .mobileconfig 文件。',
+        '打开“系统设置”>“隐私与安全性”>“描述文件”（较旧的 macOS：“系统偏好设置”>“描述文件”）。',
+        '双击新的描述文件，点击“安装”，并用 Mac 登录密码确认。',
+        '按提示输入您的新邮箱密码，几秒钟后“邮件”就会显示新账户。',
+      ],
+      oauthNoFiles: '{newSystem}会在自己的安全登录页面让您登录（如已开启，还需两步验证）。配置文件无法承载这种登录方式，因此不提供配置文件：请在每个软件中以“{newSystem}”账户添加，并在弹出的页面登录。',
+    },
+    setupHeading: '逐步设置您的设备',
+    setupIntroPassword: '开始前，请准备好您的邮箱地址和新密码。旧账户请按技术支持的要求处理；切换日期前请勿删除。',
+    setupIntroOauth: '开始前，请准备好您的邮箱地址、新密码，以及用于登录验证的手机。切换日期前请勿删除旧账户。',
+    clients: {
+      outlookWindows: {
+        title: 'Windows 版 Outlook',
+        steps: [
+          '打开 Outlook，选择“文件”>“添加帐户”。',
+          '输入您的邮箱地址，点击“高级选项”，勾选“让我手动设置我的帐户”，再点击“连接”。',
+          '选择 IMAP。',
+          '收件：服务器 {imapHost}，端口 {imapPort}，加密 {imapSecurity}。发件：服务器 {smtpHost}，端口 {smtpPort}，加密 {smtpSecurity}。不要勾选“要求使用安全密码验证(SPA)进行登录”。',
+          '点击“下一步”，输入密码，再点击“连接”。等待文件夹出现。',
+        ],
+        oauthSteps: [
+          '打开 Outlook，选择“文件”>“添加帐户”。',
+          '输入您的邮箱地址，点击“连接”。',
+          '在弹出的 {newSystem} 页面登录，完成登录验证，等待文件夹出现。',
+        ],
+      },
+      outlookMac: {
+        title: 'Mac 版 Outlook',
+        steps: [
+          '打开 Outlook，选择 Outlook >“设置”>“帐户”，点击 + 号和“新帐户”。',
+          '输入您的邮箱地址，点击“继续”。如 Outlook 询问服务提供商，选择“IMAP/POP”。',
+          '帐户类型选 IMAP，用户名填写您的邮箱地址，并输入密码。',
+          '收件服务器 {imapHost}，端口 {imapPort}，加密 {imapSecurity}。发件服务器 {smtpHost}，端口 {smtpPort}，加密 {smtpSecurity}。',
+          '点击“添加帐户”，等待文件夹出现。',
+        ],
+        oauthSteps: [
+          '打开 Outlook，选择 Outlook >“设置”>“帐户”，点击 + 号和“新帐户”。',
+          '输入您的邮箱地址，点击“继续”。',
+          '在弹出的 {newSystem} 页面登录，账户出现后点击“完成”。',
+        ],
+      },
+      appleMac: {
+        title: 'Mac 上的“邮件”',
+        steps: [
+          '最简单：安装配置描述文件（见上文“自动配置”）。',
+          '手动：打开“邮件”>“设置”>“账户”，点击 +，选择“其他邮件账户”，再点击“继续”。',
+          '输入姓名、邮箱地址和密码，点击“登录”。',
+          '如“邮件”要求填写服务器：账户类型 IMAP，收件服务器 {imapHost}，发件服务器 {smtpHost}，用户名为您的完整邮箱地址。',
+          '“邮件”检查设置后，勾选“邮件”（如需要也可勾选“备忘录”），点击“完成”。',
+        ],
+        oauthSteps: [
+          '打开“邮件”>“设置”>“账户”，点击 +。',
+          '选择“{newSystem}”对应的项目（Microsoft 365 选 Microsoft Exchange，Google Workspace 选 Google）。',
+          '在弹出的页面登录，勾选“邮件”完成。',
+        ],
+      },
+      appleIos: {
+        title: 'iPhone 和 iPad 上的“邮件”',
+        steps: [
+          '最简单：安装配置描述文件（见上文“自动配置”）。',
+          '手动：打开“设置”>“App”>“邮件”>“邮件账户”（较旧的 iOS：“设置”>“邮件”>“账户”），轻点“添加账户”>“其他”>“添加邮件账户”。',
+          '输入姓名、邮箱地址、密码和描述，轻点“下一步”并选择 IMAP。',
+          '收件：主机 {imapHost}，用户名为您的完整邮箱地址。发件：主机 {smtpHost}，用户名和密码相同。',
+          '轻点“下一步”，等所有项目出现对勾后点“存储”。',
+        ],
+        oauthSteps: [
+          '打开“设置”>“App”>“邮件”>“邮件账户”，轻点“添加账户”。',
+          'Microsoft 365 选“Microsoft Exchange”，Google Workspace 选“Google”。',
+          '在弹出的页面登录，然后点“存储”。',
+        ],
+      },
+      thunderbird: {
+        title: 'Thunderbird',
+        steps: [
+          '打开 Thunderbird，选择菜单 >“账户设置”>“账户操作”>“添加邮件账户”。',
+          '输入姓名、邮箱地址和密码，点击“继续”。',
+          'Thunderbird 会自动找到设置（IMAP {imapHost}，SMTP {smtpHost}）。如果找不到，点击“手动配置”并按设置表填写。',
+          '点击“完成”，等待文件夹出现。',
+        ],
+        oauthSteps: [
+          '打开 Thunderbird，选择菜单 >“账户设置”>“账户操作”>“添加邮件账户”。',
+          '输入姓名和邮箱地址（密码留空），点击“继续”。',
+          'Thunderbird 会选用 {newSystem} 的设置并打开其登录页面：请在该页面登录。',
+        ],
+      },
+      androidOutlook: {
+        title: 'Android 上的 Outlook 应用',
+        steps: [
+          '从应用商店安装“Microsoft Outlook”并打开（或：菜单 >“设置”>“添加邮件账户”）。',
+          '输入您的邮箱地址，轻点“继续”；如被问到服务提供商，选择 IMAP。',
+          '打开“高级设置”。IMAP：{imapHost}，端口 {imapPort}，{imapSecurity}。SMTP：{smtpHost}，端口 {smtpPort}，{smtpSecurity}。用户名：您的完整邮箱地址。',
+          '输入密码，轻点顶部的对勾。',
+        ],
+        oauthSteps: [
+          '从应用商店安装“Microsoft Outlook”并打开。',
+          '输入您的邮箱地址，轻点“继续”。',
+          '在弹出的 {newSystem} 页面登录。',
+        ],
+      },
+      androidGmail: {
+        title: 'Android 上的 Gmail 应用',
+        steps: [
+          '打开 Gmail，轻点右上角的头像，再轻点“添加其他账号”>“其他”。',
+          '输入您的邮箱地址，轻点“手动设置”，选择“个人 (IMAP)”。',
+          '输入密码。收件服务器：{imapHost}，端口 {imapPort}，加密 {imapSecurity}。',
+          '发件服务器：{smtpHost}，端口 {smtpPort}，加密 {smtpSecurity}；保持“需要登录”开启。',
+          '一直轻点“下一步”，直到账户出现在列表中。',
+        ],
+        oauthSteps: [
+          '打开 Gmail，轻点右上角的头像，再轻点“添加其他账号”。',
+          'Google Workspace 选“Google”，Microsoft 365 选“Outlook、Hotmail 和 Live”。',
+          '在弹出的 {newSystem} 页面登录。',
+        ],
+      },
+      webmail: {
+        title: '网页版邮箱（任何浏览器）',
+        steps: [
+          '在浏览器中打开 {webmail}。',
+          '用您的完整邮箱地址和新密码登录。',
+          '检查您的文件夹和最近的邮件是否都在。',
+        ],
+        oauthSteps: [
+          '在浏览器中打开 {webmail}。',
+          '用您的完整邮箱地址和密码登录，并完成登录验证。',
+          '检查您的文件夹和最近的邮件是否都在。',
+        ],
+      },
+    },
+    expect: {
+      heading: '会看到什么',
+      items: [
+        '切换后，每个软件都会从新系统重新下载您的全部邮件。邮箱较大时需要几分钟到几小时；请保持电脑开机并联网。',
+        '您的旧邮件仍在原来的文件夹中。已发送、草稿、已删除和垃圾邮件会对应新系统的文件夹，名称可能略有不同。',
+        '已读／未读标记和旗标会保留。规则、签名和“最近联系人”保存在您的软件中，可能需要重新设置。',
+        '一到两天内，仍发到旧系统的邮件会自动复制过来：您无需再查看旧账户。',
+        '第一天的检查：给同事发一封邮件，再给公司外部的人发一封，收到回复，并确认去年的旧邮件仍在。',
+      ],
+    },
+    wrong: {
+      heading: '如果发现问题',
+      items: [
+        '文件夹看起来是空的或不完整：请等待下载完成（软件会显示进度条或转动的图标），然后再检查。',
+        '密码被拒绝：请确认使用的是新密码，用户名是您的完整邮箱地址。',
+        '邮件发不出去：请检查发件服务器 {smtpHost}、端口 {smtpPort}，以及已开启“发件服务器需要身份验证”。',
+        '出现证书警告：切勿接受；请停止操作并联系技术支持。',
+        '其他情况或不确定：请不要删除任何东西。记下您看到的内容（给屏幕拍照会有帮助），并联系{helpdesk}。',
+      ],
+    },
+    faq: {
+      heading: '常见问题',
+      items: [
+        { q: '我的邮箱地址会变吗？', a: '不会。您的地址仍是原来的 @{domain} 地址。' },
+        { q: '切换期间会丢失邮件吗？', a: '不会。两个系统会同时运行一段时间，发到旧系统的邮件会复制到新系统。' },
+        { q: '我需要自己迁移旧邮件吗？', a: '不需要。所有文件夹和邮件已为您复制，并保留已读／未读标记和旗标。' },
+        { q: '为什么邮件软件要重新下载所有邮件？', a: '因为它连接到了新服务器，需要重新建立副本。这是正常的，只会发生一次。' },
+        { q: '我还能用旧账户吗？', a: '{date}之前可以。之后新邮件只会发到{newSystem}；请停止用旧账户发信。' },
+        { q: '我的用户名是什么？', a: '您的完整邮箱地址，即个人设置单上的地址。' },
+        { q: '新密码从哪里获取？', a: '技术支持会单独通知您。密码绝不会打印在指南或设置单上。' },
+        { q: '手机一直要求输入密码，怎么办？', a: '手机仍在使用旧设置。切换日期后请从手机删除旧账户，再设置新账户。' },
+        { q: '日历和联系人也会迁移吗？', a: '这次只迁移邮件。如果您的日历和联系人保存在邮件系统中，请咨询技术支持。' },
+        { q: '我的规则和签名怎么办？', a: '它们保存在您的邮件软件中。请在新账户重新设置；旧的仍留在旧账户中供参考。' },
+        { q: '我发出的邮件被退回了，为什么？', a: '请检查地址后重新发送。如果仍被退回，请把退信转发给{helpdesk}。' },
+        { q: '可以用浏览器收发邮件吗？', a: '可以：{webmail}。' },
+        { q: '安装配置文件（描述文件）安全吗？', a: '只要是公司技术支持提供的就是安全的。文件中只有服务器名称和您的地址，绝不包含密码。', only: 'password' },
+        { q: '需要帮助时联系谁？', a: '{helpdesk}。' },
+      ],
+    },
+    contact: {
+      heading: '帮助',
+      text: '请联系{helpdesk}，并说明您使用的设备和软件，以及屏幕上显示的内容。',
+    },
+  },
+  sheet: {
+    title: '您的邮箱设置',
+    intro: '{address} 的个人设置单。您的邮件将于{date}切换到{newSystem}。',
+    address: '您的邮箱地址',
+    noPassword: '本单不打印任何密码。技术支持会单独通知您的新密码。',
+    profileHint: 'iPhone、iPad 或 Mac：请向技术支持索取您的配置描述文件 {profileFile}。',
+    oauthHint: '请在每个软件中使用 {newSystem} 的登录页面登录；详见指南。',
+    foldersHeading: '您在新系统中的文件夹',
+    folderOld: '旧文件夹',
+    folderNew: '新文件夹',
+    copied: '邮件数',
+    notCopied: '未能复制',
+    total: '合计',
+    noSync: '您的邮件尚未复制，因此暂无文件夹列表。复制完成后，列表会显示在本单上。',
+    noFolders: '您的邮箱没有记录任何文件夹。',
+    notCopiedNote: '有 {count} 封邮件未能复制；IT 部门有清单和原因。',
+  },
+  email: {
+    greeting: '各位同事：',
+    signoff: '谢谢！\n{company} IT 部门',
+    moments: {
+      'week-before': {
+        subject: '[{company}] 邮件系统将于{date}切换到{newSystem}',
+        paragraphs: [
+          '{date}起，我们的邮件将从{oldSystem}切换到{newSystem}。您的邮箱地址不变，旧邮件和文件夹也已为您复制。',
+          '请于本周参加一次 15 分钟的培训，并带上笔记本电脑和手机；技术支持会和您一起设置设备。指南已附在邀请中。',
+          '如有疑问，请联系{helpdesk}。',
+        ],
+      },
+      'day-before': {
+        subject: '[{company}] 明天邮件系统切换到{newSystem}',
+        paragraphs: [
+          '明天（{date}）我们的邮件将切换到{newSystem}。邮件照常送达，不会中断。',
+          '今天下班前：请保存正在撰写的草稿，并记下技术支持给您的新密码。请勿删除旧账户。',
+          '明天早上，打开邮件软件并按指南的步骤操作；软件会重新下载您的邮件，可能需要一些时间。如有疑问，请联系{helpdesk}。',
+        ],
+      },
+      'on-the-day': {
+        subject: '[{company}] 今天：请设置您的新邮箱',
+        paragraphs: [
+          '我们的邮件今天（{date}）已切换到{newSystem}。',
+          '请按指南或个人设置单设置您的每台设备：收件服务器 {imapHost}，发件服务器 {smtpHost}，用户名为您的完整邮箱地址。网页版邮箱：{webmail}。',
+          '然后给同事发一封测试邮件。如果发现问题，请不要删除任何东西，并联系{helpdesk}。',
+        ],
+      },
+      'day-after': {
+        subject: '[{company}] 邮件切换完成：请做几项检查',
+        paragraphs: [
+          '我们的邮件现在已在{newSystem}上运行。感谢您的耐心。',
+          '请检查您能否收发邮件、去年的邮件是否仍在文件夹中，以及手机是否正常。如有签名和规则，请重新设置。',
+          '仍发到旧系统的邮件正在复制过来。如有遗漏或异常，请联系{helpdesk}。',
+        ],
+      },
+    },
+  },
+};

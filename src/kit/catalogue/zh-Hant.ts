@@ -1,0 +1,298 @@
+import type { Catalogue } from './types.js';
+
+// 繁體中文，按香港用語（電郵、伺服器、登入、帳戶、資料夾、軟件）。Placeholders as in en.ts.
+export const zhHant: Catalogue = {
+  meta: {
+    name: '繁體中文',
+    htmlLang: 'zh-Hant-HK',
+    locale: 'zh-HK',
+    fontStack: '"Noto Sans CJK TC", "Noto Sans TC", "PingFang HK", "Microsoft JhengHei", sans-serif',
+  },
+  common: {
+    helpdesk: '技術支援',
+    helpdeskUnknown: '你的 IT 聯絡人',
+    dateUnknown: '轉換日期（稍後公佈）',
+    selfHosted: '{company}自設的電郵伺服器',
+    oldSystemUnknown: '舊電郵系統',
+    webmailUnknown: '請向技術支援查詢網頁版電郵的網址',
+    otherLanguages: '其他語言',
+    generated: '由 IT 部為{company}編製。',
+    security: { implicit: 'SSL/TLS', starttls: 'STARTTLS', none: '無（不加密）' },
+    settings: {
+      heading: '你的新伺服器設定',
+      incoming: '收件（IMAP）',
+      outgoing: '寄件（SMTP）',
+      server: '伺服器',
+      port: '連接埠',
+      security: '加密方式',
+      username: '用戶名稱',
+      usernameValue: '你的完整電郵地址',
+      password: '密碼',
+      passwordValue: '你的新密碼（另行通知，絕不會印在任何紙張上）',
+      oauthValue: '在 {newSystem} 的登入頁面登入（不需在電郵程式設定中輸入密碼）',
+      webmail: '網頁版電郵',
+    },
+  },
+  guide: {
+    title: '電郵系統轉換：15 分鐘指南',
+    subtitle: '{company}將於{date}由{oldSystem}轉用{newSystem}。',
+    changes: {
+      heading: '有甚麼改變？何時改變？',
+      when: '{date}起，我們的電郵會由{oldSystem}轉到{newSystem}。外來電郵會照常送達，不會中斷：新舊兩個系統會同時運作一至兩天，期間寄到舊系統的電郵都會自動複製到新系統。',
+      what: '改變的是電郵程式連接的伺服器。你用來看電郵的每部電腦、手機和平板電腦都要設定一次新設定，並可能要求你重新登入。',
+      address: '你的電郵地址不變，仍然是原來的 @{domain} 地址，公司以外的人不會察覺任何分別。',
+      oldMail: '你的舊電郵連同資料夾、已讀／未讀標記和旗標，都已複製到新系統，不需要自行匯出或轉寄。',
+    },
+    agenda: {
+      heading: '15 分鐘講解會',
+      intro: '由技術支援為每個團隊舉行的簡短講解會，請帶備手提電腦和手機。',
+      items: [
+        '第 0–2 分鐘：有甚麼改變、哪一天轉換',
+        '第 2–4 分鐘：你的個人設定表（地址、伺服器；不印密碼）',
+        '第 4–11 分鐘：一起設定每部裝置：先電腦，後手機',
+        '第 11–13 分鐘：第一天會見到甚麼，以及要做的檢查',
+        '第 13–15 分鐘：問答，以及如何尋求協助',
+      ],
+    },
+    settingsIntro: '大部分程式在你輸入電郵地址後會自動找到這些設定。如程式要求，請使用以下設定：',
+    autoconfig: {
+      heading: '自動設定',
+      thunderbird: '輸入姓名、電郵地址和密碼後，Thunderbird 會自動填上伺服器資料：IT 部已在 autoconfig.{domain} 發佈設定。',
+      outlook: 'Outlook 會在 autodiscover.{domain} 查找相同的設定。如找不到，請按下面的手動設定步驟操作。',
+      profileHeading: 'iPhone、iPad 和 Mac：安裝設定描述檔',
+      profileIntro: '技術支援會把一個為你的地址而設的設定檔（描述檔，副檔名為 .mobileconfig）傳給你。檔案內沒有密碼：安裝時你需要輸入一次。描述檔未經簽署，因此裝置會顯示「未驗證」，這是正常的，因為它來自公司自己的 IT 部。',
+      profileIos: [
+        '在 iPhone 或 iPad 上打開描述檔（從技術支援寄來的電郵，或經 AirDrop）。畫面會顯示「已下載描述檔」。',
+        '打開「設定」，點按頂部的「已下載描述檔」（或「一般」>「VPN 與裝置管理」）。',
+        '點按「安裝」，輸入裝置密碼，再點按「安裝」。',
+        '按提示輸入你的新電郵密碼，然後點按「下一步」及「完成」。',
+      ],
+      profileMac: [
+        '連按兩下 .mobileconfig 檔案。',
+        '打開「系統設定」>「私隱與安全性」>「描述檔」（較舊的 macOS：「系統偏好設定」>「描述檔」）。',
+        '連按兩下新的描述檔，按「安裝」，並以 Mac 密碼確認。',
+        '按提示輸入你的新電郵密碼，數秒後「郵件」便會顯示新帳戶。',
+      ],
+      oauthNoFiles: '{newSystem}會在它自己的安全登入頁面讓你登入（如已啟用，亦需雙重驗證）。設定檔無法承載這種登入方式，所以不提供設定檔：請在每個程式中以「{newSystem}」帳戶加入，並在彈出的頁面登入。',
+    },
+    setupHeading: '逐步設定你的裝置',
+    setupIntroPassword: '開始前，請準備好你的電郵地址和新密碼。舊帳戶請按技術支援的指示處理；轉換日期前請勿刪除。',
+    setupIntroOauth: '開始前，請準備好你的電郵地址、新密碼，以及用作登入驗證的手機。轉換日期前請勿刪除舊帳戶。',
+    clients: {
+      outlookWindows: {
+        title: 'Windows 版 Outlook',
+        steps: [
+          '打開 Outlook，選擇「檔案」>「新增帳戶」。',
+          '輸入你的電郵地址，按「進階選項」，勾選「讓我手動設定我的帳戶」，再按「連線」。',
+          '選擇 IMAP。',
+          '收件：伺服器 {imapHost}，連接埠 {imapPort}，加密 {imapSecurity}。寄件：伺服器 {smtpHost}，連接埠 {smtpPort}，加密 {smtpSecurity}。不要勾選「要求使用安全密碼驗證 (SPA) 登入」。',
+          '按「下一步」，輸入密碼，再按「連線」。等待資料夾出現。',
+        ],
+        oauthSteps: [
+          '打開 Outlook，選擇「檔案」>「新增帳戶」。',
+          '輸入你的電郵地址，按「連線」。',
+          '在彈出的 {newSystem} 頁面登入，完成登入驗證，等待資料夾出現。',
+        ],
+      },
+      outlookMac: {
+        title: 'Mac 版 Outlook',
+        steps: [
+          '打開 Outlook，選擇 Outlook >「設定」>「帳戶」，按 + 號及「新增帳戶」。',
+          '輸入你的電郵地址，按「繼續」。如 Outlook 詢問服務供應商，選擇「IMAP/POP」。',
+          '帳戶類型選 IMAP，用戶名稱輸入你的電郵地址，並輸入密碼。',
+          '收件伺服器 {imapHost}，連接埠 {imapPort}，加密 {imapSecurity}。寄件伺服器 {smtpHost}，連接埠 {smtpPort}，加密 {smtpSecurity}。',
+          '按「新增帳戶」，等待資料夾出現。',
+        ],
+        oauthSteps: [
+          '打開 Outlook，選擇 Outlook >「設定」>「帳戶」，按 + 號及「新增帳戶」。',
+          '輸入你的電郵地址，按「繼續」。',
+          '在彈出的 {newSystem} 頁面登入，帳戶出現後按「完成」。',
+        ],
+      },
+      appleMac: {
+        title: 'Mac 的「郵件」',
+        steps: [
+          '最簡單：安裝設定描述檔（見上文「自動設定」）。',
+          '手動：打開「郵件」>「設定」>「帳戶」，按 +，選擇「其他郵件帳戶」，再按「繼續」。',
+          '輸入姓名、電郵地址和密碼，按「登入」。',
+          '如「郵件」要求伺服器資料：帳戶類型 IMAP，收件伺服器 {imapHost}，寄件伺服器 {smtpHost}，用戶名稱為你的完整電郵地址。',
+          '「郵件」檢查設定後，選擇「郵件」（如需要亦可選「備忘錄」），按「完成」。',
+        ],
+        oauthSteps: [
+          '打開「郵件」>「設定」>「帳戶」，按 +。',
+          '選擇「{newSystem}」的項目（Microsoft 365 選 Microsoft Exchange，Google Workspace 選 Google）。',
+          '在彈出的頁面登入，選擇「郵件」完成。',
+        ],
+      },
+      appleIos: {
+        title: 'iPhone 和 iPad 的「郵件」',
+        steps: [
+          '最簡單：安裝設定描述檔（見上文「自動設定」）。',
+          '手動：打開「設定」>「App」>「郵件」>「郵件帳戶」（較舊的 iOS：「設定」>「郵件」>「帳戶」），點按「加入帳戶」>「其他」>「加入郵件帳戶」。',
+          '輸入姓名、電郵地址、密碼和描述，點按「下一步」並選擇 IMAP。',
+          '收件：主機 {imapHost}，用戶名稱為你的完整電郵地址。寄件：主機 {smtpHost}，用戶名稱和密碼相同。',
+          '點按「下一步」，等所有項目出現剔號後按「儲存」。',
+        ],
+        oauthSteps: [
+          '打開「設定」>「App」>「郵件」>「郵件帳戶」，點按「加入帳戶」。',
+          'Microsoft 365 選「Microsoft Exchange」，Google Workspace 選「Google」。',
+          '在彈出的頁面登入，然後按「儲存」。',
+        ],
+      },
+      thunderbird: {
+        title: 'Thunderbird',
+        steps: [
+          '打開 Thunderbird，選擇選單 >「帳戶設定」>「帳戶操作」>「新增郵件帳戶」。',
+          '輸入姓名、電郵地址和密碼，按「繼續」。',
+          'Thunderbird 會自動找到設定（IMAP {imapHost}，SMTP {smtpHost}）。如找不到，按「手動設定」並按設定表輸入。',
+          '按「完成」，等待資料夾出現。',
+        ],
+        oauthSteps: [
+          '打開 Thunderbird，選擇選單 >「帳戶設定」>「帳戶操作」>「新增郵件帳戶」。',
+          '輸入姓名和電郵地址（密碼留空），按「繼續」。',
+          'Thunderbird 會選用 {newSystem} 的設定並打開其登入頁面：請在該頁面登入。',
+        ],
+      },
+      androidOutlook: {
+        title: 'Android 的 Outlook App',
+        steps: [
+          '從 Google Play 安裝「Microsoft Outlook」並打開（或：選單 >「設定」>「新增郵件帳戶」）。',
+          '輸入你的電郵地址，點按「繼續」；如被問及服務供應商，選擇 IMAP。',
+          '開啟「進階設定」。IMAP：{imapHost}，連接埠 {imapPort}，{imapSecurity}。SMTP：{smtpHost}，連接埠 {smtpPort}，{smtpSecurity}。用戶名稱：你的完整電郵地址。',
+          '輸入密碼，點按頂部的剔號。',
+        ],
+        oauthSteps: [
+          '從 Google Play 安裝「Microsoft Outlook」並打開。',
+          '輸入你的電郵地址，點按「繼續」。',
+          '在彈出的 {newSystem} 頁面登入。',
+        ],
+      },
+      androidGmail: {
+        title: 'Android 的 Gmail App',
+        steps: [
+          '打開 Gmail，點按右上角的頭像，再點按「新增其他帳戶」>「其他」。',
+          '輸入你的電郵地址，點按「手動設定」，選擇「個人 (IMAP)」。',
+          '輸入密碼。收件伺服器：{imapHost}，連接埠 {imapPort}，加密 {imapSecurity}。',
+          '寄件伺服器：{smtpHost}，連接埠 {smtpPort}，加密 {smtpSecurity}；保持「需要登入」開啟。',
+          '一直點按「下一步」，直至帳戶出現在清單中。',
+        ],
+        oauthSteps: [
+          '打開 Gmail，點按右上角的頭像，再點按「新增其他帳戶」。',
+          'Google Workspace 選「Google」，Microsoft 365 選「Outlook、Hotmail 及 Live」。',
+          '在彈出的 {newSystem} 頁面登入。',
+        ],
+      },
+      webmail: {
+        title: '網頁版電郵（任何瀏覽器）',
+        steps: [
+          '在瀏覽器打開 {webmail}。',
+          '以你的完整電郵地址和新密碼登入。',
+          '檢查你的資料夾和最近的電郵是否都在。',
+        ],
+        oauthSteps: [
+          '在瀏覽器打開 {webmail}。',
+          '以你的完整電郵地址和密碼登入，並完成登入驗證。',
+          '檢查你的資料夾和最近的電郵是否都在。',
+        ],
+      },
+    },
+    expect: {
+      heading: '會見到甚麼',
+      items: [
+        '轉換後，每個程式都會從新系統重新下載你的全部電郵。郵箱較大時需時數分鐘至數小時；請保持電腦開機及連線。',
+        '你的舊電郵仍在原來的資料夾中。寄件備份、草稿、垃圾桶和垃圾郵件會對應新系統的資料夾，名稱可能略有不同。',
+        '已讀／未讀標記和旗標會保留。規則、簽名和「最近使用的地址」存於你的程式中，可能需要重新設定。',
+        '一至兩天內，仍寄到舊系統的電郵會自動複製過來：你不需要再查看舊帳戶。',
+        '第一天的檢查：寄一封電郵給同事，再寄一封給公司以外的人，收到回覆，並確認去年的舊電郵仍在。',
+      ],
+    },
+    wrong: {
+      heading: '如發現問題',
+      items: [
+        '資料夾看似是空的或不完整：請等下載完成（程式會顯示進度列或轉動的圖示），然後再檢查。',
+        '密碼被拒：請確認使用的是新密碼，用戶名稱是你的完整電郵地址。',
+        '無法寄出電郵：請檢查寄件伺服器 {smtpHost}、連接埠 {smtpPort}，以及已開啟「寄件伺服器需要驗證」。',
+        '出現憑證警告：切勿接受；請停止操作並致電技術支援。',
+        '其他情況或不肯定：請勿刪除任何東西。記下你看到的內容（拍下畫面會有幫助），並聯絡{helpdesk}。',
+      ],
+    },
+    faq: {
+      heading: '常見問題',
+      items: [
+        { q: '我的電郵地址會改變嗎？', a: '不會。你的地址仍然是原來的 @{domain} 地址。' },
+        { q: '轉換期間會遺失電郵嗎？', a: '不會。兩個系統會同時運作一段時間，寄到舊系統的電郵會複製到新系統。' },
+        { q: '我需要自己搬舊電郵嗎？', a: '不需要。所有資料夾和電郵已為你複製，並保留已讀／未讀標記和旗標。' },
+        { q: '為甚麼電郵程式要重新下載所有電郵？', a: '因為它連接到新的伺服器，需要重新建立副本。這是正常的，只會發生一次。' },
+        { q: '我還可以用舊帳戶嗎？', a: '{date}之前可以。之後新電郵只會送到{newSystem}；請停止用舊帳戶寄件。' },
+        { q: '我的用戶名稱是甚麼？', a: '你的完整電郵地址，即個人設定表上的地址。' },
+        { q: '新密碼從哪裏取得？', a: '技術支援會另行通知你。密碼絕不會印在指南或設定表上。' },
+        { q: '手機不停要求輸入密碼，怎麼辦？', a: '手機仍在使用舊設定。轉換日期後請從手機刪除舊帳戶，再設定新帳戶。' },
+        { q: '行事曆和聯絡人也會搬過去嗎？', a: '今次只搬電郵。如你的行事曆和聯絡人存於電郵系統，請向技術支援查詢。' },
+        { q: '我的規則和簽名怎麼辦？', a: '它們存於你的電郵程式中。請在新帳戶重新設定；舊的仍留在舊帳戶供參考。' },
+        { q: '我寄出的電郵被退回，為甚麼？', a: '請檢查地址後再寄一次。如仍被退回，請把退信轉寄給{helpdesk}。' },
+        { q: '可以用瀏覽器看電郵嗎？', a: '可以：{webmail}。' },
+        { q: '安裝設定檔（描述檔）安全嗎？', a: '只要是公司技術支援提供的就安全。檔案只有伺服器名稱和你的地址，絕不包含密碼。', only: 'password' },
+        { q: '需要協助時應聯絡誰？', a: '{helpdesk}。' },
+      ],
+    },
+    contact: {
+      heading: '協助',
+      text: '請聯絡{helpdesk}，並說明你使用的裝置和程式，以及畫面上顯示的內容。',
+    },
+  },
+  sheet: {
+    title: '你的電郵設定',
+    intro: '{address} 的個人設定表。你的電郵將於{date}轉到{newSystem}。',
+    address: '你的電郵地址',
+    noPassword: '此表不印任何密碼。技術支援會另行通知你的新密碼。',
+    profileHint: 'iPhone、iPad 或 Mac：請向技術支援索取你的設定描述檔 {profileFile}。',
+    oauthHint: '請在每個程式中使用 {newSystem} 的登入頁面登入；詳見指南。',
+    foldersHeading: '你在新系統的資料夾',
+    folderOld: '舊資料夾',
+    folderNew: '新資料夾',
+    copied: '電郵數目',
+    notCopied: '未能複製',
+    total: '合計',
+    noSync: '你的電郵尚未複製，因此暫未有資料夾清單。複製完成後，清單會列在此表上。',
+    noFolders: '你的郵箱沒有記錄任何資料夾。',
+    notCopiedNote: '有 {count} 封電郵未能複製；IT 部備有清單及原因。',
+  },
+  email: {
+    greeting: '各位同事：',
+    signoff: '謝謝！\n{company} IT 部',
+    moments: {
+      'week-before': {
+        subject: '[{company}] 電郵將於{date}轉用{newSystem}',
+        paragraphs: [
+          '{date}起，我們的電郵會由{oldSystem}轉到{newSystem}。你的電郵地址不變，舊電郵和資料夾亦已為你複製。',
+          '請於本星期出席一個 15 分鐘的講解會，並帶備手提電腦和手機；技術支援會和你一起設定裝置。指南已附於邀請中。',
+          '如有疑問，請聯絡{helpdesk}。',
+        ],
+      },
+      'day-before': {
+        subject: '[{company}] 明天電郵轉用{newSystem}',
+        paragraphs: [
+          '明天（{date}）我們的電郵會轉到{newSystem}。電郵會照常送達，不會中斷。',
+          '今天下班前：請儲存正在撰寫的草稿，並記下技術支援給你的新密碼。請勿刪除舊帳戶。',
+          '明天早上，打開電郵程式並按指南的步驟操作；程式會重新下載你的電郵，可能需要一段時間。如有疑問，請聯絡{helpdesk}。',
+        ],
+      },
+      'on-the-day': {
+        subject: '[{company}] 今天：請設定你的新電郵',
+        paragraphs: [
+          '我們的電郵今天（{date}）已轉到{newSystem}。',
+          '請按指南或個人設定表設定你的每部裝置：收件伺服器 {imapHost}，寄件伺服器 {smtpHost}，用戶名稱為你的完整電郵地址。網頁版電郵：{webmail}。',
+          '然後寄一封測試電郵給同事。如發現問題，請勿刪除任何東西，並聯絡{helpdesk}。',
+        ],
+      },
+      'day-after': {
+        subject: '[{company}] 電郵轉換完成：請做幾項檢查',
+        paragraphs: [
+          '我們的電郵現已在{newSystem}上運作。多謝你的耐心。',
+          '請檢查你能否收發電郵、去年的電郵是否仍在資料夾中，以及手機是否正常。如有簽名和規則，請重新設定。',
+          '仍寄到舊系統的電郵正在複製過來。如有遺漏或異常，請聯絡{helpdesk}。',
+        ],
+      },
+    },
+  },
+};
