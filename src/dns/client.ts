@@ -124,7 +124,7 @@ function toAnswer(server: DnsServer, res: dnsPacket.DecodedPacket, tcp: boolean)
         answers.push({ name, type: a.type, ttl, value: normHost(a.data) });
         break;
       case 'SOA':
-        answers.push({ name, type: 'SOA', ttl, mname: normHost(a.data.mname), serial: a.data.serial });
+        answers.push({ name, type: 'SOA', ttl, mname: normHost(a.data.mname), serial: a.data.serial ?? 0 });
         break;
       default:
         break;

@@ -31,7 +31,7 @@ export function parseServers(specs: string[]): DnsServer[] {
  * Asks `servers` in order until one gives a usable answer (NOERROR or NXDOMAIN), following
  * CNAMEs (at most 8) when the server did not include the target's records itself.
  */
-export async function lookup(servers: DnsServer[], name: string, type: RecordType, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<LookupResult> {
+export async function lookup(servers: DnsServer[], name: string, type: RecordType, opts: { timeoutMs?: number; signal?: AbortSignal; attempts?: number } = {}): Promise<LookupResult> {
   let lastErr: unknown = new Error('no DNS server configured');
   for (const server of servers) {
     try {
@@ -44,7 +44,7 @@ export async function lookup(servers: DnsServer[], name: string, type: RecordTyp
   throw lastErr;
 }
 
-export async function lookupAt(server: DnsServer, name: string, type: RecordType, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<LookupResult> {
+export async function lookupAt(server: DnsServer, name: string, type: RecordType, opts: { timeoutMs?: number; signal?: AbortSignal; attempts?: number } = {}): Promise<LookupResult> {
   const cnames: string[] = [];
   let current = normHost(name);
   for (let hop = 0; hop < 8; hop++) {
