@@ -7,12 +7,15 @@
  *   left `<defunct>` masters on machines whose init does not reap orphans, and Dovecot then refuses
  *   to start again because kill(pid, 0) on the zombie in master.pid succeeds.)
  * - stop() sends SIGTERM to the master, then SIGKILL to whatever is left of its process group and
- *   of the descendants seen before the stop. A process 'exit' hook does the SIGKILL part for
- *   servers still running when the process ends.
+ *   of the descendants seen before the stop. A process 'exit' hook (and SIGTERM/SIGHUP/SIGINT
+ *   when nothing else handles them) SIGKILLs servers still running when the process ends and
+ *   deletes the temp dirs it created (unless keepAfterExit).
  *
  * Users and permissions (the part that took testing):
  * - Not root: every setting that names a user (default_internal_user, default_login_user,
- *   mail_uid/mail_gid) is the current user, and login/anvil run without chroot.
+ *   mail_uid/mail_gid) is the current user, default_internal_group is the current group (the
+ *   master chowns its unix sockets to it and may only use its own group), and login/anvil run
+ *   without chroot. Verified as `nobody`.
  * - Root: Dovecot refuses uid 0 for mail ("userdb returned 0 as uid") and refuses to run
  *   imap-login as root ("This process must not be run as root"). So mail processes and the auth
  *   process run as Dovecot's own unprivileged `dovecot` user, login processes as `dovenull` (both
@@ -20,11 +23,17 @@
  *   and the instance directory is chowned to it with mode 0711 so login processes can reach their
  *   sockets. The passwd-file is 0600 and owned by the auth user.
  *
- * APPENDLIMIT and quota: Dovecot 2.3 has no imap_max_append_size; the quota plugin's
- * `quota_max_mail_size` both makes imap announce `APPENDLIMIT=n` in CAPABILITY and refuses a
- * bigger APPEND. A per-user limit is `quota_rule = *:storage=NB` (quota backend `count`, which
+ * Users: passwd-file with {PLAIN} passwords. Dovecot's auth process re-stats that file at most
+ * once per second, so addUser() waits for the next second before it resolves.
+ *
+ * APPENDLIMIT and quota: Dovecot 2.3.19 has no imap_max_append_size and never announces
+ * APPENDLIMIT by itself (the string is in none of its binaries). So the limit is enforced by the
+ * quota plugin's `quota_max_mail_size` (a bigger APPEND gets `NO [LIMIT] Mail size is larger than
+ * the maximum size allowed…`) and announced with `imap_capability = +APPENDLIMIT=n` ('+' adds to
+ * Dovecot's default list). A per-user limit is `quota_rule = *:storage=NB` (quota backend `count`, which
  * needs no quota file), with imap_quota for GETQUOTAROOT. CONDSTORE, QRESYNC, SPECIAL-USE, UIDPLUS
- * and MULTIAPPEND are in Dovecot's default capability list, so imap_capability is left alone.
+ * and MULTIAPPEND are in Dovecot's default capability list (and imapflow ENABLEs CONDSTORE), so
+ * imap_capability only ever adds APPENDLIMIT.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { accessSync, chmodSync, chownSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
@@ -65,8 +74,13 @@ export interface DovecotServer {
   tlsCertPem?: string;
   /** Dovecot's log file. */
   logPath: string;
+  /** Adds a user to the passwd-file; resolves when Dovecot will see it (up to ~1 s). */
   addUser(user: string, password: string): Promise<void>;
+  /** Adds several users with one wait. */
+  addUsers(users: Array<{ user: string; password: string }>): Promise<void>;
   stop(): Promise<void>;
+  /** Stops, then deletes the instance directory if startDovecot created it (a given baseDir is kept). */
+  destroy(): Promise<void>;
   /** Stops and starts again on the same port with the same data. */
   restart(): Promise<void>;
   serverConfig(overrides?: Partial<ServerConfig>): ServerConfig;
@@ -102,6 +116,8 @@ interface Identity {
   mailUid: number;
   mailGid: number;
   internalUser: string;
+  /** Group of Dovecot's internal unix sockets; undefined keeps Dovecot's default ("dovecot"). */
+  internalGroup?: string;
   loginUser: string;
 }
 
@@ -115,11 +131,24 @@ function lookupUser(name: string): { uid: number; gid: number } | undefined {
   }
 }
 
+function groupName(gid: number): string {
+  try {
+    const line = execFileSync('getent', ['group', String(gid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const name = line.split(':')[0];
+    if (name) return name;
+  } catch {
+    /* fall through */
+  }
+  return execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
+}
+
 function identity(): Identity {
   const uid = process.getuid?.() ?? 1000;
   if (uid !== 0) {
     const me = userInfo();
-    return { root: false, mailUser: me.username, mailUid: me.uid, mailGid: me.gid, internalUser: me.username, loginUser: me.username };
+    // Unix listeners are chowned to default_internal_group, which a non-root master can only do for its own group.
+    const group = groupName(me.gid);
+    return { root: false, mailUser: me.username, mailUid: me.uid, mailGid: me.gid, internalUser: me.username, internalGroup: group, loginUser: me.username };
   }
   const mailUser = lookupUser('dovecot') ? 'dovecot' : 'nobody';
   const mail = lookupUser(mailUser);
@@ -200,7 +229,7 @@ ssl = ${tlsPort ? 'yes' : 'no'}
 ${tlsPort ? `ssl_cert = <${p.cert}\nssl_key = <${p.key}\n` : ''}disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = ${id.internalUser}
-default_login_user = ${id.loginUser}
+${id.internalGroup ? `default_internal_group = ${id.internalGroup}\n` : ''}default_login_user = ${id.loginUser}
 first_valid_uid = ${Math.min(id.mailUid, 500) || 1}
 first_valid_gid = ${id.mailGid === 0 ? 0 : 1}
 mail_uid = ${id.mailUid}
@@ -208,7 +237,12 @@ mail_gid = ${id.mailGid}
 mail_location = maildir:${p.mail}/%u${layout}
 mail_plugins = $mail_plugins quota
 mail_max_keyword_length = 200
-imap_max_line_length = 4M
+# Throwaway test servers: no fsync per saved message (seeding 20,000 messages is much faster).
+mail_fsync = never
+# fcntl locks made concurrent sessions of one user panic with EDEADLK ("Resource deadlock
+# avoided") on dovecot.list.index.log during parallel seeding; flock has no deadlock detection.
+lock_method = flock
+${o.appendLimit !== undefined ? `imap_capability = +APPENDLIMIT=${Math.floor(o.appendLimit)}\n` : ''}imap_max_line_length = 4M
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u ${p.passwd}
@@ -340,13 +374,31 @@ function greets(port: number): Promise<boolean> {
 
 /** Servers still running, killed by the exit hook. */
 const running = new Set<{ kill(): void }>();
+/** Temp dirs made by startDovecot (not keepAfterExit), deleted at exit even when only stopped. */
+const tempDirs = new Set<string>();
 let hookInstalled = false;
 function installExitHook(): void {
   if (hookInstalled) return;
   hookInstalled = true;
-  process.on('exit', () => {
+  const killAll = () => {
     for (const r of running) r.kill();
-  });
+    running.clear();
+    for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+    tempDirs.clear();
+  };
+  process.on('exit', killAll);
+  // A signal ends Node without 'exit'. When nobody else handles it, kill our servers and
+  // re-raise it with the default action; when someone does (the CLI's Ctrl-C handling), they
+  // own the shutdown and the 'exit' hook still runs.
+  for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) {
+    const onSignal = () => {
+      if (process.listenerCount(sig) > 1) return;
+      killAll();
+      process.removeListener(sig, onSignal);
+      process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
+  }
 }
 
 function writeCert(p: Paths): void {
@@ -372,7 +424,13 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotSe
   if (!bin) throw new Error('Dovecot is not installed (no dovecot binary in PATH or /usr/sbin); install the dovecot-imapd package');
   const id = identity();
   const safeName = opts.name.replace(/[^A-Za-z0-9_-]/g, '_');
+  // MAILSHIFT_SANDBOX_KEEP=1 keeps temp dirs (config, log, Maildirs) for a post-mortem.
+  const ownDir = opts.baseDir === undefined && !process.env.MAILSHIFT_SANDBOX_KEEP;
   const dir = opts.baseDir ?? mkdtempSync(join(tmpdir(), `mailshift-dovecot-${safeName}-`));
+  if (ownDir && !opts.keepAfterExit) {
+    installExitHook();
+    tempDirs.add(dir);
+  }
   const p = pathsOf(dir);
   for (const d of [p.dir, p.run, p.state, p.mail]) mkdirSync(d, { recursive: true });
   if (!existsSync(p.passwd)) writeFileSync(p.passwd, '', { mode: 0o600 });
@@ -397,6 +455,7 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotSe
       if (!pid) return;
       for (const f of new Set([...knownFamily, ...familyOf(pid)])) killQuietly(f, 'SIGKILL');
       killQuietly(-pid, 'SIGKILL');
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 
@@ -488,7 +547,25 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotSe
     rmSync(join(p.run, 'master.pid'), { force: true });
   }
 
-  await launch(opts.port !== undefined);
+  try {
+    await launch(opts.port !== undefined);
+  } catch (err) {
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+
+  async function addUsers(users: Array<{ user: string; password: string }>): Promise<void> {
+    for (const { user, password } of users) {
+      if (/[:\n\r]/.test(user) || /[:\n\r]/.test(password) || user === '') {
+        throw new Error(`sandbox user names and passwords must not be empty or contain ':' or line breaks (user ${JSON.stringify(user)})`);
+      }
+    }
+    appendFileSync(p.passwd, users.map(({ user, password }) => `${user}:{PLAIN}${password}::::::\n`).join(''));
+    // Dovecot's auth process stats the passwd-file at most once per second (per its ioloop
+    // second), so a login in the same second as an earlier lookup would not see the new user.
+    // Waiting for the next second makes the next lookup re-read the file.
+    await sleep(1000 - (Date.now() % 1000) + 20);
+  }
 
   const server: DovecotServer = {
     name: opts.name,
@@ -506,13 +583,15 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotSe
     logPath: p.log,
     mailOwner: { uid: id.mailUid, gid: id.mailGid },
     async addUser(user: string, password: string) {
-      if (/[:\n\r]/.test(user) || /[:\n\r]/.test(password) || user === '') {
-        throw new Error(`sandbox user names and passwords must not be empty or contain ':' or line breaks (user ${JSON.stringify(user)})`);
-      }
-      // Dovecot re-reads the passwd-file when its mtime or size changes.
-      appendFileSync(p.passwd, `${user}:{PLAIN}${password}::::::\n`);
+      await addUsers([{ user, password }]);
     },
+    addUsers,
     stop,
+    async destroy() {
+      await stop();
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
+      tempDirs.delete(dir);
+    },
     async restart() {
       await stop();
       await launch(true);
