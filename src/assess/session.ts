@@ -1,0 +1,56 @@
+// Read-only IMAP sessions for the assessment, and a one-line reason + fix for a failed login.
+import { isIP } from 'node:net';
+import { ImapFlow } from 'imapflow';
+import { findPreset } from '../config/presets.js';
+import type { ServerConfig, Side } from '../config/types.js';
+import { imapOptions } from '../imap/connect.js';
+import { classifyImapError, describeImapError, type ImapFailure } from '../imap/errors.js';
+import type { Logger } from '../logger.js';
+import type { Secret } from '../secret.js';
+import type { Failure } from './types.js';
+
+/**
+ * connectImap's options and error classification, but with imapflow's automatic ENABLE
+ * (CONDSTORE, UTF8=ACCEPT) turned off: the assessment must not change any server state, and
+ * on Dovecot enabling CONDSTORE can turn on mod-sequence tracking for a mailbox.
+ */
+export async function openReadOnly(server: ServerConfig, user: string, password: Secret, side: Side, log?: Logger): Promise<ImapFlow> {
+  const options = imapOptions(server, user, password, { side, log, connectionTimeoutMs: 15_000, socketTimeoutMs: 120_000 });
+  // SNI must not carry an IP address (RFC 6066; Node warns with DEP0123).
+  if (options.tls && isIP(server.host)) options.tls = { ...options.tls, servername: undefined };
+  const client = new ImapFlow({ ...options, disableAutoEnable: true });
+  client.on('error', (err: Error) => log?.debug({ err: { message: err.message, code: (err as { code?: string }).code } }, 'imap connection error'));
+  try {
+    await client.connect();
+  } catch (err) {
+    client.close();
+    throw describeImapError(err, { server, user, side });
+  }
+  return client;
+}
+
+/** Turns a login failure into the report's reason and a fix that fits the provider preset. */
+export function loginFailure(err: unknown, server: ServerConfig, side: Side, user: string): Failure {
+  const f: ImapFailure = classifyImapError((err as { cause?: unknown })?.cause ?? err);
+  const preset = findPreset(server.preset);
+  const text = f.message;
+  const where = `${side} account ${user} on ${server.host}`;
+  if (f.kind === 'auth') {
+    let fix = preset?.authHelp ?? 'check the user name and password';
+    if (/IPDENY|IP.*(not allowed|denied|whitelist)/i.test(text)) fix = "the server refuses this machine's IP address: ask the admin to allow it (IP whitelist)";
+    else if (/IMAP.*(disabled|not enabled|not open)|not.*IMAP/i.test(text))
+      fix = `IMAP is disabled for this account: enable it${preset?.webmail ? ` in the webmail settings (${preset.webmail})` : ' in the account settings'}`;
+    else if (preset?.auth === 'oauth2') fix = preset.authHelp;
+    else if (preset?.auth === 'app-password') fix = `wrong password, or an app password / authorization code is required: ${preset.authHelp}`;
+    else fix = `wrong user name or password: ${fix}`;
+    return { kind: 'auth', reason: `${where}: ${text}`, fix };
+  }
+  if (f.kind === 'tls') {
+    return { kind: 'tls', reason: `${where}: ${text}`, fix: `install a trusted certificate on the server, or set ${side}.allowInsecure: true only if you trust it` };
+  }
+  if (f.kind === 'unreachable' || f.kind === 'connection') {
+    return { kind: f.kind, reason: `${where}: ${text}`, fix: `check ${side}.host/port/tls and the network; the provider may limit connections (lower ${side}.maxConnections)` };
+  }
+  if (f.kind === 'throttled') return { kind: f.kind, reason: `${where}: ${text}`, fix: 'the server is throttling: run assess again later or lower maxConnections' };
+  return { kind: f.kind, reason: `${where}: ${text}`, fix: preset?.authHelp ?? 'check the account with the mail administrator' };
+}
