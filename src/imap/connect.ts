@@ -24,8 +24,14 @@ export function imapOptions(server: ServerConfig, user: string, password: Secret
     secure: server.tls === 'implicit',
     doSTARTTLS: server.tls === 'starttls' ? true : server.tls === 'none' ? false : undefined,
     // allowInsecure is the only way to accept an unverified certificate (a self-signed test server).
-    tls: tlsOn ? { rejectUnauthorized: !server.allowInsecure, // SNI takes a host name only (RFC 6066); an IP literal would warn (DEP0123).
-          servername: isIP(server.host) ? undefined : server.host, minVersion: 'TLSv1.2' } : undefined,
+    tls: tlsOn
+      ? {
+          rejectUnauthorized: !server.allowInsecure,
+          // SNI takes a host name only (RFC 6066); an IP literal would warn (DEP0123).
+          servername: isIP(server.host) ? undefined : server.host,
+          minVersion: 'TLSv1.2',
+        }
+      : undefined,
     auth: { user, pass: password.reveal() },
     logger: opts.log ? (opts.log.child({ component: 'imap', side: opts.side, user }) as unknown as ImapFlowOptions['logger']) : false,
     disableAutoIdle: true,
