@@ -1,0 +1,158 @@
+import type { ImapFlow } from 'imapflow';
+import type { Account } from '../config/types.js';
+import { closeImap, connectImap } from '../imap/connect.js';
+import { listFolders } from '../imap/folders.js';
+import { planFolderMapping, type FolderMapping } from '../mapping/plan.js';
+import { VerifyStore } from '../store/verify-store.js';
+import { compareFolder } from '../verify/compare.js';
+import { addFolderToTotals, emptyTotals, type VerifiedFolder, type VerifyResult } from '../verify/result.js';
+import { scanFolder, type ScannedFolder } from '../verify/scan.js';
+import type { PhaseContext } from './context.js';
+
+export interface VerifyOptions {
+  /** Also compare every message's full bytes (sha256), flags and keywords. */
+  deep?: boolean;
+}
+
+/**
+ * Compares every mapped folder pair of every account, read-only on both servers, and stores the
+ * result (verify_runs/folders/differences) for the report. Never throws for differences: the
+ * caller decides the exit code from `result.clean`.
+ */
+export async function runVerify(ctx: PhaseContext, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const deep = opts.deep ?? false;
+  const vs = new VerifyStore(ctx.store);
+  const phaseId = ctx.store.startPhase('verify');
+  const runId = vs.startRun(deep);
+  const startedAt = new Date().toISOString();
+  const totals = emptyTotals();
+  const folders: VerifiedFolder[] = [];
+  const task = ctx.progress.task(deep ? 'verify (deep)' : 'verify', 0, 'messages');
+  let expected = 0;
+  const record = (f: VerifiedFolder) => {
+    vs.addFolder(runId, f);
+    addFolderToTotals(totals, f);
+    folders.push(f);
+  };
+  try {
+    // Accounts run a few at a time; each uses one connection per server.
+    const limit = Math.max(1, Math.min(4, ctx.config.source.maxConnections, ctx.config.destination.maxConnections));
+    const queue = [...ctx.accounts];
+    const worker = async () => {
+      for (let a = queue.shift(); a && !ctx.signal.aborted; a = queue.shift()) {
+        await verifyAccount(ctx, a, deep, vs, record, {
+          grow: (n) => task.setTotal((expected += n)),
+          tick: () => task.increment(1),
+        });
+        totals.accounts++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
+  } catch (err) {
+    vs.finishRun(runId, 'failed', totals);
+    ctx.store.finishPhase(phaseId, 'failed', { error: (err as Error).message });
+    throw err;
+  } finally {
+    task.stop();
+  }
+  const interrupted = ctx.signal.aborted;
+  const clean = !interrupted && totals.missing === 0 && totals.duplicated === 0 && totals.altered === 0 && totals.errors === 0;
+  const outcome: VerifyResult['outcome'] = interrupted ? 'interrupted' : clean ? 'clean' : 'differences';
+  vs.finishRun(runId, outcome, totals);
+  ctx.store.finishPhase(phaseId, interrupted ? 'interrupted' : clean ? 'complete' : 'incomplete', { deep, ...totals });
+  ctx.log.info({ deep, ...totals, outcome }, 'verify finished');
+  // Accounts ran side by side; list each account's folders together, in the order compared.
+  const order = new Map(ctx.accounts.map((a, i) => [a.sourceUser, i]));
+  const sorted = folders.map((f, i) => ({ f, i })).sort((a, b) => (order.get(a.f.account) ?? 0) - (order.get(b.f.account) ?? 0) || a.i - b.i).map((x) => x.f);
+  return { runId, deep, startedAt, finishedAt: new Date().toISOString(), clean, outcome, totals, folders: sorted };
+}
+
+async function verifyAccount(
+  ctx: PhaseContext,
+  account: Account,
+  deep: boolean,
+  vs: VerifyStore,
+  record: (f: VerifiedFolder) => void,
+  progress: { grow(n: number): void; tick(): void },
+): Promise<void> {
+  const who = { account: account.sourceUser, destinationAccount: account.destinationUser };
+  let src: ImapFlow | undefined;
+  let dst: ImapFlow | undefined;
+  try {
+    let plan: FolderMapping[];
+    try {
+      src = await connectImap(ctx.config.source, account.sourceUser, account.sourcePassword, { log: ctx.log, side: 'source' });
+      dst = await connectImap(ctx.config.destination, account.destinationUser, account.destinationPassword, { log: ctx.log, side: 'destination' });
+      const [srcList, dstList] = [await listFolders(src), await listFolders(dst)];
+      plan = planFolderMapping(srcList, dstList, ctx.config.folders, { destinationPreset: ctx.config.destination.preset });
+    } catch (err) {
+      record(failed(who, '*', '*', (err as Error).message));
+      return;
+    }
+    const pairs = plan.filter((m) => m.action === 'copy');
+    progress.grow(pairs.reduce((n, m) => n + (m.source.status?.messages ?? 0), 0));
+    for (const m of pairs) {
+      if (ctx.signal.aborted) return;
+      try {
+        const source = await scanFolder(src, m.source.path, { deep, signal: ctx.signal, onMessage: progress.tick });
+        // A destination folder that does not exist yet holds nothing: every source message is missing.
+        const destination: ScannedFolder = m.existsOnDestination ? await scanFolder(dst, m.destinationPath, { deep, signal: ctx.signal }) : { messages: [] };
+        const checkpoint = vs.folderCheckpoint(account.sourceUser, [m.source.path, m.source.logicalPath], source.uidValidity, destination.uidValidity);
+        const useMapping = checkpoint.mapping.size > 0;
+        const c = compareFolder({
+          source: source.messages,
+          destination: destination.messages,
+          mapping: useMapping ? checkpoint.mapping : undefined,
+          notCopied: checkpoint.notCopied,
+          droppedFlags: checkpoint.droppedFlags,
+          deep,
+          destinationPermanentFlags: destination.permanentFlags,
+          destinationFlags: destination.flags,
+        });
+        record({
+          ...who,
+          sourcePath: m.source.logicalPath,
+          destinationPath: m.destinationLogicalPath,
+          method: useMapping ? 'store' : 'scan',
+          sourceCount: c.sourceCount,
+          destinationCount: c.destinationCount,
+          matched: c.matched,
+          missing: c.missing,
+          duplicated: c.duplicated,
+          extra: c.extra,
+          altered: c.altered,
+          refusedFlags: c.refusedFlags,
+          sourceDigest: c.sourceDigest,
+          destinationDigest: c.destinationDigest,
+          differences: c.differences,
+        });
+      } catch (err) {
+        // One unreadable folder does not hide the others; it is counted and shown.
+        record(failed(who, m.source.logicalPath, m.destinationLogicalPath, (err as Error).message));
+        if (!src.usable || !dst.usable) return;
+      }
+    }
+  } finally {
+    await closeImap(src);
+    await closeImap(dst);
+  }
+}
+
+function failed(who: { account: string; destinationAccount: string }, sourcePath: string, destinationPath: string, error: string): VerifiedFolder {
+  return {
+    ...who,
+    sourcePath,
+    destinationPath,
+    method: 'scan',
+    sourceCount: 0,
+    destinationCount: 0,
+    matched: 0,
+    missing: 0,
+    duplicated: 0,
+    extra: 0,
+    altered: 0,
+    refusedFlags: [],
+    error,
+    differences: [],
+  };
+}
