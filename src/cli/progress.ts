@@ -6,6 +6,7 @@ const fmt = (n: number, unit: string) => (unit === 'bytes' ? `${(n / 1048576).to
 
 /** Bars on a terminal (stderr, so --json stdout stays clean). */
 export function terminalProgress(): ProgressSink & { close(): void } {
+  let bars = 0;
   const multi = new cliProgress.MultiBar(
     {
       clearOnComplete: false,
@@ -19,6 +20,7 @@ export function terminalProgress(): ProgressSink & { close(): void } {
   );
   return {
     task(name, total, unit = 'messages') {
+      bars++;
       const bar = multi.create(Math.max(total, 1), 0, { name: name.padEnd(18).slice(0, 18), valueText: '0', totalText: fmt(total, unit), info: '' });
       let value = 0;
       const info = (i?: Record<string, string | number>) =>
@@ -42,7 +44,9 @@ export function terminalProgress(): ProgressSink & { close(): void } {
       return task;
     },
     note(line) {
-      multi.log(line + '\n');
+      // MultiBar.log only shows on the next redraw, which never comes while no bar exists.
+      if (bars === 0) process.stderr.write(line + '\n');
+      else multi.log(line + '\n');
     },
     close() {
       multi.stop();

@@ -60,8 +60,13 @@ export function classifyImapError(err: unknown): ImapFailure {
     return new ImapFailure(`server throttling: ${text}`, 'throttled', e.throttleReset ?? (m ? Number(m[1]) : 30_000), { cause: err });
   }
   if (src === 'OVERQUOTA' || /QUOTA/.test(upper)) return new ImapFailure(`destination mailbox is full: ${text}`, 'quota', undefined, { cause: err });
-  if (src === 'TOOBIG' || src === 'APPENDLIMIT' || /TOO (BIG|LARGE)|SIZE LIMIT|MESSAGE SIZE|EXCEEDS/.test(upper)) {
+  if (src === 'TOOBIG' || src === 'APPENDLIMIT' || /TOO (BIG|LARGE)|SIZE LIMIT|MESSAGE SIZE|EXCEEDS|LARGER THAN THE MAXIMUM/.test(upper)) {
     return new ImapFailure(`message refused as too large: ${text}`, 'too-large', undefined, { cause: err });
+  }
+  // RFC 5530: the server failed or is busy, not this message; Dovecot answers SERVERBUG when an
+  // index lock times out. Retried like a dropped connection (fresh session, reconcile first).
+  if (src === 'SERVERBUG' || src === 'UNAVAILABLE' || src === 'INUSE') {
+    return new ImapFailure(`server temporarily failed: ${text}`, 'connection', undefined, { cause: err });
   }
   if (src === 'TRYCREATE') return new ImapFailure(`folder does not exist: ${text}`, 'trycreate', undefined, { cause: err });
   if (TLS_CODES.test(code) || /certificate|self.signed|TLS|SSL/i.test(text)) {

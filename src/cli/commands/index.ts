@@ -1,9 +1,28 @@
 import type { Command } from 'commander';
+import { registerAssess } from './assess.js';
+import { registerCutover } from './cutover.js';
+import { registerDemo } from './demo.js';
 import { registerInit } from './init.js';
+import { registerKit } from './kit.js';
+import { registerReport } from './report.js';
+import { registerResume } from './resume.js';
+import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
+import { registerSync } from './sync.js';
+import { registerVerify } from './verify.js';
 
-// Every command module registers itself here; one line per command.
+// Every command module registers itself here, in the order `--help` lists them: the phases in
+// the order a migration runs, then the job-level commands.
 export function registerCommands(program: Command): void {
   registerInit(program);
+  registerAssess(program);
+  registerSync(program);
+  registerCutover(program);
+  registerKit(program);
+  registerVerify(program);
   registerStatus(program);
+  registerRun(program);
+  registerResume(program);
+  registerReport(program);
+  registerDemo(program);
 }

@@ -1,0 +1,251 @@
+#!/usr/bin/env node
+// mailshift benchmark: generates a corpus into a fresh Dovecot source and copies it, in the same
+// run, with mailshift and with mbsync (one process per account, all at once) into two fresh
+// destinations; checks each destination against the source; writes a Markdown table.
+//
+//   npm run bench                  # medium corpus (~20,000 messages, ~1 GB)
+//   npm run bench -- --preset small
+//
+// Plain ESM importing the built code from dist/ (npm run bench builds first).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateCorpus } from '../dist/corpus/index.js';
+import { startDovecot } from '../dist/sandbox/dovecot.js';
+import { readAll } from '../dist/sandbox/read-all.js';
+import { seedMessages, seedUser } from '../dist/sandbox/seed.js';
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const BIN = join(ROOT, 'bin', 'mailshift.js');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const preset = opt('--preset', 'medium');
+if (!['tiny', 'small', 'medium'].includes(preset)) {
+  console.error(`--preset: tiny, small or medium, not "${preset}"`);
+  process.exit(2);
+}
+const MBSYNC = ['/usr/bin/mbsync', '/usr/local/bin/mbsync'].find((p) => existsSync(p));
+const IMAPSYNC = spawnSync('sh', ['-c', 'command -v imapsync'], { encoding: 'utf8' }).stdout.trim() || undefined;
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const work = mkdtempSync(join(tmpdir(), 'mailshift-bench-'));
+const log = (s) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+
+/** Runs a command, measuring wall time and peak RSS (of the process tree, via /usr/bin/time -v). */
+function timed(cmd, argv, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const full = TIME ? [TIME, ['-v', cmd, ...argv]] : [cmd, argv];
+    const child = spawn(full[0], full[1], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
+      resolve({ code, seconds, rssMiB: m ? Number(m[1]) / 1024 : undefined, out, err });
+    });
+  });
+}
+
+const server = (name, sep, prefix) => startDovecot({ name, separator: sep, namespacePrefix: prefix });
+
+// ---- fidelity ---------------------------------------------------------------------------------
+
+/** Per folder: missing, duplicated, altered bytes, flag and date differences against the source. */
+async function compare(src, dst, users, mapFolder) {
+  const r = { messages: 0, missing: 0, duplicated: 0, altered: 0, flags: 0, dates: 0 };
+  for (const u of users) {
+    const [a, b] = await Promise.all([readAll(src, u.user, u.password, { hashOnly: true }), readAll(dst, u.user, u.password, { hashOnly: true })]);
+    const dstBy = new Map(b.map((f) => [f.path, f]));
+    for (const f of a) {
+      r.messages += f.messages.length;
+      const target = dstBy.get(mapFolder(u.user, f.path));
+      const got = target ? [...target.messages] : [];
+      if (target) dstBy.delete(target.path);
+      // Pair by identical bytes first, then whatever is left by position (altered bytes).
+      const left = [];
+      for (const m of f.messages) {
+        const i = got.findIndex((x) => x.sha256 === m.sha256);
+        if (i < 0) {
+          left.push(m);
+          continue;
+        }
+        const x = got.splice(i, 1)[0];
+        if (x.flags.join(' ') !== m.flags.join(' ')) r.flags++;
+        if (x.internalDate.getTime() !== m.internalDate.getTime()) r.dates++;
+      }
+      for (const m of left) {
+        const x = got.shift();
+        if (!x) {
+          r.missing++;
+          continue;
+        }
+        r.altered++;
+        if (x.flags.join(' ') !== m.flags.join(' ')) r.flags++;
+        if (x.internalDate.getTime() !== m.internalDate.getTime()) r.dates++;
+      }
+      r.duplicated += got.length;
+    }
+    for (const f of dstBy.values()) r.duplicated += f.messages.length; // in folders the source does not have
+  }
+  return r;
+}
+
+// ---- tools under test ---------------------------------------------------------------------------
+
+function mailshiftJob(src, dst, users) {
+  const dir = join(work, 'mailshift-job');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'accounts.csv'), 'source_user,source_password,destination_user,destination_password\n' + users.map((u) => `${u.user},${u.password},${u.user},${u.password}`).join('\n') + '\n');
+  const s = (x) => ({ host: '127.0.0.1', port: x.port, tls: 'none', allowInsecure: true, preset: 'dovecot' });
+  writeFileSync(join(dir, 'mailshift.yaml'), JSON.stringify({ job: 'bench', domain: 'acme.test', source: s(src), destination: s(dst), accounts: 'accounts.csv' }));
+  return async () => {
+    const r = await timed(process.execPath, [BIN, 'sync', '--config', join(dir, 'mailshift.yaml'), '--no-progress', '--json']);
+    if (r.code !== 0) throw new Error(`mailshift exited ${r.code}: ${r.err.slice(-2000)}`);
+    const json = JSON.parse(r.out);
+    return { ...r, copied: json.copied, bytes: json.bytes };
+  };
+}
+
+/** mbsync folder name -> mailshift's mapping (for the fidelity check of mailshift). */
+function mailshiftMapping() {
+  const dir = join(work, 'mailshift-job');
+  const r = spawnSync(process.execPath, [BIN, 'status', '--json', '--config', join(dir, 'mailshift.yaml')], { encoding: 'utf8' });
+  const status = JSON.parse(r.stdout);
+  const map = new Map();
+  for (const a of status.accounts) for (const f of a.folders) if (f.direction === 'forward') map.set(`${a.sourceUser}\t${f.source}`, f.destination);
+  return (user, path) => map.get(`${user}\t${path}`) ?? path;
+}
+
+function mbsyncJob(src, dst, users) {
+  const dir = join(work, 'mbsync');
+  mkdirSync(dir, { recursive: true });
+  const configs = users.map((u, i) => {
+    const state = join(dir, `state-${i}`) + '/';
+    mkdirSync(state, { recursive: true });
+    const pass = join(dir, `pass-${i}`);
+    writeFileSync(pass, u.password, { mode: 0o600 });
+    const file = join(dir, `mbsyncrc-${i}`);
+    // Copy everything, keep arrival dates, never expunge: the fairest like-for-like setup.
+    writeFileSync(
+      file,
+      [
+        `IMAPAccount far`, `Host 127.0.0.1`, `Port ${src.port}`, `User ${u.user}`, `PassCmd "cat ${pass}"`, `SSLType None`, `AuthMechs LOGIN`, '',
+        `IMAPStore far`, `Account far`, '',
+        `IMAPAccount near`, `Host 127.0.0.1`, `Port ${dst.port}`, `User ${u.user}`, `PassCmd "cat ${pass}"`, `SSLType None`, `AuthMechs LOGIN`, '',
+        `IMAPStore near`, `Account near`, '',
+        `Channel all`, `Far :far:`, `Near :near:`, `Patterns *`, `Sync Pull`, `Create Near`, `Expunge None`, `Remove None`, `CopyArrivalDate yes`, `SyncState ${state}`, '',
+      ].join('\n'),
+    );
+    return file;
+  });
+  return async () => {
+    const started = process.hrtime.bigint();
+    const runs = await Promise.all(configs.map((c) => timed(MBSYNC, ['-q', '-c', c, '-a'])));
+    const failed = runs.find((r) => r.code !== 0);
+    if (failed) throw new Error(`mbsync exited ${failed.code}: ${failed.err.slice(-1500)}`);
+    // Peak RSS of processes running at once: the sum of each one's peak is an upper bound.
+    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, rssMiB: runs.reduce((n, r) => n + (r.rssMiB ?? 0), 0) };
+  };
+}
+
+// ---- the run ------------------------------------------------------------------------------------
+
+const fmt = (n, d = 0) => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(d));
+
+async function main() {
+  const users = generateCorpus(preset);
+  const total = users.reduce((n, u) => n + u.messageCount, 0);
+  log(`preset ${preset}: ${users.length} users, ${total} messages; work dir ${work}`);
+  const [src, dstA, dstB] = await Promise.all([server('source', '/', ''), server('dest-mailshift', '.', 'INBOX.'), server('dest-mbsync', '.', 'INBOX.')]);
+  try {
+    for (const d of [dstA, dstB]) await d.addUsers(users.map((u) => ({ user: u.user, password: u.password })));
+    let t = Date.now();
+    let bytes = 0;
+    for (const u of users) bytes += (await seedUser(src, u, { preserveOrder: false, connections: 4 })).bytes;
+    log(`seeded ${total} messages (${fmt(bytes / 1048576, 1)} MiB) in ${fmt((Date.now() - t) / 1000, 1)} s`);
+
+    const rows = [];
+    log('mailshift: first copy');
+    const ms = mailshiftJob(src, dstA, users);
+    const m1 = await ms();
+    log(`mailshift: ${m1.copied} messages in ${fmt(m1.seconds, 2)} s`);
+    const m2 = await ms();
+    log(`mailshift: no-change re-run ${fmt(m2.seconds, 2)} s (copied ${m2.copied})`);
+
+    let b1;
+    const mb = MBSYNC ? mbsyncJob(src, dstB, users) : undefined;
+    if (mb) {
+      log('mbsync: first copy (one process per account, all at once)');
+      b1 = await mb();
+      log(`mbsync: ${fmt(b1.seconds, 2)} s`);
+    }
+    let b2;
+    if (mb) {
+      b2 = await mb();
+      log(`mbsync: no-change re-run ${fmt(b2.seconds, 2)} s`);
+    }
+
+    // 100 new messages per user, then an incremental run of each.
+    t = Date.now();
+    for (const u of users) {
+      const extra = [];
+      for (let i = 0; i < 100; i++) {
+        const date = new Date(Date.UTC(2026, 10, 1, 0, 0, i));
+        extra.push({ folder: 'INBOX', raw: Buffer.from(`Message-ID: <bench-${i}@${u.user}>\r\nFrom: bench@acme.test\r\nTo: ${u.user}\r\nSubject: new mail ${i}\r\nDate: ${date.toUTCString()}\r\n\r\n${'new mail body\r\n'.repeat(50)}`), flags: i % 2 ? ['\\Seen'] : [], internalDate: date });
+      }
+      await seedMessages(src, u.user, u.password, extra);
+    }
+    const m3 = await ms();
+    log(`mailshift: +100/user re-run ${fmt(m3.seconds, 2)} s (copied ${m3.copied})`);
+    const b3 = mb ? await mb() : undefined;
+    if (b3) log(`mbsync: +100/user re-run ${fmt(b3.seconds, 2)} s`);
+
+    log('checking fidelity (reading every message of every destination)');
+    const fa = await compare(src, dstA, users, mailshiftMapping());
+    const fb = mb ? await compare(src, dstB, users, (_u, p) => p) : undefined;
+    const mib = bytes / 1048576;
+    rows.push({ tool: 'mailshift', run: m1, noChange: m2, delta: m3, fid: fa });
+    if (b1) rows.push({ tool: `mbsync (isync ${spawnSync(MBSYNC, ['--version'], { encoding: 'utf8' }).stdout.trim().split(' ')[1] ?? ''}, ${users.length} processes)`, run: b1, noChange: b2, delta: b3, fid: fb });
+
+    const lines = [
+      `# mailshift benchmark: ${preset} corpus`,
+      '',
+      `${new Date().toISOString()} · ${users.length} accounts · ${total} messages · ${fmt(mib, 1)} MiB · loopback Dovecot (source '/' no prefix, destinations '.' + 'INBOX.') · ${(await import('node:os')).cpus().length} cores`,
+      '',
+      '| tool | first copy (s) | msgs/s | MiB/s | peak RSS (MiB) | no-change re-run (s) | +100/user re-run (s) | missing | duplicated | altered bytes | flag diffs | date diffs |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...rows.map(
+        (r) =>
+          `| ${r.tool} | ${fmt(r.run.seconds, 2)} | ${fmt(total / r.run.seconds)} | ${fmt(mib / r.run.seconds, 1)} | ${fmt(r.run.rssMiB)} | ${fmt(r.noChange?.seconds, 2)} | ${fmt(r.delta?.seconds, 2)} | ${r.fid.missing} | ${r.fid.duplicated} | ${r.fid.altered} | ${r.fid.flags} | ${r.fid.dates} |`,
+      ),
+      '',
+      IMAPSYNC ? `imapsync found at ${IMAPSYNC} but not run by this script.` : 'imapsync: not installed (it is not packaged in Debian here), so not measured.',
+      MBSYNC ? '' : 'mbsync: not installed (apt-get install isync), so not measured.',
+      '',
+      'Times are wall-clock end to end (process start to exit). Peak RSS from /usr/bin/time -v (mbsync: sum of the per-account processes). Fidelity: every destination message compared with the source by SHA-256 of its bytes, flags (keywords included) and INTERNALDATE, per mapped folder.',
+    ];
+    if (rows[1]) lines.push('', `Speed-up, messages per second: ${fmt(rows[1].run.seconds / rows[0].run.seconds, 2)}x mbsync.`);
+    const md = lines.join('\n') + '\n';
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    const file = join(ROOT, 'bench', 'results', `${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')}-${preset}.md`);
+    writeFileSync(file, md);
+    process.stdout.write(md);
+    log(`written ${file}`);
+  } finally {
+    await Promise.all([src.destroy(), dstA.destroy(), dstB.destroy()]);
+    if (!args.includes('--keep')) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench failed: ${err.stack ?? err}`);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { IncompleteError } from '../../errors.js';
+import { runSync, type SyncResult } from '../../phases/sync.js';
+import type { PhaseContext } from '../../phases/context.js';
+import { say, withJob, type GlobalOptions } from '../job.js';
+
+// `mailshift sync`: copy every account (or --accounts a,b) from source to destination.
+// Exit 0 complete, 3 incomplete (reasons in `status`), 130 interrupted (re-run continues).
+export function registerSync(program: Command): void {
+  program
+    .command('sync')
+    .description('copy every mailbox to the destination exactly once; safe to interrupt and run again')
+    .option('--accounts <users>', 'only these source users (comma-separated)')
+    .option('--dry-run', 'print the folder mapping and counts; write nothing anywhere')
+    .action(async (_o, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOptions & { dryRun?: boolean }>();
+      await withJob(opts, { command: opts.dryRun ? 'sync --dry-run' : 'sync', readOnly: !!opts.dryRun }, (ctx) => syncAndReport(ctx, opts, !!opts.dryRun));
+    });
+}
+
+/** Runs the sync phase and prints its summary; shared with `resume`. */
+export async function syncAndReport(ctx: PhaseContext, opts: GlobalOptions, dryRun: boolean): Promise<SyncResult> {
+  const result = await runSync(ctx, { dryRun });
+  if (opts.json) process.stdout.write(JSON.stringify(result, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
+  if (dryRun) {
+    for (const a of result.plan ?? []) {
+      say(opts, `${a.user}${a.error ? `: cannot list - ${a.error}` : ''}`);
+      for (const f of a.folders) {
+        const m = f.mapping;
+        const arrow = m.action === 'copy' ? `-> ${m.destinationLogicalPath}${m.existsOnDestination ? '' : ' (new)'}` : '(not copied)';
+        say(opts, `  ${m.source.logicalPath} ${arrow}: ${m.source.status?.messages ?? 0} messages, ${f.copied} copied, ${m.action === 'copy' ? f.pending : 0} to copy`);
+        for (const n of m.notes) say(opts, `      note: ${n}`);
+      }
+    }
+    say(opts, 'dry run: nothing was written');
+    return result;
+  }
+  const mib = (result.bytes / 1048576).toFixed(1);
+  const rate = result.seconds > 0 ? Math.round(result.copied / result.seconds) : 0;
+  say(opts, `sync: ${result.copied} messages (${mib} MiB) copied in ${result.seconds.toFixed(1)} s (${rate} msg/s); ${result.skipped} skipped, ${result.failed} failed`);
+  for (const a of result.accounts) {
+    if (a.state !== 'complete' || result.accounts.length <= 20) say(opts, `  ${a.user}: ${a.state}${a.error ? ` - ${a.error}` : ''} (${a.copied} copied now)`);
+  }
+  // An interrupt is reported by withJob (exit 130), not as "incomplete".
+  if (!result.complete && !ctx.signal.aborted) {
+    throw new IncompleteError(`sync incomplete: ${result.accounts.filter((a) => a.state !== 'complete').length} account(s) not complete; see "mailshift status"; run sync again to continue`);
+  }
+  return result;
+}

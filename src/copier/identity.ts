@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+
+// Identity of a message without changing it: Message-ID + INTERNALDATE + a hash of the headers
+// that no server rewrites on APPEND (anchors-sync (d) 2-3). Size is only a tie-breaker.
+
+const HASHED_HEADERS = ['message-id', 'date', 'from', 'to', 'cc', 'subject', 'in-reply-to'];
+export const HEADER_LIMIT = 16 * 1024;
+
+/** The raw header block (up to and including the blank line), at most `limit` bytes. */
+export function headerBlock(raw: Buffer, limit = HEADER_LIMIT): Buffer {
+  let end = raw.indexOf('\r\n\r\n');
+  let sep = 4;
+  const lf = raw.indexOf('\n\n');
+  if (end < 0 || (lf >= 0 && lf < end)) {
+    end = lf;
+    sep = 2;
+  }
+  const stop = end < 0 ? raw.length : end + sep;
+  return raw.subarray(0, Math.min(stop, limit));
+}
+
+/** Header fields, unfolded, names lower-cased; repeated fields keep every value in order. */
+export function parseHeaders(block: Buffer): Map<string, string[]> {
+  const text = block.toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  const out = new Map<string, string[]>();
+  for (const line of text.split(/\r?\n/)) {
+    const i = line.indexOf(':');
+    if (i <= 0) continue;
+    const name = line.slice(0, i).trim().toLowerCase();
+    const list = out.get(name) ?? [];
+    list.push(line.slice(i + 1).trim());
+    out.set(name, list);
+  }
+  return out;
+}
+
+export function normalizeMessageId(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  const m = /<([^>]+)>/.exec(v);
+  const id = (m ? m[1]! : v).trim().replace(/\s+/g, '');
+  return id ? id.toLowerCase() : undefined;
+}
+
+export interface Identity {
+  messageId?: string;
+  headerHash: string;
+}
+
+/** Identity from a header block (or a whole message). */
+export function identityOf(raw: Buffer): Identity {
+  const h = parseHeaders(headerBlock(raw));
+  const hash = createHash('sha256');
+  for (const name of HASHED_HEADERS) {
+    for (const v of h.get(name) ?? []) hash.update(`${name}:${v.replace(/\s+/g, ' ').trim().toLowerCase()}\n`);
+  }
+  const messageId = normalizeMessageId(h.get('message-id')?.[0]);
+  return { ...(messageId ? { messageId } : {}), headerHash: hash.digest('hex').slice(0, 32) };
+}
+
+/** INTERNALDATE has second precision on the wire; compare at that precision. */
+export function dateKey(d: Date | string | undefined | null): string {
+  if (!d) return '';
+  const t = typeof d === 'string' ? Date.parse(d) : d.getTime();
+  return Number.isFinite(t) ? String(Math.floor(t / 1000)) : '';
+}
+
+export interface Candidate<T> {
+  messageId?: string | null;
+  internalDate?: Date | string | null;
+  headerHash?: string | null;
+  size?: number | null;
+  item: T;
+}
+
+const keyOf = (c: Candidate<unknown>) => `${c.messageId ?? ''}|${dateKey(c.internalDate)}|${c.headerHash ?? ''}`;
+
+/**
+ * Pairs wanted messages with found ones as multisets: each found message is used at most once,
+ * so two identical messages in need two identical messages out. Equal size is preferred among
+ * equal identities. Returns pairs and the wanted items left unmatched.
+ */
+export function matchMultiset<W, F>(wanted: Candidate<W>[], found: Candidate<F>[]): { pairs: [W, F][]; unmatched: W[] } {
+  const pool = new Map<string, Candidate<F>[]>();
+  for (const f of found) {
+    const k = keyOf(f);
+    const l = pool.get(k) ?? [];
+    l.push(f);
+    pool.set(k, l);
+  }
+  const pairs: [W, F][] = [];
+  const unmatched: W[] = [];
+  for (const w of wanted) {
+    const l = pool.get(keyOf(w));
+    if (!l?.length) {
+      unmatched.push(w.item);
+      continue;
+    }
+    let i = l.findIndex((f) => w.size != null && f.size === w.size);
+    if (i < 0) i = 0;
+    pairs.push([w.item, l.splice(i, 1)[0]!.item]);
+  }
+  return { pairs, unmatched };
+}

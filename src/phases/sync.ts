@@ -1,0 +1,151 @@
+import PQueue from 'p-queue';
+import { syncAccount, planAccount, type AccountOutcome, type JobEnv, type PlannedFolder } from '../copier/account.js';
+import type { CopiedMessage } from '../copier/folder.js';
+import { ByteBudget, ServerThrottle } from '../copier/limits.js';
+import { classifyImapError } from '../imap/errors.js';
+import { SyncStore } from '../store/sync-store.js';
+import type { PhaseContext } from './context.js';
+
+export type { CopiedMessage } from '../copier/folder.js';
+
+export interface SyncOptions {
+  /** List and map both sides, print what would be copied; write nothing anywhere. */
+  dryRun?: boolean;
+  /** 'reverse' copies destination -> source (cutover rollback) with the same machinery. */
+  direction?: 'forward' | 'reverse';
+  /** Only messages whose INTERNALDATE is at or after this instant. */
+  sinceInternalDate?: Date;
+  onCopied?: (m: CopiedMessage) => void;
+}
+
+export interface SyncResult {
+  complete: boolean;
+  accounts: { user: string; state: 'complete' | 'incomplete' | 'failed'; error?: string; copied: number; skipped: number; failed: number }[];
+  /** Copied in this run. */
+  copied: number;
+  /** Totals of the job's current state (not only this run). */
+  skipped: number;
+  failed: number;
+  /** Bytes copied in this run. */
+  bytes: number;
+  seconds: number;
+  /** --dry-run only: the mapping and counts per account and folder. */
+  plan?: { user: string; error?: string; folders: PlannedFolder[] }[];
+}
+
+/**
+ * The sync phase: every account of the run, several at once, within each server's connection
+ * limit. Returns when every account has finished, failed, or stopped for the interrupt.
+ */
+export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promise<SyncResult> {
+  const started = Date.now();
+  const direction = opts.direction ?? 'forward';
+  const { config } = ctx;
+  const from = direction === 'forward' ? config.source : config.destination;
+  const to = direction === 'forward' ? config.destination : config.source;
+  // Sessions per server across the job: each busy folder holds one on each side.
+  const connections = Math.max(1, Math.min(from.maxConnections, to.maxConnections));
+  const concurrentAccounts = Math.max(1, Math.min(ctx.accounts.length, connections));
+  const jobTask = ctx.progress.task(direction === 'forward' ? 'sync' : 'sync (reverse)', 0, 'messages');
+  let total = 0;
+  let done = 0;
+  let bytes = 0;
+  const accountTasks = new Map<string, { task: ReturnType<typeof ctx.progress.task>; total: number }>();
+  const env: JobEnv = {
+    store: ctx.store,
+    sync: new SyncStore(ctx.store),
+    log: ctx.log.child({ phase: 'sync', direction }),
+    signal: ctx.signal,
+    direction,
+    rules: config.folders,
+    from,
+    to,
+    budget: new ByteBudget(config.sync.bytesInFlight),
+    fromThrottle: new ServerThrottle(from.throttle),
+    toThrottle: new ServerThrottle(to.throttle),
+    spareSessions: { free: connections - concurrentAccounts },
+    batchMessages: config.sync.batchMessages,
+    // One command should not hold more than a slice of the byte budget.
+    batchBytes: Math.max(1024 * 1024, Math.floor(config.sync.bytesInFlight / Math.max(4, connections * 4))),
+    sinceInternalDate: opts.sinceInternalDate,
+    onCopied: opts.onCopied,
+    onProgress: (account, n, b) => {
+      done += n;
+      bytes += b;
+      jobTask.update(done, { MiB: (bytes / 1048576).toFixed(1) });
+      accountTasks.get(account)?.task.increment(n);
+    },
+    onListed: (account, n) => {
+      total += n;
+      jobTask.setTotal(total);
+      const t = accountTasks.get(account);
+      if (t && n) t.task.setTotal((t.total += n));
+    },
+  };
+
+  if (opts.dryRun) {
+    const plan: NonNullable<SyncResult['plan']> = [];
+    const q = new PQueue({ concurrency: concurrentAccounts });
+    await Promise.all(
+      ctx.accounts.map((a) =>
+        q.add(async () => {
+          try {
+            plan.push({ user: a.sourceUser, folders: await planAccount(env, a) });
+          } catch (err) {
+            plan.push({ user: a.sourceUser, error: classifyImapError(err).message, folders: [] });
+          }
+        }),
+      ),
+    );
+    jobTask.stop();
+    plan.sort((x, y) => ctx.accounts.findIndex((a) => a.sourceUser === x.user) - ctx.accounts.findIndex((a) => a.sourceUser === y.user));
+    return { complete: false, accounts: [], copied: 0, skipped: 0, failed: 0, bytes: 0, seconds: (Date.now() - started) / 1000, plan };
+  }
+
+  const phaseId = direction === 'forward' ? ctx.store.startPhase('sync') : undefined;
+  const outcomes: AccountOutcome[] = [];
+  const q = new PQueue({ concurrency: concurrentAccounts });
+  try {
+    await Promise.all(
+      ctx.accounts.map((a) =>
+        q.add(async () => {
+          if (ctx.signal.aborted) return;
+          if (ctx.accounts.length > 1) accountTasks.set(a.sourceUser, { task: ctx.progress.task(a.sourceUser, 0, 'messages'), total: 0 });
+          const o = await syncAccount(env, a);
+          accountTasks.get(a.sourceUser)?.task.stop();
+          outcomes.push(o);
+          if (o.state !== 'complete') ctx.progress.note(`${o.user}: ${o.state}${o.error ? ` - ${o.error}` : ''}`);
+        }),
+      ),
+    );
+  } catch (err) {
+    if (phaseId !== undefined) ctx.store.finishPhase(phaseId, 'failed', { error: (err as Error).message });
+    throw err;
+  } finally {
+    jobTask.stop();
+  }
+  outcomes.sort((x, y) => ctx.accounts.findIndex((a) => a.sourceUser === x.user) - ctx.accounts.findIndex((a) => a.sourceUser === y.user));
+  const notRun = ctx.accounts.filter((a) => !outcomes.some((o) => o.user === a.sourceUser));
+  const result: SyncResult = {
+    complete: !ctx.signal.aborted && notRun.length === 0 && outcomes.every((o) => o.state === 'complete'),
+    accounts: [
+      ...outcomes.map((o) => ({ user: o.user, state: o.state, ...(o.error ? { error: o.error } : {}), copied: o.copied, skipped: o.skipped, failed: o.failed })),
+      ...notRun.map((a) => ({ user: a.sourceUser, state: 'incomplete' as const, error: 'not started (interrupted)', copied: 0, skipped: 0, failed: 0 })),
+    ],
+    copied: done,
+    skipped: outcomes.reduce((n, o) => n + o.skipped, 0),
+    failed: outcomes.reduce((n, o) => n + o.failed, 0),
+    bytes,
+    seconds: (Date.now() - started) / 1000,
+  };
+  if (phaseId !== undefined) {
+    ctx.store.finishPhase(phaseId, ctx.signal.aborted ? 'interrupted' : result.complete ? 'complete' : 'incomplete', {
+      copied: result.copied,
+      skipped: result.skipped,
+      failed: result.failed,
+      bytes: result.bytes,
+      seconds: result.seconds,
+    });
+  }
+  return result;
+}

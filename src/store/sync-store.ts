@@ -1,0 +1,354 @@
+import type Database from 'better-sqlite3';
+import type { Store } from './store.js';
+
+// The sync phase's tables: folder_pairs, messages and append_batches (0001 + 0004).
+// Every state change that the exactly-once guarantee rests on is one transaction.
+
+export type Direction = 'forward' | 'reverse';
+export type MessageState = 'pending' | 'copying' | 'copied' | 'skipped' | 'failed' | 'gone';
+
+const REVERSE = '\u0001reverse\u0001';
+const now = () => new Date().toISOString();
+
+export interface FolderPairRow {
+  id: number;
+  accountId: number;
+  direction: Direction;
+  /** The path on the side copied from (without the reverse key prefix). */
+  sourcePath: string;
+  destinationPath: string;
+  sourceLogical: string | null;
+  destinationLogical: string | null;
+  specialUse: string | null;
+  srcUidvalidity: string | null;
+  srcUidnext: number | null;
+  srcListedUid: number;
+  dstUidvalidity: string | null;
+  dstUidnext: number | null;
+  state: 'active' | 'excluded' | 'gone';
+  notes: string[];
+}
+
+export interface MessageRow {
+  id: number;
+  srcUid: number;
+  messageId: string | null;
+  internalDate: string | null;
+  size: number;
+  headerHash: string | null;
+  flags: string[];
+  state: MessageState;
+  batchId: number | null;
+  dstUidvalidity: string | null;
+  dstUid: number | null;
+  attempts: number;
+  lastError: string | null;
+}
+
+export interface ListedMessage {
+  uid: number;
+  internalDate?: Date;
+  size: number;
+  flags: string[];
+  messageId?: string;
+  headerHash?: string;
+  state?: MessageState;
+  lastError?: string;
+  /** Set with state 'copied' for a message already present on the other side. */
+  dstUidvalidity?: string;
+  dstUid?: number;
+}
+
+export interface OpenBatch {
+  id: number;
+  dstUidvalidity: string | null;
+  dstUidnextBefore: number | null;
+  messages: MessageRow[];
+}
+
+export interface FolderCounts {
+  found: number;
+  copied: number;
+  pending: number;
+  skipped: number;
+  failed: number;
+  reasons: { state: 'skipped' | 'failed'; reason: string; count: number }[];
+}
+
+const MSG_COLS = `id, src_uid AS srcUid, message_id AS messageId, internal_date AS internalDate, size,
+  header_hash AS headerHash, flags, state, batch_id AS batchId, dst_uidvalidity AS dstUidvalidity,
+  dst_uid AS dstUid, attempts, last_error AS lastError`;
+
+const FP_COLS = `id, account_id AS accountId, direction, source_path AS sourcePath, destination_path AS destinationPath,
+  source_logical AS sourceLogical, destination_logical AS destinationLogical, special_use AS specialUse,
+  src_uidvalidity AS srcUidvalidity, src_uidnext AS srcUidnext, src_listed_uid AS srcListedUid,
+  dst_uidvalidity AS dstUidvalidity, dst_uidnext AS dstUidnext, state, notes`;
+
+type RawMsg = Omit<MessageRow, 'flags'> & { flags: string };
+const toMsg = (r: RawMsg): MessageRow => ({ ...r, flags: JSON.parse(r.flags) as string[] });
+type RawFp = Omit<FolderPairRow, 'notes'> & { notes: string | null };
+const toFp = (r: RawFp): FolderPairRow => ({
+  ...r,
+  sourcePath: r.direction === 'reverse' && r.sourcePath.startsWith(REVERSE) ? r.sourcePath.slice(REVERSE.length) : r.sourcePath,
+  notes: r.notes ? (JSON.parse(r.notes) as string[]) : [],
+});
+
+export class SyncStore {
+  readonly db: Database.Database;
+  constructor(store: Store) {
+    this.db = store.db;
+  }
+
+  // ---- folder pairs -------------------------------------------------------------------------
+
+  upsertFolderPair(p: {
+    accountId: number;
+    direction: Direction;
+    sourcePath: string;
+    destinationPath: string;
+    sourceLogical: string;
+    destinationLogical: string;
+    specialUse?: string;
+    state: 'active' | 'excluded';
+    notes: string[];
+  }): number {
+    const key = p.direction === 'reverse' ? REVERSE + p.sourcePath : p.sourcePath;
+    this.db
+      .prepare(
+        `INSERT INTO folder_pairs (account_id, source_path, destination_path, special_use, state, note, updated_at,
+           direction, source_logical, destination_logical, notes)
+         VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)
+         ON CONFLICT (account_id, source_path) DO UPDATE SET destination_path = excluded.destination_path,
+           special_use = excluded.special_use, state = excluded.state, updated_at = excluded.updated_at,
+           source_logical = excluded.source_logical, destination_logical = excluded.destination_logical, notes = excluded.notes`,
+      )
+      .run(p.accountId, key, p.destinationPath, p.specialUse ?? null, p.state, now(), p.direction, p.sourceLogical, p.destinationLogical, JSON.stringify(p.notes));
+    return (this.db.prepare('SELECT id FROM folder_pairs WHERE account_id = ? AND source_path = ?').get(p.accountId, key) as { id: number }).id;
+  }
+
+  folderPair(id: number): FolderPairRow {
+    return toFp(this.db.prepare(`SELECT ${FP_COLS} FROM folder_pairs WHERE id = ?`).get(id) as RawFp);
+  }
+
+  folderPairs(accountId?: number, direction?: Direction): FolderPairRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (accountId !== undefined) (where.push('account_id = ?'), args.push(accountId));
+    if (direction) (where.push('direction = ?'), args.push(direction));
+    return (this.db.prepare(`SELECT ${FP_COLS} FROM folder_pairs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id`).all(...args) as RawFp[]).map(toFp);
+  }
+
+  /** Folders no longer on the source keep their rows (what was copied stays copied). */
+  markFolderGone(id: number): void {
+    this.db.prepare(`UPDATE folder_pairs SET state = 'gone', updated_at = ? WHERE id = ?`).run(now(), id);
+  }
+
+  setSourceWatermark(id: number, w: { uidValidity: bigint; uidNext: number; highestModseq?: bigint; listedUid: number }): void {
+    this.db
+      .prepare('UPDATE folder_pairs SET src_uidvalidity = ?, src_uidnext = ?, src_highestmodseq = ?, src_listed_uid = ?, updated_at = ? WHERE id = ?')
+      .run(String(w.uidValidity), w.uidNext, w.highestModseq === undefined ? null : String(w.highestModseq), w.listedUid, now(), id);
+  }
+
+  setDestinationState(id: number, uidValidity: bigint, uidNext: number): void {
+    this.db.prepare('UPDATE folder_pairs SET dst_uidvalidity = ?, dst_uidnext = ?, updated_at = ? WHERE id = ?').run(String(uidValidity), uidNext, now(), id);
+  }
+
+  // ---- messages -----------------------------------------------------------------------------
+
+  /** Records newly listed source messages (idempotent: a UID already known is left alone). */
+  insertListed(fpId: number, srcUidvalidity: bigint, rows: ListedMessage[]): void {
+    const ins = this.db.prepare(
+      `INSERT OR IGNORE INTO messages (folder_pair_id, src_uidvalidity, src_uid, message_id, internal_date, size, header_hash,
+         flags, state, last_error, dst_uidvalidity, dst_uid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const t = now();
+    this.db.transaction(() => {
+      for (const r of rows) {
+        ins.run(fpId, String(srcUidvalidity), r.uid, r.messageId ?? null, r.internalDate?.toISOString() ?? null, r.size, r.headerHash ?? null,
+          JSON.stringify(r.flags), r.state ?? 'pending', r.lastError ?? null, r.dstUidvalidity ?? null, r.dstUid ?? null, t);
+      }
+    })();
+  }
+
+  messages(fpId: number, srcUidvalidity: string, states?: MessageState[]): MessageRow[] {
+    const st = states?.length ? ` AND state IN (${states.map(() => '?').join(',')})` : '';
+    return (
+      this.db.prepare(`SELECT ${MSG_COLS} FROM messages WHERE folder_pair_id = ? AND src_uidvalidity = ?${st} ORDER BY src_uid`).all(fpId, srcUidvalidity, ...(states ?? [])) as RawMsg[]
+    ).map(toMsg);
+  }
+
+  /** Rows of other source UIDVALIDITY generations (for re-identification after a change). */
+  messagesNotOf(fpId: number, srcUidvalidity: string): MessageRow[] {
+    return (this.db.prepare(`SELECT ${MSG_COLS} FROM messages WHERE folder_pair_id = ? AND src_uidvalidity <> ? ORDER BY id`).all(fpId, srcUidvalidity) as RawMsg[]).map(toMsg);
+  }
+
+  countOpen(fpId: number, srcUidvalidity: string): number {
+    return (
+      this.db
+        .prepare(`SELECT count(*) AS n FROM messages WHERE folder_pair_id = ? AND src_uidvalidity = ? AND state IN ('pending','copying')`)
+        .get(fpId, srcUidvalidity) as { n: number }
+    ).n;
+  }
+
+  setMessageState(ids: number[], state: MessageState, reason: string | null): void {
+    const st = this.db.prepare('UPDATE messages SET state = ?, last_error = ?, batch_id = NULL, updated_at = ? WHERE id = ?');
+    const t = now();
+    this.db.transaction(() => {
+      for (const id of ids) st.run(state, reason, t, id);
+    })();
+  }
+
+  /** A new run tries again what the destination refused last time (skipped stays skipped). */
+  retryFailed(fpId: number): number {
+    return this.db.prepare(`UPDATE messages SET state = 'pending', batch_id = NULL, updated_at = ? WHERE folder_pair_id = ? AND state = 'failed'`).run(now(), fpId).changes;
+  }
+
+  /** Old-generation rows proven to be these new source UIDs (same message, new UIDVALIDITY). */
+  rebindSource(pairs: { id: number; uid: number }[], srcUidvalidity: bigint): void {
+    const st = this.db.prepare('UPDATE messages SET src_uidvalidity = ?, src_uid = ?, updated_at = ? WHERE id = ?');
+    const t = now();
+    this.db.transaction(() => {
+      for (const p of pairs) st.run(String(srcUidvalidity), p.uid, t, p.id);
+    })();
+  }
+
+  /** Drops bookkeeping rows of an old source generation that were never copied. */
+  forgetUncopied(fpId: number, srcUidvalidity: string): void {
+    this.db.prepare(`DELETE FROM messages WHERE folder_pair_id = ? AND src_uidvalidity <> ? AND state NOT IN ('copied','copying')`).run(fpId, srcUidvalidity);
+  }
+
+  /** Destination UIDs already accounted for by copied rows of this pair, at or above `fromUid`. */
+  claimedDestinationUids(fpId: number, dstUidvalidity: string, fromUid: number): Set<number> {
+    const rows = this.db
+      .prepare(`SELECT dst_uid AS u FROM messages WHERE folder_pair_id = ? AND state = 'copied' AND dst_uidvalidity = ? AND dst_uid >= ?`)
+      .all(fpId, dstUidvalidity, fromUid) as { u: number }[];
+    return new Set(rows.map((r) => r.u));
+  }
+
+  /**
+   * Messages of this pair's source folder that the opposite direction put there (a rollback's
+   * reverse copy, or a forward copy seen by a reverse run), by the UIDs its APPENDUID returned:
+   * UID here -> the message it is a copy of, in the folder this pair copies to. Only when the
+   * opposite pair joins the same two folders.
+   */
+  oppositeCopies(fp: FolderPairRow, uidValidity: bigint, fromUid: number): Map<number, { uid: number; uidValidity: string }> {
+    const opposite = this.folderPairs(fp.accountId, fp.direction === 'forward' ? 'reverse' : 'forward').find(
+      (p) => p.sourcePath === fp.destinationPath && p.destinationPath === fp.sourcePath,
+    );
+    if (!opposite) return new Map();
+    const rows = this.db
+      .prepare(
+        `SELECT dst_uid AS here, src_uid AS there, src_uidvalidity AS thereUv FROM messages
+         WHERE folder_pair_id = ? AND state = 'copied' AND dst_uidvalidity = ? AND dst_uid >= ?`,
+      )
+      .all(opposite.id, String(uidValidity), fromUid) as { here: number; there: number; thereUv: string }[];
+    return new Map(rows.map((r) => [r.here, { uid: r.there, uidValidity: r.thereUv }]));
+  }
+
+  /** Copied rows re-found on the destination (after a destination UIDVALIDITY change). */
+  rebindDestination(pairs: { id: number; dstUid: number }[], dstUidvalidity: bigint): void {
+    const st = this.db.prepare('UPDATE messages SET dst_uidvalidity = ?, dst_uid = ?, updated_at = ? WHERE id = ?');
+    const t = now();
+    this.db.transaction(() => {
+      for (const p of pairs) st.run(String(dstUidvalidity), p.dstUid, t, p.id);
+    })();
+  }
+
+  // ---- batches (the exactly-once checkpoint) ------------------------------------------------
+
+  /**
+   * The intent, committed before the APPEND is sent: the batch with the destination folder's
+   * UIDVALIDITY and UIDNEXT, and every message 'copying' with its identity.
+   */
+  beginBatch(fpId: number, dst: { uidValidity?: bigint; uidNext?: number }, msgs: { id: number; messageId?: string; headerHash: string; flags: string[] }[]): number {
+    return this.db.transaction(() => {
+      const t = now();
+      const id = Number(
+        this.db
+          .prepare(`INSERT INTO append_batches (folder_pair_id, dst_uidvalidity, dst_uidnext_before, state, created_at, messages) VALUES (?, ?, ?, 'sent', ?, ?)`)
+          .run(fpId, dst.uidValidity === undefined ? null : String(dst.uidValidity), dst.uidNext ?? null, t, msgs.length).lastInsertRowid,
+      );
+      const st = this.db.prepare(
+        `UPDATE messages SET state = 'copying', batch_id = ?, message_id = ?, header_hash = ?, flags = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+      );
+      for (const m of msgs) st.run(id, m.messageId ?? null, m.headerHash, JSON.stringify(m.flags), t, m.id);
+      return id;
+    })();
+  }
+
+  /** After the tagged OK: destination UIDs (when the server sent APPENDUID) and 'copied'. */
+  finishBatch(batchId: number, dstUidvalidity: bigint | undefined, results: { id: number; dstUid?: number; droppedFlags?: string[] }[]): void {
+    this.db.transaction(() => {
+      const t = now();
+      const st = this.db.prepare(
+        `UPDATE messages SET state = 'copied', dst_uidvalidity = ?, dst_uid = ?, dropped_flags = ?, last_error = NULL, updated_at = ? WHERE id = ?`,
+      );
+      for (const r of results) st.run(dstUidvalidity === undefined ? null : String(dstUidvalidity), r.dstUid ?? null, r.droppedFlags?.length ? JSON.stringify(r.droppedFlags) : null, t, r.id);
+      this.db.prepare(`UPDATE append_batches SET state = 'done', finished_at = ? WHERE id = ?`).run(t, batchId);
+    })();
+  }
+
+  /** The server refused the whole command (nothing was stored): its messages are free again. */
+  failBatch(batchId: number, error: string, next: { state: MessageState; reason: string | null } = { state: 'pending', reason: null }): void {
+    this.db.transaction(() => {
+      const t = now();
+      this.db.prepare(`UPDATE messages SET state = ?, last_error = ?, batch_id = NULL, updated_at = ? WHERE batch_id = ? AND state = 'copying'`).run(next.state, next.reason, t, batchId);
+      this.db.prepare(`UPDATE append_batches SET state = 'failed', finished_at = ?, error = ? WHERE id = ?`).run(t, error, batchId);
+    })();
+  }
+
+  /** Batches sent but never confirmed (a crash or a dropped connection): reconcile before retrying. */
+  openBatches(fpId: number): OpenBatch[] {
+    const batches = this.db
+      .prepare(`SELECT id, dst_uidvalidity AS dstUidvalidity, dst_uidnext_before AS dstUidnextBefore FROM append_batches WHERE folder_pair_id = ? AND state = 'sent' ORDER BY id`)
+      .all(fpId) as Omit<OpenBatch, 'messages'>[];
+    const msgs = this.db.prepare(`SELECT ${MSG_COLS} FROM messages WHERE batch_id = ? AND state = 'copying' ORDER BY id`);
+    return batches.map((b) => ({ ...b, messages: (msgs.all(b.id) as RawMsg[]).map(toMsg) }));
+  }
+
+  /** Reconciliation outcome of one open batch, in one transaction. */
+  resolveBatch(batchId: number, dstUidvalidity: bigint | undefined, found: { id: number; dstUid: number }[], missing: number[]): void {
+    this.db.transaction(() => {
+      const t = now();
+      const ok = this.db.prepare(`UPDATE messages SET state = 'copied', dst_uidvalidity = ?, dst_uid = ?, last_error = NULL, updated_at = ? WHERE id = ?`);
+      for (const f of found) ok.run(dstUidvalidity === undefined ? null : String(dstUidvalidity), f.dstUid, t, f.id);
+      const back = this.db.prepare(`UPDATE messages SET state = 'pending', batch_id = NULL, updated_at = ? WHERE id = ?`);
+      for (const id of missing) back.run(t, id);
+      this.db
+        .prepare(`UPDATE append_batches SET state = ?, finished_at = ?, error = ? WHERE id = ?`)
+        .run(found.length ? 'done' : 'failed', t, `reconciled: ${found.length} found on the destination, ${missing.length} to copy again`, batchId);
+    })();
+  }
+
+  // ---- reporting ----------------------------------------------------------------------------
+
+  folderCounts(fpId: number): FolderCounts {
+    const fp = this.db.prepare('SELECT src_uidvalidity AS uv FROM folder_pairs WHERE id = ?').get(fpId) as { uv: string | null } | undefined;
+    const uv = fp?.uv ?? '';
+    const rows = this.db
+      .prepare(`SELECT state, count(*) AS n FROM messages WHERE folder_pair_id = ? AND src_uidvalidity = ? GROUP BY state`)
+      .all(fpId, uv) as { state: MessageState; n: number }[];
+    const by = Object.fromEntries(rows.map((r) => [r.state, r.n])) as Partial<Record<MessageState, number>>;
+    const reasons = this.db
+      .prepare(
+        `SELECT state, coalesce(last_error, 'no reason recorded') AS reason, count(*) AS count FROM messages
+         WHERE folder_pair_id = ? AND src_uidvalidity = ? AND state IN ('skipped','failed') GROUP BY state, reason ORDER BY count DESC`,
+      )
+      .all(fpId, uv) as FolderCounts['reasons'];
+    return {
+      found: rows.filter((r) => r.state !== 'gone').reduce((a, r) => a + r.n, 0),
+      copied: by.copied ?? 0,
+      pending: (by.pending ?? 0) + (by.copying ?? 0),
+      skipped: by.skipped ?? 0,
+      failed: by.failed ?? 0,
+      reasons,
+    };
+  }
+
+  /** Messages whose flags the destination would not take: source UID and the flags. */
+  droppedFlags(fpId: number): { srcUid: number; flags: string[] }[] {
+    return (this.db.prepare('SELECT src_uid AS srcUid, dropped_flags AS f FROM messages WHERE folder_pair_id = ? AND dropped_flags IS NOT NULL').all(fpId) as { srcUid: number; f: string }[]).map(
+      (r) => ({ srcUid: r.srcUid, flags: JSON.parse(r.f) as string[] }),
+    );
+  }
+}

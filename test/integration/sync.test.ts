@@ -1,0 +1,403 @@
+import { spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateCorpus, type CorpusUser } from '../../src/corpus/index.js';
+import { BIN, runCli } from '../support/cli.js';
+import {
+  closeClient,
+  openClient,
+  readAll,
+  seedMessages,
+  seedUser,
+  snapshotDigest,
+  startPair,
+  type DovecotPair,
+  type FolderSnapshot,
+  type SeedMessage,
+} from '../support/dovecot.js';
+
+// The sync phase against two live Dovecot servers ('/' + no prefix -> '.' + 'INBOX.'), driven
+// through the built CLI exactly as a user runs it.
+
+interface Job {
+  dir: string;
+  config: string;
+  run(args: string[], timeoutMs?: number): ReturnType<typeof runCli>;
+  status(): Promise<StatusJson>;
+}
+
+interface StatusJson {
+  accounts: {
+    sourceUser: string;
+    state: string;
+    lastError: string | null;
+    found: number;
+    copied: number;
+    pending: number;
+    skipped: number;
+    failed: number;
+    folders: { direction: string; source: string; destination: string; state: string; found: number; copied: number; skipped: number; failed: number; reasons: { state: string; reason: string; count: number }[] }[];
+  }[];
+}
+
+function makeJob(pair: DovecotPair, users: { user: string; password: string }[], extra: Record<string, unknown> = {}): Job {
+  const dir = mkdtempSync(join(tmpdir(), 'mailshift-sync-'));
+  const config = join(dir, 'mailshift.yaml');
+  const server = (s: DovecotPair['source'], more: unknown) => ({ host: '127.0.0.1', port: s.port, tls: 'none', allowInsecure: true, preset: 'dovecot', ...(more as object) });
+  writeFileSync(join(dir, 'accounts.csv'), 'source_user,source_password,destination_user,destination_password\n' + users.map((u) => `${u.user},${u.password},${u.user},${u.password}`).join('\n') + '\n');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      job: 'sync-test',
+      domain: 'acme.test',
+      ...extra,
+      source: server(pair.source, extra.source),
+      destination: server(pair.destination, extra.destination),
+      accounts: 'accounts.csv',
+    }),
+  );
+  const job: Job = {
+    dir,
+    config,
+    run: (args, timeoutMs) => runCli([...args, '--config', config], { timeoutMs }),
+    status: async () => {
+      const r = await job.run(['status', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as StatusJson;
+    },
+  };
+  return job;
+}
+
+/** Source digest with each folder renamed to where the mapping says it goes. */
+async function expectCopied(pair: DovecotPair, job: Job, users: { user: string; password: string }[]) {
+  const status = await job.status();
+  for (const u of users) {
+    const acc = status.accounts.find((a) => a.sourceUser === u.user)!;
+    const where = new Map(acc.folders.filter((f) => f.direction === 'forward' && f.state === 'active').map((f) => [f.source, f.destination]));
+    const [src, dst] = await Promise.all([readAll(pair.source, u.user, u.password, { hashOnly: true }), readAll(pair.destination, u.user, u.password, { hashOnly: true })]);
+    const srcDigest = snapshotDigest(src, { pathOf: (f) => where.get(f.path) ?? `(unmapped) ${f.path}` });
+    expect(snapshotDigest(dst)).toEqual(srcDigest);
+  }
+}
+
+/** Simple distinct messages (some without Message-ID, some byte-identical twins). */
+function extraMessages(user: string, n: number, folders = ['INBOX', '客戶/2024']): SeedMessage[] {
+  const out: SeedMessage[] = [];
+  for (let i = 0; i < n; i++) {
+    const date = new Date(Date.UTC(2025, 0, 1, 0, 0, i));
+    const id = i % 17 === 0 ? '' : `Message-ID: <extra-${i}@${user}>\r\n`;
+    const raw = Buffer.from(`${id}From: Peter <p@acme.test>\r\nTo: ${user}\r\nSubject: extra ${i % 50 === 0 ? 'twin' : i}\r\nDate: ${date.toUTCString()}\r\n\r\n${'body line\r\n'.repeat(1 + (i % 40))}`);
+    const m = { folder: folders[i % folders.length]!, raw, flags: i % 3 ? ['\\Seen'] : ['$Label1', '\\Flagged'], internalDate: date };
+    out.push(m);
+    if (i % 50 === 0) out.push({ ...m }); // a byte-identical duplicate: two in, two out
+  }
+  return out;
+}
+
+async function seedCorpus(pair: DovecotPair, users: CorpusUser[], extra = 0) {
+  for (const u of users) {
+    const step = async <T>(what: string, f: () => Promise<T>) => {
+      try {
+        return await f();
+      } catch (err) {
+        const log = readFileSync(pair.source.logPath, 'utf8').split('\n').slice(-15).join('\n');
+        throw new Error(`seeding (${what}) failed: ${(err as Error).message}\n${log}`, { cause: err });
+      }
+    };
+    await step('add user', () => pair.destination.addUser(u.user, u.password));
+    // One session: Dovecot can deadlock on its list index when several sessions of one user
+    // auto-create folders while others append (a 60 s lock wait, then SERVERBUG).
+    await step('corpus', () => seedUser(pair.source, u, { connections: 1 }));
+    if (extra) await step('extra', () => seedMessages(pair.source, u.user, u.password, extraMessages(u.user, extra), { folders: u.folders, connections: 1 }));
+  }
+}
+
+describe('sync', () => {
+  it('copies the small corpus exactly: bytes, flags, keywords, dates, mapped folders; a re-run copies nothing', async () => {
+    const pair = await startPair();
+    const users = generateCorpus('small');
+    await seedCorpus(pair, users);
+    const job = makeJob(pair, users);
+
+    const dry = await job.run(['sync', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/客戶\/2024 -> 客戶\/2024/);
+    expect(dry.stdout).toMatch(/nothing was written/);
+    const afterDry = await readAll(pair.destination, users[0]!.user, users[0]!.password, { hashOnly: true });
+    expect(afterDry.reduce((n, f) => n + f.messages.length, 0)).toBe(0);
+
+    const first = await job.run(['sync'], 600_000);
+    expect(first.code, first.stderr + first.stdout).toBe(0);
+    await expectCopied(pair, job, users);
+
+    // Special-use and non-ASCII folders land where the mapping says.
+    const u = users[0]!;
+    const dst = await readAll(pair.destination, u.user, u.password, { hashOnly: true });
+    const src = await readAll(pair.source, u.user, u.password, { hashOnly: true });
+    const byPath = (s: FolderSnapshot[], p: string) => s.find((f) => f.path === p);
+    const srcSent = src.find((f) => f.specialUse === '\\Sent')!;
+    const dstSent = dst.find((f) => f.specialUse === '\\Sent')!;
+    expect(dstSent.messages.length).toBe(srcSent.messages.length);
+    expect(srcSent.messages.length).toBeGreaterThan(0);
+    expect(byPath(dst, '客戶/2024')!.messages.length).toBe(byPath(src, '客戶/2024')!.messages.length);
+    expect(byPath(dst, '客戶/2024')!.wirePath).toBe('INBOX.客戶.2024');
+
+    const before = dst.map((f) => `${f.path}:${f.uidNext}`);
+    const again = await job.run(['sync']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/sync: 0 messages/);
+    const after = await readAll(pair.destination, u.user, u.password, { hashOnly: true });
+    expect(after.map((f) => `${f.path}:${f.uidNext}`)).toEqual(before);
+
+    const status = await job.status();
+    expect(status.accounts.every((a) => a.state === 'complete' && a.pending === 0 && a.failed === 0)).toBe(true);
+    expect(status.accounts.reduce((n, a) => n + a.copied, 0)).toBe(users.reduce((n, x) => n + x.messageCount, 0));
+  });
+});
+
+/** Starts `mailshift sync` and returns the child (for kills and restarts mid-run). */
+function spawnSync(job: Job) {
+  const child = spawn(process.execPath, [BIN, 'sync', '--config', job.config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, out })));
+  return { child, done };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('sync survives interruptions', () => {
+  it('SIGKILL at random moments, re-run each time: destination equals source, nothing duplicated or missing', async () => {
+    const pair = await startPair();
+    const users = generateCorpus('tiny');
+    await seedCorpus(pair, users, 300);
+    // Small batches: more commits, so the kills land inside batches and between them.
+    const job = makeJob(pair, users, { sync: { batchMessages: 7 } });
+    let kills = 0;
+    let killedMidCopy = 0;
+    for (let i = 0; i < 40 && kills < 12; i++) {
+      const run = spawnSync(job);
+      await sleep(300 + Math.floor(Math.random() * 1500));
+      if (run.child.exitCode === null) {
+        run.child.kill('SIGKILL');
+        kills++;
+      }
+      const r = await run.done;
+      if (r.signal === 'SIGKILL') {
+        const s = await job.status();
+        const copied = s.accounts.reduce((n, a) => n + a.copied, 0);
+        const total = s.accounts.reduce((n, a) => n + a.found, 0);
+        if (copied > 0 && copied < total) killedMidCopy++;
+      } else if (r.code === 0) {
+        // Finished before the kill: start over on a fresh destination would hide nothing, so
+        // add more work by seeding a few more messages and keep killing.
+        for (const u of users) await seedMessages(pair.source, u.user, u.password, extraMessages(`${u.user}-${i}`, 60), { folders: u.folders, connections: 1 });
+      } else {
+        throw new Error(`sync exited ${r.code}: ${r.out}`);
+      }
+    }
+    expect(kills).toBeGreaterThanOrEqual(10);
+    expect(killedMidCopy).toBeGreaterThan(0);
+    const last = await job.run(['sync'], 300_000);
+    expect(last.code, last.stderr + last.stdout).toBe(0);
+    await expectCopied(pair, job, users);
+  }, 600_000);
+
+  it('the destination server stops and restarts mid-run: the run completes exactly once', async () => {
+    const pair = await startPair();
+    const users = generateCorpus('tiny');
+    await seedCorpus(pair, users, 300);
+    // A throttle makes the run last long enough to restart the server in the middle of it.
+    const job = makeJob(pair, users, { sync: { batchMessages: 5 }, destination: { throttle: { messagesPerHour: 360_000 } } });
+    const run = spawnSync(job);
+    for (let i = 0; i < 100; i++) {
+      await sleep(200);
+      const s = await job.status().catch(() => undefined);
+      if (s && s.accounts.reduce((n, a) => n + a.copied, 0) > 50) break;
+    }
+    expect(run.child.exitCode).toBeNull();
+    await pair.destination.stop();
+    await sleep(1500);
+    await pair.destination.restart();
+    const r = await run.done;
+    expect(r.code, r.out).toBe(0);
+    await expectCopied(pair, job, users);
+  }, 300_000);
+
+  it('Ctrl-C stops after the batches in flight (exit 130); resume continues and completes', async () => {
+    const pair = await startPair();
+    const users = generateCorpus('tiny');
+    await seedCorpus(pair, users, 200);
+    const job = makeJob(pair, users, { sync: { batchMessages: 5 }, destination: { throttle: { messagesPerHour: 360_000 } } });
+    const run = spawnSync(job);
+    for (let i = 0; i < 100; i++) {
+      await sleep(200);
+      const s = await job.status().catch(() => undefined);
+      if (s && s.accounts.reduce((n, a) => n + a.copied, 0) > 30) break;
+    }
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code, r.out).toBe(130);
+    expect(r.out).toMatch(/checkpoint is consistent/);
+    const mid = await job.status();
+    const copied = mid.accounts.reduce((n, a) => n + a.copied, 0);
+    expect(copied).toBeGreaterThan(0);
+    expect(copied).toBeLessThan(mid.accounts.reduce((n, a) => n + a.found, 0) || Infinity);
+    // Nothing is left "in flight": the interrupt let the open batches finish and commit.
+    const db = new Database(join(job.dir, 'sync-test.mailshift.db'), { readonly: true });
+    try {
+      expect(db.prepare(`SELECT count(*) AS n FROM messages WHERE state = 'copying'`).get()).toEqual({ n: 0 });
+      expect(db.prepare(`SELECT count(*) AS n FROM append_batches WHERE state = 'sent'`).get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+
+    const resumed = await job.run(['resume']);
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    expect(resumed.stdout).toMatch(/resuming sync/);
+    await expectCopied(pair, job, users);
+    const nothing = await job.run(['resume']);
+    expect(nothing.stdout).toMatch(/nothing to resume/);
+  }, 300_000);
+
+  it('a source folder deleted and re-created with the same messages (new UIDVALIDITY) is not copied twice', async () => {
+    const pair = await startPair();
+    const users = generateCorpus('tiny');
+    await seedCorpus(pair, users);
+    const job = makeJob(pair, users);
+    expect((await job.run(['sync'])).code).toBe(0);
+
+    const u = users[0]!;
+    const before = (await readAll(pair.source, u.user, u.password)).find((f) => f.path === '客戶/2024')!;
+    expect(before.messages.length).toBeGreaterThan(0);
+    const c = await openClient(pair.source, u.user, u.password);
+    try {
+      await c.mailboxDelete('客戶/2024');
+      await c.mailboxCreate('客戶/2024');
+    } finally {
+      await closeClient(c);
+    }
+    const again: SeedMessage[] = before.messages.map((m) => ({ folder: '客戶/2024', raw: m.raw, flags: m.flags, internalDate: m.internalDate }));
+    again.push(...extraMessages('after-recreate', 3, ['客戶/2024']));
+    await seedMessages(pair.source, u.user, u.password, again, { connections: 1 });
+    const recreated = (await readAll(pair.source, u.user, u.password, { hashOnly: true })).find((f) => f.path === '客戶/2024')!;
+    expect(recreated.uidValidity).not.toBe(before.uidValidity);
+
+    const r = await job.run(['sync']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/sync: 4 messages/); // the 3 new ones and the twin of the first, nothing else
+    await expectCopied(pair, job, users);
+  });
+
+  it('an over-size message and a full quota are reported with their reasons, exit 3, nothing else lost', async () => {
+    const pair = await startPair({ appendLimit: 1_000_000, quotaBytes: 400_000 });
+    const users = generateCorpus('tiny');
+    await seedCorpus(pair, users);
+    const big: SeedMessage = {
+      folder: 'INBOX',
+      raw: Buffer.from(`Message-ID: <big@acme.test>\r\nSubject: big\r\n\r\n${'x'.repeat(76) + '\r\n'}`.repeat(1).concat('y'.repeat(76) + '\r\n').repeat(1) + 'z'.repeat(1_200_000)),
+      flags: [],
+      internalDate: new Date('2025-02-01T00:00:00Z'),
+    };
+    await seedMessages(pair.source, users[1]!.user, users[1]!.password, [big], { connections: 1 });
+    const job = makeJob(pair, users);
+    const r = await job.run(['sync']);
+    expect(r.code, r.stderr + r.stdout).toBe(3);
+    const s = await job.status();
+    const all = s.accounts.flatMap((a) => a.folders.flatMap((f) => f.reasons.map((x) => x.reason)));
+    expect(all.join('\n')).toMatch(/too large for the destination: \d+ bytes, it accepts at most 1000000/);
+    expect(s.accounts.some((a) => /full/.test(a.lastError ?? ''))).toBe(true);
+    expect(s.accounts.every((a) => a.state === 'incomplete')).toBe(true);
+    const human = await job.run(['status']);
+    expect(human.stdout).toMatch(/1 skipped: too large/);
+
+    // What did get copied is there exactly once and intact: every destination message is a
+    // distinct source message of the mapped folder.
+    for (const u of users) {
+      const acc = s.accounts.find((a) => a.sourceUser === u.user)!;
+      const where = new Map(acc.folders.map((f) => [f.source, f.destination]));
+      const src = snapshotDigest(await readAll(pair.source, u.user, u.password, { hashOnly: true }), { pathOf: (f) => where.get(f.path) ?? f.path });
+      const dst = snapshotDigest(await readAll(pair.destination, u.user, u.password, { hashOnly: true }));
+      expect(dst.length).toBe(acc.copied);
+      const pool = [...src];
+      for (const line of dst) {
+        const i = pool.indexOf(line);
+        expect(i, `unexpected or duplicated on the destination: ${line}`).toBeGreaterThanOrEqual(0);
+        pool.splice(i, 1);
+      }
+    }
+  });
+
+  it('a wrong password fails that account with one line; the other account completes', async () => {
+    const pair = await startPair();
+    const users = generateCorpus('tiny');
+    await seedCorpus(pair, users);
+    const job = makeJob(pair, [users[0]!, { ...users[1]!, password: 'wrong-password' }]);
+    const r = await job.run(['sync']);
+    expect(r.code).toBe(3);
+    expect(r.stdout + r.stderr).not.toMatch(/wrong-password/);
+    const s = await job.status();
+    const bad = s.accounts.find((a) => a.sourceUser === users[1]!.user)!;
+    const good = s.accounts.find((a) => a.sourceUser === users[0]!.user)!;
+    expect(bad.state).toBe('failed');
+    expect(bad.lastError).toMatch(/login refused|auth/i);
+    expect(bad.lastError!.split('\n')).toHaveLength(1);
+    expect(good.state).toBe('complete');
+    expect(good.copied).toBe(users[0]!.messageCount);
+  });
+});
+
+describe('sync in reverse (cutover rollback)', () => {
+  it('copies mail that arrived on the destination back to the folder it came from, once, and only since the given time', async () => {
+    const pair = await startPair();
+    const users = generateCorpus('tiny').slice(0, 1);
+    await seedCorpus(pair, users);
+    const job = makeJob(pair, users);
+    expect((await job.run(['sync'])).code).toBe(0);
+    const u = users[0]!;
+    const since = new Date('2026-06-01T00:00:00Z');
+    const late = extraMessages('late', 6, ['INBOX', '客戶/2024']).map((m, i) => ({ ...m, internalDate: new Date(since.getTime() + (i + 1) * 60_000) }));
+    const old = extraMessages('old-on-dest', 2, ['INBOX']);
+    await seedMessages(pair.destination, u.user, u.password, [...late, ...old], { connections: 1 });
+
+    const { loadConfig } = await import('../../src/config/load.js');
+    const { loadAccounts } = await import('../../src/config/accounts.js');
+    const { Store } = await import('../../src/store/store.js');
+    const { silentLogger } = await import('../../src/logger.js');
+    const { silentProgress } = await import('../../src/phases/context.js');
+    const { runSync } = await import('../../src/phases/sync.js');
+    const config = loadConfig(job.config);
+    const store = Store.open(config.storePath);
+    try {
+      const ctx = { config, accounts: loadAccounts(config.accountsPath), store, log: silentLogger(), signal: new AbortController().signal, progress: silentProgress };
+      const heard: string[] = [];
+      const r1 = await runSync(ctx, { direction: 'reverse', sinceInternalDate: since, onCopied: (m) => heard.push(`${m.destinationPath} ${m.messageId ?? '-'}`) });
+      expect(r1.copied).toBe(late.length);
+      expect(heard).toHaveLength(late.length);
+      const r2 = await runSync(ctx, { direction: 'reverse', sinceInternalDate: since });
+      expect(r2.copied).toBe(0);
+      // The returned mail is new on the source, but it is a copy of destination mail: a forward
+      // run afterwards (a second attempt at the switch) must not copy it there again.
+      const forward = await runSync(ctx);
+      expect(forward.copied).toBe(0);
+      expect(forward.complete).toBe(true);
+    } finally {
+      store.close();
+    }
+    const src = await readAll(pair.source, u.user, u.password, { hashOnly: true });
+    const digest = snapshotDigest(src);
+    for (const m of late) {
+      const folder = m.folder;
+      const count = digest.filter((l) => l.startsWith(`${folder}\t`) && l.includes(m.internalDate.toISOString())).length;
+      expect(count, `${folder} ${m.internalDate.toISOString()}`).toBe(1);
+    }
+    for (const m of old) expect(digest.some((l) => l.includes(m.internalDate.toISOString()))).toBe(false);
+    const dstDigest = snapshotDigest(await readAll(pair.destination, u.user, u.password, { hashOnly: true }));
+    for (const m of late) expect(dstDigest.filter((l) => l.startsWith(`${m.folder}\t`) && l.includes(m.internalDate.toISOString())).length).toBe(1);
+  });
+});
