@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAssess } from './assess.js';
 import { registerCutover } from './cutover.js';
 import { registerDemo } from './demo.js';
+import { registerDualRun } from './dual-run.js';
 import { registerInit } from './init.js';
 import { registerKit } from './kit.js';
 import { registerReport } from './report.js';
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerInit(program);
   registerAssess(program);
   registerSync(program);
+  registerDualRun(program);
   registerCutover(program);
   registerKit(program);
   registerVerify(program);

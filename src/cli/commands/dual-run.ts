@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { parseDuration } from '../../dualrun/duration.js';
+import { IncompleteError, InputError } from '../../errors.js';
+import { runDualRun } from '../../phases/dual-run.js';
+import { say, withJob, type GlobalOptions } from '../job.js';
+
+interface DualRunFlags extends GlobalOptions {
+  once?: boolean;
+  for?: string;
+  interval?: string;
+}
+
+// `mailshift dual-run`: the delta loop of the days both systems are live. Exit 0 when the last
+// pass was complete, 3 when it was not (a re-run continues), 130 on Ctrl-C after the current step.
+export function registerDualRun(program: Command): void {
+  program
+    .command('dual-run')
+    .description('keep the destination current while both systems are live: new mail, new folders and flag changes every few minutes; destination changes win; nothing is deleted')
+    .option('--once', 'run one pass and exit')
+    .option('--for <duration>', 'stop after this long, e.g. 72h, 90m, 2d (default: until Ctrl-C)')
+    .option('--interval <seconds>', 'seconds between passes (default: dualRun.intervalSeconds of the config, 300)')
+    .option('--accounts <users>', 'only these source users (comma-separated)')
+    .action(async (_o, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DualRunFlags>();
+      const forMs = opts.for === undefined ? undefined : parseDuration(opts.for, '--for');
+      let intervalSeconds: number | undefined;
+      if (opts.interval !== undefined) {
+        intervalSeconds = Number(opts.interval);
+        if (!/^\d+$/.test(opts.interval.trim()) || intervalSeconds < 1) throw new InputError(`--interval: "${opts.interval}" is not a whole number of seconds (1 or more)`);
+      }
+      if (opts.once && forMs !== undefined) throw new InputError('--once and --for cannot be used together');
+      await withJob(opts, { command: 'dual-run' }, async (ctx) => {
+        const r = await runDualRun(ctx, { once: !!opts.once, forMs, intervalSeconds });
+        if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+        const t = r.totals;
+        // The per-pass lines went to the terminal (or stderr and the log) as each pass ended.
+        say(opts, `dual-run: ${r.passes.length} pass(es); ${t.copied} new message(s), ${t.newFolders} new folder(s), ${t.flagsApplied} flag change(s) applied, ${t.destinationKept} destination change(s) kept, ${t.sourceDeleted} deleted on source (kept on the destination)`);
+        if (!r.complete && !r.interrupted) throw new IncompleteError('dual-run: the last pass was incomplete (see its errors above and "mailshift status"); run dual-run again to continue');
+        return r;
+      });
+    });
+}

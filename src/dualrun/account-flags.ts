@@ -1,0 +1,80 @@
+import type { Account, JobConfig } from '../config/types.js';
+import { Session } from '../copier/session.js';
+import { classifyImapError } from '../imap/errors.js';
+import { listFolders } from '../imap/folders.js';
+import type { Logger } from '../logger.js';
+import type { DualRunStore } from '../store/dualrun-store.js';
+import type { Store } from '../store/store.js';
+import { SyncStore } from '../store/sync-store.js';
+import { flagPassFolder, type FlagEnv } from './folder-flags.js';
+
+export interface AccountFlagResult {
+  user: string;
+  applied: number;
+  kept: number;
+  deleted: number;
+  /** Folder pairs whose source showed no change at all (STATUS only, no SELECT). */
+  unchangedFolders: number;
+  folders: number;
+  errors: string[];
+}
+
+export interface FlagPassDeps {
+  config: JobConfig;
+  store: Store;
+  dual: DualRunStore;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+/**
+ * The flag step of one account, over every active folder pair the sync copies: one LIST-STATUS
+ * on the source, then per changed folder an EXAMINE and a flags-only FETCH. The destination is
+ * only logged in to when there is something to write. A failing folder does not stop the others.
+ */
+export async function flagPassAccount(deps: FlagPassDeps, a: Account): Promise<AccountFlagResult> {
+  const out: AccountFlagResult = { user: a.sourceUser, applied: 0, kept: 0, deleted: 0, unchangedFolders: 0, folders: 0, errors: [] };
+  const accountId = deps.store.accounts().find((x) => x.sourceUser === a.sourceUser)?.id;
+  if (accountId === undefined) {
+    out.errors.push(`${a.sourceUser}: not synced yet`);
+    return out;
+  }
+  const log = deps.log.child({ account: a.sourceUser });
+  const pairs = new SyncStore(deps.store).folderPairs(accountId, 'forward').filter((p) => p.state === 'active' && p.srcUidvalidity !== null);
+  const env: FlagEnv = {
+    account: a.sourceUser,
+    dual: deps.dual,
+    log,
+    event: (level, kind, message, data) => deps.store.addEvent({ phase: 'dual-run', accountId, level, kind, message: `${a.sourceUser}: ${message}`, data }),
+  };
+  const src = new Session(deps.config.source, a.sourceUser, a.sourcePassword, 'source', log);
+  const dst = new Session(deps.config.destination, a.destinationUser, a.destinationPassword, 'destination', log);
+  try {
+    const listed = await listFolders(await src.get());
+    const status = new Map(listed.folders.map((f) => [f.path, f.status]));
+    for (const fp of pairs) {
+      if (deps.signal.aborted) break;
+      out.folders++;
+      try {
+        const r = await flagPassFolder(env, await src.get(), () => dst.get(), fp, status.get(fp.sourcePath));
+        out.applied += r.applied;
+        out.kept += r.kept;
+        out.deleted += r.deleted;
+        if (r.mode === 'skipped') out.unchangedFolders++;
+        out.errors.push(...r.errors.map((e) => `${a.sourceUser}: ${e}`));
+      } catch (err) {
+        const f = classifyImapError(err);
+        out.errors.push(`${a.sourceUser}: ${fp.sourcePath}: ${f.message}`);
+        log.warn({ folder: fp.sourcePath, err: f.message }, 'flag pass of a folder failed');
+        if (f.kind === 'auth' || f.kind === 'tls') break;
+        // A fresh session for the next folder; this one is retried next pass.
+        await Promise.all([src.reset(), dst.reset()]);
+      }
+    }
+  } catch (err) {
+    out.errors.push(`${a.sourceUser}: ${classifyImapError(err).message}`);
+  } finally {
+    await Promise.all([src.close(), dst.close()]);
+  }
+  return out;
+}
