@@ -1,5 +1,7 @@
-import type { FetchMessageObject, ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { classifyImapError } from '../imap/errors.js';
+import { rawAvailable } from '../imap/raw.js';
+import { rawFetchBodies, type FetchedBody } from '../imap/raw-fetch.js';
 import { appendLimit, appendMessages, supportsMultiappend, type AppendItem } from '../imap/multiappend.js';
 import { toUidSet } from '../imap/uidset.js';
 import type { Logger } from '../logger.js';
@@ -294,6 +296,16 @@ export function memoryCost(bytes: number, capacity: number): number {
   return bytes >= HUGE ? capacity : Math.min(capacity, bytes * 3);
 }
 
+/** Bodies, flags and dates of a UID set: the bulk path where the session allows it, else imapflow. */
+async function fetchBodies(src: ImapFlow, uidSet: string): Promise<Map<number, FetchedBody>> {
+  if (rawAvailable(src)) return rawFetchBodies(src, uidSet);
+  const got = new Map<number, FetchedBody>();
+  for await (const m of src.fetch(uidSet, { uid: true, flags: true, internalDate: true, source: true }, { uid: true })) {
+    got.set(m.uid, { uid: m.uid, flags: flagList(m.flags), internalDate: toDate(m.internalDate), ...(m.source ? { source: m.source } : {}) });
+  }
+  return got;
+}
+
 /** FETCH of batch n+1 overlaps the APPEND of batch n (two connections, two servers). */
 async function copyRows(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPairRow, state: DestinationState, rows: MessageRow[]): Promise<void> {
   const batches = chunk(env, rows, supportsMultiappend(dst));
@@ -302,15 +314,12 @@ async function copyRows(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPa
     await env.srcThrottle.take(bytes, b.length, env.signal);
     const held = await env.budget.acquire(memoryCost(bytes, env.budget.capacity));
     try {
-      const got = new Map<number, FetchMessageObject>();
-      for await (const m of src.fetch(toUidSet(b.map((r) => r.srcUid)), { uid: true, flags: true, internalDate: true, source: true }, { uid: true })) {
-        got.set(m.uid, m);
-      }
+      const got = await fetchBodies(src, toUidSet(b.map((r) => r.srcUid)));
       const gone = b.filter((r) => !got.get(r.srcUid)?.source);
       if (gone.length) env.store.setMessageState(gone.map((r) => r.id), 'gone', 'deleted on the source before it was copied');
       const items = b.flatMap((row) => {
         const m = got.get(row.srcUid);
-        return m?.source ? [{ row, raw: m.source, flags: flagList(m.flags), internalDate: toDate(m.internalDate) ?? (row.internalDate ? new Date(row.internalDate) : undefined) }] : [];
+        return m?.source ? [{ row, raw: m.source, flags: m.flags, internalDate: m.internalDate ?? (row.internalDate ? new Date(row.internalDate) : undefined) }] : [];
       });
       return { held, items };
     } catch (err) {

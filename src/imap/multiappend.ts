@@ -1,5 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import { encodePath, enhanceCommandError, formatDateTime, normalizePath } from 'imapflow/lib/tools.js';
+import { rawAvailable, rawCommand, RawCommandError } from './raw.js';
 import { parseUidSet } from './uidset.js';
 
 export interface AppendItem {
@@ -42,8 +43,10 @@ export function appendLimit(client: ImapFlow): number | undefined {
 export async function appendMessages(client: ImapFlow, path: string, items: AppendItem[]): Promise<AppendResult> {
   if (items.length === 0) return {};
   if (items.length > 1 && !supportsMultiappend(client)) throw new Error('the server does not support MULTIAPPEND');
+  const wirePath = encodePath(client, normalizePath(client, path));
+  if (rawAppendable(client, wirePath, items)) return rawAppend(client, wirePath, items);
   const conn = client as unknown as { exec: Exec };
-  const attributes: unknown[] = [{ type: 'ATOM', value: encodePath(client, normalizePath(client, path)) }];
+  const attributes: unknown[] = [{ type: 'ATOM', value: wirePath }];
   const binary = client.capabilities.has('BINARY') && !(client as unknown as { disableBinary?: boolean }).disableBinary;
   for (const item of items) {
     attributes.push(item.flags.map((f) => ({ type: 'ATOM', value: f })));
@@ -81,4 +84,43 @@ export function parseAppendUid(section: { value?: unknown }[] | undefined, count
   }
   // A set that does not account for every message cannot be paired with them safely.
   return uids.length === count ? { uidValidity: BigInt(uvRaw), uids } : { uidValidity: BigInt(uvRaw) };
+}
+
+// A flag as an atom: no atom-specials (RFC 3501 ATOM-CHAR), a backslash only in front.
+const FLAG = /^\\?[^\x00-\x20\x7f-\uffff(){%*"\\\]]+$/;
+
+/**
+ * The bulk path can carry this command: the session is idle and uncompressed, literals can be
+ * non-synchronizing (LITERAL+), and nothing needs a form it does not write (a literal8 for a
+ * message with NUL bytes, a flag that is not an atom, a folder name a quoted string cannot hold).
+ */
+function rawAppendable(client: ImapFlow, wirePath: string, items: AppendItem[]): boolean {
+  return (
+    client.capabilities.has('LITERAL+') &&
+    rawAvailable(client) &&
+    !/[\r\n\0]/.test(wirePath) &&
+    items.every((it) => it.flags.every((f) => FLAG.test(f)) && it.raw.indexOf(0) < 0)
+  );
+}
+
+const quoted = (s: string) => '"' + s.replace(/["\\]/g, (c) => '\\' + c) + '"';
+
+/** The same APPEND, written piece by piece: each message's bytes go to the socket as they are. */
+async function rawAppend(client: ImapFlow, wirePath: string, items: AppendItem[]): Promise<AppendResult> {
+  const t = await rawCommand(
+    client,
+    (tag, out) => {
+      out(`${tag} APPEND ${quoted(wirePath)}`);
+      for (const it of items) {
+        const date = it.internalDate ? formatDateTime(it.internalDate) : undefined;
+        out(` (${it.flags.join(' ')})${date ? ` "${date}"` : ''} {${it.raw.length}+}\r\n`);
+        out(it.raw);
+      }
+      out('\r\n');
+    },
+    () => undefined,
+  );
+  if (t.status !== 'OK') throw new RawCommandError('APPEND', t);
+  const m = /^APPENDUID (\S+) (\S+)$/i.exec(t.code ?? '');
+  return parseAppendUid(m ? [{ value: 'APPENDUID' }, { value: m[1] }, { value: m[2] }] : undefined, items.length);
 }

@@ -24,7 +24,11 @@ export interface SeedOptions {
    * Folders listed here are created even when they get no message.
    */
   folders?: SeedFolder[];
-  /** IMAP connections used at once (default 4). */
+  /**
+   * IMAP connections used at once (default 1). More is faster for a big corpus, but several
+   * sessions of one user creating folders while others append can stall Dovecot on its list
+   * index lock (60 s, then SERVERBUG) on a loaded machine.
+   */
   connections?: number;
   /**
    * Default true: each folder is appended by one connection, so UIDs follow input order. false
@@ -61,7 +65,7 @@ export async function seedMessages(
   msgs: Iterable<SeedMessage>,
   opts: SeedOptions = {},
 ): Promise<SeedResult> {
-  const n = Math.max(1, opts.connections ?? 4);
+  const n = Math.max(1, opts.connections ?? 1);
   const workers: Worker[] = [];
   try {
     for (let i = 0; i < n; i++) {

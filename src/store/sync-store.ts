@@ -95,8 +95,16 @@ const toFp = (r: RawFp): FolderPairRow => ({
 
 export class SyncStore {
   readonly db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
   constructor(store: Store) {
     this.db = store.db;
+  }
+
+  /** Prepared once per store: the copier runs these statements for every batch. */
+  private st(sql: string): Database.Statement {
+    let s = this.#statements.get(sql);
+    if (!s) this.#statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
   }
 
   // ---- folder pairs -------------------------------------------------------------------------
@@ -113,8 +121,7 @@ export class SyncStore {
     notes: string[];
   }): number {
     const key = p.direction === 'reverse' ? REVERSE + p.sourcePath : p.sourcePath;
-    this.db
-      .prepare(
+    this.st(
         `INSERT INTO folder_pairs (account_id, source_path, destination_path, special_use, state, note, updated_at,
            direction, source_logical, destination_logical, notes)
          VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)
@@ -123,11 +130,11 @@ export class SyncStore {
            source_logical = excluded.source_logical, destination_logical = excluded.destination_logical, notes = excluded.notes`,
       )
       .run(p.accountId, key, p.destinationPath, p.specialUse ?? null, p.state, now(), p.direction, p.sourceLogical, p.destinationLogical, JSON.stringify(p.notes));
-    return (this.db.prepare('SELECT id FROM folder_pairs WHERE account_id = ? AND source_path = ?').get(p.accountId, key) as { id: number }).id;
+    return (this.st('SELECT id FROM folder_pairs WHERE account_id = ? AND source_path = ?').get(p.accountId, key) as { id: number }).id;
   }
 
   folderPair(id: number): FolderPairRow {
-    return toFp(this.db.prepare(`SELECT ${FP_COLS} FROM folder_pairs WHERE id = ?`).get(id) as RawFp);
+    return toFp(this.st(`SELECT ${FP_COLS} FROM folder_pairs WHERE id = ?`).get(id) as RawFp);
   }
 
   folderPairs(accountId?: number, direction?: Direction): FolderPairRow[] {
@@ -135,29 +142,28 @@ export class SyncStore {
     const args: unknown[] = [];
     if (accountId !== undefined) (where.push('account_id = ?'), args.push(accountId));
     if (direction) (where.push('direction = ?'), args.push(direction));
-    return (this.db.prepare(`SELECT ${FP_COLS} FROM folder_pairs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id`).all(...args) as RawFp[]).map(toFp);
+    return (this.st(`SELECT ${FP_COLS} FROM folder_pairs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id`).all(...args) as RawFp[]).map(toFp);
   }
 
   /** Folders no longer on the source keep their rows (what was copied stays copied). */
   markFolderGone(id: number): void {
-    this.db.prepare(`UPDATE folder_pairs SET state = 'gone', updated_at = ? WHERE id = ?`).run(now(), id);
+    this.st(`UPDATE folder_pairs SET state = 'gone', updated_at = ? WHERE id = ?`).run(now(), id);
   }
 
   setSourceWatermark(id: number, w: { uidValidity: bigint; uidNext: number; highestModseq?: bigint; listedUid: number }): void {
-    this.db
-      .prepare('UPDATE folder_pairs SET src_uidvalidity = ?, src_uidnext = ?, src_highestmodseq = ?, src_listed_uid = ?, updated_at = ? WHERE id = ?')
+    this.st('UPDATE folder_pairs SET src_uidvalidity = ?, src_uidnext = ?, src_highestmodseq = ?, src_listed_uid = ?, updated_at = ? WHERE id = ?')
       .run(String(w.uidValidity), w.uidNext, w.highestModseq === undefined ? null : String(w.highestModseq), w.listedUid, now(), id);
   }
 
   setDestinationState(id: number, uidValidity: bigint, uidNext: number): void {
-    this.db.prepare('UPDATE folder_pairs SET dst_uidvalidity = ?, dst_uidnext = ?, updated_at = ? WHERE id = ?').run(String(uidValidity), uidNext, now(), id);
+    this.st('UPDATE folder_pairs SET dst_uidvalidity = ?, dst_uidnext = ?, updated_at = ? WHERE id = ?').run(String(uidValidity), uidNext, now(), id);
   }
 
   // ---- messages -----------------------------------------------------------------------------
 
   /** Records newly listed source messages (idempotent: a UID already known is left alone). */
   insertListed(fpId: number, srcUidvalidity: bigint, rows: ListedMessage[]): void {
-    const ins = this.db.prepare(
+    const ins = this.st(
       `INSERT OR IGNORE INTO messages (folder_pair_id, src_uidvalidity, src_uid, message_id, internal_date, size, header_hash,
          flags, state, last_error, dst_uidvalidity, dst_uid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -173,25 +179,24 @@ export class SyncStore {
   messages(fpId: number, srcUidvalidity: string, states?: MessageState[]): MessageRow[] {
     const st = states?.length ? ` AND state IN (${states.map(() => '?').join(',')})` : '';
     return (
-      this.db.prepare(`SELECT ${MSG_COLS} FROM messages WHERE folder_pair_id = ? AND src_uidvalidity = ?${st} ORDER BY src_uid`).all(fpId, srcUidvalidity, ...(states ?? [])) as RawMsg[]
+      this.st(`SELECT ${MSG_COLS} FROM messages WHERE folder_pair_id = ? AND src_uidvalidity = ?${st} ORDER BY src_uid`).all(fpId, srcUidvalidity, ...(states ?? [])) as RawMsg[]
     ).map(toMsg);
   }
 
   /** Rows of other source UIDVALIDITY generations (for re-identification after a change). */
   messagesNotOf(fpId: number, srcUidvalidity: string): MessageRow[] {
-    return (this.db.prepare(`SELECT ${MSG_COLS} FROM messages WHERE folder_pair_id = ? AND src_uidvalidity <> ? ORDER BY id`).all(fpId, srcUidvalidity) as RawMsg[]).map(toMsg);
+    return (this.st(`SELECT ${MSG_COLS} FROM messages WHERE folder_pair_id = ? AND src_uidvalidity <> ? ORDER BY id`).all(fpId, srcUidvalidity) as RawMsg[]).map(toMsg);
   }
 
   countOpen(fpId: number, srcUidvalidity: string): number {
     return (
-      this.db
-        .prepare(`SELECT count(*) AS n FROM messages WHERE folder_pair_id = ? AND src_uidvalidity = ? AND state IN ('pending','copying')`)
+      this.st(`SELECT count(*) AS n FROM messages WHERE folder_pair_id = ? AND src_uidvalidity = ? AND state IN ('pending','copying')`)
         .get(fpId, srcUidvalidity) as { n: number }
     ).n;
   }
 
   setMessageState(ids: number[], state: MessageState, reason: string | null): void {
-    const st = this.db.prepare('UPDATE messages SET state = ?, last_error = ?, batch_id = NULL, updated_at = ? WHERE id = ?');
+    const st = this.st('UPDATE messages SET state = ?, last_error = ?, batch_id = NULL, updated_at = ? WHERE id = ?');
     const t = now();
     this.db.transaction(() => {
       for (const id of ids) st.run(state, reason, t, id);
@@ -200,12 +205,12 @@ export class SyncStore {
 
   /** A new run tries again what the destination refused last time (skipped stays skipped). */
   retryFailed(fpId: number): number {
-    return this.db.prepare(`UPDATE messages SET state = 'pending', batch_id = NULL, updated_at = ? WHERE folder_pair_id = ? AND state = 'failed'`).run(now(), fpId).changes;
+    return this.st(`UPDATE messages SET state = 'pending', batch_id = NULL, updated_at = ? WHERE folder_pair_id = ? AND state = 'failed'`).run(now(), fpId).changes;
   }
 
   /** Old-generation rows proven to be these new source UIDs (same message, new UIDVALIDITY). */
   rebindSource(pairs: { id: number; uid: number }[], srcUidvalidity: bigint): void {
-    const st = this.db.prepare('UPDATE messages SET src_uidvalidity = ?, src_uid = ?, updated_at = ? WHERE id = ?');
+    const st = this.st('UPDATE messages SET src_uidvalidity = ?, src_uid = ?, updated_at = ? WHERE id = ?');
     const t = now();
     this.db.transaction(() => {
       for (const p of pairs) st.run(String(srcUidvalidity), p.uid, t, p.id);
@@ -214,13 +219,12 @@ export class SyncStore {
 
   /** Drops bookkeeping rows of an old source generation that were never copied. */
   forgetUncopied(fpId: number, srcUidvalidity: string): void {
-    this.db.prepare(`DELETE FROM messages WHERE folder_pair_id = ? AND src_uidvalidity <> ? AND state NOT IN ('copied','copying')`).run(fpId, srcUidvalidity);
+    this.st(`DELETE FROM messages WHERE folder_pair_id = ? AND src_uidvalidity <> ? AND state NOT IN ('copied','copying')`).run(fpId, srcUidvalidity);
   }
 
   /** Destination UIDs already accounted for by copied rows of this pair, at or above `fromUid`. */
   claimedDestinationUids(fpId: number, dstUidvalidity: string, fromUid: number): Set<number> {
-    const rows = this.db
-      .prepare(`SELECT dst_uid AS u FROM messages WHERE folder_pair_id = ? AND state = 'copied' AND dst_uidvalidity = ? AND dst_uid >= ?`)
+    const rows = this.st(`SELECT dst_uid AS u FROM messages WHERE folder_pair_id = ? AND state = 'copied' AND dst_uidvalidity = ? AND dst_uid >= ?`)
       .all(fpId, dstUidvalidity, fromUid) as { u: number }[];
     return new Set(rows.map((r) => r.u));
   }
@@ -236,8 +240,7 @@ export class SyncStore {
       (p) => p.sourcePath === fp.destinationPath && p.destinationPath === fp.sourcePath,
     );
     if (!opposite) return new Map();
-    const rows = this.db
-      .prepare(
+    const rows = this.st(
         `SELECT dst_uid AS here, src_uid AS there, src_uidvalidity AS thereUv FROM messages
          WHERE folder_pair_id = ? AND state = 'copied' AND dst_uidvalidity = ? AND dst_uid >= ?`,
       )
@@ -247,7 +250,7 @@ export class SyncStore {
 
   /** Copied rows re-found on the destination (after a destination UIDVALIDITY change). */
   rebindDestination(pairs: { id: number; dstUid: number }[], dstUidvalidity: bigint): void {
-    const st = this.db.prepare('UPDATE messages SET dst_uidvalidity = ?, dst_uid = ?, updated_at = ? WHERE id = ?');
+    const st = this.st('UPDATE messages SET dst_uidvalidity = ?, dst_uid = ?, updated_at = ? WHERE id = ?');
     const t = now();
     this.db.transaction(() => {
       for (const p of pairs) st.run(String(dstUidvalidity), p.dstUid, t, p.id);
@@ -261,14 +264,24 @@ export class SyncStore {
    * UIDVALIDITY and UIDNEXT, and every message 'copying' with its identity.
    */
   beginBatch(fpId: number, dst: { uidValidity?: bigint; uidNext?: number }, msgs: { id: number; messageId?: string; headerHash: string; flags: string[] }[]): number {
+    // The intent must outlive a power cut, not only a crash of this process: a batch appended
+    // with no durable intent would be copied again on resume. FULL syncs the WAL at this commit.
+    this.db.pragma('synchronous = FULL');
+    try {
+      return this.#begin(fpId, dst, msgs);
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
+  }
+
+  #begin(fpId: number, dst: { uidValidity?: bigint; uidNext?: number }, msgs: { id: number; messageId?: string; headerHash: string; flags: string[] }[]): number {
     return this.db.transaction(() => {
       const t = now();
       const id = Number(
-        this.db
-          .prepare(`INSERT INTO append_batches (folder_pair_id, dst_uidvalidity, dst_uidnext_before, state, created_at, messages) VALUES (?, ?, ?, 'sent', ?, ?)`)
+        this.st(`INSERT INTO append_batches (folder_pair_id, dst_uidvalidity, dst_uidnext_before, state, created_at, messages) VALUES (?, ?, ?, 'sent', ?, ?)`)
           .run(fpId, dst.uidValidity === undefined ? null : String(dst.uidValidity), dst.uidNext ?? null, t, msgs.length).lastInsertRowid,
       );
-      const st = this.db.prepare(
+      const st = this.st(
         `UPDATE messages SET state = 'copying', batch_id = ?, message_id = ?, header_hash = ?, flags = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
       );
       for (const m of msgs) st.run(id, m.messageId ?? null, m.headerHash, JSON.stringify(m.flags), t, m.id);
@@ -280,11 +293,11 @@ export class SyncStore {
   finishBatch(batchId: number, dstUidvalidity: bigint | undefined, results: { id: number; dstUid?: number; droppedFlags?: string[] }[]): void {
     this.db.transaction(() => {
       const t = now();
-      const st = this.db.prepare(
+      const st = this.st(
         `UPDATE messages SET state = 'copied', dst_uidvalidity = ?, dst_uid = ?, dropped_flags = ?, last_error = NULL, updated_at = ? WHERE id = ?`,
       );
       for (const r of results) st.run(dstUidvalidity === undefined ? null : String(dstUidvalidity), r.dstUid ?? null, r.droppedFlags?.length ? JSON.stringify(r.droppedFlags) : null, t, r.id);
-      this.db.prepare(`UPDATE append_batches SET state = 'done', finished_at = ? WHERE id = ?`).run(t, batchId);
+      this.st(`UPDATE append_batches SET state = 'done', finished_at = ? WHERE id = ?`).run(t, batchId);
     })();
   }
 
@@ -292,17 +305,16 @@ export class SyncStore {
   failBatch(batchId: number, error: string, next: { state: MessageState; reason: string | null } = { state: 'pending', reason: null }): void {
     this.db.transaction(() => {
       const t = now();
-      this.db.prepare(`UPDATE messages SET state = ?, last_error = ?, batch_id = NULL, updated_at = ? WHERE batch_id = ? AND state = 'copying'`).run(next.state, next.reason, t, batchId);
-      this.db.prepare(`UPDATE append_batches SET state = 'failed', finished_at = ?, error = ? WHERE id = ?`).run(t, error, batchId);
+      this.st(`UPDATE messages SET state = ?, last_error = ?, batch_id = NULL, updated_at = ? WHERE batch_id = ? AND state = 'copying'`).run(next.state, next.reason, t, batchId);
+      this.st(`UPDATE append_batches SET state = 'failed', finished_at = ?, error = ? WHERE id = ?`).run(t, error, batchId);
     })();
   }
 
   /** Batches sent but never confirmed (a crash or a dropped connection): reconcile before retrying. */
   openBatches(fpId: number): OpenBatch[] {
-    const batches = this.db
-      .prepare(`SELECT id, dst_uidvalidity AS dstUidvalidity, dst_uidnext_before AS dstUidnextBefore FROM append_batches WHERE folder_pair_id = ? AND state = 'sent' ORDER BY id`)
+    const batches = this.st(`SELECT id, dst_uidvalidity AS dstUidvalidity, dst_uidnext_before AS dstUidnextBefore FROM append_batches WHERE folder_pair_id = ? AND state = 'sent' ORDER BY id`)
       .all(fpId) as Omit<OpenBatch, 'messages'>[];
-    const msgs = this.db.prepare(`SELECT ${MSG_COLS} FROM messages WHERE batch_id = ? AND state = 'copying' ORDER BY id`);
+    const msgs = this.st(`SELECT ${MSG_COLS} FROM messages WHERE batch_id = ? AND state = 'copying' ORDER BY id`);
     return batches.map((b) => ({ ...b, messages: (msgs.all(b.id) as RawMsg[]).map(toMsg) }));
   }
 
@@ -310,12 +322,11 @@ export class SyncStore {
   resolveBatch(batchId: number, dstUidvalidity: bigint | undefined, found: { id: number; dstUid: number }[], missing: number[]): void {
     this.db.transaction(() => {
       const t = now();
-      const ok = this.db.prepare(`UPDATE messages SET state = 'copied', dst_uidvalidity = ?, dst_uid = ?, last_error = NULL, updated_at = ? WHERE id = ?`);
+      const ok = this.st(`UPDATE messages SET state = 'copied', dst_uidvalidity = ?, dst_uid = ?, last_error = NULL, updated_at = ? WHERE id = ?`);
       for (const f of found) ok.run(dstUidvalidity === undefined ? null : String(dstUidvalidity), f.dstUid, t, f.id);
-      const back = this.db.prepare(`UPDATE messages SET state = 'pending', batch_id = NULL, updated_at = ? WHERE id = ?`);
+      const back = this.st(`UPDATE messages SET state = 'pending', batch_id = NULL, updated_at = ? WHERE id = ?`);
       for (const id of missing) back.run(t, id);
-      this.db
-        .prepare(`UPDATE append_batches SET state = ?, finished_at = ?, error = ? WHERE id = ?`)
+      this.st(`UPDATE append_batches SET state = ?, finished_at = ?, error = ? WHERE id = ?`)
         .run(found.length ? 'done' : 'failed', t, `reconciled: ${found.length} found on the destination, ${missing.length} to copy again`, batchId);
     })();
   }
@@ -323,14 +334,12 @@ export class SyncStore {
   // ---- reporting ----------------------------------------------------------------------------
 
   folderCounts(fpId: number): FolderCounts {
-    const fp = this.db.prepare('SELECT src_uidvalidity AS uv FROM folder_pairs WHERE id = ?').get(fpId) as { uv: string | null } | undefined;
+    const fp = this.st('SELECT src_uidvalidity AS uv FROM folder_pairs WHERE id = ?').get(fpId) as { uv: string | null } | undefined;
     const uv = fp?.uv ?? '';
-    const rows = this.db
-      .prepare(`SELECT state, count(*) AS n FROM messages WHERE folder_pair_id = ? AND src_uidvalidity = ? GROUP BY state`)
+    const rows = this.st(`SELECT state, count(*) AS n FROM messages WHERE folder_pair_id = ? AND src_uidvalidity = ? GROUP BY state`)
       .all(fpId, uv) as { state: MessageState; n: number }[];
     const by = Object.fromEntries(rows.map((r) => [r.state, r.n])) as Partial<Record<MessageState, number>>;
-    const reasons = this.db
-      .prepare(
+    const reasons = this.st(
         `SELECT state, coalesce(last_error, 'no reason recorded') AS reason, count(*) AS count FROM messages
          WHERE folder_pair_id = ? AND src_uidvalidity = ? AND state IN ('skipped','failed') GROUP BY state, reason ORDER BY count DESC`,
       )
@@ -347,7 +356,7 @@ export class SyncStore {
 
   /** Messages whose flags the destination would not take: source UID and the flags. */
   droppedFlags(fpId: number): { srcUid: number; flags: string[] }[] {
-    return (this.db.prepare('SELECT src_uid AS srcUid, dropped_flags AS f FROM messages WHERE folder_pair_id = ? AND dropped_flags IS NOT NULL').all(fpId) as { srcUid: number; f: string }[]).map(
+    return (this.st('SELECT src_uid AS srcUid, dropped_flags AS f FROM messages WHERE folder_pair_id = ? AND dropped_flags IS NOT NULL').all(fpId) as { srcUid: number; f: string }[]).map(
       (r) => ({ srcUid: r.srcUid, flags: JSON.parse(r.f) as string[] }),
     );
   }

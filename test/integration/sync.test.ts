@@ -176,8 +176,10 @@ describe('sync survives interruptions', () => {
     const pair = await startPair();
     const users = generateCorpus('tiny');
     await seedCorpus(pair, users, 300);
-    // Small batches: more commits, so the kills land inside batches and between them.
-    const job = makeJob(pair, users, { sync: { batchMessages: 7 } });
+    // Small batches: more commits, so the kills land inside batches and between them. The
+    // throttle (100 messages/s) keeps each run copying for longer than the kill window, however
+    // fast the copier gets.
+    const job = makeJob(pair, users, { sync: { batchMessages: 7 }, destination: { throttle: { messagesPerHour: 360_000 } } });
     let kills = 0;
     let killedMidCopy = 0;
     for (let i = 0; i < 40 && kills < 12; i++) {

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { ResponseFramer, readTagged, type RawResponse } from '../../src/imap/raw.js';
+import { parseFetch, parseInternalDate } from '../../src/imap/raw-fetch.js';
+
+// The bulk path's framing and FETCH parsing, fed the byte streams a server sends, split at
+// every possible place.
+
+const body1 = Buffer.from('Message-ID: <a@x>\r\nSubject: one\r\n\r\nbody with ) and { and "quotes"\r\n');
+const body2 = Buffer.concat([Buffer.from('Subject: two\r\n\r\n'), Buffer.from([0xe4, 0xbd, 0xa0, 0x0d, 0x0a])]);
+const stream = Buffer.concat([
+  Buffer.from('* 1 FETCH (UID 7 FLAGS (\\Seen $Label1 \\Recent) INTERNALDATE " 2-Mar-2025 09:05:01 +0800" BODY[] {' + body1.length + '}\r\n'),
+  body1,
+  Buffer.from(')\r\n* 3 EXISTS\r\n'),
+  Buffer.from('* 2 FETCH (MODSEQ (12) BODY[] {' + body2.length + '}\r\n'),
+  body2,
+  Buffer.from(' INTERNALDATE "28-Feb-2024 23:59:59 -0130" UID 9 FLAGS ())\r\n'),
+  Buffer.from('* 4 FETCH (UID 11 FLAGS (\\Flagged))\r\n'),
+  Buffer.from('* 5 FETCH (UID 12 BODY[] NIL FLAGS ())\r\n'),
+  Buffer.from('M1 OK Fetch completed (0.001 + 0.000 secs).\r\n'),
+  Buffer.from('* 6 EXISTS\r\n'),
+]);
+
+function frame(chunks: Buffer[]): { responses: RawResponse[]; rest: Buffer } {
+  const responses: RawResponse[] = [];
+  let done = false;
+  const f = new ResponseFramer((r) => {
+    responses.push(r);
+    done = readTagged('M1', r) !== undefined;
+    return done;
+  });
+  for (const [i, c] of chunks.entries()) {
+    const end = f.push(c);
+    // Everything after the tagged answer is left for imapflow, this chunk's tail and later ones.
+    if (end >= 0) return { responses, rest: Buffer.concat([c.subarray(end), ...chunks.slice(i + 1)]) };
+  }
+  throw new Error('no tagged answer');
+}
+
+describe('ResponseFramer + parseFetch', () => {
+  it('frames and parses the same stream however it is split', () => {
+    const expectWhole = (chunks: Buffer[]) => {
+      const { responses, rest } = frame(chunks);
+      expect(rest.toString()).toBe('* 6 EXISTS\r\n');
+      const tagged = readTagged('M1', responses.at(-1)!);
+      expect(tagged).toEqual({ status: 'OK', text: 'Fetch completed (0.001 + 0.000 secs).' });
+      const msgs = responses.map(parseFetch).filter((m) => m !== undefined);
+      expect(msgs.map((m) => m!.uid)).toEqual([7, 9, 12]);
+      expect(msgs[0]!.source!.equals(body1)).toBe(true);
+      expect(msgs[0]!.flags).toEqual(['$Label1', '\\Seen']);
+      expect(msgs[0]!.internalDate!.toISOString()).toBe('2025-03-02T01:05:01.000Z');
+      expect(msgs[1]!.source!.equals(body2)).toBe(true);
+      expect(msgs[1]!.flags).toEqual([]);
+      expect(msgs[1]!.internalDate!.toISOString()).toBe('2024-02-29T01:29:59.000Z');
+      // NIL body: the server cannot give the message; it is reported, not invented.
+      expect(msgs[2]!.source).toBeUndefined();
+    };
+    expectWhole([stream]);
+    for (let cut = 1; cut < stream.length; cut++) expectWhole([stream.subarray(0, cut), stream.subarray(cut)]);
+    expectWhole([...stream].map((b) => Buffer.from([b])));
+  });
+
+  it('reads a tagged NO with its response code, and BYE as a connection failure', () => {
+    const no = frame([Buffer.from('* 3 EXISTS\r\nM1 NO [OVERQUOTA] Quota exceeded (mailbox for user is full)\r\n')]).responses.at(-1)!;
+    expect(readTagged('M1', no)).toEqual({ status: 'NO', code: 'OVERQUOTA', text: 'Quota exceeded (mailbox for user is full)' });
+    const ok = frame([Buffer.from('M1 OK [APPENDUID 1700000000 4:6] Append completed.\r\n')]).responses[0]!;
+    expect(readTagged('M1', ok)).toEqual({ status: 'OK', code: 'APPENDUID 1700000000 4:6', text: 'Append completed.' });
+    const bye = frame([Buffer.from('* BYE Server shutting down.\r\n')]).responses[0]!;
+    expect(readTagged('M1', bye)).toBeInstanceOf(Error);
+  });
+
+  it('refuses an endless line instead of buffering it', () => {
+    const f = new ResponseFramer(() => false);
+    const junk = Buffer.alloc(1024 * 1024, 0x41);
+    expect(() => {
+      for (let i = 0; i < 6; i++) f.push(junk);
+    }).toThrow(/over 4 MiB/);
+  });
+
+  it('parses RFC 3501 dates and rejects malformed ones', () => {
+    expect(parseInternalDate('17-Jul-1996 02:44:25 -0700')?.toISOString()).toBe('1996-07-17T09:44:25.000Z');
+    expect(parseInternalDate(' 1-Jan-2026 00:00:00 +0000')?.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+    expect(parseInternalDate('1-Foo-2026 00:00:00 +0000')).toBeUndefined();
+    expect(parseInternalDate('yesterday')).toBeUndefined();
+  });
+});
