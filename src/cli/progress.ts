@@ -60,11 +60,15 @@ export function logLineProgress(log: Logger, write: (line: string) => void, ever
     task(name, total, unit = 'messages') {
       let value = 0;
       let last = 0;
+      let shown = -1;
+      let stopped = false;
       const started = Date.now();
       const emit = (force = false) => {
         const t = Date.now();
         if (!force && t - last < everyMs) return;
+        if (force && value === shown) return;
         last = t;
+        shown = value;
         const rate = value / Math.max((t - started) / 1000, 0.001);
         const line = `${name}: ${fmt(value, unit)}/${fmt(total, unit)} ${unit} (${fmt(rate, unit)}/s)`;
         log.info({ task: name, done: value, total, unit }, 'progress');
@@ -83,7 +87,10 @@ export function logLineProgress(log: Logger, write: (line: string) => void, ever
           total = t;
         },
         stop() {
-          emit(true);
+          // One closing line per task that did something (a pass with nothing to do says nothing).
+          if (stopped) return;
+          stopped = true;
+          if (value > 0) emit(true);
         },
       };
     },

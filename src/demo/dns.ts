@@ -14,16 +14,26 @@ export type DemoRecord =
 export interface DemoDns {
   /** "127.0.0.1:PORT", as cutover.dns takes it. */
   address: string;
+  /** Replaces the zone (the demo's stand-in for editing records at the DNS host). */
+  setRecords(records: DemoRecord[]): void;
   stop(): Promise<void>;
 }
 
-/** The demo company's DNS before the switch: mail still goes to the old provider. */
-export function demoZone(domain: string): DemoRecord[] {
+/** The new MX of the demo job (cutover.mx of its config). */
+export const DEMO_NEW_MX = (domain: string) => `mail.${domain}`;
+
+/**
+ * The demo company's DNS before the switch (mail still goes to the old provider), or after the
+ * operator changed MX and SPF for the switch (`switched`).
+ */
+export function demoZone(domain: string, switched = false): DemoRecord[] {
   return [
     { name: domain, type: 'NS', value: `ns1.${domain}` },
     { name: `ns1.${domain}`, type: 'A', value: '127.0.0.1' },
-    { name: domain, type: 'MX', priority: 10, exchange: 'mx.old-provider.test', ttl: 3600 },
-    { name: domain, type: 'TXT', text: 'v=spf1 include:spf.old-provider.test ~all', ttl: 3600 },
+    switched
+      ? { name: domain, type: 'MX', priority: 10, exchange: DEMO_NEW_MX(domain), ttl: 300 }
+      : { name: domain, type: 'MX', priority: 10, exchange: 'mx.old-provider.test', ttl: 3600 },
+    { name: domain, type: 'TXT', text: `v=spf1 include:spf.old-provider.test${switched ? ` a:${DEMO_NEW_MX(domain)}` : ''} ~all`, ttl: 3600 },
     { name: `_dmarc.${domain}`, type: 'TXT', text: `v=DMARC1; p=none; rua=mailto:dmarc@${domain}` },
     { name: `mail.${domain}`, type: 'A', value: '127.0.0.1' },
     { name: `autoconfig.${domain}`, type: 'CNAME', value: `mail.${domain}` },
@@ -35,8 +45,16 @@ export function demoZone(domain: string): DemoRecord[] {
 export async function startDemoDns(records: DemoRecord[]): Promise<DemoDns> {
   const key = (name: string, type: string) => `${name.toLowerCase().replace(/\.$/, '')}|${type}`;
   const zone = new Map<string, DemoRecord[]>();
-  for (const r of records) zone.set(key(r.name, r.type), [...(zone.get(key(r.name, r.type)) ?? []), r]);
-  const names = new Set(records.map((r) => r.name.toLowerCase()));
+  const names = new Set<string>();
+  const load = (rs: DemoRecord[]) => {
+    zone.clear();
+    names.clear();
+    for (const r of rs) {
+      zone.set(key(r.name, r.type), [...(zone.get(key(r.name, r.type)) ?? []), r]);
+      names.add(r.name.toLowerCase());
+    }
+  };
+  load(records);
 
   const answer = (req: dnsPacket.DecodedPacket): Buffer => {
     const q = req.questions?.[0];
@@ -98,6 +116,7 @@ export async function startDemoDns(records: DemoRecord[]): Promise<DemoDns> {
   });
   return {
     address: `127.0.0.1:${port}`,
+    setRecords: load,
     stop: async () => {
       await Promise.all([new Promise<void>((r) => udp.close(() => r())), new Promise<void>((r) => tcp.close(() => r()))]);
     },

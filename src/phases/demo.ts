@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { VerifyResult } from '../verify/result.js';
 import { runAssess } from './assess.js';
 import type { PhaseContext } from './context.js';
-import { cutoverCheck, cutoverPlan } from './cutover.js';
+import { cutoverCheck, cutoverConfirm, cutoverFinalize, cutoverPlan, cutoverWatch } from './cutover.js';
+import { runDualRun } from './dual-run.js';
 import { defaultKitDir, generateKit } from './kit.js';
 import { runReport } from './report.js';
 import { runSync } from './sync.js';
@@ -15,6 +16,16 @@ export interface DemoStep {
   summary: string;
 }
 
+/** What happens around the migration in the sandbox, done by the demo command for the phases. */
+export interface DemoWorld {
+  /** New mail reaches the old (source) server. */
+  mailArrives(count: number, what: string): Promise<void>;
+  /** A user flags a message in the old system. */
+  userFlagsMessage(): Promise<void>;
+  /** The operator changes the MX (and SPF) records at the DNS host. */
+  switchMx(): void;
+}
+
 export interface DemoRunResult {
   steps: DemoStep[];
   reportHtml?: string;
@@ -25,11 +36,15 @@ export interface DemoRunResult {
 }
 
 /**
- * Runs every phase there is against the demo job, in order, in this process: assess, sync,
- * verify --deep, the cutover plan and its DNS checks (against a local DNS server), kit and the report (last, so it shows every other phase's times). A phase that
- * fails is shown and the demo goes on with the next one.
+ * Runs every phase against the demo job, in order, in this process: assess, sync, one dual-run
+ * pass (after new mail and a flag change on the old server), the cutover (plan and checks, then
+ * the MX switch on the demo's DNS server, confirm, the propagation watch catching late mail,
+ * finalize), verify --deep of the end state, kit, and the report (last, so it shows every other
+ * phase). A phase that fails is shown and the demo goes on with the next one.
  */
-export async function runDemoPhases(ctx: PhaseContext, opts: { dir: string; say: (line: string) => void }): Promise<DemoRunResult> {
+export async function runDemoPhases(ctx: PhaseContext, opts: { dir: string; say: (line: string) => void; world?: DemoWorld }): Promise<DemoRunResult> {
+  const world = opts.world;
+  const hasDns = () => !!ctx.config.cutover.dns?.authoritative?.length;
   const result: DemoRunResult = { steps: [] };
   const steps: { name: string; run: () => Promise<string> }[] = [
     {
@@ -48,6 +63,49 @@ export async function runDemoPhases(ctx: PhaseContext, opts: { dir: string; say:
       },
     },
     {
+      name: 'dual-run',
+      run: async () => {
+        if (!world) return 'skipped: no sandbox activity to carry over';
+        // While both systems are live: mail keeps arriving at the old server and people use it.
+        await world.mailArrives(3, 'during dual-run');
+        await world.userFlagsMessage();
+        const r = await runDualRun(ctx, { once: true });
+        if (!r.complete) throw new Error(`the dual-run pass was incomplete: ${r.passes.at(-1)?.errors[0] ?? 'see the log'}`);
+        const t = r.totals;
+        return `one delta pass after 3 new messages and a flag change on the old server: ${t.copied} new message(s) copied, ${t.flagsApplied} flag change(s) applied in ${r.passes[0]!.seconds.toFixed(1)} s (for real: every ${ctx.config.dualRun.intervalSeconds / 60} min for 1-3 days, "mailshift dual-run")`;
+      },
+    },
+    {
+      name: 'cutover: plan + check',
+      run: async () => {
+        // Only against the demo's own DNS server (set in the config); never the internet's.
+        if (!hasDns()) return 'skipped: no local DNS server for the demo domain';
+        const at = new Date(Date.now() + 7 * 86_400_000);
+        at.setUTCMinutes(0, 0, 0);
+        const plan = await cutoverPlan(ctx, { at: at.toISOString(), outDir: join(opts.dir, 'cutover') });
+        result.cutoverFiles = plan.files;
+        const check = await cutoverCheck(ctx, { only: ['mx', 'spf', 'dmarc', 'mta-sts', 'tls-rpt', 'autodiscover', 'srv', 'sync-parity'] });
+        return `checklist for a switch on ${plan.at.slice(0, 16).replace('T', ' ')} UTC in ${plan.files[0] ?? join(opts.dir, 'cutover')}; DNS checked on the demo's local DNS server: ${check.pass} pass, ${check.warn} warn, ${check.fail} to fix before the switch (expected: the demo zone still points at the old provider)`;
+      },
+    },
+    {
+      name: 'cutover: switch, watch, finalize',
+      run: async () => {
+        if (!world || !hasDns()) return 'skipped: no local DNS server for the demo domain';
+        // The operator changes MX at the DNS host (here: the demo's own DNS server), then confirms.
+        world.switchMx();
+        const c = await cutoverConfirm(ctx);
+        // Senders' servers that still cache the old MX deliver to the old system for a while.
+        await world.mailArrives(1, 'late, at the old server after the MX switch');
+        const w = await cutoverWatch(ctx, { untilPropagated: true, intervalMs: 500, syncEveryMs: 1, forMs: 60_000 });
+        if (!w.propagated) throw new Error(`the MX change did not propagate: ${w.servers.filter((x) => x.state !== 'new').map((x) => `${x.address} ${x.state}`).join(', ')}`);
+        const f = await cutoverFinalize(ctx, { outDir: join(opts.dir, 'cutover') });
+        if (!f.finalizedAt) throw new Error('finalize: the last delta was incomplete');
+        result.cutoverFiles = f.files;
+        return `MX switched and confirmed (T = ${c.confirmedAt.slice(11, 19)} UTC); all ${w.servers.length} DNS servers on the new MX; ${w.lateMail + f.lateMail} late message(s) copied from the old server; finalized, checklist frozen in ${f.files[0] ?? join(opts.dir, 'cutover')}`;
+      },
+    },
+    {
       name: 'verify --deep',
       run: async () => {
         const v = await runVerify(ctx, { deep: true });
@@ -56,19 +114,6 @@ export async function runDemoPhases(ctx: PhaseContext, opts: { dir: string; say:
         const line = `${t.matched} of ${t.sourceMessages} messages matched byte for byte with flags and dates; missing ${t.missing}, duplicated ${t.duplicated}, altered ${t.altered}`;
         if (!v.clean) throw new Error(line);
         return line;
-      },
-    },
-    {
-      name: 'cutover plan + check',
-      run: async () => {
-        // Only against the demo's own DNS server (set in the config); never the internet's.
-        if (!ctx.config.cutover.dns?.authoritative?.length) return 'skipped: no local DNS server for the demo domain';
-        const at = new Date(Date.now() + 7 * 86_400_000);
-        at.setUTCMinutes(0, 0, 0);
-        const plan = await cutoverPlan(ctx, { at: at.toISOString(), outDir: join(opts.dir, 'cutover') });
-        result.cutoverFiles = plan.files;
-        const check = await cutoverCheck(ctx, { only: ['mx', 'spf', 'dmarc', 'mta-sts', 'tls-rpt', 'autodiscover', 'srv', 'sync-parity'] });
-        return `checklist for a switch on ${plan.at.slice(0, 16).replace('T', ' ')} UTC in ${plan.files[0] ?? join(opts.dir, 'cutover')}; DNS checked on the demo's local DNS server: ${check.pass} pass, ${check.warn} warn, ${check.fail} to fix before the switch (expected: the demo zone still points at the old provider)`;
       },
     },
     {

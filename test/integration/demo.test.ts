@@ -40,7 +40,7 @@ describe('mailshift demo', () => {
     const r = await runCli(['demo', '--preset', 'tiny', '--dir', dir], { timeoutMs: 300_000 });
     expect(r.stderr).not.toContain('mailshift:');
     expect(r.code).toBe(0);
-    for (const step of ['assess', 'sync', 'verify --deep', 'cutover plan + check', 'kit', 'report']) {
+    for (const step of ['assess', 'sync', 'dual-run', 'cutover: plan + check', 'cutover: switch, watch, finalize', 'verify --deep', 'kit', 'report']) {
       expect(r.stdout).toContain(`] ${step}\n      ok `);
     }
     const report = join(dir, 'report', 'report.html');

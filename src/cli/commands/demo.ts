@@ -2,9 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { relative, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { markStopped, prepareDemo, stopKeptServers, type DemoSandbox } from '../../demo/sandbox.js';
+import { deliverMail, flagOldestMessage } from '../../demo/activity.js';
 import { demoZone, startDemoDns, type DemoDns } from '../../demo/dns.js';
 import { FatalError, IncompleteError } from '../../errors.js';
-import { runDemoPhases } from '../../phases/demo.js';
+import { runDemoPhases, type DemoWorld } from '../../phases/demo.js';
 import { dovecotAvailable } from '../../sandbox/dovecot.js';
 import { withJob, type GlobalOptions } from '../job.js';
 
@@ -47,7 +48,14 @@ export function registerDemo(program: Command): void {
         out(`  source ${sandbox.pair.source.host}:${sandbox.pair.source.port} holds ${sandbox.messages} messages (${(sandbox.bytes / 1048576).toFixed(1)} MiB) of ${sandbox.users.length} users; destination ${sandbox.pair.destination.host}:${sandbox.pair.destination.port} is empty`);
         out(`  wrote ${shown(sandbox.configPath)} and accounts.csv`);
         const s = sandbox;
-        const result = await withJob({ ...opts, config: s.configPath }, { command: 'demo' }, (ctx) => runDemoPhases(ctx, { dir, say: out }));
+        const d = dns;
+        const someone = s.users[0]!;
+        const world: DemoWorld = {
+          mailArrives: (count, what) => deliverMail(s.pair.source, someone, count, what),
+          userFlagsMessage: async () => void (await flagOldestMessage(s.pair.source, someone)),
+          switchMx: () => d.setRecords(demoZone('acme.test', true)),
+        };
+        const result = await withJob({ ...opts, config: s.configPath }, { command: 'demo' }, (ctx) => runDemoPhases(ctx, { dir, say: out, world }));
         if (!o.keep) {
           await s.pair.stop();
           markStopped(dir);
