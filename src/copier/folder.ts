@@ -1,7 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import { classifyImapError } from '../imap/errors.js';
 import { rawAvailable } from '../imap/raw.js';
-import { rawFetchBodies, type FetchedBody } from '../imap/raw-fetch.js';
+import { rawFetchBodies, rawFetchListing, type FetchedBody } from '../imap/raw-fetch.js';
 import { appendLimit, appendMessages, supportsMultiappend, type AppendItem } from '../imap/multiappend.js';
 import { toUidSet } from '../imap/uidset.js';
 import type { Logger } from '../logger.js';
@@ -207,10 +207,10 @@ async function listNew(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPai
   let maxUid = fp.srcUidvalidity === null ? 0 : fp.srcListedUid;
   const limit = sizeLimit(env, dst);
   if (exists > 0 && from < uidNext) {
-    for await (const m of src.fetch(`${from}:*`, { uid: true, flags: true, internalDate: true, size: true }, { uid: true })) {
-      if (m.uid < from) continue;
+    for (const m of await fetchListing(src, `${from}:*`)) {
+      if (m.uid < from) continue; // "N:*" also returns the last message when N is past the end
       maxUid = Math.max(maxUid, m.uid);
-      const r = classifyListed(env, limit, { uid: m.uid, internalDate: toDate(m.internalDate), size: m.size ?? 0, flags: flagList(m.flags) });
+      const r = classifyListed(env, limit, { uid: m.uid, internalDate: m.internalDate, size: m.size ?? 0, flags: m.flags });
       if (r) rows.push(r);
     }
   }
@@ -296,6 +296,16 @@ export function memoryCost(bytes: number, capacity: number): number {
   return bytes >= HUGE ? capacity : Math.min(capacity, bytes * 3);
 }
 
+/** UID, flags, date and size of a UID set, in UID order: the bulk path where it can, else imapflow. */
+async function fetchListing(src: ImapFlow, uidSet: string): Promise<FetchedBody[]> {
+  if (rawAvailable(src)) return [...(await rawFetchListing(src, uidSet)).values()].sort((a, b) => a.uid - b.uid);
+  const out: FetchedBody[] = [];
+  for await (const m of src.fetch(uidSet, { uid: true, flags: true, internalDate: true, size: true }, { uid: true })) {
+    out.push({ uid: m.uid, flags: flagList(m.flags), internalDate: toDate(m.internalDate), size: m.size ?? 0 });
+  }
+  return out;
+}
+
 /** Bodies, flags and dates of a UID set: the bulk path where the session allows it, else imapflow. */
 async function fetchBodies(src: ImapFlow, uidSet: string): Promise<Map<number, FetchedBody>> {
   if (rawAvailable(src)) return rawFetchBodies(src, uidSet);
@@ -366,6 +376,7 @@ async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state:
   const bytes = items.reduce((a, it) => a + it.raw.length, 0);
   let res;
   try {
+    await env.store.durable();
     await env.dstThrottle.take(bytes, items.length, env.signal);
     const appendItems: AppendItem[] = prepared.map((p) => ({ raw: p.it.raw, flags: p.keep, internalDate: p.it.internalDate }));
     res = await appendMessages(dst, fp.destinationPath, appendItems);

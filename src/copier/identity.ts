@@ -8,9 +8,12 @@ export const HEADER_LIMIT = 16 * 1024;
 
 /** The raw header block (up to and including the blank line), at most `limit` bytes. */
 export function headerBlock(raw: Buffer, limit = HEADER_LIMIT): Buffer {
-  let end = raw.indexOf('\r\n\r\n');
+  // Only the first `limit` bytes can be returned, so only they are searched (a CRLF message has
+  // no "\n\n" and would otherwise be scanned to its end).
+  const head = raw.subarray(0, limit + 4);
+  let end = head.indexOf('\r\n\r\n');
   let sep = 4;
-  const lf = raw.indexOf('\n\n');
+  const lf = head.indexOf('\n\n');
   if (end < 0 || (lf >= 0 && lf < end)) {
     end = lf;
     sep = 2;

@@ -1,16 +1,22 @@
 import type { ImapFlow } from 'imapflow';
 import { rawCommand, RawCommandError, type RawResponse } from './raw.js';
 
-// UID FETCH of message bodies on the bulk path: `UID FETCH <set> (UID FLAGS INTERNALDATE
-// BODY.PEEK[])`, each answer parsed into just what the copier needs. BODY.PEEK never sets \Seen.
+// The copier's two FETCHes on the bulk path, each answer parsed into just what it needs: the
+// listing, `UID FETCH <set> (UID FLAGS INTERNALDATE RFC822.SIZE)`, and the bodies,
+// `UID FETCH <set> (UID FLAGS INTERNALDATE BODY.PEEK[])`. BODY.PEEK never sets \Seen.
 
 export interface FetchedBody {
   uid: number;
   flags: string[];
   internalDate?: Date;
-  /** Undefined when the server answered NIL (it cannot produce the message). */
+  /** Listing only. */
+  size?: number;
+  /** Bodies only. Undefined when the server answered NIL (it cannot produce the message). */
   source?: Buffer;
 }
+
+/** What a FETCH asked for; an answer without it (an unsolicited flag update) is not an answer. */
+export type FetchKind = 'body' | 'size';
 
 type Token = { t: 'atom'; v: string } | { t: 'str'; v: Buffer } | { t: 'open' } | { t: 'close' } | { t: 'nil' };
 
@@ -68,7 +74,7 @@ export function tokenize(r: RawResponse): Token[] {
 }
 
 /** The message of one `* n FETCH (...)` response, or undefined for any other response. */
-export function parseFetch(r: RawResponse): FetchedBody | undefined {
+export function parseFetch(r: RawResponse, kind: FetchKind = 'body'): FetchedBody | undefined {
   const tk = tokenize(r);
   // * <seq> FETCH ( ... )
   if (tk.length < 4 || tk[0]?.t !== 'atom' || tk[0].v !== '*' || tk[2]?.t !== 'atom' || tk[2].v.toUpperCase() !== 'FETCH' || tk[3]?.t !== 'open') return undefined;
@@ -105,6 +111,9 @@ export function parseFetch(r: RawResponse): FetchedBody | undefined {
       const d = parseInternalDate(val.v.toString('latin1'));
       if (d) m.internalDate = d;
       i++;
+    } else if (name === 'RFC822.SIZE' && val?.t === 'atom') {
+      m.size = Number(val.v);
+      i++;
     } else if ((name === 'BODY[]' || name === 'RFC822' || name === 'BINARY[]') && (val?.t === 'str' || val?.t === 'nil')) {
       hasBody = true;
       if (val.t === 'str') m.source = val.v;
@@ -115,7 +124,7 @@ export function parseFetch(r: RawResponse): FetchedBody | undefined {
   }
   if (m.uid === undefined || !Number.isSafeInteger(m.uid)) return undefined;
   // A flags-only update (another session changed flags meanwhile) is not an answer to this FETCH.
-  if (!hasBody) return undefined;
+  if (kind === 'body' ? !hasBody : m.size === undefined || !Number.isSafeInteger(m.size)) return undefined;
   m.flags.sort();
   return m as FetchedBody;
 }
@@ -134,14 +143,24 @@ export function parseInternalDate(s: string): Date | undefined {
 }
 
 /** Bodies of the given UIDs in the selected folder (read-only: BODY.PEEK). */
-export async function rawFetchBodies(client: ImapFlow, uidSet: string): Promise<Map<number, FetchedBody>> {
+export function rawFetchBodies(client: ImapFlow, uidSet: string): Promise<Map<number, FetchedBody>> {
+  return rawFetch(client, uidSet, 'body');
+}
+
+/** UID, flags, INTERNALDATE and size of the given UIDs (no bodies). */
+export function rawFetchListing(client: ImapFlow, uidSet: string): Promise<Map<number, FetchedBody>> {
+  return rawFetch(client, uidSet, 'size');
+}
+
+async function rawFetch(client: ImapFlow, uidSet: string, kind: FetchKind): Promise<Map<number, FetchedBody>> {
   if (!/^[\d:,*]+$/.test(uidSet)) throw new Error(`invalid UID set: ${uidSet.slice(0, 40)}`);
   const got = new Map<number, FetchedBody>();
+  const items = kind === 'body' ? 'BODY.PEEK[]' : 'RFC822.SIZE';
   const t = await rawCommand(
     client,
-    (tag, out) => out(`${tag} UID FETCH ${uidSet} (UID FLAGS INTERNALDATE BODY.PEEK[])\r\n`),
+    (tag, out) => out(`${tag} UID FETCH ${uidSet} (UID FLAGS INTERNALDATE ${items})\r\n`),
     (r) => {
-      const m = parseFetch(r);
+      const m = parseFetch(r, kind);
       if (m) got.set(m.uid, m);
     },
   );

@@ -69,6 +69,7 @@ export function rawAvailable(client: ImapFlow): boolean {
 
 const LF = 0x0a;
 const MAX_LINE = 4 * 1024 * 1024;
+const MAX_LITERAL = 1024 * 1024 * 1024;
 const LITERAL_MARKER = /~?\{(\d{1,12})\+?\}\r?\n$/;
 
 /**
@@ -79,6 +80,9 @@ export class ResponseFramer {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #literalLeft = 0;
+  /** A literal that spans reads is copied into one buffer as it arrives (the reads are freed). */
+  #literal: Buffer | undefined;
+  #literalAt = 0;
   #cur: RawResponse = { segments: [], literals: [] };
 
   /** `onResponse` returns true to stop: the rest of that chunk is not this framer's. */
@@ -90,10 +94,22 @@ export class ResponseFramer {
     while (pos < chunk.length) {
       if (this.#literalLeft > 0) {
         const take = Math.min(this.#literalLeft, chunk.length - pos);
-        this.#hold(chunk.subarray(pos, pos + take));
+        if (!this.#literal && take === this.#literalLeft) {
+          this.#cur.literals.push(chunk.subarray(pos, pos + take)); // all in this read: no copy
+        } else {
+          if (!this.#literal) {
+            this.#literal = Buffer.allocUnsafe(this.#literalLeft);
+            this.#literalAt = 0;
+          }
+          chunk.copy(this.#literal, this.#literalAt, pos, pos + take);
+          this.#literalAt += take;
+          if (take === this.#literalLeft) {
+            this.#cur.literals.push(this.#literal);
+            this.#literal = undefined;
+          }
+        }
         this.#literalLeft -= take;
         pos += take;
-        if (this.#literalLeft === 0) this.#cur.literals.push(this.#take());
         continue;
       }
       const nl = chunk.indexOf(LF, pos);
@@ -109,6 +125,7 @@ export class ResponseFramer {
       const m = LITERAL_MARKER.exec(line.subarray(Math.max(0, line.length - 24)).toString('latin1'));
       if (m) {
         this.#literalLeft = Number(m[1]);
+        if (this.#literalLeft > MAX_LITERAL) throw new RawConnectionError(`server announced a ${this.#literalLeft}-byte literal (over 1 GiB)`);
         if (this.#literalLeft === 0) this.#cur.literals.push(Buffer.alloc(0));
         continue;
       }

@@ -565,6 +565,19 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotSe
     // second), so a login in the same second as an earlier lookup would not see the new user.
     // Waiting for the next second makes the next lookup re-read the file.
     await sleep(1000 - (Date.now() % 1000) + 20);
+    // Dovecot creates the special-use folders (auto = subscribe) lazily, on first access. Two
+    // sessions of a new user doing that at once can deadlock its mailbox-list locks (60 s, then
+    // SERVERBUG). One session touching each of them now makes later parallel sessions safe.
+    // Loaded here: the rest of this module needs node: modules only (a test runs it on its own).
+    const { closeClient, openClient } = await import('./imap-client.js');
+    for (const { user, password } of users) {
+      const client = await openClient({ host: '127.0.0.1', port }, user, password);
+      try {
+        for (const [name] of SPECIAL_USE) await client.status(opts.namespacePrefix + name, { messages: true });
+      } finally {
+        await closeClient(client);
+      }
+    }
   }
 
   const server: DovecotServer = {

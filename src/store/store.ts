@@ -1,3 +1,4 @@
+import { open, type FileHandle } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -55,6 +56,7 @@ export class Store {
   readonly db: Database.Database;
   readonly path: string;
   #locked = false;
+  #wal: Promise<FileHandle> | undefined;
 
   private constructor(db: Database.Database, path: string) {
     this.db = db;
@@ -81,7 +83,27 @@ export class Store {
     return new Store(db, path);
   }
 
+  /**
+   * fsyncs the WAL (where commits live in WAL mode) on libuv's thread pool. The file is opened
+   * once: SQLite rewrites it in place and deletes it only when the last connection closes.
+   */
+  async syncToDisk(): Promise<void> {
+    this.#wal ??= open(`${this.path}-wal`, 'r');
+    let fh;
+    try {
+      fh = await this.#wal;
+    } catch (err) {
+      this.#wal = undefined;
+      // No WAL file: nothing committed since the last checkpoint, which SQLite synced itself.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    await fh.sync();
+  }
+
   close(): void {
+    void this.#wal?.then((fh) => fh.close()).catch(() => undefined);
+    this.#wal = undefined;
     if (this.#locked) this.releaseLock();
     if (this.db.open) this.db.close();
   }

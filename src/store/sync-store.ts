@@ -96,8 +96,10 @@ const toFp = (r: RawFp): FolderPairRow => ({
 export class SyncStore {
   readonly db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
+  readonly #store: Store;
   constructor(store: Store) {
     this.db = store.db;
+    this.#store = store;
   }
 
   /** Prepared once per store: the copier runs these statements for every batch. */
@@ -264,17 +266,6 @@ export class SyncStore {
    * UIDVALIDITY and UIDNEXT, and every message 'copying' with its identity.
    */
   beginBatch(fpId: number, dst: { uidValidity?: bigint; uidNext?: number }, msgs: { id: number; messageId?: string; headerHash: string; flags: string[] }[]): number {
-    // The intent must outlive a power cut, not only a crash of this process: a batch appended
-    // with no durable intent would be copied again on resume. FULL syncs the WAL at this commit.
-    this.db.pragma('synchronous = FULL');
-    try {
-      return this.#begin(fpId, dst, msgs);
-    } finally {
-      this.db.pragma('synchronous = NORMAL');
-    }
-  }
-
-  #begin(fpId: number, dst: { uidValidity?: bigint; uidNext?: number }, msgs: { id: number; messageId?: string; headerHash: string; flags: string[] }[]): number {
     return this.db.transaction(() => {
       const t = now();
       const id = Number(
@@ -287,6 +278,15 @@ export class SyncStore {
       for (const m of msgs) st.run(id, m.messageId ?? null, m.headerHash, JSON.stringify(m.flags), t, m.id);
       return id;
     })();
+  }
+
+  /**
+   * Waits until every commit so far is on disk (the WAL fsynced), without blocking the event
+   * loop as synchronous=FULL would. The copier calls it between the intent and the APPEND: an
+   * intent lost in a power cut would let a batch that did reach the server be copied again.
+   */
+  async durable(): Promise<void> {
+    await this.#store.syncToDisk();
   }
 
   /** After the tagged OK: destination UIDs (when the server sent APPENDUID) and 'copied'. */

@@ -5,7 +5,7 @@ import type { ServerConfig } from '../../src/config/types.js';
 import { closeImap, connectImap } from '../../src/imap/connect.js';
 import { appendMessages } from '../../src/imap/multiappend.js';
 import { rawAvailable } from '../../src/imap/raw.js';
-import { rawFetchBodies } from '../../src/imap/raw-fetch.js';
+import { rawFetchBodies, rawFetchListing } from '../../src/imap/raw-fetch.js';
 import { Secret } from '../../src/secret.js';
 import { readAll, seedMessages, startDovecot, type DovecotServer, type SeedMessage } from '../support/dovecot.js';
 
@@ -62,6 +62,14 @@ describe.each(modes)('bulk path over $name', ({ cfg }) => {
       for (const [uid, m] of raw) {
         expect({ sha: sha(m.source!), flags: m.flags, date: m.internalDate!.toISOString() }, `uid ${uid}`).toEqual(viaImapflow.get(uid));
       }
+      // The listing form: sizes, flags and dates as imapflow reads them, no bodies.
+      const listing = await rawFetchListing(c, '1:*');
+      const imapflowListing = new Map<number, { size: number; flags: string[]; date: string }>();
+      for await (const m of c.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true }, { uid: true })) {
+        imapflowListing.set(m.uid, { size: m.size!, flags: [...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort(), date: new Date(m.internalDate!).toISOString() });
+      }
+      expect(new Map([...listing].map(([uid, m]) => [uid, { size: m.size!, flags: m.flags, date: m.internalDate!.toISOString() }]))).toEqual(imapflowListing);
+      expect([...listing.values()].every((m) => m.source === undefined && m.size === raw.get(m.uid)!.source!.length)).toBe(true);
       // A UID set with holes and one UID that does not exist.
       const some = await rawFetchBodies(c, '2,5:6,999');
       expect([...some.keys()].sort((a, b) => a - b)).toEqual([2, 5, 6]);

@@ -43,7 +43,7 @@ describe('ResponseFramer + parseFetch', () => {
       expect(rest.toString()).toBe('* 6 EXISTS\r\n');
       const tagged = readTagged('M1', responses.at(-1)!);
       expect(tagged).toEqual({ status: 'OK', text: 'Fetch completed (0.001 + 0.000 secs).' });
-      const msgs = responses.map(parseFetch).filter((m) => m !== undefined);
+      const msgs = responses.map((r) => parseFetch(r)).filter((m) => m !== undefined);
       expect(msgs.map((m) => m!.uid)).toEqual([7, 9, 12]);
       expect(msgs[0]!.source!.equals(body1)).toBe(true);
       expect(msgs[0]!.flags).toEqual(['$Label1', '\\Seen']);
@@ -57,6 +57,16 @@ describe('ResponseFramer + parseFetch', () => {
     expectWhole([stream]);
     for (let cut = 1; cut < stream.length; cut++) expectWhole([stream.subarray(0, cut), stream.subarray(cut)]);
     expectWhole([...stream].map((b) => Buffer.from([b])));
+  });
+
+  it('the listing form: sizes, and flag-only updates are not mistaken for listed messages', () => {
+    const { responses } = frame([
+      Buffer.from('* 1 FETCH (UID 3 FLAGS (\\Seen) INTERNALDATE "01-Jan-2026 10:00:00 +0000" RFC822.SIZE 1234)\r\n* 2 FETCH (FLAGS (\\Deleted) UID 4)\r\nM1 OK done\r\n'),
+    ]);
+    const listed = responses.map((r) => parseFetch(r, 'size')).filter((m) => m !== undefined);
+    expect(listed).toEqual([{ uid: 3, flags: ['\\Seen'], internalDate: new Date('2026-01-01T10:00:00Z'), size: 1234 }]);
+    // Nor is a listing answer a body.
+    expect(responses.map((r) => parseFetch(r, 'body')).filter((m) => m !== undefined)).toEqual([]);
   });
 
   it('reads a tagged NO with its response code, and BYE as a connection failure', () => {
