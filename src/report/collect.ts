@@ -71,7 +71,7 @@ export function collectReport(config: JobConfig, store: Store, at = new Date()):
       destination: server(config.destination),
     },
     phases: store.phaseRuns().map((p) => ({
-      phase: p.phase,
+      phase: stepOf(p),
       startedAt: p.startedAt,
       finishedAt: p.finishedAt,
       outcome: p.outcome,
@@ -99,4 +99,10 @@ export function collectReport(config: JobConfig, store: Store, at = new Date()):
       })),
     },
   };
+}
+
+/** "cutover watch", "cutover finalize": which step of a phase that has several, where recorded. */
+function stepOf(p: { phase: string; summary: unknown }): string {
+  const command = (p.summary as { command?: unknown } | null)?.command;
+  return typeof command === 'string' ? command : p.phase;
 }
