@@ -1,6 +1,7 @@
 // The assessment as data: what `assess` found, kept in the store and rendered to HTML/MD/JSON.
 // Every field is JSON-safe (no bigint, no Set), so the same object is the JSON report.
 import type { Side, TlsMode } from '../config/types.js';
+import type { FolderMapping } from '../mapping/plan.js';
 
 export type Severity = 'blocker' | 'warning' | 'info';
 export type Verdict = 'go' | 'no-go';
@@ -135,15 +136,10 @@ export interface SideReport {
   error?: string;
 }
 
-export interface MappingRow {
+/** One line of the mapping preview: sync's FolderMapping, flattened for the report. */
+export interface MappingRow extends Omit<FolderMapping, 'source'> {
   sourcePath: string;
   sourceLogicalPath: string;
-  destinationPath: string;
-  destinationLogicalPath: string;
-  action: 'copy' | 'exclude';
-  specialUse?: string;
-  existsOnDestination: boolean;
-  notes: string[];
   messages: number;
   bytes: number;
 }

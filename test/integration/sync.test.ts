@@ -171,6 +171,15 @@ function spawnSync(job: Job) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits (up to 20 s) until the running sync has copied more than `n` messages. */
+async function copiedMoreThan(job: Job, n: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    await sleep(200);
+    const s = await job.status().catch(() => undefined);
+    if (s && s.accounts.reduce((k, a) => k + a.copied, 0) > n) return;
+  }
+}
+
 describe('sync survives interruptions', () => {
   it('SIGKILL at random moments, re-run each time: destination equals source, nothing duplicated or missing', async () => {
     const pair = await startPair();
@@ -217,11 +226,7 @@ describe('sync survives interruptions', () => {
     // A throttle makes the run last long enough to restart the server in the middle of it.
     const job = makeJob(pair, users, { sync: { batchMessages: 5 }, destination: { throttle: { messagesPerHour: 360_000 } } });
     const run = spawnSync(job);
-    for (let i = 0; i < 100; i++) {
-      await sleep(200);
-      const s = await job.status().catch(() => undefined);
-      if (s && s.accounts.reduce((n, a) => n + a.copied, 0) > 50) break;
-    }
+    await copiedMoreThan(job, 50);
     expect(run.child.exitCode).toBeNull();
     await pair.destination.stop();
     await sleep(1500);
@@ -237,11 +242,7 @@ describe('sync survives interruptions', () => {
     await seedCorpus(pair, users, 200);
     const job = makeJob(pair, users, { sync: { batchMessages: 5 }, destination: { throttle: { messagesPerHour: 360_000 } } });
     const run = spawnSync(job);
-    for (let i = 0; i < 100; i++) {
-      await sleep(200);
-      const s = await job.status().catch(() => undefined);
-      if (s && s.accounts.reduce((n, a) => n + a.copied, 0) > 30) break;
-    }
+    await copiedMoreThan(job, 30);
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r.code, r.out).toBe(130);
