@@ -1,6 +1,8 @@
-// The only module that talks to the prompt library, so the wizard can be tested with scripted answers.
-import { confirm, input, select } from '@inquirer/prompts';
+// The only module that talks to the prompt library, so the wizard can be tested with scripted
+// answers. The library is loaded when a question is asked (no other command needs it).
 import { InputError } from '../errors.js';
+
+const prompts = () => import('@inquirer/prompts');
 
 export const isInteractive = () => Boolean(process.stdin.isTTY && process.stdout.isTTY);
 
@@ -14,8 +16,8 @@ async function cancelable<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-export const askText = (message: string, def?: string, validate?: (v: string) => true | string) =>
-  cancelable(input({ message, default: def, validate }));
-export const askConfirm = (message: string, def = true) => cancelable(confirm({ message, default: def }));
-export const askSelect = <T extends string>(message: string, choices: { value: T; name: string }[], def?: T) =>
-  cancelable(select<T>({ message, choices, default: def }));
+export const askText = async (message: string, def?: string, validate?: (v: string) => true | string) =>
+  cancelable((await prompts()).input({ message, default: def, validate }));
+export const askConfirm = async (message: string, def = true) => cancelable((await prompts()).confirm({ message, default: def }));
+export const askSelect = async <T extends string>(message: string, choices: { value: T; name: string }[], def?: T) =>
+  cancelable((await prompts()).select<T>({ message, choices, default: def }));

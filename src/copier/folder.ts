@@ -207,7 +207,7 @@ async function listNew(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPai
   let maxUid = fp.srcUidvalidity === null ? 0 : fp.srcListedUid;
   const limit = sizeLimit(env, dst);
   if (exists > 0 && from < uidNext) {
-    for (const m of await fetchListing(src, `${from}:*`)) {
+    for (const m of await fetchListing(src, from)) {
       if (m.uid < from) continue; // "N:*" also returns the last message when N is past the end
       maxUid = Math.max(maxUid, m.uid);
       const r = classifyListed(env, limit, { uid: m.uid, internalDate: m.internalDate, size: m.size ?? 0, flags: m.flags });
@@ -296,22 +296,34 @@ export function memoryCost(bytes: number, capacity: number): number {
   return bytes >= HUGE ? capacity : Math.min(capacity, bytes * 3);
 }
 
-/** UID, flags, date and size of a UID set, in UID order: the bulk path where it can, else imapflow. */
-async function fetchListing(src: ImapFlow, uidSet: string): Promise<FetchedBody[]> {
-  if (rawAvailable(src)) return [...(await rawFetchListing(src, uidSet)).values()].sort((a, b) => a.uid - b.uid);
-  const out: FetchedBody[] = [];
-  for await (const m of src.fetch(uidSet, { uid: true, flags: true, internalDate: true, size: true }, { uid: true })) {
-    out.push({ uid: m.uid, flags: flagList(m.flags), internalDate: toDate(m.internalDate), size: m.size ?? 0 });
+/**
+ * UID, flags, date and size of every message from `from` on, in UID order. On the bulk path the
+ * server's UID SEARCH is the check: a message the bulk parser did not return is listed through
+ * imapflow, so a response it cannot read never leaves a message unlisted (and so never copied).
+ */
+async function fetchListing(src: ImapFlow, from: number): Promise<FetchedBody[]> {
+  const got = rawAvailable(src) ? await rawFetchListing(src, `${from}:*`) : undefined;
+  const todo = got ? ((await src.search({ uid: `${from}:*` }, { uid: true })) || []).filter((u) => u >= from && !got.has(u)) : undefined;
+  const all = got ?? new Map<number, FetchedBody>();
+  if (!todo || todo.length) {
+    for await (const m of src.fetch(todo ? toUidSet(todo) : `${from}:*`, { uid: true, flags: true, internalDate: true, size: true }, { uid: true })) {
+      all.set(m.uid, { uid: m.uid, flags: flagList(m.flags), internalDate: toDate(m.internalDate), size: m.size ?? 0 });
+    }
   }
-  return out;
+  return [...all.values()].sort((a, b) => a.uid - b.uid);
 }
 
-/** Bodies, flags and dates of a UID set: the bulk path where the session allows it, else imapflow. */
-async function fetchBodies(src: ImapFlow, uidSet: string): Promise<Map<number, FetchedBody>> {
-  if (rawAvailable(src)) return rawFetchBodies(src, uidSet);
-  const got = new Map<number, FetchedBody>();
-  for await (const m of src.fetch(uidSet, { uid: true, flags: true, internalDate: true, source: true }, { uid: true })) {
-    got.set(m.uid, { uid: m.uid, flags: flagList(m.flags), internalDate: toDate(m.internalDate), ...(m.source ? { source: m.source } : {}) });
+/**
+ * Bodies, flags and dates of some UIDs. What the bulk path did not bring is asked for again
+ * through imapflow: only a message neither returns is taken as deleted on the source.
+ */
+async function fetchBodies(src: ImapFlow, uids: number[]): Promise<Map<number, FetchedBody>> {
+  const got = rawAvailable(src) ? await rawFetchBodies(src, toUidSet(uids)) : new Map<number, FetchedBody>();
+  const todo = uids.filter((u) => !got.get(u)?.source);
+  if (todo.length) {
+    for await (const m of src.fetch(toUidSet(todo), { uid: true, flags: true, internalDate: true, source: true }, { uid: true })) {
+      got.set(m.uid, { uid: m.uid, flags: flagList(m.flags), internalDate: toDate(m.internalDate), ...(m.source ? { source: m.source } : {}) });
+    }
   }
   return got;
 }
@@ -324,9 +336,12 @@ async function copyRows(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPa
     await env.srcThrottle.take(bytes, b.length, env.signal);
     const held = await env.budget.acquire(memoryCost(bytes, env.budget.capacity));
     try {
-      const got = await fetchBodies(src, toUidSet(b.map((r) => r.srcUid)));
-      const gone = b.filter((r) => !got.get(r.srcUid)?.source);
+      const got = await fetchBodies(src, b.map((r) => r.srcUid));
+      const gone = b.filter((r) => !got.has(r.srcUid));
       if (gone.length) env.store.setMessageState(gone.map((r) => r.id), 'gone', 'deleted on the source before it was copied');
+      // Listed, still there, but the server answers NIL for its content (a damaged message).
+      const unreadable = b.filter((r) => got.has(r.srcUid) && !got.get(r.srcUid)!.source);
+      if (unreadable.length) env.store.setMessageState(unreadable.map((r) => r.id), 'failed', 'the source server could not produce this message (FETCH BODY[] answered NIL)');
       const items = b.flatMap((row) => {
         const m = got.get(row.srcUid);
         return m?.source ? [{ row, raw: m.source, flags: m.flags, internalDate: m.internalDate ?? (row.internalDate ? new Date(row.internalDate) : undefined) }] : [];

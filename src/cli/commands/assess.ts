@@ -2,8 +2,10 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { fmtBytes, fmtDuration } from '../../assess/format.js';
 import { IncompleteError, InputError } from '../../errors.js';
-import { runAssess } from '../../phases/assess.js';
 import { say, withJob, type GlobalOptions } from '../job.js';
+import { lazy } from '../lazy.js';
+
+const runAssess = lazy(() => import('../../phases/assess.js'), 'runAssess');
 
 // `mailshift assess`: the read-only dry run. Exit 0 on "go" (warnings allowed), 3 on "no-go".
 export function registerAssess(program: Command): void {

@@ -1,8 +1,16 @@
 import type { Command } from 'commander';
 import { IncompleteError, InputError } from '../../errors.js';
 import { CHECKS } from '../../cutover/checks.js';
-import { cutoverCheck, cutoverConfirm, cutoverFinalize, cutoverPlan, cutoverRollback, cutoverWatch } from '../../phases/cutover.js';
 import { say, withJob, type GlobalOptions } from '../job.js';
+import { lazy } from '../lazy.js';
+
+const phase = () => import('../../phases/cutover.js');
+const cutoverCheck = lazy(phase, 'cutoverCheck');
+const cutoverConfirm = lazy(phase, 'cutoverConfirm');
+const cutoverFinalize = lazy(phase, 'cutoverFinalize');
+const cutoverPlan = lazy(phase, 'cutoverPlan');
+const cutoverRollback = lazy(phase, 'cutoverRollback');
+const cutoverWatch = lazy(phase, 'cutoverWatch');
 
 // `mailshift cutover plan|check|confirm|watch|finalize|rollback`.
 

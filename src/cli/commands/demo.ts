@@ -5,9 +5,12 @@ import { markStopped, prepareDemo, stopKeptServers, type DemoSandbox } from '../
 import { deliverMail, flagOldestMessage } from '../../demo/activity.js';
 import { demoZone, startDemoDns, type DemoDns } from '../../demo/dns.js';
 import { FatalError, IncompleteError } from '../../errors.js';
-import { runDemoPhases, type DemoWorld } from '../../phases/demo.js';
+import type { DemoWorld } from '../../phases/demo.js';
 import { dovecotAvailable } from '../../sandbox/dovecot.js';
 import { withJob, type GlobalOptions } from '../job.js';
+import { lazy } from '../lazy.js';
+
+const runDemoPhases = lazy(() => import('../../phases/demo.js'), 'runDemoPhases');
 
 interface DemoOptions {
   keep?: boolean;

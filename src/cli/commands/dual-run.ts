@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../dualrun/duration.js';
 import { IncompleteError, InputError } from '../../errors.js';
-import { runDualRun } from '../../phases/dual-run.js';
 import { say, withJob, type GlobalOptions } from '../job.js';
+import { lazy } from '../lazy.js';
+
+const runDualRun = lazy(() => import('../../phases/dual-run.js'), 'runDualRun');
 
 interface DualRunFlags extends GlobalOptions {
   once?: boolean;

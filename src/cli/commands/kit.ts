@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { loadAccounts } from '../../config/accounts.js';
 import { loadConfig } from '../../config/load.js';
 import { LANGS, parseLangs } from '../../kit/catalogue/index.js';
-import { defaultKitDir, generateKit } from '../../phases/kit.js';
 import { say, warn, type GlobalOptions } from '../job.js';
 
 // `mailshift kit`: the staff training kit. Needs no password and no lock: it reads the config,
@@ -18,6 +17,8 @@ export function registerKit(program: Command): void {
       const config = loadConfig(opts.config);
       const languages = opts.lang !== undefined ? parseLangs(opts.lang) : undefined;
       const accounts = loadAccounts(config.accountsPath, { resolveSecrets: false });
+      // Loaded here: nothing else in the CLI needs the kit's renderers.
+      const { generateKit, defaultKitDir } = await import('../../phases/kit.js');
       const result = await generateKit({ config, accounts }, opts.out ?? defaultKitDir(config), { languages });
       if (opts.json) {
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');

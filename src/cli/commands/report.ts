@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { runReport } from '../../phases/report.js';
 import { say, withJob, type GlobalOptions } from '../job.js';
+import { lazy } from '../lazy.js';
+
+const runReport = lazy(() => import('../../phases/report.js'), 'runReport');
 
 // `mailshift report`: the migration report (HTML + Markdown + JSON) from the store alone; it
 // contacts no server and takes no lock, so it can run while a sync is running.

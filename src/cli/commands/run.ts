@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { IncompleteError } from '../../errors.js';
-import { runAssess } from '../../phases/assess.js';
-import { runVerify } from '../../phases/verify.js';
 import { say, withJob, type GlobalOptions } from '../job.js';
 import { syncAndReport } from './sync.js';
+import { lazy } from '../lazy.js';
+
+const runAssess = lazy(() => import('../../phases/assess.js'), 'runAssess');
+const runVerify = lazy(() => import('../../phases/verify.js'), 'runVerify');
 
 // `mailshift run`: the whole job up to the first operator gate, resumable. It assesses once (a
 // no-go verdict stops it), syncs (continuing from the checkpoint), verifies, and then says what

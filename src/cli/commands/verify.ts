@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { IncompleteError } from '../../errors.js';
-import { runVerify } from '../../phases/verify.js';
 import { formatVerifySummary } from '../../verify/summary.js';
 import { say, withJob, type GlobalOptions } from '../job.js';
+import { lazy } from '../lazy.js';
+
+const runVerify = lazy(() => import('../../phases/verify.js'), 'runVerify');
 
 // `mailshift verify`: compares source and destination per folder and per message, read-only.
 // Exit 0 only when nothing is missing, duplicated or altered; 3 otherwise (the differences are
