@@ -5,6 +5,7 @@
 //
 //   npm run bench                  # medium corpus (~20,000 messages, ~1 GB), 3 rounds
 //   npm run bench -- --preset small --runs 5
+//   npm run bench -- --preset many --runs 1   # 100,000 small messages: memory must stay flat
 //
 // Plain ESM importing the built code from dist/ (npm run bench builds first).
 import { spawn, spawnSync } from 'node:child_process';
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { generateCorpus } from '../dist/corpus/index.js';
 import { startDovecot } from '../dist/sandbox/dovecot.js';
 import { readAll } from '../dist/sandbox/read-all.js';
+import { seedMaildir } from '../dist/sandbox/maildir.js';
 import { seedMessages, seedUser } from '../dist/sandbox/seed.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -30,8 +32,8 @@ if (!Number.isInteger(runs) || runs < 1 || runs > 9) {
   console.error(`--runs: a whole number from 1 to 9, not "${opt('--runs')}"`);
   process.exit(2);
 }
-if (!['tiny', 'small', 'medium'].includes(preset)) {
-  console.error(`--preset: tiny, small or medium, not "${preset}"`);
+if (!['tiny', 'small', 'medium', 'many'].includes(preset)) {
+  console.error(`--preset: tiny, small, medium or many, not "${preset}"`);
   process.exit(2);
 }
 const MBSYNC = ['/usr/bin/mbsync', '/usr/local/bin/mbsync'].find((p) => existsSync(p));
@@ -184,10 +186,37 @@ async function measured(run, src, dst) {
   return { ...r, srcCpu: serverCpu(src) - before[0], dstCpu: serverCpu(dst) - before[1] };
 }
 
+/**
+ * The `many` preset: the medium corpus's five users with 20,000 plain 1-4 KB messages each in ten
+ * folders (100,000 in all): the message count of a big company, to show that memory does not
+ * grow with it. Written straight into the source's Maildir (IMAP seeding would take minutes).
+ */
+function manyUsers() {
+  const folders = ['INBOX', 'Archive', ...Array.from({ length: 8 }, (_, i) => `Projects/${2019 + i}`)].map((path) => ({ path }));
+  return generateCorpus('medium').map((u) => ({
+    user: u.user,
+    password: u.password,
+    folders,
+    messageCount: 20_000,
+    *messages() {
+      for (let i = 0; i < 20_000; i++) {
+        const date = new Date(Date.UTC(2020, 0, 1) + i * 3_600_000);
+        const body = `Line ${i} of a routine message.\r\n`.repeat(30 + (i % 90));
+        yield {
+          folder: folders[i % folders.length].path,
+          raw: Buffer.from(`Message-ID: <many-${i}@${u.user}>\r\nFrom: Peter <p@acme.test>\r\nTo: ${u.user}\r\nSubject: routine ${i}\r\nDate: ${date.toUTCString()}\r\n\r\n${body}`),
+          flags: i % 3 ? ['\\Seen'] : [],
+          internalDate: date,
+        };
+      }
+    },
+  }));
+}
+
 const fmt = (n, d = 0) => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(d));
 
 async function main() {
-  const users = generateCorpus(preset);
+  const users = preset === 'many' ? manyUsers() : generateCorpus(preset);
   const total = users.reduce((n, u) => n + u.messageCount, 0);
   log(`preset ${preset}: ${users.length} users, ${total} messages; work dir ${work}`);
   const src = await server('source', '/', '');
@@ -196,7 +225,14 @@ async function main() {
   try {
     let t = Date.now();
     let bytes = 0;
-    for (const u of users) bytes += (await seedUser(src, u, { preserveOrder: false, connections: 4 })).bytes;
+    for (const u of users) {
+      if (preset === 'many') {
+        await src.addUser(u.user, u.password);
+        bytes += (await seedMaildir(src, u.user, u.password, u.messages(), { folders: u.folders })).bytes;
+      } else {
+        bytes += (await seedUser(src, u, { preserveOrder: false, connections: 4 })).bytes;
+      }
+    }
     log(`seeded ${total} messages (${fmt(bytes / 1048576, 1)} MiB) in ${fmt((Date.now() - t) / 1000, 1)} s`);
 
     // The first copy, `runs` times into fresh destinations, the tools taking turns to go first:
