@@ -301,7 +301,7 @@ export async function cutoverWatch(ctx: PhaseContext, opts: WatchOptions = {}, d
     if (!runSync) return;
     lastDelta = Date.now();
     try {
-      const r: SyncResult = await runSync(ctx, { onCopied });
+      const r: SyncResult = await runSync(ctx, { onCopied, label: 'cutover watch delta' });
       result.deltas++;
       e.cutover.updateState({ lastDeltaAt: e.now().toISOString() });
       if (!r.complete) result.deltaFailures.push(`delta at ${e.now().toISOString()}: ${r.failed} failed, ${r.skipped} skipped`);
@@ -402,7 +402,7 @@ export async function cutoverFinalize(ctx: PhaseContext, opts: { outDir?: string
   const late = { n: 0 };
   let delta: SyncResult;
   try {
-    delta = await runSync(ctx, { onCopied: lateMailRecorder(ctx, e, 'forward', late) });
+    delta = await runSync(ctx, { onCopied: lateMailRecorder(ctx, e, 'forward', late), label: 'cutover final delta' });
   } catch (err) {
     ctx.store.finishPhase(runId, ctx.signal.aborted ? 'interrupted' : 'failed', { command: 'cutover finalize', error: (err as Error).message });
     throw err;

@@ -67,7 +67,7 @@ export function passLine(p: DualRunPass): string {
 export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): Promise<DualRunResult> {
   const dual = new DualRunStore(ctx.store);
   const sync = new SyncStore(ctx.store);
-  const runSync = opts.runSync ?? ((c: PhaseContext) => syncPhase(c));
+  const runSync = opts.runSync ?? ((c: PhaseContext) => syncPhase(c, { label: 'dual-run delta' }));
   const intervalMs = Math.max(1, opts.intervalSeconds ?? ctx.config.dualRun.intervalSeconds) * 1000;
   const deadline = opts.forMs === undefined ? Infinity : Date.now() + opts.forMs;
   const log = ctx.log.child({ phase: 'dual-run' });

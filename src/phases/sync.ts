@@ -16,6 +16,8 @@ export interface SyncOptions {
   /** Only messages whose INTERNALDATE is at or after this instant. */
   sinceInternalDate?: Date;
   onCopied?: (m: CopiedMessage) => void;
+  /** What ran this sync, for the store's record of it (e.g. "dual-run delta"); default "sync". */
+  label?: string;
 }
 
 export interface SyncResult {
@@ -140,6 +142,7 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
   };
   if (phaseId !== undefined) {
     ctx.store.finishPhase(phaseId, ctx.signal.aborted ? 'interrupted' : result.complete ? 'complete' : 'incomplete', {
+      ...(opts.label ? { command: opts.label } : {}),
       copied: result.copied,
       skipped: result.skipped,
       failed: result.failed,

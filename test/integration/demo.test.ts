@@ -45,7 +45,10 @@ describe('mailshift demo', () => {
     }
     const report = join(dir, 'report', 'report.html');
     expect(r.stdout).toContain(`report: ${report}`);
-    expect(readFileSync(report, 'utf8')).toContain('Complete and verified');
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('Complete and verified');
+    // The report's phase table names every step the demo ran, deltas included.
+    for (const step of ['assess', 'dual-run delta', 'cutover watch', 'cutover final delta', 'cutover finalize', 'verify']) expect(html).toContain(`<td>${step}</td>`);
     expect(existsSync(join(dir, 'mailshift.yaml'))).toBe(true);
     expect(existsSync(join(dir, 'kit'))).toBe(true);
     expect(processesOf(dir)).toEqual([]);
