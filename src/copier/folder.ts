@@ -86,6 +86,10 @@ export async function syncFolder(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp:
 
   const mb = await src.mailboxOpen(fp.sourcePath, { readOnly: true });
   const uv = BigInt(mb.uidValidity);
+  // Batches the other direction left in flight into this folder (a rollback that crashed): they
+  // are found here first, so that what they did append is taken below as a copy, not as new mail.
+  const opposite = env.store.oppositePair(fp);
+  if (opposite && env.store.openBatches(opposite.id).length) await reconcileDestination(env, src, opposite, { uidValidity: uv, uidNext: mb.uidNext });
   if (fp.srcUidvalidity !== null && fp.srcUidvalidity !== String(uv)) {
     await reidentifySource(env, src, dst, fp, uv, mb.exists);
   } else if (mb.uidNext !== fp.srcUidnext || fp.srcUidvalidity === null) {

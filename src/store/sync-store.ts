@@ -231,6 +231,13 @@ export class SyncStore {
     return new Set(rows.map((r) => r.u));
   }
 
+  /** The pair that copies the other way between the same two folders (forward <-> rollback). */
+  oppositePair(fp: FolderPairRow): FolderPairRow | undefined {
+    return this.folderPairs(fp.accountId, fp.direction === 'forward' ? 'reverse' : 'forward').find(
+      (p) => p.sourcePath === fp.destinationPath && p.destinationPath === fp.sourcePath,
+    );
+  }
+
   /**
    * Messages of this pair's source folder that the opposite direction put there (a rollback's
    * reverse copy, or a forward copy seen by a reverse run), by the UIDs its APPENDUID returned:
@@ -238,9 +245,7 @@ export class SyncStore {
    * opposite pair joins the same two folders.
    */
   oppositeCopies(fp: FolderPairRow, uidValidity: bigint, fromUid: number): Map<number, { uid: number; uidValidity: string }> {
-    const opposite = this.folderPairs(fp.accountId, fp.direction === 'forward' ? 'reverse' : 'forward').find(
-      (p) => p.sourcePath === fp.destinationPath && p.destinationPath === fp.sourcePath,
-    );
+    const opposite = this.oppositePair(fp);
     if (!opposite) return new Map();
     const rows = this.st(
         `SELECT dst_uid AS here, src_uid AS there, src_uidvalidity AS thereUv FROM messages

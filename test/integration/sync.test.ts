@@ -404,3 +404,66 @@ describe('sync in reverse (cutover rollback)', () => {
     for (const m of late) expect(dstDigest.filter((l) => l.startsWith(`${m.folder}\t`) && l.includes(m.internalDate.toISOString())).length).toBe(1);
   });
 });
+
+describe('a rollback that crashed mid-batch, then a forward sync', () => {
+  it('finds what the open reverse batch appended to the source and does not copy it forward again', async () => {
+    const pair = await startPair();
+    const users = generateCorpus('tiny').slice(0, 1);
+    await seedCorpus(pair, users);
+    const job = makeJob(pair, users);
+    expect((await job.run(['sync'])).code).toBe(0);
+    const u = users[0]!;
+    const since = new Date('2026-06-01T00:00:00Z');
+    const one = (id: string, minutes: number): SeedMessage[] => [
+      { folder: 'INBOX', raw: Buffer.from(`Message-ID: <${id}@acme.test>\r\nSubject: ${id}\r\n\r\nafter the switch\r\n`), flags: [], internalDate: new Date(since.getTime() + minutes * 60_000) },
+    ];
+    const first = one('after-t-1', 1);
+    const second = one('after-t-2', 2);
+    await seedMessages(pair.destination, u.user, u.password, first, { connections: 1 });
+
+    const { loadConfig } = await import('../../src/config/load.js');
+    const { loadAccounts } = await import('../../src/config/accounts.js');
+    const { Store } = await import('../../src/store/store.js');
+    const { SyncStore } = await import('../../src/store/sync-store.js');
+    const { identityOf } = await import('../../src/copier/identity.js');
+    const { silentLogger } = await import('../../src/logger.js');
+    const { silentProgress } = await import('../../src/phases/context.js');
+    const { runSync } = await import('../../src/phases/sync.js');
+    const config = loadConfig(job.config);
+    const store = Store.open(config.storePath);
+    try {
+      const ctx = { config, accounts: loadAccounts(config.accountsPath), store, log: silentLogger(), signal: new AbortController().signal, progress: silentProgress };
+      // A rollback copies the first message back, which creates the reverse folder pairs.
+      expect((await runSync(ctx, { direction: 'reverse', sinceInternalDate: since })).copied).toBe(1);
+
+      // The state a crash leaves: the second message's intent recorded for the reverse INBOX
+      // pair, its APPEND done on the source, no answer recorded.
+      await seedMessages(pair.destination, u.user, u.password, second, { connections: 1 });
+      const sync = new SyncStore(store);
+      const accountId = store.accounts()[0]!.id;
+      const reverseInbox = sync.folderPairs(accountId, 'reverse').find((p) => p.sourcePath === 'INBOX')!;
+      const dstInbox = (await readAll(pair.destination, u.user, u.password)).find((f) => f.path === 'INBOX')!;
+      const onDst = dstInbox.messages.find((m) => m.raw.equals(second[0]!.raw))!;
+      sync.insertListed(reverseInbox.id, BigInt(dstInbox.uidValidity), [{ uid: onDst.uid, internalDate: onDst.internalDate, size: onDst.size, flags: onDst.flags }]);
+      const row = sync.messages(reverseInbox.id, String(dstInbox.uidValidity), ['pending']).find((r) => r.srcUid === onDst.uid)!;
+      const srcBefore = (await readAll(pair.source, u.user, u.password, { hashOnly: true })).find((f) => f.path === 'INBOX')!;
+      const id = identityOf(second[0]!.raw);
+      sync.beginBatch(reverseInbox.id, { uidValidity: BigInt(srcBefore.uidValidity), uidNext: srcBefore.uidNext }, [{ id: row.id, headerHash: id.headerHash, flags: onDst.flags, ...(id.messageId ? { messageId: id.messageId } : {}) }]);
+      await seedMessages(pair.source, u.user, u.password, second, { connections: 1 });
+
+      // The forward sync sees a new source message, finds it is the open reverse batch's, and
+      // copies nothing; the reverse batch is closed as copied.
+      const forward = await runSync(ctx);
+      expect(forward.complete).toBe(true);
+      expect(forward.copied).toBe(0);
+      expect(sync.openBatches(reverseInbox.id)).toEqual([]);
+      expect(sync.messages(reverseInbox.id, String(dstInbox.uidValidity), ['copied']).some((r) => r.id === row.id)).toBe(true);
+    } finally {
+      store.close();
+    }
+    const count = async (server: DovecotPair['source']) =>
+      (await readAll(server, u.user, u.password)).find((f) => f.path === 'INBOX')!.messages.filter((m) => m.raw.equals(second[0]!.raw)).length;
+    expect(await count(pair.destination)).toBe(1);
+    expect(await count(pair.source)).toBe(1);
+  });
+});
