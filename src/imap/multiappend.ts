@@ -35,8 +35,9 @@ export function appendLimit(client: ImapFlow): number | undefined {
 /**
  * One APPEND command carrying every item (RFC 3502 MULTIAPPEND when there is more than one):
  * all-or-nothing on the server, and with UIDPLUS the tagged OK names the UIDs of the whole set.
- * Goes through imapflow's command layer, which already writes several literals in one command
- * (non-synchronizing where LITERAL+/- allows, else waiting for each continuation). Flags are
+ * Written by the bulk path (raw.ts) where it can be; otherwise through imapflow's command layer,
+ * which also writes several literals in one command (non-synchronizing where LITERAL+/- allows,
+ * else waiting for each continuation) but copies the whole command into one buffer. Flags are
  * sent as given: the caller filters them against the folder's PERMANENTFLAGS (imapflow's own
  * append() would filter them against whatever folder happens to be selected).
  */
