@@ -6,25 +6,31 @@ const fmt = (n: number, unit: string) => (unit === 'bytes' ? `${(n / 1048576).to
 
 /** Bars on a terminal (stderr, so --json stdout stays clean). */
 export function terminalProgress(): ProgressSink & { close(): void } {
-  let bars = 0;
-  const multi = new cliProgress.MultiBar(
-    {
-      clearOnComplete: false,
-      hideCursor: true,
-      stream: process.stderr,
-      format: ' {name} |{bar}| {percentage}% {valueText}/{totalText} {info} ETA {eta_formatted}',
-      barsize: 24,
-      etaBuffer: 50,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  // One MultiBar per stretch of work: a finished task's bar leaves the screen (a watch or a
+  // dual-run that runs for days starts tasks every pass), and when the last one goes the display
+  // is cleared and dropped, so the lines a command prints in between are never drawn over.
+  let multi: cliProgress.MultiBar | undefined;
+  let active = 0;
+  const display = () =>
+    (multi ??= new cliProgress.MultiBar(
+      {
+        clearOnComplete: true,
+        hideCursor: true,
+        stream: process.stderr,
+        format: ' {name} |{bar}| {percentage}% {valueText}/{totalText} {info} ETA {eta_formatted}',
+        barsize: 24,
+        etaBuffer: 50,
+      },
+      cliProgress.Presets.shades_classic,
+    ));
   return {
     task(name, total, unit = 'messages') {
-      bars++;
-      const bar = multi.create(Math.max(total, 1), 0, { name: name.padEnd(18).slice(0, 18), valueText: '0', totalText: fmt(total, unit), info: '' });
+      active++;
+      const m = display();
+      const bar = m.create(Math.max(total, 1), 0, { name: name.padEnd(18).slice(0, 18), valueText: '0', totalText: fmt(total, unit), info: '' });
       let value = 0;
-      const info = (i?: Record<string, string | number>) =>
-        i ? Object.entries(i).map(([k, v]) => `${k} ${v}`).join(' ') : undefined;
+      let stopped = false;
+      const info = (i?: Record<string, string | number>) => (i ? Object.entries(i).map(([k, v]) => `${v} ${k}`).join(' ') : undefined);
       const task: ProgressTask = {
         update(done, i) {
           value = done;
@@ -38,18 +44,25 @@ export function terminalProgress(): ProgressSink & { close(): void } {
           bar.update(value, { totalText: fmt(total, unit) });
         },
         stop() {
-          bar.stop();
+          if (stopped) return;
+          stopped = true;
+          m.remove(bar);
+          if (--active === 0 && multi === m) {
+            m.stop();
+            multi = undefined;
+          }
         },
       };
       return task;
     },
     note(line) {
-      // MultiBar.log only shows on the next redraw, which never comes while no bar exists.
-      if (bars === 0) process.stderr.write(line + '\n');
-      else multi.log(line + '\n');
+      // MultiBar.log only shows on the next redraw, which never comes without a bar.
+      if (multi && active > 0) multi.log(line + '\n');
+      else process.stderr.write(line + '\n');
     },
     close() {
-      multi.stop();
+      multi?.stop();
+      multi = undefined;
     },
   };
 }
