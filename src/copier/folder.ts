@@ -211,7 +211,7 @@ async function listNew(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPai
   let maxUid = fp.srcUidvalidity === null ? 0 : fp.srcListedUid;
   const limit = sizeLimit(env, dst);
   if (exists > 0 && from < uidNext) {
-    for (const m of await fetchListing(src, from)) {
+    for (const m of await fetchListing(src, from, exists)) {
       if (m.uid < from) continue; // "N:*" also returns the last message when N is past the end
       maxUid = Math.max(maxUid, m.uid);
       const r = classifyListed(env, limit, { uid: m.uid, internalDate: m.internalDate, size: m.size ?? 0, flags: m.flags });
@@ -302,19 +302,26 @@ export function memoryCost(bytes: number, capacity: number): number {
 
 /**
  * UID, flags, date and size of every message from `from` on, in UID order. On the bulk path the
- * server's UID SEARCH is the check: a message the bulk parser did not return is listed through
- * imapflow, so a response it cannot read never leaves a message unlisted (and so never copied).
+ * server's UID SEARCH is the check (unless a whole-folder listing already has all `exists`
+ * messages): a message the bulk parser did not return is listed through imapflow, so a response
+ * it cannot read never leaves a message unlisted (and so never copied).
  */
-async function fetchListing(src: ImapFlow, from: number): Promise<FetchedBody[]> {
-  const got = rawAvailable(src) ? await rawFetchListing(src, `${from}:*`) : undefined;
-  const todo = got ? ((await src.search({ uid: `${from}:*` }, { uid: true })) || []).filter((u) => u >= from && !got.has(u)) : undefined;
-  const all = got ?? new Map<number, FetchedBody>();
-  if (!todo || todo.length) {
-    for await (const m of src.fetch(todo ? toUidSet(todo) : `${from}:*`, { uid: true, flags: true, internalDate: true, size: true }, { uid: true })) {
-      all.set(m.uid, { uid: m.uid, flags: flagList(m.flags), internalDate: toDate(m.internalDate), size: m.size ?? 0 });
-    }
+async function fetchListing(src: ImapFlow, from: number, exists: number): Promise<FetchedBody[]> {
+  if (!rawAvailable(src)) return imapflowListing(src, `${from}:*`);
+  const got = await rawFetchListing(src, `${from}:*`);
+  if (from !== 1 || got.size !== exists) {
+    const missed = ((await src.search({ uid: `${from}:*` }, { uid: true })) || []).filter((u) => u >= from && !got.has(u));
+    if (missed.length) for (const m of await imapflowListing(src, toUidSet(missed))) got.set(m.uid, m);
   }
-  return [...all.values()].sort((a, b) => a.uid - b.uid);
+  return [...got.values()].sort((a, b) => a.uid - b.uid);
+}
+
+async function imapflowListing(src: ImapFlow, uidSet: string): Promise<FetchedBody[]> {
+  const out: FetchedBody[] = [];
+  for await (const m of src.fetch(uidSet, { uid: true, flags: true, internalDate: true, size: true }, { uid: true })) {
+    out.push({ uid: m.uid, flags: flagList(m.flags), internalDate: toDate(m.internalDate), size: m.size ?? 0 });
+  }
+  return out;
 }
 
 /**

@@ -4,17 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImapFlow } from 'imapflow';
 import { describe, expect, it } from 'vitest';
-import { loadAccounts } from '../../src/config/accounts.js';
-import { loadConfig } from '../../src/config/load.js';
 import { generateCorpus, type CorpusUser } from '../../src/corpus/index.js';
-import { silentLogger } from '../../src/logger.js';
-import { silentProgress, type PhaseContext } from '../../src/phases/context.js';
 import { runDualRun } from '../../src/phases/dual-run.js';
 import { runSync } from '../../src/phases/sync.js';
 import { DualRunStore } from '../../src/store/dualrun-store.js';
 import { Store } from '../../src/store/store.js';
 import { SyncStore } from '../../src/store/sync-store.js';
 import { BIN, runCli } from '../support/cli.js';
+import { jobContext } from '../support/job-context.js';
 import {
   closeClient,
   openClient,
@@ -44,14 +41,7 @@ function makeJob(pair: DovecotPair, users: { user: string; password: string }[])
   return { dir, config };
 }
 
-/** A PhaseContext as the CLI builds it, without the CLI (silent log and progress). */
-function context(job: Job): { ctx: PhaseContext; close(): void } {
-  const config = loadConfig(job.config);
-  const store = Store.open(config.storePath);
-  store.ensureJob(config.job, config.domain);
-  const ctx: PhaseContext = { config, accounts: loadAccounts(config.accountsPath), store, log: silentLogger(), signal: new AbortController().signal, progress: silentProgress };
-  return { ctx, close: () => store.close() };
-}
+const context = (job: Job) => jobContext(job.config);
 
 async function seed(pair: DovecotPair): Promise<CorpusUser[]> {
   const users = generateCorpus('tiny');

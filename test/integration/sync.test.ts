@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateCorpus, type CorpusUser } from '../../src/corpus/index.js';
+import { identityOf } from '../../src/copier/identity.js';
+import { runSync } from '../../src/phases/sync.js';
+import { SyncStore } from '../../src/store/sync-store.js';
 import { BIN, runCli } from '../support/cli.js';
+import { jobContext } from '../support/job-context.js';
 import {
   closeClient,
   openClient,
@@ -368,16 +372,8 @@ describe('sync in reverse (cutover rollback)', () => {
     const old = extraMessages('old-on-dest', 2, ['INBOX']);
     await seedMessages(pair.destination, u.user, u.password, [...late, ...old], { connections: 1 });
 
-    const { loadConfig } = await import('../../src/config/load.js');
-    const { loadAccounts } = await import('../../src/config/accounts.js');
-    const { Store } = await import('../../src/store/store.js');
-    const { silentLogger } = await import('../../src/logger.js');
-    const { silentProgress } = await import('../../src/phases/context.js');
-    const { runSync } = await import('../../src/phases/sync.js');
-    const config = loadConfig(job.config);
-    const store = Store.open(config.storePath);
+    const { ctx, close } = jobContext(job.config);
     try {
-      const ctx = { config, accounts: loadAccounts(config.accountsPath), store, log: silentLogger(), signal: new AbortController().signal, progress: silentProgress };
       const heard: string[] = [];
       const r1 = await runSync(ctx, { direction: 'reverse', sinceInternalDate: since, onCopied: (m) => heard.push(`${m.destinationPath} ${m.messageId ?? '-'}`) });
       expect(r1.copied).toBe(late.length);
@@ -390,7 +386,7 @@ describe('sync in reverse (cutover rollback)', () => {
       expect(forward.copied).toBe(0);
       expect(forward.complete).toBe(true);
     } finally {
-      store.close();
+      close();
     }
     const src = await readAll(pair.source, u.user, u.password, { hashOnly: true });
     const digest = snapshotDigest(src);
@@ -421,18 +417,9 @@ describe('a rollback that crashed mid-batch, then a forward sync', () => {
     const second = one('after-t-2', 2);
     await seedMessages(pair.destination, u.user, u.password, first, { connections: 1 });
 
-    const { loadConfig } = await import('../../src/config/load.js');
-    const { loadAccounts } = await import('../../src/config/accounts.js');
-    const { Store } = await import('../../src/store/store.js');
-    const { SyncStore } = await import('../../src/store/sync-store.js');
-    const { identityOf } = await import('../../src/copier/identity.js');
-    const { silentLogger } = await import('../../src/logger.js');
-    const { silentProgress } = await import('../../src/phases/context.js');
-    const { runSync } = await import('../../src/phases/sync.js');
-    const config = loadConfig(job.config);
-    const store = Store.open(config.storePath);
+    const { ctx, close } = jobContext(job.config);
+    const store = ctx.store;
     try {
-      const ctx = { config, accounts: loadAccounts(config.accountsPath), store, log: silentLogger(), signal: new AbortController().signal, progress: silentProgress };
       // A rollback copies the first message back, which creates the reverse folder pairs.
       expect((await runSync(ctx, { direction: 'reverse', sinceInternalDate: since })).copied).toBe(1);
 
@@ -459,7 +446,7 @@ describe('a rollback that crashed mid-batch, then a forward sync', () => {
       expect(sync.openBatches(reverseInbox.id)).toEqual([]);
       expect(sync.messages(reverseInbox.id, String(dstInbox.uidValidity), ['copied']).some((r) => r.id === row.id)).toBe(true);
     } finally {
-      store.close();
+      close();
     }
     const count = async (server: DovecotPair['source']) =>
       (await readAll(server, u.user, u.password)).find((f) => f.path === 'INBOX')!.messages.filter((m) => m.raw.equals(second[0]!.raw)).length;
