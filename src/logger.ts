@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 
@@ -29,11 +29,18 @@ export const REDACT_PATHS = [
 
 /** The job's JSON log file, next to the store. Writes are synchronous so that a crash loses no line. */
 export function createJobLogger(logPath: string, level = 'info'): Logger {
-  mkdirSync(dirname(logPath), { recursive: true });
-  return pino(
+  mkdirSync(dirname(logPath), { recursive: true, mode: 0o700 });
+  const logger = pino(
     { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } },
-    pino.destination({ dest: logPath, sync: true, mkdir: true }),
+    // The log names every mailbox and folder: readable by its owner only, whatever the umask.
+    pino.destination({ dest: logPath, sync: true, mkdir: true, mode: 0o600 }),
   );
+  try {
+    chmodSync(logPath, 0o600);
+  } catch {
+    // A log we cannot chmod (another owner) still works.
+  }
+  return logger;
 }
 
 export function silentLogger(): Logger {

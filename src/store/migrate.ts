@@ -34,14 +34,43 @@ export function migrate(db: Database.Database, storePath: string, migrations = r
       `${storePath} was written by a newer mailshift (store schema ${newest}, this version knows up to ${known}); upgrade mailshift to continue this job`,
     );
   }
+  // user_version mirrors the newest applied migration: a mismatch means the schema record was
+  // edited by hand or by another program, and the tables can no longer be trusted.
+  const version = Number(db.pragma('user_version', { simple: true }));
+  if (version !== 0 && version !== newest) {
+    throw new FatalError(
+      `${storePath} has a tampered schema record (user_version ${version}, migrations applied up to ${newest}): restore it from a backup, or move it away to start a new job`,
+    );
+  }
   const done: number[] = [];
   for (const m of migrations) {
     if (applied.has(m.id)) continue;
-    db.transaction(() => {
-      db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
-      db.exec(m.sql);
-    })();
+    try {
+      db.transaction(() => {
+        db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
+        db.exec(m.sql);
+      })();
+    } catch (err) {
+      if (/already exists|duplicate column/i.test((err as Error).message)) {
+        throw new FatalError(
+          `${storePath} does not match its schema record (migration ${m.name} is not recorded, but ${(err as Error).message}): restore it from a backup, or move it away to start a new job`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
     done.push(m.id);
   }
+  const latest = Math.max(newest, ...done);
+  if (latest !== version) db.pragma(`user_version = ${latest}`);
   return done;
+}
+
+/**
+ * The tables a store of this version must have, found by applying every migration to an empty
+ * in-memory database once: so the check can never drift from the migrations themselves.
+ */
+export function missingTables(db: Database.Database, expected: readonly string[]): string[] {
+  const have = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+  return expected.filter((t) => !have.has(t));
 }

@@ -1,10 +1,11 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { FatalError, LockedError } from '../errors.js';
-import { migrate } from './migrate.js';
+import { migrate, missingTables } from './migrate.js';
+import { describeStoreError } from './open-errors.js';
 
 export type PhaseName = 'assess' | 'sync' | 'dual-run' | 'cutover' | 'kit' | 'verify' | 'report' | 'rollback';
 export type PhaseOutcome = 'running' | 'complete' | 'incomplete' | 'failed' | 'interrupted';
@@ -63,24 +64,51 @@ export class Store {
     this.path = path;
   }
 
-  /** Opens (creating if needed) and migrates the store. */
+  /**
+   * Opens (creating if needed) and migrates the store, then checks that it has every table this
+   * version expects. Anything unusable (not SQLite, damaged, newer or tampered schema, missing
+   * tables, read-only or full disk) is one FatalError line naming the file and what to do.
+   */
   static open(path: string, opts: { readonly?: boolean } = {}): Store {
-    let db: Database.Database;
+    let db: Database.Database | undefined;
     try {
-      if (!opts.readonly) mkdirSync(dirname(path), { recursive: true });
+      if (!opts.readonly) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+      db.pragma('busy_timeout = 5000');
+      if (!opts.readonly) {
+        db.pragma('journal_mode = WAL');
+        // NORMAL in WAL mode: a commit survives a process crash; only an OS crash may lose the last one.
+        db.pragma('synchronous = NORMAL');
+        db.pragma('foreign_keys = ON');
+        migrate(db, path);
+      }
+      const missing = missingTables(db, expectedTables());
+      if (missing.length) {
+        throw new FatalError(
+          `${path} is missing tables (${missing.join(', ')}): restore it from a backup, or move it away to start a new job (a new job recognises the mail already on the destination)`,
+        );
+      }
     } catch (err) {
-      throw new FatalError(`cannot open the store ${path}: ${(err as Error).message}`, { cause: err });
+      db?.close();
+      throw describeStoreError(err, path);
     }
-    db.pragma('busy_timeout = 5000');
-    if (!opts.readonly) {
-      db.pragma('journal_mode = WAL');
-      // NORMAL in WAL mode: a commit survives a process crash; only an OS crash may lose the last one.
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      migrate(db, path);
-    }
+    if (!opts.readonly) restrictToOwner(path);
     return new Store(db, path);
+  }
+
+  /** SQLite's own integrity check plus the schema check; the problems found, none when healthy. */
+  check(): string[] {
+    const rows = this.db.pragma('integrity_check') as { integrity_check: string }[];
+    const problems = rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');
+    const missing = missingTables(this.db, expectedTables());
+    if (missing.length) problems.push(`missing tables: ${missing.join(', ')}`);
+    return problems;
+  }
+
+  /** An online, consistent copy through SQLite's backup API (safe while a sync is running). */
+  async backup(to: string): Promise<void> {
+    await this.db.backup(to);
+    restrictToOwner(to);
   }
 
   /**
@@ -236,6 +264,32 @@ export class Store {
       )
       .all(...args, filter.limit ?? -1) as (Omit<StoredEvent, 'data'> & { data: string | null })[];
     return rows.map((r) => ({ ...r, data: r.data === null ? null : JSON.parse(r.data) }));
+  }
+}
+
+let expected: string[] | undefined;
+/** The tables every migration together creates, from an in-memory run of them (cached). */
+function expectedTables(): string[] {
+  if (!expected) {
+    const mem = new Database(':memory:');
+    try {
+      migrate(mem, ':memory:');
+      expected = (mem.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+    } finally {
+      mem.close();
+    }
+  }
+  return expected;
+}
+
+/** The store holds the job's mail metadata: only its owner may read it (and its WAL files). */
+function restrictToOwner(path: string): void {
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if (existsSync(f)) chmodSync(f, 0o600);
+    } catch {
+      // A file we cannot chmod (another owner) is still usable; the open would have failed otherwise.
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import { registerReport } from './report.js';
 import { registerResume } from './resume.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
+import { registerStore } from './store.js';
 import { registerSync } from './sync.js';
 import { registerVerify } from './verify.js';
 
@@ -26,5 +27,6 @@ export function registerCommands(program: Command): void {
   registerRun(program);
   registerResume(program);
   registerReport(program);
+  registerStore(program);
   registerDemo(program);
 }
