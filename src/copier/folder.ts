@@ -368,6 +368,7 @@ async function copyRows(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPa
   for (let i = 0; next; i++) {
     const cur = await next;
     next = undefined;
+    let held = cur.held;
     try {
       if (i + 1 < batches.length && !env.stopped()) {
         next = fetchBatch(batches[i + 1]!);
@@ -375,10 +376,14 @@ async function copyRows(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPa
       }
       if (cur.items.length) await writeBatch(env, dst, fp, state, cur.items);
     } catch (err) {
+      // The failed batch's bytes go back first: the next batch may be waiting for exactly those
+      // bytes in the budget, and waiting on it while holding them would never end.
+      env.budget.release(held);
+      held = 0;
       if (next) await next.then((n) => env.budget.release(n.held), () => undefined);
       throw err;
     } finally {
-      env.budget.release(cur.held);
+      if (held) env.budget.release(held);
     }
   }
 }

@@ -39,7 +39,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { accessSync, chmodSync, chownSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { delimiter as pathDelimiter, join } from 'node:path';
+import { delimiter as pathDelimiter, dirname, join } from 'node:path';
 import type { ServerConfig } from '../config/types.js';
 
 export interface StartDovecotOptions {
@@ -89,6 +89,11 @@ export interface DovecotServer {
   destroy(): Promise<void>;
   /** Stops and starts again on the same port with the same data. */
   restart(): Promise<void>;
+  /**
+   * Disconnects every session of a user, as an admin's `doveadm kick` (or provider maintenance)
+   * does. True when a session was there to disconnect.
+   */
+  kick(user: string): Promise<boolean>;
   serverConfig(overrides?: Partial<ServerConfig>): ServerConfig;
   /** Live (non-zombie) processes of this instance: the master and its descendants. */
   pids(): number[];
@@ -616,6 +621,17 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotSe
     async restart() {
       await stop();
       await launch(true);
+    },
+    async kick(user: string) {
+      const doveadm = join(dirname(bin!), 'doveadm');
+      return new Promise<boolean>((resolve, reject) => {
+        const c = spawn(existsSync(doveadm) ? doveadm : 'doveadm', ['-c', p.conf, 'kick', user], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        c.on('error', reject);
+        // Exit 68 (EX_NOUSER): nobody of that name was logged in.
+        c.on('close', (code) => (code === 0 ? resolve(true) : code === 68 ? resolve(false) : reject(new Error(`doveadm kick ${user}: exit ${code}: ${err.trim()}`))));
+      });
     },
     serverConfig(overrides?: Partial<ServerConfig>): ServerConfig {
       return {

@@ -240,6 +240,50 @@ describe('sync survives interruptions', () => {
     await expectCopied(pair, job, users);
   }, 300_000);
 
+  it('destination sessions kicked every few seconds for the whole run: exit 0 only with everything copied, exactly once', async () => {
+    const pair = await startPair();
+    const users = generateCorpus('tiny');
+    await seedCorpus(pair, users, 100);
+    // Messages of about half the byte budget: while one batch waits for the throttle holding its
+    // bytes, the next batch waits for those bytes; a kick lands on the idle session, the APPEND
+    // fails, and the failed batch must give its bytes back before anything waits on the next one.
+    const big = (user: string) =>
+      Array.from({ length: 12 }, (_, i) => ({
+        folder: 'INBOX',
+        raw: Buffer.from(`Message-ID: <big-${i}@${user}>\r\nFrom: a@acme.test\r\nSubject: big ${i}\r\nDate: ${new Date(Date.UTC(2025, 1, 1, 0, i)).toUTCString()}\r\n\r\n${`${'x'.repeat(76)}\r\n`.repeat(6000 + i * 10)}`),
+        flags: ['\\Seen'],
+        internalDate: new Date(Date.UTC(2025, 1, 1, 0, i)),
+      }));
+    for (const u of users) await seedMessages(pair.source, u.user, u.password, big(u.user), { folders: u.folders, connections: 1 });
+    const job = makeJob(pair, users, {
+      sync: { batchMessages: 5, bytesInFlight: 1024 * 1024 },
+      destination: { throttle: { messagesPerHour: 540_000, bytesPerSecond: 2_000_000 } },
+    });
+    const run = spawnSync(job);
+    let kicks = 0;
+    let stop = false;
+    const kicker = (async () => {
+      while (!stop) {
+        await sleep(1500);
+        if (run.child.exitCode !== null) break;
+        for (const u of users) if (await pair.destination.kick(u.user)) kicks++;
+      }
+    })();
+    const r = await run.done;
+    stop = true;
+    await kicker;
+    expect(kicks).toBeGreaterThanOrEqual(3);
+    // Exit 0 means complete; any other ending must say so and leave work for a re-run.
+    if (r.code !== 0) {
+      expect(r.code, r.out).toBe(3);
+      const again = await job.run(['sync'], 300_000);
+      expect(again.code, again.stderr + again.stdout).toBe(0);
+    }
+    const s = await job.status();
+    for (const a of s.accounts) expect(a.copied + a.skipped + a.failed, JSON.stringify(a)).toBe(a.found);
+    await expectCopied(pair, job, users);
+  }, 300_000);
+
   it('Ctrl-C stops after the batches in flight (exit 130); resume continues and completes', async () => {
     const pair = await startPair();
     const users = generateCorpus('tiny');
