@@ -1,6 +1,7 @@
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { ensureDir } from './files/ensure-dir.js';
 
 export type { Logger };
 
@@ -29,7 +30,7 @@ export const REDACT_PATHS = [
 
 /** The job's JSON log file, next to the store. Writes are synchronous so that a crash loses no line. */
 export function createJobLogger(logPath: string, level = 'info'): Logger {
-  mkdirSync(dirname(logPath), { recursive: true, mode: 0o700 });
+  ensureDir(dirname(logPath));
   const logger = pino(
     { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } },
     // The log names every mailbox and folder: readable by its owner only, whatever the umask.

@@ -1,7 +1,7 @@
 // The assess phase: a read-only look at both sides of every account, the domain's DNS, a short
 // throughput probe, and a report (HTML, Markdown, JSON) with a go/no-go verdict. It writes
 // nothing to either server: folders are opened with EXAMINE, bodies fetched with BODY.PEEK[].
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { assessAccount, destinationLimit, type AccountResult } from '../assess/account.js';
 import { snapshotDomain } from '../assess/domain.js';
@@ -17,6 +17,8 @@ import type { Account } from '../config/types.js';
 import { closeImap } from '../imap/connect.js';
 import { saveAssessment } from '../store/assess-store.js';
 import type { PhaseContext } from './context.js';
+import { ensureDir } from '../files/ensure-dir.js';
+import { writePrivate } from '../files/write-private.js';
 
 export interface AssessOptions {
   /** Report directory (default: <configDir>/assessment). */
@@ -191,11 +193,11 @@ export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Pr
 
     // 8. Output files and the store.
     const outDir = resolve(config.configDir, opts.outDir ?? 'assessment');
-    mkdirSync(outDir, { recursive: true });
+    ensureDir(outDir);
     const files = { html: join(outDir, 'assessment.html'), md: join(outDir, 'assessment.md'), json: join(outDir, 'assessment.json') };
-    writeFileSync(files.json, JSON.stringify(assessment, null, 2) + '\n');
-    writeFileSync(files.md, renderMarkdown(assessment));
-    writeFileSync(files.html, renderHtml(assessment));
+    writePrivate(files.json, JSON.stringify(assessment, null, 2) + '\n');
+    writePrivate(files.md, renderMarkdown(assessment));
+    writePrivate(files.html, renderHtml(assessment));
     const runId = saveAssessment(store, assessment, { phaseRunId: phaseId, reportDir: outDir });
     const outcome = ctx.signal.aborted ? 'interrupted' : blockers ? 'incomplete' : 'complete';
     store.finishPhase(phaseId, outcome, { verdict: assessment.verdict, blockers, warnings: assessment.summary.warnings, runId, report: files.html });

@@ -1,4 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findAuthoritative, txtRecords } from '../dns/resolver.js';
 import type { DnsServer } from '../dns/client.js';
@@ -11,6 +10,8 @@ import { pollMx, renderTable, type WatchedServer } from '../cutover/watch.js';
 import { CutoverStore, type CheckStatus, type ServerRow, type StepState } from '../store/cutover-store.js';
 import type { PhaseContext } from './context.js';
 import { runSync as syncPhase, type CopiedMessage, type SyncResult } from './sync.js';
+import { ensureDir } from '../files/ensure-dir.js';
+import { writePrivate } from '../files/write-private.js';
 
 export type RunSync = typeof syncPhase;
 
@@ -76,13 +77,13 @@ function checklistDoc(ctx: PhaseContext, e: Env, frozen: boolean, advice: string
 
 function writeChecklist(ctx: PhaseContext, doc: ChecklistDoc, outDir: string | undefined): string[] {
   const dir = resolve(ctx.config.configDir, outDir ?? 'cutover');
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   const files = [
     [join(dir, 'checklist.md'), renderMarkdown(doc)],
     [join(dir, 'checklist.html'), renderHtml(doc)],
     [join(dir, 'checklist.json'), JSON.stringify(doc, null, 2) + '\n'],
   ] as const;
-  for (const [path, text] of files) writeFileSync(path, text);
+  for (const [path, text] of files) writePrivate(path, text);
   return files.map(([p]) => p);
 }
 

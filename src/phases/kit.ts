@@ -1,5 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Account, JobConfig } from '../config/types.js';
 import { buildAnnouncements } from '../kit/announcements.js';
 import { CATALOGUES, LANGS, type Lang, type Moment } from '../kit/catalogue/index.js';
@@ -12,6 +11,7 @@ import { buildSheet } from '../kit/sheet.js';
 import { fill, safeFileName } from '../kit/text.js';
 import { readKitView, readKitViewFromFile, type KitStoreView } from '../store/kit-store.js';
 import type { Store } from '../store/store.js';
+import { writePrivate } from '../files/write-private.js';
 
 // The staff training kit: guide (HTML + Markdown) per language, a sheet per person and
 // language, client auto-configuration files, DNS records and announcement e-mails.
@@ -71,8 +71,7 @@ export async function generateKit(input: KitInputs, outDir: string, opts: KitOpt
   const files: KitFile[] = [];
   const put = (path: string, content: string, meta: Omit<KitFile, 'path' | 'bytes'>) => {
     const full = join(dir, ...path.split('/'));
-    mkdirSync(dirname(full), { recursive: true });
-    writeFileSync(full, content, 'utf8');
+    writePrivate(full, content);
     files.push({ path, ...meta, bytes: Buffer.byteLength(content) });
   };
 

@@ -1,11 +1,12 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { FatalError, LockedError } from '../errors.js';
 import { migrate, missingTables } from './migrate.js';
 import { describeStoreError } from './open-errors.js';
+import { ensureDir } from '../files/ensure-dir.js';
 
 export type PhaseName = 'assess' | 'sync' | 'dual-run' | 'cutover' | 'kit' | 'verify' | 'report' | 'rollback';
 export type PhaseOutcome = 'running' | 'complete' | 'incomplete' | 'failed' | 'interrupted';
@@ -72,7 +73,7 @@ export class Store {
   static open(path: string, opts: { readonly?: boolean } = {}): Store {
     let db: Database.Database | undefined;
     try {
-      if (!opts.readonly) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      if (!opts.readonly) ensureDir(dirname(path));
       db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
       db.pragma('busy_timeout = 5000');
       if (!opts.readonly) {

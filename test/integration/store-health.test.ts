@@ -194,3 +194,29 @@ describe('store check and store backup', () => {
     if (existsSync(log)) expect(statSync(log).mode & 0o777).toBe(0o600);
   });
 });
+
+describe('files mailshift writes', () => {
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mailshift-storehealth-'));
+    job();
+  });
+
+  it.each([['/proc/nope', /cannot create \/proc\/nope: that location does not accept new folders/], ['plain/x', /a part of the path is a file, not a folder/]])(
+    'report --out %s is invalid input at once, exit 2',
+    async (out, pattern) => {
+      writeFileSync(join(dir, 'plain'), 'x');
+      const r = await runCli(['report', '--config', cfg, '--out', out.startsWith('/') ? out : join(dir, out)], { timeoutMs: 20_000 });
+      expect(r.signal).toBeNull();
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(pattern);
+      expect(r.stderr).not.toMatch(/internal error|^\s+at /m);
+    },
+  );
+
+  it('the report is readable by its owner only, in a folder made 0700', async () => {
+    const r = await runCli(['report', '--config', cfg, '--out', join(dir, 'rep')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(statSync(join(dir, 'rep')).mode & 0o777).toBe(0o700);
+    for (const f of ['report.html', 'report.md', 'report.json']) expect(statSync(join(dir, 'rep', f)).mode & 0o777, f).toBe(0o600);
+  });
+});

@@ -4,6 +4,7 @@ import { fmtBytes, fmtDuration } from '../../assess/format.js';
 import { IncompleteError, InputError } from '../../errors.js';
 import { say, withJob, type GlobalOptions } from '../job.js';
 import { lazy } from '../lazy.js';
+import { outDir } from '../out-dir.js';
 
 const runAssess = lazy(() => import('../../phases/assess.js'), 'runAssess');
 
@@ -12,7 +13,7 @@ export function registerAssess(program: Command): void {
   program
     .command('assess')
     .description('read-only check of both servers and every account: inventory, mapping, risks, estimate, DNS; writes an HTML/Markdown/JSON report')
-    .option('--out <dir>', 'report directory (default: <config dir>/assessment)')
+    .option('--out <dir>', 'report directory (default: <config dir>/assessment)', outDir)
     .option('--probe-seconds <n>', 'length of the read-only throughput probe in seconds (0 skips it)', '20')
     .action(async (o: { out?: string; probeSeconds: string }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();

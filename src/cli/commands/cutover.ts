@@ -3,6 +3,7 @@ import { IncompleteError, InputError } from '../../errors.js';
 import { CHECKS } from '../../cutover/checks.js';
 import { say, withJob, type GlobalOptions } from '../job.js';
 import { lazy } from '../lazy.js';
+import { outDir } from '../out-dir.js';
 
 const phase = () => import('../../phases/cutover.js');
 const cutoverCheck = lazy(phase, 'cutoverCheck');
@@ -38,7 +39,7 @@ export function registerCutover(program: Command): void {
     .command('plan')
     .description('write the cutover checklist (Markdown, HTML, JSON) with the time each step is due')
     .option('--at <time>', 'cutover time T, e.g. 2026-12-05T10:00:00+08:00 (default: cutover.at)')
-    .option('--out <dir>', 'where to write the checklist (default: <config dir>/cutover)')
+    .option('--out <dir>', 'where to write the checklist (default: <config dir>/cutover)', outDir)
     .action(async (_o, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions & { at?: string; out?: string }>();
       await withJob(opts, { command: 'cutover plan', needsAccounts: false }, async (ctx) => {
@@ -113,7 +114,7 @@ export function registerCutover(program: Command): void {
   cutover
     .command('finalize')
     .description('last delta, freeze the checklist with its results, and print the advice for afterwards')
-    .option('--out <dir>', 'where to write the frozen checklist (default: <config dir>/cutover)')
+    .option('--out <dir>', 'where to write the frozen checklist (default: <config dir>/cutover)', outDir)
     .action(async (_o, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions & { out?: string }>();
       const r = await withJob(opts, { command: 'cutover finalize' }, async (ctx) => {

@@ -3,6 +3,7 @@ import { loadAccounts } from '../../config/accounts.js';
 import { loadConfig } from '../../config/load.js';
 import { LANGS, parseLangs } from '../../kit/catalogue/index.js';
 import { say, warn, type GlobalOptions } from '../job.js';
+import { outDir } from '../out-dir.js';
 
 // `mailshift kit`: the staff training kit. Needs no password and no lock: it reads the config,
 // the accounts' addresses and (read-only) the store, and writes into the output folder.
@@ -10,7 +11,7 @@ export function registerKit(program: Command): void {
   program
     .command('kit')
     .description('staff training kit: guide, personal sheets, client auto-configuration, DNS records, announcement e-mails')
-    .option('--out <dir>', 'output folder (default: kit.out, else <job>-kit next to the config)')
+    .option('--out <dir>', 'output folder (default: kit.out, else <job>-kit next to the config)', outDir)
     .option('--lang <list>', `languages, comma-separated (${LANGS.join(', ')}; default: all)`)
     .action(async (_o, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions & { out?: string; lang?: string }>();

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { say, withJob, type GlobalOptions } from '../job.js';
 import { lazy } from '../lazy.js';
+import { outDir } from '../out-dir.js';
 
 const runReport = lazy(() => import('../../phases/report.js'), 'runReport');
 
@@ -11,7 +12,7 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description('write the migration report (report.html, report.md, report.json) from the job store')
-    .option('--out <dir>', 'output folder (default: "report" beside the config file)')
+    .option('--out <dir>', 'output folder (default: "report" beside the config file)', outDir)
     .action(async (o: { out?: string }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const { data, files } = await withJob(opts, { command: 'report', readOnly: true, needsAccounts: false }, (ctx) =>
