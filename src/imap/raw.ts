@@ -50,10 +50,14 @@ interface Internals {
   usable?: boolean;
 }
 
+/** MAILSHIFT_BULK=off sends everything through imapflow: CI runs the sync suites both ways. */
+const bulkOff = process.env.MAILSHIFT_BULK === 'off';
+
 /** Whether a raw command can run on this session now. */
 export function rawAvailable(client: ImapFlow): boolean {
   const c = client as unknown as Internals;
   return (
+    !bulkOff &&
     !!c.usable &&
     !!c.socket &&
     !c.socket.destroyed &&
