@@ -31,7 +31,8 @@ export function loadConfig(configPath: string): JobConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InputError(`${file}: expected a mapping of settings (job, domain, source, destination, accounts)`);
   }
-  const parsed = configFileSchema.safeParse(raw);
+  // reportInput: the issue carries the value given, so a wrong type is told apart from a missing one.
+  const parsed = configFileSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new InputError(`${file}: ${describeIssue(parsed.error.issues[0]!)}`);
   const cfg = parsed.data;
   const dir = dirname(path);
@@ -88,6 +89,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
     return `unknown setting ${issue.keys.map((k) => (issue.path.length ? `${where}.${k}` : k)).join(', ')}`;
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `${where} is required`;
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return `${where} is required`;
+    const given = typeof issue.input === 'string' ? JSON.stringify(issue.input) : Array.isArray(issue.input) ? 'a list' : typeof issue.input === 'object' ? 'a mapping' : String(issue.input);
+    const wanted = issue.expected === 'boolean' ? 'true or false' : issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
+    return `${where} must be ${wanted}, not ${given}`;
+  }
   return `${where}: ${issue.message}`;
 }

@@ -59,7 +59,10 @@ export function classifyImapError(err: unknown): ImapFailure {
     const m = /Suggested Backoff Time:\s*(\d+)/i.exec(text);
     return new ImapFailure(`server throttling: ${text}`, 'throttled', e.throttleReset ?? (m ? Number(m[1]) : 30_000), { cause: err });
   }
-  if (src === 'OVERQUOTA' || /QUOTA/.test(upper)) return new ImapFailure(`destination mailbox is full: ${text}`, 'quota', undefined, { cause: err });
+  if (src === 'OVERQUOTA' || /QUOTA/.test(upper)) {
+    // The server's own text usually says "full" already; say it once.
+    return new ImapFailure(/\bfull\b/i.test(text) ? `destination over quota: ${text}` : `destination mailbox is full: ${text}`, 'quota', undefined, { cause: err });
+  }
   if (src === 'TOOBIG' || src === 'APPENDLIMIT' || /TOO (BIG|LARGE)|SIZE LIMIT|MESSAGE SIZE|EXCEEDS|LARGER THAN THE MAXIMUM/.test(upper)) {
     return new ImapFailure(`message refused as too large: ${text}`, 'too-large', undefined, { cause: err });
   }
@@ -70,7 +73,9 @@ export function classifyImapError(err: unknown): ImapFailure {
   }
   if (src === 'TRYCREATE') return new ImapFailure(`folder does not exist: ${text}`, 'trycreate', undefined, { cause: err });
   if (TLS_CODES.test(code) || /certificate|self.signed|TLS|SSL/i.test(text)) {
-    return new ImapFailure(`TLS failed: ${text}`, 'tls', undefined, { cause: err });
+    // OpenSSL's "…:SSL routines:ssl3_get_record:wrong version number:…" says one thing.
+    const said = /wrong version number/i.test(text) ? 'the server answered in plaintext, not TLS (wrong version number)' : text;
+    return new ImapFailure(`TLS failed: ${said}`, 'tls', undefined, { cause: err });
   }
   if (UNREACHABLE_CODES.has(code)) return new ImapFailure(`cannot reach the server: ${code} ${text}`.trim(), 'unreachable', undefined, { cause: err });
   if (CONNECTION_CODES.has(code) || /connection (closed|lost|reset)|socket/i.test(text)) {
@@ -86,6 +91,21 @@ export function describeImapError(err: unknown, at: { server: ServerConfig; user
   const where = `${at.side} ${at.server.host}:${at.server.port} (${at.user})`;
   let hint = '';
   if (f.kind === 'auth') hint = `; ${findPreset(at.server.preset)?.authHelp ?? 'check the user name and password'}`;
-  if (f.kind === 'tls' && !at.server.allowInsecure) hint = '; if this server uses a self-signed certificate you trust, set allowInsecure: true for it';
+  if (f.kind === 'tls') hint = tlsHint(f.message, at.server);
   return new ImapFailure(`${where}: ${f.message}${hint}`, f.kind, f.retryAfterMs, { cause: err });
+}
+
+/**
+ * What to do about a TLS failure. Only a certificate problem is helped by allowInsecure; a
+ * server without STARTTLS, or plaintext on the implicit-TLS port, needs the other tls mode.
+ */
+function tlsHint(message: string, server: ServerConfig): string {
+  if (/STARTTLS/i.test(message)) return '; the server does not offer STARTTLS on this port: use tls: implicit (usually port 993) — mailshift never falls back to plaintext';
+  if (/wrong version number|packet length too long|unknown protocol|EPROTO/i.test(message)) {
+    return server.tls === 'implicit'
+      ? '; the server does not speak TLS on this port: use tls: starttls (usually port 143), or the implicit-TLS port (usually 993)'
+      : '; the TLS handshake failed: check the tls setting and the port';
+  }
+  if (server.allowInsecure) return '';
+  return '; if this server uses a self-signed or company certificate you trust, set allowInsecure: true for it';
 }

@@ -389,6 +389,10 @@ describe('sync survives interruptions', () => {
     const users = generateCorpus('tiny');
     await seedCorpus(pair, users);
     const job = makeJob(pair, [users[0]!, { ...users[1]!, password: 'wrong-password' }]);
+    // The dry run already knows: it could not list that account, so its plan is not complete.
+    const dry = await job.run(['sync', '--dry-run']);
+    expect(dry.code, dry.stdout + dry.stderr).toBe(3);
+    expect(dry.stderr).toMatch(/dry run incomplete: 1 account\(s\) could not be listed/);
     const r = await job.run(['sync']);
     expect(r.code).toBe(3);
     expect(r.stdout + r.stderr).not.toMatch(/wrong-password/);

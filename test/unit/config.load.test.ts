@@ -54,6 +54,9 @@ describe('loadConfig', () => {
     ['tls.yaml', base.replace('allowInsecure: true, ', ''), /destination\.tls is "none".*allowInsecure: true/],
     ['preset.yaml', base.replace('tencent-exmail', 'hotmail'), /source\.preset "hotmail" is unknown/],
     ['nohost.yaml', base.replace('{ preset: tencent-exmail }', '{ preset: dovecot }'), /source\.host is required/],
+    ['badport.yaml', base.replace('port: 2143', 'port: "abc"'), /destination\.port must be a number, not "abc"$/],
+    ['badbool.yaml', base.replace('allowInsecure: true', 'allowInsecure: "yes"'), /destination\.allowInsecure must be true or false, not "yes"$/],
+    ['badlist.yaml', base + 'folders: { exclude: Junk }\n', /folders\.exclude must be a list, not "Junk"$/],
     ['port.yaml', base.replace('port: 2143', 'port: 70000'), /destination\.port:/],
     ['domain.yaml', base.replace('acme.com.hk', 'not a domain'), /domain: must be a domain name/],
   ])('%s gives one clear line', (name, text, pattern) => {

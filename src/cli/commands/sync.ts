@@ -33,6 +33,9 @@ export async function syncAndReport(ctx: PhaseContext, opts: GlobalOptions, dryR
       }
     }
     say(opts, 'dry run: nothing was written');
+    // A plan that could not see an account is not a plan for it: say so in the exit code.
+    const unseen = (result.plan ?? []).filter((a) => a.error);
+    if (unseen.length) throw new IncompleteError(`dry run incomplete: ${unseen.length} account(s) could not be listed (${unseen.map((a) => a.user).join(', ')})`);
     return result;
   }
   const mib = (result.bytes / 1048576).toFixed(1);
