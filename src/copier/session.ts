@@ -7,6 +7,8 @@ import type { Secret } from '../secret.js';
 /** One reusable IMAP session: opened on first use, replaced after a failure. */
 export class Session {
   #client: ImapFlow | undefined;
+  /** A login under way: reset() and close() must reach it too, or it outlives the run. */
+  #connecting: Promise<ImapFlow> | undefined;
   constructor(
     readonly server: ServerConfig,
     readonly user: string,
@@ -17,21 +19,43 @@ export class Session {
 
   async get(): Promise<ImapFlow> {
     if (this.#client?.usable) return this.#client;
+    if (this.#connecting) return this.#connecting;
     await this.reset();
-    this.#client = await connectImap(this.server, this.user, this.password, { side: this.side, log: this.log });
-    return this.#client;
+    const connecting = connectImap(this.server, this.user, this.password, { side: this.side, log: this.log });
+    this.#connecting = connecting;
+    try {
+      const client = await connecting;
+      // reset() or close() ran while we waited: that session is theirs to close, not ours to use.
+      if (this.#connecting !== connecting) {
+        client.close();
+        throw new Error('session closed while logging in');
+      }
+      this.#client = client;
+      return client;
+    } finally {
+      if (this.#connecting === connecting) this.#connecting = undefined;
+    }
   }
 
   /** Drops the session (after a transient error); the next get() opens a fresh one. */
   async reset(): Promise<void> {
+    this.#abandonLogin();
     const c = this.#client;
     this.#client = undefined;
     if (c) c.close();
   }
 
   async close(): Promise<void> {
+    this.#abandonLogin();
     const c = this.#client;
     this.#client = undefined;
     await closeImap(c);
+  }
+
+  /** A login still under way is closed the moment it completes (a failed one closed itself). */
+  #abandonLogin(): void {
+    const pending = this.#connecting;
+    this.#connecting = undefined;
+    pending?.then((c) => closeImap(c), () => undefined);
   }
 }
