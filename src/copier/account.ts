@@ -8,7 +8,7 @@ import type { Store } from '../store/store.js';
 import type { Direction, FolderPairRow, SyncStore } from '../store/sync-store.js';
 import { retryDelay, sleep } from './backoff.js';
 import { AccountStop, syncFolder, type CopiedMessage, type CopyEnv } from './folder.js';
-import type { ByteBudget, ServerThrottle } from './limits.js';
+import { AdaptiveBatch, type ByteBudget, type ServerThrottle } from './limits.js';
 import { Session } from './session.js';
 
 /** Job-wide things every account shares. */
@@ -156,6 +156,7 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
 
     // Biggest folders first, so the last folder to finish is a small one.
     work.sort((x, y) => y.messages - x.messages);
+    const batch = new AdaptiveBatch(env.batchMessages, env.batchBytes);
     const copyEnv = (): CopyEnv => ({
       account: label,
       store: env.sync,
@@ -165,8 +166,7 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
       budget: env.budget,
       srcThrottle: env.fromThrottle,
       dstThrottle: env.toThrottle,
-      batchMessages: env.batchMessages,
-      batchBytes: env.batchBytes,
+      batch,
       maxMessageBytes: env.to.maxMessageBytes,
       sinceInternalDate: env.sinceInternalDate,
       onCopied: env.onCopied,
@@ -213,7 +213,7 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
           await withRetry(env, async () => syncFolder(cenv, await s.from.get(), await s.to.get(), env.sync.folderPair(fp.id), dstStatus), async () => {
             await s.from.reset();
             await s.to.reset();
-          });
+          }, Infinity, () => copied);
         } catch (err) {
           if (err instanceof AccountStop) {
             stop ??= err;
@@ -285,13 +285,20 @@ function needsWork(sync: SyncStore, fp: FolderPairRow, src: { uidNext: number; u
   return sync.openBatches(fp.id).length > 0;
 }
 
-/** Runs `fn`, retrying transient failures with jittered exponential back-off on fresh sessions. */
-async function withRetry<T>(env: JobEnv, fn: () => Promise<T>, reset: () => Promise<void>, maxAttempts = Infinity): Promise<T> {
+/**
+ * Runs `fn`, retrying transient failures with jittered exponential back-off on fresh sessions.
+ * `progress` (messages copied so far) restarts the count: a lossy link that still moves mail
+ * between cuts is worth retrying; one that moves nothing gives up after the bound.
+ */
+async function withRetry<T>(env: JobEnv, fn: () => Promise<T>, reset: () => Promise<void>, maxAttempts = Infinity, progress?: () => number): Promise<T> {
+  let seen = progress?.() ?? 0;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       if (err instanceof AccountStop) throw err;
+      const now = progress?.() ?? 0;
+      if (now > seen) (attempt = 1), (seen = now);
       const f = classifyImapError(err);
       const wait = attempt < maxAttempts ? retryDelay(f, attempt) : undefined;
       if (wait === undefined || env.signal.aborted) throw f instanceof ImapFailure ? f : err;

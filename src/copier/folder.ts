@@ -7,7 +7,7 @@ import { toUidSet } from '../imap/uidset.js';
 import type { Logger } from '../logger.js';
 import type { FolderPairRow, ListedMessage, MessageRow, SyncStore } from '../store/sync-store.js';
 import { HEADER_LIMIT, headerBlock, identityOf, matchMultiset, type Candidate } from './identity.js';
-import type { ByteBudget, ServerThrottle } from './limits.js';
+import type { AdaptiveBatch, ByteBudget, ServerThrottle } from './limits.js';
 
 /** What cutover's delta loop hears about every message copied. */
 export interface CopiedMessage {
@@ -42,8 +42,8 @@ export interface CopyEnv {
   budget: ByteBudget;
   srcThrottle: ServerThrottle;
   dstThrottle: ServerThrottle;
-  batchMessages: number;
-  batchBytes: number;
+  /** The account's current batch size: shrinks after a cut connection, grows back after success. */
+  batch: AdaptiveBatch;
   /** Largest message the destination takes, from config/preset (APPENDLIMIT is read live too). */
   maxMessageBytes?: number;
   sinceInternalDate?: Date;
@@ -265,9 +265,9 @@ function chunk(env: CopyEnv, rows: MessageRow[], multi: boolean): MessageRow[][]
   const out: MessageRow[][] = [];
   let cur: MessageRow[] = [];
   let bytes = 0;
-  const max = multi ? env.batchMessages : 1;
+  const max = multi ? env.batch.messages : 1;
   for (const r of rows) {
-    if (cur.length && (cur.length >= max || bytes + r.size > env.batchBytes)) {
+    if (cur.length && (cur.length >= max || bytes + r.size > env.batch.bytes)) {
       out.push(cur);
       cur = [];
       bytes = 0;
@@ -415,8 +415,11 @@ async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state:
     const f = classifyImapError(err);
     const answered = (err as { responseStatus?: string }).responseStatus === 'NO' || (err as { responseStatus?: string }).responseStatus === 'BAD';
     // No tagged answer: the server may or may not have stored the batch. Leave it open; the
-    // retry reconnects and reconciles it first.
-    if (!answered) throw err;
+    // retry reconnects and reconciles it first, with smaller batches.
+    if (!answered) {
+      if (f.kind === 'connection' || f.kind === 'unknown') env.batch.shrink();
+      throw err;
+    }
     // A tagged NO/BAD: MULTIAPPEND is all-or-nothing, nothing of this batch was stored.
     env.store.failBatch(batchId, f.message);
     if (f.transient) throw err; // retried by the caller after a back-off
@@ -436,6 +439,7 @@ async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state:
     env.log.warn({ folder: fp.destinationPath, srcUid: items[0]!.row.srcUid, reason }, 'message not copied');
     return;
   }
+  env.batch.grow();
   const uids = res.uids;
   env.store.finishBatch(
     batchId,

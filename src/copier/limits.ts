@@ -81,3 +81,30 @@ export class ServerThrottle {
     this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
   }
 }
+
+/**
+ * The size of the next APPEND batch. A connection cut mid-batch halves it (down to one message),
+ * each batch that gets through doubles it back towards the configured size: on a link that
+ * drops every few hundred KB, a batch of several MiB resent at full size after every cut would
+ * never get through, while smaller batches still move mail.
+ */
+export class AdaptiveBatch {
+  messages: number;
+  bytes: number;
+  static readonly MIN_BYTES = 64 * 1024;
+  constructor(
+    readonly maxMessages: number,
+    readonly maxBytes: number,
+  ) {
+    this.messages = maxMessages;
+    this.bytes = maxBytes;
+  }
+  shrink(): void {
+    this.messages = Math.max(1, Math.floor(this.messages / 2));
+    this.bytes = Math.max(AdaptiveBatch.MIN_BYTES, Math.floor(this.bytes / 2));
+  }
+  grow(): void {
+    this.messages = Math.min(this.maxMessages, this.messages * 2);
+    this.bytes = Math.min(this.maxBytes, this.bytes * 2);
+  }
+}

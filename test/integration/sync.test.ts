@@ -9,6 +9,7 @@ import { identityOf } from '../../src/copier/identity.js';
 import { runSync } from '../../src/phases/sync.js';
 import { SyncStore } from '../../src/store/sync-store.js';
 import { BIN, runCli } from '../support/cli.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { jobContext } from '../support/job-context.js';
 import {
   closeClient,
@@ -283,6 +284,37 @@ describe('sync survives interruptions', () => {
     for (const a of s.accounts) expect(a.copied + a.skipped + a.failed, JSON.stringify(a)).toBe(a.found);
     await expectCopied(pair, job, users);
   }, 300_000);
+
+  it('a lossy link (the destination connection cut every 150-900 KB): batches shrink, mail still moves, exactly once', async () => {
+    const pair = await startPair();
+    const users = generateCorpus('tiny').slice(0, 2);
+    await seedCorpus(pair, users, 40);
+    const big = (user: string) =>
+      Array.from({ length: 10 }, (_, i) => ({
+        folder: 'INBOX',
+        raw: Buffer.from(`Message-ID: <lossy-${i}@${user}>\r\nFrom: a@acme.test\r\nSubject: lossy ${i}\r\nDate: ${new Date(Date.UTC(2025, 2, 1, 0, i)).toUTCString()}\r\n\r\n${`${'y'.repeat(76)}\r\n`.repeat(2600 + i)}`),
+        flags: ['\\Seen'],
+        internalDate: new Date(Date.UTC(2025, 2, 1, 0, i)),
+      }));
+    for (const u of users) await seedMessages(pair.source, u.user, u.password, big(u.user), { folders: u.folders, connections: 1 });
+    const proxy = await startFaultProxy(pair.destination.port, { cutAfterClientBytes: [150_000, 900_000] });
+    try {
+      // Batches of up to 4 MiB: at full size not one of them would ever pass the cut.
+      const job = makeJob(pair, users, { sync: { bytesInFlight: 64 * 1024 * 1024 }, destination: { port: proxy.port, maxConnections: 2 } });
+      const runs: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await job.run(['sync'], 240_000);
+        runs.push(r.code ?? -1);
+        if (r.code === 0) break;
+        expect(r.code, r.stdout + r.stderr).toBe(3);
+      }
+      expect(runs.at(-1), `exit codes of the runs: ${runs.join(', ')}`).toBe(0);
+      expect(proxy.stats.cuts).toBeGreaterThanOrEqual(3);
+      await expectCopied(pair, job, users);
+    } finally {
+      await proxy.close();
+    }
+  }, 600_000);
 
   it('Ctrl-C stops after the batches in flight (exit 130); resume continues and completes', async () => {
     const pair = await startPair();

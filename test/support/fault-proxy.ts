@@ -1,0 +1,96 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+// A TCP proxy on loopback between mailshift and a real server, that misbehaves on purpose the
+// way bad links and busy providers do: it cuts a connection after some bytes, stalls, delays,
+// resets, or refuses new connections for a while. Counts what happened so a test can assert
+// the faults really landed.
+
+export interface FaultPlan {
+  /** Cut each connection after this many bytes from the client (a [min, max] range is drawn per connection). */
+  cutAfterClientBytes?: number | [number, number];
+  /** Stop forwarding (but keep the socket open) after this many client bytes: a stall. */
+  stallAfterClientBytes?: number;
+  /** Delay every chunk in both directions by this many ms. */
+  delayMs?: number;
+  /** Destroy with RST instead of a clean close when cutting. */
+  reset?: boolean;
+}
+
+export interface FaultProxy {
+  port: number;
+  plan: FaultPlan;
+  stats: { connections: number; cuts: number; stalls: number; refused: number };
+  /** Refuse (close at once) new connections for `ms`. */
+  refuseFor(ms: number): void;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(targetPort: number, plan: FaultPlan = {}, random: () => number = Math.random): Promise<FaultProxy> {
+  const sockets = new Set<Socket>();
+  const stats = { connections: 0, cuts: 0, stalls: 0, refused: 0 };
+  let refuseUntil = 0;
+  const proxy: FaultProxy = {
+    port: 0,
+    plan,
+    stats,
+    refuseFor(ms) {
+      refuseUntil = Date.now() + ms;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const drawCut = () => {
+    const c = proxy.plan.cutAfterClientBytes;
+    if (c === undefined) return Infinity;
+    if (typeof c === 'number') return c;
+    return Math.floor(c[0] + random() * (c[1] - c[0]));
+  };
+  const server: Server = createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => undefined);
+    if (Date.now() < refuseUntil) {
+      stats.refused++;
+      client.destroy();
+      return;
+    }
+    stats.connections++;
+    const upstream = connect(targetPort, '127.0.0.1');
+    sockets.add(upstream);
+    upstream.on('close', () => (sockets.delete(upstream), client.destroy()));
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    const cutAt = drawCut();
+    let fromClient = 0;
+    let stalled = false;
+    const later = (fn: () => void) => (proxy.plan.delayMs ? setTimeout(fn, proxy.plan.delayMs) : fn());
+    client.on('data', (d: Buffer) => {
+      if (stalled) return;
+      fromClient += d.length;
+      const stallAt = proxy.plan.stallAfterClientBytes;
+      if (stallAt !== undefined && fromClient > stallAt) {
+        stalled = true;
+        stats.stalls++;
+        return;
+      }
+      if (fromClient > cutAt) {
+        stats.cuts++;
+        const keep = d.subarray(0, Math.max(0, d.length - (fromClient - cutAt)));
+        if (keep.length) upstream.write(keep);
+        if (proxy.plan.reset) (client.resetAndDestroy(), upstream.resetAndDestroy());
+        else (client.destroy(), upstream.destroy());
+        return;
+      }
+      later(() => upstream.write(d));
+    });
+    upstream.on('data', (d: Buffer) => {
+      if (!stalled) later(() => client.write(d));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.port = (server.address() as { port: number }).port;
+  return proxy;
+}
