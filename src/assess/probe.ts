@@ -3,7 +3,7 @@
 // and the IMAP greeting. Uses node:net/tls directly; nothing is logged in, nothing is written.
 import { lookup } from 'node:dns/promises';
 import { isIP, Socket, connect as netConnect } from 'node:net';
-import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import { checkServerIdentity, connect as tlsConnect, rootCertificates, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { findPreset } from '../config/presets.js';
 import type { ServerConfig, Side } from '../config/types.js';
 import type { CertInfo, ServerProbe } from './types.js';
@@ -66,7 +66,7 @@ export async function probeServer(side: Side, server: ServerConfig, opts: ProbeO
     if (server.tls !== 'none') {
       lines.stop();
       t = Date.now();
-      const secure = await tlsUpgrade(socket, server.host, timeoutMs);
+      const secure = await tlsUpgrade(socket, server.host, timeoutMs, server.ca);
       probe.tlsMs = Date.now() - t;
       probe.tlsProtocol = secure.getProtocol() ?? undefined;
       probe.cert = describeCert(secure, server.host);
@@ -164,11 +164,11 @@ function tcpConnect(host: string, port: number, timeoutMs: number): Promise<Sock
   });
 }
 
-function tlsUpgrade(socket: Socket, host: string, timeoutMs: number): Promise<TLSSocket> {
+function tlsUpgrade(socket: Socket, host: string, timeoutMs: number, ca?: string): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     // rejectUnauthorized false: the probe wants to see and report the certificate; whether it
     // is acceptable is decided above from `authorized` and the config's allowInsecure.
-    const s = tlsConnect({ socket, servername: isIP(host) ? undefined : host, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
+    const s = tlsConnect({ socket, servername: isIP(host) ? undefined : host, rejectUnauthorized: false, minVersion: 'TLSv1.2', ...(ca ? { ca: [...rootCertificates, ca] } : {}) });
     const timer = setTimeout(() => {
       s.destroy();
       reject(Object.assign(new Error('TLS handshake timeout'), { code: 'ETIMEOUT' }));

@@ -45,8 +45,8 @@ export function loadConfig(configPath: string): JobConfig {
     configDir: dir,
     storePath,
     logPath: storePath.replace(/\.db$/, '') + '.log',
-    source: resolveServer(file, 'source', cfg.source),
-    destination: resolveServer(file, 'destination', cfg.destination),
+    source: resolveServer(file, dir, 'source', cfg.source),
+    destination: resolveServer(file, dir, 'destination', cfg.destination),
     accountsPath: resolve(dir, cfg.accounts),
     folders: cfg.folders,
     sync: cfg.sync,
@@ -56,7 +56,22 @@ export function loadConfig(configPath: string): JobConfig {
   };
 }
 
-function resolveServer(file: string, side: Side, s: ServerFile): ServerConfig {
+/** Reads a caFile: it must exist and hold at least one PEM certificate. */
+function readCaFile(file: string, dir: string, side: Side, caFile: string): string {
+  const path = resolve(dir, caFile);
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch {
+    throw new InputError(`${file}: ${side}.caFile ${caFile}: file not found or not readable`);
+  }
+  if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(pem)) {
+    throw new InputError(`${file}: ${side}.caFile ${caFile}: not a PEM certificate (expected "-----BEGIN CERTIFICATE-----")`);
+  }
+  return pem;
+}
+
+function resolveServer(file: string, dir: string, side: Side, s: ServerFile): ServerConfig {
   const presetId = s.preset ?? 'generic';
   const preset = findPreset(presetId);
   if (!preset) {
@@ -75,6 +90,7 @@ function resolveServer(file: string, side: Side, s: ServerFile): ServerConfig {
     port,
     tls,
     allowInsecure: s.allowInsecure,
+    ...(s.caFile ? { ca: readCaFile(file, dir, side, s.caFile) } : {}),
     maxConnections: s.maxConnections ?? preset.maxConnections,
     maxMessageBytes: s.maxMessageBytes ?? preset.maxMessageBytes,
     throttle: {

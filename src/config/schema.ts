@@ -11,6 +11,8 @@ const serverSchema = z
     port: z.number().int().min(1).max(65535).optional(),
     tls: z.enum(['implicit', 'starttls', 'none']).optional(),
     allowInsecure: z.boolean().default(false),
+    /** A PEM file of the company's own CA, trusted for this server besides the system's CAs. */
+    caFile: z.string().min(1).optional(),
     maxConnections: z.number().int().min(1).max(64).optional(),
     maxMessageBytes: z.number().int().positive().optional(),
     throttle: z

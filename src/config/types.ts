@@ -13,6 +13,8 @@ export interface ServerConfig {
   tls: TlsMode;
   /** Allow `tls: none` and unverified certificates. Off by default. */
   allowInsecure: boolean;
+  /** PEM text of extra CAs to trust for this server (the config's caFile), besides the system's. */
+  ca?: string;
   /** Connections open at once to this server across all accounts. */
   maxConnections: number;
   /** Largest message this server accepts (bytes), when known from config or preset. */

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { rootCertificates as tlsRootCertificates } from 'node:tls';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { ServerConfig, Side } from '../config/types.js';
 import type { Logger } from '../logger.js';
@@ -27,6 +28,8 @@ export function imapOptions(server: ServerConfig, user: string, password: Secret
     tls: tlsOn
       ? {
           rejectUnauthorized: !server.allowInsecure,
+          // The company's own CA (caFile) on top of the system's, not instead of them.
+          ...(server.ca ? { ca: [...tlsRootCertificates, server.ca] } : {}),
           // SNI takes a host name only (RFC 6066); an IP literal would warn (DEP0123).
           servername: isIP(server.host) ? undefined : server.host,
           minVersion: 'TLSv1.2',

@@ -319,6 +319,17 @@ describe('assess with staged problems', () => {
     expect(b.accounts[0]!.source.totals.messages).toBe(2);
     expect(b.servers.find((s) => s.side === 'source')!.tlsProtocol).toMatch(/TLSv1\.[23]/);
 
+    // The company's own CA (here the server's self-signed certificate itself) in caFile: trusted
+    // and verified, with allowInsecure off; the logins go through with it too.
+    const caDir = mkdtempSync(join(tmpdir(), 'mailshift-ca-'));
+    writeFileSync(join(caDir, 'company-ca.pem'), pair.source.tlsCertPem!);
+    const withCa = writeJob({ ...tlsSource, caFile: join(caDir, 'company-ca.pem') }, serverFile(pair.destination), [carol], { cutover: { dns: { resolvers: ['127.0.0.1:1'], timeoutMs: 200 } } });
+    const { assessment: d } = await assess(withCa, 0);
+    expect(d.risks.find((r) => r.id === 'tls')).toBeUndefined();
+    expect(d.servers.find((s) => s.side === 'source')!.cert?.trusted).toBe(true);
+    expect(d.accounts[0]!.source.login.ok).toBe(true);
+    expect(d.accounts[0]!.source.totals.messages).toBe(2);
+
     // The same certificate behind STARTTLS on the plain port is found the same way.
     const st = writeJob(serverFile(pair.source, { tls: 'starttls', allowInsecure: false }), serverFile(pair.destination), [carol], { cutover: { dns: { resolvers: ['127.0.0.1:1'], timeoutMs: 200 } } });
     const { assessment: c } = await assess(st, 0);

@@ -57,6 +57,8 @@ describe('loadConfig', () => {
     ['badport.yaml', base.replace('port: 2143', 'port: "abc"'), /destination\.port must be a number, not "abc"$/],
     ['badbool.yaml', base.replace('allowInsecure: true', 'allowInsecure: "yes"'), /destination\.allowInsecure must be true or false, not "yes"$/],
     ['badlist.yaml', base + 'folders: { exclude: Junk }\n', /folders\.exclude must be a list, not "Junk"$/],
+    ['nocafile.yaml', base.replace('maxConnections: 8 }', 'maxConnections: 8, caFile: ca/missing.pem }'), /destination\.caFile ca\/missing\.pem: file not found or not readable$/],
+    ['badcafile.yaml', (writeFileSync(join(dir, 'notes.pem'), 'not a certificate'), base.replace('maxConnections: 8 }', 'maxConnections: 8, caFile: notes.pem }')), /destination\.caFile notes\.pem: not a PEM certificate/],
     ['port.yaml', base.replace('port: 2143', 'port: 70000'), /destination\.port:/],
     ['domain.yaml', base.replace('acme.com.hk', 'not a domain'), /domain: must be a domain name/],
   ])('%s gives one clear line', (name, text, pattern) => {
