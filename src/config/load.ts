@@ -50,6 +50,7 @@ export function loadConfig(configPath: string): JobConfig {
     accountsPath: resolve(dir, cfg.accounts),
     folders: cfg.folders,
     sync: cfg.sync,
+    retry: cfg.retry,
     dualRun: cfg.dualRun,
     cutover: cfg.cutover,
     kit: cfg.kit,

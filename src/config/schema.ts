@@ -48,6 +48,13 @@ export const configFileSchema = z
       })
       .strict()
       .default({ batchMessages: 100, bytesInFlight: 64 * 1024 * 1024 }),
+    retry: z
+      .object({
+        maxAttempts: z.number().int().min(1).max(100).default(8),
+        maxSeconds: z.number().int().min(1).max(7 * 24 * 3600).default(600),
+      })
+      .strict()
+      .default({ maxAttempts: 8, maxSeconds: 600 }),
     dualRun: z
       .object({ intervalSeconds: z.number().int().min(10).default(300) })
       .strict()

@@ -57,6 +57,8 @@ export interface JobConfig {
   accountsPath: string;
   folders: FolderRules;
   sync: SyncSettings;
+  /** Bound on retries of transient failures (connection lost, server unavailable, throttled). */
+  retry: { maxAttempts: number; maxSeconds: number };
   dualRun: { intervalSeconds: number };
   cutover: CutoverConfig;
   kit: KitConfig;

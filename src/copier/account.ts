@@ -6,7 +6,7 @@ import { planFolderMapping, type FolderMapping } from '../mapping/plan.js';
 import type { Secret } from '../secret.js';
 import type { Store } from '../store/store.js';
 import type { Direction, FolderPairRow, SyncStore } from '../store/sync-store.js';
-import { retryDelay, sleep } from './backoff.js';
+import { retryDelay, sleep, type RetryBound } from './backoff.js';
 import { AccountStop, syncFolder, type CopiedMessage, type CopyEnv } from './folder.js';
 import { AdaptiveBatch, type ByteBudget, type ServerThrottle } from './limits.js';
 import { Session } from './session.js';
@@ -33,6 +33,8 @@ export interface JobEnv {
   spareSessions: { free: number };
   batchMessages: number;
   batchBytes: number;
+  /** How many tries and how long a transient failure gets before the account stops for this run. */
+  retry: RetryBound;
   sinceInternalDate?: Date;
   onCopied?: (m: CopiedMessage) => void;
   onProgress(account: string, messages: number, bytes: number): void;
@@ -292,15 +294,18 @@ function needsWork(sync: SyncStore, fp: FolderPairRow, src: { uidNext: number; u
  */
 async function withRetry<T>(env: JobEnv, fn: () => Promise<T>, reset: () => Promise<void>, maxAttempts = Infinity, progress?: () => number): Promise<T> {
   let seen = progress?.() ?? 0;
+  let since = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       if (err instanceof AccountStop) throw err;
       const now = progress?.() ?? 0;
-      if (now > seen) (attempt = 1), (seen = now);
+      if (now > seen) (attempt = 1), (seen = now), (since = Date.now());
       const f = classifyImapError(err);
-      const wait = attempt < maxAttempts ? retryDelay(f, attempt) : undefined;
+      let wait = attempt < maxAttempts ? retryDelay(f, attempt, Math.random, env.retry) : undefined;
+      // The time bound counts from the first failure without progress, waits included.
+      if (wait !== undefined && Date.now() - since + wait > env.retry.maxSeconds * 1000) wait = undefined;
       if (wait === undefined || env.signal.aborted) throw f instanceof ImapFailure ? f : err;
       if (f.kind === 'throttled') (env.fromThrottle.pause(wait), env.toThrottle.pause(wait));
       env.log.warn({ kind: f.kind, err: f.message, attempt, waitMs: wait }, 'transient failure; retrying on a fresh connection');

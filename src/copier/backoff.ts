@@ -6,12 +6,16 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
   return Math.round(base * (0.75 + random() * 0.5));
 }
 
-/** Retries a transient failure this many times before the account is given up on this run. */
-export const MAX_TRANSIENT_ATTEMPTS = 8;
+/** The config's `retry:` bound on transient failures (defaults: 8 tries, 10 minutes). */
+export interface RetryBound {
+  maxAttempts: number;
+  maxSeconds: number;
+}
+export const DEFAULT_RETRY: RetryBound = { maxAttempts: 8, maxSeconds: 600 };
 
 /** How long to wait after `f` on attempt n, or undefined when `f` must not be retried. */
-export function retryDelay(f: ImapFailure, attempt: number, random: () => number = Math.random): number | undefined {
-  if (!f.transient || attempt > MAX_TRANSIENT_ATTEMPTS) return undefined;
+export function retryDelay(f: ImapFailure, attempt: number, random: () => number = Math.random, bound: RetryBound = DEFAULT_RETRY): number | undefined {
+  if (!f.transient || attempt > bound.maxAttempts) return undefined;
   const wait = backoffMs(attempt, random);
   return f.kind === 'throttled' ? Math.max(wait, f.retryAfterMs ?? 0) : wait;
 }

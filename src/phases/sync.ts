@@ -69,6 +69,7 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
     batchMessages: config.sync.batchMessages,
     // One command should not hold more than a slice of the byte budget.
     batchBytes: Math.max(1024 * 1024, Math.floor(config.sync.bytesInFlight / Math.max(4, connections * 4))),
+    retry: config.retry,
     sinceInternalDate: opts.sinceInternalDate,
     onCopied: opts.onCopied,
     onProgress: (account, n, b) => {

@@ -316,6 +316,28 @@ describe('sync survives interruptions', () => {
     }
   }, 600_000);
 
+  it('the destination goes away for good: the run gives up within the configured retry bound, exit 3; later it continues exactly once', async () => {
+    const pair = await startPair();
+    const users = generateCorpus('tiny');
+    await seedCorpus(pair, users, 200);
+    const job = makeJob(pair, users, { retry: { maxAttempts: 50, maxSeconds: 5 }, sync: { batchMessages: 5 }, destination: { throttle: { messagesPerHour: 360_000 } } });
+    const run = spawnSync(job);
+    await copiedMoreThan(job, 30);
+    expect(run.child.exitCode).toBeNull();
+    await pair.destination.stop();
+    const stoppedAt = Date.now();
+    // 50 tries would take far longer than 5 s of back-off: the time bound is what ends it.
+    const r = await Promise.race([run.done, sleep(60_000).then(() => undefined)]);
+    expect(r, 'sync still running 60 s after the destination went away').toBeDefined();
+    expect(r!.code, r!.out).toBe(3);
+    expect(r!.out).toMatch(/cannot reach the server|connection lost/);
+    expect(Date.now() - stoppedAt).toBeLessThan(45_000);
+    await pair.destination.restart();
+    const again = await job.run(['sync'], 300_000);
+    expect(again.code, again.stderr + again.stdout).toBe(0);
+    await expectCopied(pair, job, users);
+  }, 300_000);
+
   it('Ctrl-C stops after the batches in flight (exit 130); resume continues and completes', async () => {
     const pair = await startPair();
     const users = generateCorpus('tiny');

@@ -39,6 +39,9 @@ describe('back-off', () => {
     expect(retryDelay(new ImapFailure('x', 'throttled', 15000), 1, () => 0.5)).toBe(15000);
     expect(retryDelay(new ImapFailure('x', 'quota'), 1)).toBeUndefined();
     expect(retryDelay(new ImapFailure('x', 'auth'), 1)).toBeUndefined();
+    // The config's bound: the try after the last allowed one is not made.
+    expect(retryDelay(new ImapFailure('x', 'connection'), 3, () => 0.5, { maxAttempts: 3, maxSeconds: 600 })).toBe(4000);
+    expect(retryDelay(new ImapFailure('x', 'connection'), 4, () => 0.5, { maxAttempts: 3, maxSeconds: 600 })).toBeUndefined();
     expect(retryDelay(new ImapFailure('x', 'connection'), 99)).toBeUndefined();
   });
 });
