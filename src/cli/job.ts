@@ -1,4 +1,4 @@
-import { loadAccounts } from '../config/accounts.js';
+import { loadAccounts, mergedDestinations } from '../config/accounts.js';
 import { loadConfig } from '../config/load.js';
 import type { Account, JobConfig } from '../config/types.js';
 import { InputError, InterruptedError } from '../errors.js';
@@ -38,6 +38,7 @@ export const warn = (line: string) => process.stderr.write(line + '\n');
 export async function withJob<T>(opts: GlobalOptions, run: JobRunOptions, fn: (ctx: PhaseContext) => Promise<T>): Promise<T> {
   const config = loadConfig(opts.config);
   const accounts = run.needsAccounts === false ? [] : selectAccounts(loadAccounts(config.accountsPath), opts.accounts);
+  if (!run.readOnly) for (const line of mergedDestinations(accounts)) warn(`mailshift: warning: ${line}`);
   const log = createJobLogger(config.logPath, opts.logLevel ?? 'info').child({ job: config.job, command: run.command });
   const store = Store.open(config.storePath, { readonly: false });
   const releasers: (() => void)[] = [() => store.close()];

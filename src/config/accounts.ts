@@ -19,7 +19,7 @@ export function loadAccounts(path: string, opts: { resolveSecrets?: boolean } = 
     text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? `${file}: accounts file not found (${path})` : `${file}: cannot read (${code})`);
+    throw new InputError(code === 'ENOENT' ? `${file}: accounts file not found (${path})` : code === 'EISDIR' ? `${file}: is a folder, not an accounts CSV file (${path})` : `${file}: cannot read (${code})`);
   }
   const rows = splitRows(text, file);
   if (rows.length === 0) throw new InputError(`${file}: no accounts (the file is empty)`);
@@ -129,4 +129,17 @@ function splitRows(text: string, file: string): Row[] {
   if (quoted) throw new InputError(`${file} line ${rowLine}: a quoted cell is not closed`);
   if (cell !== '' || cells.length) endRow();
   return rows;
+}
+
+/**
+ * Destination mailboxes that two or more source accounts copy into: their folders would be
+ * merged, which is sometimes meant (folding a departed colleague's mail into a shared box) and
+ * usually a typo. One line per such mailbox, for a warning.
+ */
+export function mergedDestinations(accounts: Account[]): string[] {
+  const by = new Map<string, Account[]>();
+  for (const a of accounts) by.set(a.destinationUser.toLowerCase(), [...(by.get(a.destinationUser.toLowerCase()) ?? []), a]);
+  return [...by.values()]
+    .filter((list) => list.length > 1)
+    .map((list) => `lines ${list.map((a) => a.line).join(', ')} (${list.map((a) => a.sourceUser).join(', ')}) all copy into ${list[0]!.destinationUser}: their folders will be merged there`);
 }

@@ -23,7 +23,7 @@ describe('secrets', () => {
     const user = 'secret.keeper@acme.test';
     await pair.source.addUser(user, SRC_PW);
     await pair.destination.addUser(user, DST_PW);
-    await seedMessages(pair.source, user, SRC_PW, [{ folder: 'INBOX', raw: Buffer.from('Message-ID: <s1@acme.test>\r\nSubject: hi\r\n\r\nbody\r\n'), flags: [] }]);
+    await seedMessages(pair.source, user, SRC_PW, [{ folder: 'INBOX', raw: Buffer.from('Message-ID: <s1@acme.test>\r\nSubject: hi\r\n\r\nbody\r\n'), flags: [], internalDate: new Date(Date.UTC(2025, 0, 1)) }]);
     const dir = mkdtempSync(join(tmpdir(), 'mailshift-secrets-'));
     writeFileSync(join(dir, 'accounts.csv'), `source_user,source_password,destination_user,destination_password\n${user},${SRC_PW},${user},env:MAILSHIFT_TEST_DST_PW\n`);
     const server = (port: number) => ({ host: '127.0.0.1', port, tls: 'none', allowInsecure: true, preset: 'dovecot' });

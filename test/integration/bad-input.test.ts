@@ -1,0 +1,118 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+
+// The bad-input catalogue: each case is what a user might type or leave in a file, with the
+// exact line mailshift must answer and the exit code. None may print a stack trace or
+// "internal error". (Store damage: store-health.test.ts; server-side refusals: sync.test.ts.)
+
+const H = 'source_user,source_password,destination_user,destination_password\n';
+const ONE = H + 'a@acme.test,pw,a@new.test,pw\n';
+const root = mkdtempSync(join(tmpdir(), 'mailshift-badinput-'));
+const base = (over: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    job: 'cat',
+    domain: 'acme.test',
+    source: { host: '127.0.0.1', port: 9, tls: 'none', allowInsecure: true },
+    destination: { host: '127.0.0.1', port: 9, tls: 'none', allowInsecure: true },
+    accounts: 'a.csv',
+    ...over,
+  });
+const srv = (more: Record<string, unknown>) => ({ host: 'mail.acme.test', port: 993, tls: 'implicit', ...more });
+
+interface Case {
+  name: string;
+  config?: string;
+  csv?: string;
+  args?: string[];
+  code: number;
+  line: RegExp;
+}
+
+const cases: Case[] = [
+  // The config file
+  { name: 'empty config', config: '', code: 2, line: /^mailshift: j\.yaml: expected a mapping of settings \(job, domain, source, destination, accounts\)$/ },
+  { name: 'config is a list', config: '- a\n- b\n', code: 2, line: /^mailshift: j\.yaml: expected a mapping of settings/ },
+  { name: 'not YAML', config: 'job: [\n', code: 2, line: /^mailshift: j\.yaml: not valid YAML or JSON \(/ },
+  { name: 'a key given twice', config: 'job: a\njob: b\n', code: 2, line: /^mailshift: j\.yaml: not valid YAML or JSON \(Map keys must be unique\)$/ },
+  { name: 'unknown setting', config: base({ colour: 'blue' }), code: 2, line: /^mailshift: j\.yaml: unknown setting colour$/ },
+  { name: 'unknown server setting', config: base({ source: srv({ colour: 1 }) }), code: 2, line: /^mailshift: j\.yaml: unknown setting source\.colour$/ },
+  { name: 'job name with spaces', config: base({ job: 'bad job name!' }), code: 2, line: /^mailshift: j\.yaml: job: letters, digits, "\.", "_" and "-" only$/ },
+  { name: 'domain that is not one', config: base({ domain: 'not a domain' }), code: 2, line: /^mailshift: j\.yaml: domain: must be a domain name like acme\.com\.hk$/ },
+  { name: 'job missing', config: base({ job: undefined }), code: 2, line: /^mailshift: j\.yaml: job is required$/ },
+  { name: 'accounts missing', config: base({ accounts: undefined }), code: 2, line: /^mailshift: j\.yaml: accounts is required$/ },
+  { name: 'accounts is not a path', config: base({ accounts: { file: 'a.csv' } }), code: 2, line: /^mailshift: j\.yaml: accounts must be a string, not a mapping$/ },
+  { name: 'port as text', config: base({ source: srv({ port: 'abc' }) }), code: 2, line: /^mailshift: j\.yaml: source\.port must be a number, not "abc"$/ },
+  { name: 'port 0', config: base({ source: srv({ port: 0 }) }), code: 2, line: /^mailshift: j\.yaml: source\.port: Too small: expected number to be >=1$/ },
+  { name: 'port 70000', config: base({ source: srv({ port: 70000 }) }), code: 2, line: /^mailshift: j\.yaml: source\.port: Too big: expected number to be <=65535$/ },
+  { name: 'tls: ssl', config: base({ source: srv({ tls: 'ssl' }) }), code: 2, line: /^mailshift: j\.yaml: source\.tls: Invalid option: expected one of "implicit"\|"starttls"\|"none"$/ },
+  { name: 'tls none without allowInsecure', config: base({ destination: srv({ tls: 'none', port: 143 }) }), code: 2, line: /^mailshift: j\.yaml: destination\.tls is "none" \(passwords in clear text\); set destination\.allowInsecure: true to allow it$/ },
+  { name: 'allowInsecure as text', config: base({ source: srv({ allowInsecure: 'yes' }) }), code: 2, line: /^mailshift: j\.yaml: source\.allowInsecure must be true or false, not "yes"$/ },
+  { name: 'unknown preset', config: base({ source: { preset: 'hotmail' } }), code: 2, line: /^mailshift: j\.yaml: source\.preset "hotmail" is unknown \(known: generic, dovecot, tencent-exmail/ },
+  { name: 'generic preset without host', config: base({ source: { preset: 'generic' } }), code: 2, line: /^mailshift: j\.yaml: source\.host is required \(the Generic IMAP server preset has no fixed host\)$/ },
+  { name: 'maxConnections 0', config: base({ destination: srv({ maxConnections: 0 }) }), code: 2, line: /^mailshift: j\.yaml: destination\.maxConnections: Too small: expected number to be >=1$/ },
+  { name: 'maxConnections 65', config: base({ destination: srv({ maxConnections: 65 }) }), code: 2, line: /^mailshift: j\.yaml: destination\.maxConnections: Too big: expected number to be <=64$/ },
+  { name: 'negative throttle', config: base({ destination: srv({ throttle: { messagesPerHour: -1 } }) }), code: 2, line: /^mailshift: j\.yaml: destination\.throttle\.messagesPerHour: Too small: expected number to be >0$/ },
+  { name: 'caFile missing', config: base({ destination: srv({ caFile: 'ca/missing.pem' }) }), code: 2, line: /^mailshift: j\.yaml: destination\.caFile ca\/missing\.pem: file not found or not readable$/ },
+  { name: 'caFile not PEM', config: base({ destination: srv({ caFile: 'a.csv' }) }), code: 2, line: /^mailshift: j\.yaml: destination\.caFile a\.csv: not a PEM certificate/ },
+  { name: 'batchMessages 0', config: base({ sync: { batchMessages: 0 } }), code: 2, line: /^mailshift: j\.yaml: sync\.batchMessages: Too small: expected number to be >=1$/ },
+  { name: 'bytesInFlight too small', config: base({ sync: { bytesInFlight: 10 } }), code: 2, line: /^mailshift: j\.yaml: sync\.bytesInFlight: Too small: expected number to be >=1048576$/ },
+  { name: 'folders.exclude not a list', config: base({ folders: { exclude: 'Junk' } }), code: 2, line: /^mailshift: j\.yaml: folders\.exclude must be a list, not "Junk"$/ },
+  { name: 'rename rule without "to"', config: base({ folders: { rename: [{ from: 'a' }] } }), code: 2, line: /^mailshift: j\.yaml: folders\.rename\.0\.to is required$/ },
+  { name: 'retry.maxAttempts 0', config: base({ retry: { maxAttempts: 0 } }), code: 2, line: /^mailshift: j\.yaml: retry\.maxAttempts: Too small: expected number to be >=1$/ },
+  { name: 'dual-run every 5 s', config: base({ dualRun: { intervalSeconds: 5 } }), code: 2, line: /^mailshift: j\.yaml: dualRun\.intervalSeconds: Too small: expected number to be >=10$/ },
+  { name: 'cutover.at in words', config: base({ cutover: { at: 'next friday' } }), code: 2, line: /^mailshift: j\.yaml: cutover\.at: must be a date and time like 2026-12-05T10:00:00\+08:00$/ },
+  // The accounts file
+  { name: 'accounts file not found', config: base({ accounts: 'missing.csv' }), code: 2, line: /^mailshift: missing\.csv: accounts file not found/ },
+  { name: 'accounts path is a folder', config: base({ accounts: 'sub' }), code: 2, line: /^mailshift: sub: is a folder, not an accounts CSV file/ },
+  { name: 'empty CSV', csv: '', code: 2, line: /^mailshift: a\.csv: no accounts \(the file is empty\)$/ },
+  { name: 'header only', csv: H, code: 2, line: /^mailshift: a\.csv: no accounts \(only a header row\)$/ },
+  { name: 'wrong header', csv: 'user,pass\na,b\n', code: 2, line: /^mailshift: a\.csv line 1: expected the header "source_user,source_password,destination_user,destination_password" \(or imapsync's user1;password1;user2;password2 lines\)$/ },
+  { name: 'short row', csv: H + 'a@x,p,a@y\n', code: 2, line: /^mailshift: a\.csv line 2: expected 4 columns \(source_user, source_password, destination_user, destination_password\), found 3$/ },
+  { name: 'imapsync line with 3 fields', csv: 'a@x;p;a@y\n', code: 2, line: /^mailshift: a\.csv line 1: expected 4 columns/ },
+  { name: 'empty destination user', csv: H + 'a@x,p,a@y,p\nb@x,p,,p\n', code: 2, line: /^mailshift: a\.csv line 3: destination_user is empty$/ },
+  { name: 'a source user twice', csv: H + 'a@x,p,a@y,p\nA@x,p,b@y,p\n', code: 2, line: /^mailshift: a\.csv line 3: source_user A@x is already listed on line 2$/ },
+  { name: 'env: variable not set', csv: H + 'a@x,env:MAILSHIFT_CATALOGUE_UNSET,a@y,p\n', code: 2, line: /^mailshift: a\.csv line 2: source_password: environment variable MAILSHIFT_CATALOGUE_UNSET is not set$/ },
+  { name: 'cmd: that fails', csv: H + 'a@x,cmd:exit 3,a@y,p\n', code: 2, line: /^mailshift: a\.csv line 2: source_password: the password command failed \(exit 3\)$/ },
+  { name: 'cmd: that prints nothing', csv: H + 'a@x,p,a@y,cmd:true\n', code: 2, line: /^mailshift: a\.csv line 2: destination_password: the password command printed nothing$/ },
+  // Flags and commands
+  { name: 'unknown option', args: ['sync', '--colour'], code: 2, line: /^error: unknown option '--colour'$/ },
+  { name: 'unknown command', args: ['frobnicate'], code: 2, line: /^error: unknown command 'frobnicate'$/ },
+  { name: '--accounts naming nobody', args: ['sync', '--accounts', 'zed@acme.test'], code: 2, line: /^mailshift: --accounts: zed@acme\.test not in the accounts file$/ },
+  { name: '--log-level loud', args: ['sync', '--log-level', 'loud'], code: 2, line: /^error: option '--log-level <level>' argument 'loud' is invalid\. Allowed choices are trace, debug, info, warn, error\.$/ },
+  { name: 'kit --lang fr', args: ['kit', '--lang', 'fr'], code: 2, line: /^mailshift: --lang: unknown language "fr" \(known: en, zh-Hant, zh-Hans\)$/ },
+  { name: 'report --out under /proc', args: ['report', '--out', '/proc/nope'], code: 2, line: /^error: option '--out <dir>' argument '\/proc\/nope' is invalid\. cannot create \/proc\/nope: that location does not accept new folders$/ },
+  { name: 'assess --out under a file', args: ['assess', '--out', 'a.csv/x'], code: 2, line: /^error: option '--out <dir>' argument 'a\.csv\/x' is invalid\. cannot create .*a\.csv\/x: a part of the path is a file, not a folder$/ },
+  { name: 'store check before any job', args: ['store', 'check'], code: 2, line: /^mailshift: no job store at .*cat\.mailshift\.db yet: nothing to check \(run `mailshift assess` or `sync` first\)$/ },
+  { name: 'store backup onto an existing file', args: ['store', 'backup', 'a.csv'], code: 2, line: /^mailshift: .*a\.csv already exists; name a new file for the backup$/ },
+  { name: 'cutover confirm without MX hosts', args: ['cutover', 'confirm'], code: 2, line: /^mailshift: the new provider's MX hosts are not known: set cutover\.mx in the config$/ },
+];
+
+describe('bad input: one line, the documented exit code, no stack trace', () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const dir = join(root, c.name.replace(/\W+/g, '_'));
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    writeFileSync(join(dir, 'a.csv'), c.csv ?? ONE);
+    writeFileSync(join(dir, 'j.yaml'), c.config ?? base());
+    const r = await runCli([...(c.args ?? ['sync']), '--config', join(dir, 'j.yaml')], { cwd: dir, timeoutMs: 30_000 });
+    expect(r.stderr).not.toMatch(/internal error|^\s+at /m);
+    const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('(run "mailshift --help"'));
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(c.line);
+    expect(r.code).toBe(c.code);
+  });
+});
+
+describe('warnings that do not stop the run', () => {
+  it('two source accounts copying into one destination mailbox are named once, before anything is done', async () => {
+    const dir = join(root, 'merged');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'a.csv'), H + 'a@x,p,same@y,p\nb@x,p,Same@y,p\n');
+    writeFileSync(join(dir, 'j.yaml'), base());
+    const r = await runCli(['sync', '--config', join(dir, 'j.yaml')], { cwd: dir });
+    expect(r.stderr.split('\n')[0]).toBe('mailshift: warning: lines 2, 3 (a@x, b@x) all copy into same@y: their folders will be merged there');
+    expect(r.code).toBe(3); // nothing listens on port 9
+  });
+});
