@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { FatalError, LockedError } from '../errors.js';
+import { GroupwareStore } from './groupware-store.js';
 import { migrate } from './migrate.js';
 
 export type PhaseName = 'assess' | 'sync' | 'dual-run' | 'cutover' | 'kit' | 'verify' | 'report' | 'rollback';
@@ -57,6 +58,7 @@ export class Store {
   readonly path: string;
   #locked = false;
   #wal: Promise<FileHandle> | undefined;
+  #groupware: GroupwareStore | undefined;
 
   private constructor(db: Database.Database, path: string) {
     this.db = db;
@@ -106,6 +108,11 @@ export class Store {
     this.#wal = undefined;
     if (this.#locked) this.releaseLock();
     if (this.db.open) this.db.close();
+  }
+
+  /** The contacts/calendars tables (0008). */
+  get groupware(): GroupwareStore {
+    return (this.#groupware ??= new GroupwareStore(this));
   }
 
   // ---- job ----------------------------------------------------------------------------------
