@@ -124,7 +124,8 @@ export async function writeFilesAccount(deps: FilesDeps): Promise<CopyCounts> {
     for (const o of cal.objects) {
       try {
         const root = parseObject(o.body.toString('utf8'));
-        for (const sub of root.getAllSubcomponents()) {
+        // A copy: adding a component to `out` takes it out of `root`'s list.
+        for (const sub of [...root.getAllSubcomponents()]) {
           if (sub.name === 'vtimezone') {
             const id = String(sub.getFirstPropertyValue('tzid'));
             if (zones.has(id)) continue;

@@ -64,6 +64,16 @@ export async function runGroupwareSync(ctx: PhaseContext, opts: { label?: string
   const log = ctx.log.child({ phase: 'groupware' });
   const requests = { source: 0, destination: 0, puts: 0 };
   if (ctx.accounts[0]) await probeSides(g, ctx.accounts[0]);
+  // Export files are read and checked before anything is written: a bad file is exit 2 naming it.
+  const filesSources = new Map<string, FilesSource>();
+  if (g.source.kind === 'files') {
+    for (const a of ctx.accounts) {
+      const fs = new FilesSource(g.source.dir, a.sourceUser, g.include);
+      fs.load();
+      filesSources.set(a.sourceUser, fs);
+    }
+  }
+  let fatal: unknown;
   const bar = ctx.progress.task(opts.label ?? 'contacts and calendars', ctx.accounts.length, 'accounts');
   const results: GroupwareAccountResult[] = [];
   const q = new PQueue({ concurrency: Math.min(4, Math.max(1, ctx.accounts.length)) });
@@ -81,7 +91,7 @@ export async function runGroupwareSync(ctx: PhaseContext, opts: { label?: string
           sessions.push(s);
           source = new DavSource(s, await homesForSide(s, ctx, accountId, 'source', g), g.include);
         } else {
-          source = new FilesSource(g.source.dir, account.sourceUser, g.include);
+          source = filesSources.get(account.sourceUser)!;
         }
         let counts: CopyCounts;
         if (g.destination.kind === 'dav') {
@@ -97,7 +107,10 @@ export async function runGroupwareSync(ctx: PhaseContext, opts: { label?: string
         res = { user: account.sourceUser, state, counts, ...(counts.failed ? { error: `${counts.failed} object(s) or collection(s) not copied; see "mailshift groupware verify"` } : {}) };
         if (state !== 'interrupted') gs.setAccountState(accountId, state, res.error ?? null);
       } catch (err) {
-        if (err instanceof InputError) throw err;
+        if (err instanceof InputError) {
+          fatal ??= err;
+          return;
+        }
         const msg = oneLine(err);
         res = { user: account.sourceUser, state: 'failed', error: msg, counts: emptyCounts() };
         gs.setAccountState(accountId, 'failed', msg);
@@ -115,6 +128,7 @@ export async function runGroupwareSync(ctx: PhaseContext, opts: { label?: string
   } finally {
     bar.stop();
   }
+  if (fatal) throw fatal;
   results.sort((a, b) => ctx.accounts.findIndex((x) => x.sourceUser === a.user) - ctx.accounts.findIndex((x) => x.sourceUser === b.user));
   const totals = emptyCounts();
   for (const r of results) for (const k of Object.keys(totals) as (keyof CopyCounts)[]) totals[k] += r.counts[k];
@@ -126,7 +140,7 @@ async function homesForSide(s: DavSession, ctx: PhaseContext, accountId: number,
   try {
     return await homesFor(s, ctx.store.groupware, accountId, which, wantedKinds(g.include));
   } catch (err) {
-    if (err instanceof DavAuthError) throw new Error(`the ${which} refused the sign-in (${err.message.replace(/^.* refused the sign-in /, '')})`);
+    if (err instanceof DavAuthError) throw new Error(`${which} ${err.message}`);
     if (err instanceof NotDavError) throw new InputError(`groupware.${which}.url: ${err.message}`);
     if (err instanceof DavUnreachableError) throw err;
     throw err;
