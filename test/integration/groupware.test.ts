@@ -100,6 +100,15 @@ describe('groupware: Radicale -> Radicale', () => {
     const v = await job.run(['groupware', 'verify']);
     expect(v.code, v.stderr + v.stdout).toBe(0);
     expect(v.stdout).toMatch(/alice calendar "工作 Work": 13 on source, 13 on destination, all there/);
+
+    // The report's contacts/calendars table, per collection, from the store.
+    const rep = await job.run(['report']);
+    expect(rep.code, rep.stderr).toBe(0);
+    const mdText = readFileSync(join(job.dir, 'report', 'report.md'), 'utf8');
+    expect(mdText).toContain('## Contacts and calendars');
+    expect(mdText).toMatch(/\| alice \| calendar \| 工作 Work \| 13 \| 0 \| 0 \| 0 \| all 13 there \|/);
+    expect(mdText).toMatch(/\| bob \| contacts \| 通訊錄 Contacts \| 6 \| 0 \| 0 \| 0 \| all 6 there \|/);
+    expect(readFileSync(join(job.dir, 'report', 'report.html'), 'utf8')).toContain('<h2>Contacts and calendars</h2>');
   }, 240_000);
 
   it('ten SIGKILLs at random moments and re-runs leave every object on the destination exactly once', async () => {
