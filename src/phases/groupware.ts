@@ -9,6 +9,7 @@ import { FilesSource } from '../groupware/files-source.js';
 import { writeFilesAccount } from '../groupware/files-writer.js';
 import { DavSource, homesFor, wantedKinds, type GroupwareSource } from '../groupware/source.js';
 import { verifyAccount, type CollectionVerify } from '../groupware/verify.js';
+import { inventoryAccount, inventoryLines, type AccountInventory } from '../groupware/inventory.js';
 import type { PhaseContext } from './context.js';
 
 // Contacts and calendars: `mailshift groupware sync|verify`, and one delta per dual-run pass.
@@ -209,5 +210,42 @@ export async function runGroupwareVerify(ctx: PhaseContext): Promise<GroupwareVe
     }
   }
   if (ctx.signal.aborted) out.clean = false;
+  return out;
+}
+
+const EVERYTHING: GroupwareConfig['include'] = ['contacts', 'calendars', 'tasks'];
+
+/** The read-only inventory (`groupware sync --dry-run`): per account what there is and what will not arrive. */
+export async function runGroupwareInventory(ctx: PhaseContext): Promise<{ accounts: AccountInventory[]; lines: string[]; errors: string[] }> {
+  const g = settings(ctx);
+  const out: { accounts: AccountInventory[]; lines: string[]; errors: string[] } = { accounts: [], lines: [], errors: [] };
+  if (ctx.accounts[0]) await probeSides(g, ctx.accounts[0]);
+  for (const account of ctx.accounts) {
+    if (ctx.signal.aborted) break;
+    const accountId = ctx.store.upsertAccount(account.sourceUser, account.destinationUser);
+    try {
+      let source: GroupwareSource;
+      if (g.source.kind === 'dav') {
+        const s = session(g.source, account, 'source');
+        source = new DavSource(s, await homesForSide(s, ctx, accountId, 'source', { ...g, include: EVERYTHING }), EVERYTHING);
+      } else {
+        const fs = new FilesSource(g.source.dir, account.sourceUser, EVERYTHING);
+        fs.load();
+        source = fs;
+      }
+      let dst: { addressbook: boolean; calendar: boolean } | 'files' = 'files';
+      if (g.destination.kind === 'dav') {
+        const d = session(g.destination, account, 'destination');
+        const has = async (k: 'addressbook' | 'calendar') => d.discoverHome(k).then(() => true, (e: unknown) => (e instanceof DavAuthError ? Promise.reject(new Error(`destination ${e.message}`)) : false));
+        dst = { addressbook: await has('addressbook'), calendar: await has('calendar') };
+      }
+      const inv = await inventoryAccount(account.sourceUser, source, g, dst);
+      out.accounts.push(inv);
+      out.lines.push(...inventoryLines(inv));
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      out.errors.push(`${account.sourceUser}: ${oneLine(err)}`);
+    }
+  }
   return out;
 }

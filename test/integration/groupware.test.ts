@@ -167,6 +167,13 @@ describe('groupware: Radicale -> Radicale', () => {
     const pair = await startRadicalePair([USERS[0]!]);
     await seedGroupware(pair.source.url, 'alice', 'alice-pw', { contacts: 6, events: 6, seed: 4 });
     const job = makeJob({ url: pair.source.url }, { url: pair.destination.url }, [USERS[0]!]);
+    // The inventory first: read-only, and it says what stays behind.
+    const dry = await job.run(['groupware', 'sync', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('address book "通訊錄 Contacts": 6 contact(s), 1 group(s), 1 with photo');
+    expect(dry.stdout).toContain('calendar "工作 Work": 7 event(s) (1 recurring, 1 with exceptions, 0 with attachments), 0 task(s)');
+    expect(dry.stdout).toContain('note: "待辦 Tasks" holds only tasks and is not copied (add "tasks" to groupware.include)');
+    expect(pair.destination.requests().filter((r) => !['OPTIONS', 'PROPFIND'].includes(r.method))).toEqual([]);
     expect((await job.run(['groupware', 'sync'])).code).toBe(0);
     const srcDav = new DavSession(pair.source.url, 'alice', new Secret('alice-pw'));
     const dstDav = new DavSession(pair.destination.url, 'alice', new Secret('alice-pw'));

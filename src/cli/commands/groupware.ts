@@ -5,6 +5,7 @@ import { lazy } from '../lazy.js';
 
 const runGroupwareSync = lazy(() => import('../../phases/groupware.js'), 'runGroupwareSync');
 const runGroupwareVerify = lazy(() => import('../../phases/groupware.js'), 'runGroupwareVerify');
+const runGroupwareInventory = lazy(() => import('../../phases/groupware.js'), 'runGroupwareInventory');
 
 // `mailshift groupware sync|verify`: contacts and calendars (CardDAV/CalDAV or export files).
 // sync: exit 0 complete, 3 incomplete (an account refused or an object refused, with reasons),
@@ -14,8 +15,20 @@ export function registerGroupware(program: Command): void {
   gw.command('sync')
     .description('copy every address book and calendar exactly once; safe to interrupt and run again')
     .option('--accounts <users>', 'only these source users (comma-separated)')
+    .option('--dry-run', 'list address books, contacts, groups, calendars, events and tasks with sizes and what will not arrive; write nothing')
     .action(async (_o, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOptions>();
+      const opts = cmd.optsWithGlobals<GlobalOptions & { dryRun?: boolean }>();
+      if (opts.dryRun) {
+        await withJob(opts, { command: 'groupware sync --dry-run', readOnly: true }, async (ctx) => {
+          const r = await runGroupwareInventory(ctx);
+          if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+          for (const l of r.lines) say(opts, l);
+          for (const e of r.errors) say(opts, `  ${e}`);
+          say(opts, 'dry run: nothing was written');
+          if (r.errors.length) throw new IncompleteError(`groupware inventory: ${r.errors.length} account(s) could not be listed`);
+        });
+        return;
+      }
       await withJob(opts, { command: 'groupware sync' }, async (ctx) => {
         const r = await runGroupwareSync(ctx);
         if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
