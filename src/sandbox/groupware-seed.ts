@@ -19,6 +19,9 @@ export interface GroupwareSeedOptions {
   seed?: number;
   /** Company name for the contacts' ORG and the shared calendar. */
   company?: string;
+  /** Resource name ("work/") and display name ("工作 Work") of the calendar. */
+  calendarName?: string;
+  calendarTitle?: string;
 }
 
 export interface SeededObject {
@@ -113,18 +116,17 @@ export async function seedGroupware(baseUrl: string, user: string, password: str
   const rng = new Rng(opts.seed ?? 1);
   const company = opts.company ?? 'Acme Trading 亞洲貿易';
   const dav = new DavSession(baseUrl, user, new Secret(password));
-  const home = new URL(`${encodeURIComponent(user)}/`, baseUrl).href;
-  // A first PROPFIND makes Radicale create the user's principal collection.
-  await dav.discoverHome('addressbook');
+  // Discovery also makes Radicale create the user's principal collection.
+  const home = await dav.discoverHome('addressbook');
   const book = new URL('contacts/', home).href;
-  const cal = new URL('work/', home).href;
+  const cal = new URL(opts.calendarName ?? 'work/', home).href;
   const tasks = new URL('tasks/', home).href;
   const mk = async (url: string, c: Parameters<DavSession['create']>[1]) => {
     const r = await dav.create(url, c);
     if (!r.ok) throw new Error(`seed: cannot create ${url}: ${r.reason}`);
   };
   await mk(book, { kind: 'addressbook', displayName: '通訊錄 Contacts', description: `${company} staff and clients`, color: null, components: [] });
-  await mk(cal, { kind: 'calendar', displayName: '工作 Work', description: '共享日曆 shared calendar', color: '#1E90FFFF', components: ['VEVENT'] });
+  await mk(cal, { kind: 'calendar', displayName: opts.calendarTitle ?? '工作 Work', description: '共享日曆 shared calendar', color: '#1E90FFFF', components: ['VEVENT'] });
   await mk(tasks, { kind: 'calendar', displayName: '待辦 Tasks', description: null, color: '#FF8C00FF', components: ['VTODO'] });
   const out: SeededObject[] = [];
   const put = async (collection: string, name: string, body: string, uid: string) => {
