@@ -13,6 +13,7 @@ import { BIN, runCli } from '../support/cli.js';
 import { jobContext } from '../support/job-context.js';
 import { contactCard, eventObject, putObject, seedGroupware, startRadicale, startRadicalePair, type RadicaleServer } from '../support/radicale.js';
 import { Rng } from '../../src/corpus/prng.js';
+import { startPair } from '../support/dovecot.js';
 
 // Contacts and calendars between two live Radicale servers, driven through the built CLI as a
 // user runs it (`npm run build` first).
@@ -41,12 +42,12 @@ async function snapshot(server: RadicaleServer, user: string, password: string):
   return snap;
 }
 
-function makeJob(source: { url: string } | { files: string }, destination: { url: string } | { files: string }, users: { user: string; password: string; dstPassword?: string }[], extra: Record<string, unknown> = {}) {
+function makeJob(source: { url: string } | { files: string }, destination: { url: string } | { files: string }, users: { user: string; password: string; dstPassword?: string }[], extra: Record<string, unknown> = {}, imapPorts?: { source: number; destination: number }) {
   const dir = mkdtempSync(join(tmpdir(), 'mailshift-groupware-'));
   const config = join(dir, 'mailshift.yaml');
   writeFileSync(join(dir, 'accounts.csv'), 'source_user,source_password,destination_user,destination_password\n' + users.map((u) => `${u.user},${u.password},${u.user},${u.dstPassword ?? u.password}`).join('\n') + '\n');
-  const imap = { host: '127.0.0.1', port: 1, tls: 'none', allowInsecure: true };
-  writeFileSync(config, JSON.stringify({ job: 'gw-test', domain: 'acme.test', source: imap, destination: imap, accounts: 'accounts.csv', groupware: { source, destination, ...extra } }));
+  const imap = (port: number) => ({ preset: 'dovecot', host: '127.0.0.1', port, tls: 'none', allowInsecure: true });
+  writeFileSync(config, JSON.stringify({ job: 'gw-test', domain: 'acme.test', source: imap(imapPorts?.source ?? 1), destination: imap(imapPorts?.destination ?? 1), accounts: 'accounts.csv', groupware: { source, destination, ...extra } }));
   return { dir, config, run: (args: string[], timeoutMs?: number) => runCli([...args, '--config', config], { timeoutMs }) };
 }
 
@@ -225,6 +226,28 @@ describe('groupware: Radicale -> Radicale', () => {
     const v = await job.run(['groupware', 'verify']);
     expect(v.code, v.stdout).toBe(0);
     expect(v.stdout).toContain('1 changed on the destination, kept');
+  }, 240_000);
+});
+
+describe('groupware in dual-run', () => {
+  it('`dual-run --once` carries new contacts and events along with the mail', async () => {
+    const mail = await startPair();
+    await mail.source.addUser('alice', 'alice-pw');
+    await mail.destination.addUser('alice', 'alice-pw');
+    const pair = await startRadicalePair([USERS[0]!]);
+    await seedGroupware(pair.source.url, 'alice', 'alice-pw', { contacts: 3, events: 3, seed: 11 });
+    const job = makeJob({ url: pair.source.url }, { url: pair.destination.url }, [USERS[0]!], {}, { source: mail.source.port, destination: mail.destination.port });
+    expect((await job.run(['groupware', 'sync'])).code).toBe(0);
+    const dav = new DavSession(pair.source.url, 'alice', new Secret('alice-pw'));
+    const rng = new Rng(12);
+    await putObject(dav, new URL('alice/contacts/late-1.vcf', pair.source.url).href, contactCard('late-1', 1, rng, 'Acme'));
+    await putObject(dav, new URL('alice/work/late-2.ics', pair.source.url).href, eventObject('late-2', 2, rng));
+    const r = await job.run(['dual-run', '--once']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const dst = await snapshot(pair.destination, 'alice', 'alice-pw');
+    expect(dst.objects.has('/alice/contacts/late-1.vcf')).toBe(true);
+    expect(dst.objects.has('/alice/work/late-2.ics')).toBe(true);
+    expect((await job.run(['groupware', 'verify'])).code).toBe(0);
   }, 240_000);
 });
 
