@@ -71,7 +71,7 @@ async function waitForPort(port: number, child: ChildProcess, logPath: string): 
 
 const readTail = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8').slice(-2000) : '(no log)');
 
-export async function startRadicale(opts: { name: string; baseDir?: string; keepAfterExit?: boolean } = { name: 'radicale' }): Promise<RadicaleServer> {
+export async function startRadicale(opts: { name: string; baseDir?: string; keepAfterExit?: boolean; maxContentLength?: number } = { name: 'radicale' }): Promise<RadicaleServer> {
   if (!radicaleAvailable()) throw new Error(`radicale is not installed for ${RADICALE_PYTHON} (Debian package "radicale")`);
   hookExit();
   const dir = opts.baseDir ?? mkdtempSync(join(tmpdir(), `mailshift-radicale-${opts.name}-`));
@@ -85,7 +85,7 @@ export async function startRadicale(opts: { name: string; baseDir?: string; keep
     [
       '[server]',
       `hosts = 127.0.0.1:${port}`,
-      'max_content_length = 50000000',
+      `max_content_length = ${opts.maxContentLength ?? 50_000_000}`,
       '[auth]',
       'type = htpasswd',
       `htpasswd_filename = ${users}`,

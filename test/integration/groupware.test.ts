@@ -229,6 +229,34 @@ describe('groupware: Radicale -> Radicale', () => {
   }, 240_000);
 });
 
+describe('groupware: refusals', () => {
+  it('an object the destination refuses is recorded with the server\'s reason: exit 3, verify and the report say which', async () => {
+    const source = await startRadicale({ name: 'source' });
+    // The destination takes requests of at most 1 MB: the event with the 2 MB attachment is refused.
+    const destination = await startRadicale({ name: 'small-destination', maxContentLength: 1_000_000 });
+    try {
+      for (const s of [source, destination]) s.addUser('alice', 'alice-pw');
+      await seedGroupware(source.url, 'alice', 'alice-pw', { contacts: 3, events: 3, attachmentBytes: 2 * 1024 * 1024, seed: 13 });
+      const job = makeJob({ url: source.url }, { url: destination.url }, [USERS[0]!]);
+      const r = await job.run(['groupware', 'sync']);
+      expect(r.code, r.stdout + r.stderr).toBe(3);
+      expect(r.stdout).toContain('1 failed');
+      expect(r.stdout).toContain('alice: incomplete');
+      const v = await job.run(['groupware', 'verify']);
+      expect(v.code).toBe(3);
+      expect(v.stdout).toMatch(/alice calendar "工作 Work": 4 on source, 3 on destination; 1 missing, 0 duplicated, 0 altered/);
+      expect((await job.run(['report'])).code).toBe(0);
+      const mdText = readFileSync(join(job.dir, 'report', 'report.md'), 'utf8');
+      expect(mdText).toMatch(/- alice \/ 工作 Work: event-alice-1-\w+\.ics: the destination refused it: 413 /);
+      // A re-run tries it again (and is refused again): nothing is dropped silently.
+      const again = await job.run(['groupware', 'sync']);
+      expect(again.code).toBe(3);
+    } finally {
+      await Promise.all([source.stop(), destination.stop()]);
+    }
+  });
+});
+
 describe('groupware in dual-run', () => {
   it('`dual-run --once` carries new contacts and events along with the mail', async () => {
     const mail = await startPair();
