@@ -248,7 +248,9 @@ describe('groupware: refusals', () => {
       expect((await job.run(['report'])).code).toBe(0);
       const mdText = readFileSync(join(job.dir, 'report', 'report.md'), 'utf8');
       expect(mdText).toMatch(/- alice \/ 工作 Work: event-alice-1-\w+\.ics: the destination refused it: 413 /);
-      // A re-run tries it again (and is refused again): nothing is dropped silently.
+      const st = await job.run(['status']);
+      expect(st.stdout).toMatch(/alice calendar "工作 Work": copied 3, destination edits kept 0, failed 1, in flight 0\n\s+event-alice-1-\w+\.ics: the destination refused it: 413/);
+            // A re-run tries it again (and is refused again): nothing is dropped silently.
       const again = await job.run(['groupware', 'sync']);
       expect(again.code).toBe(3);
     } finally {
