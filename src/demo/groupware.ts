@@ -17,7 +17,7 @@ export async function startDemoGroupware(users: { user: string; password: string
     note('  contacts and calendars: skipped, Radicale is not installed (Debian package "radicale")');
     return undefined;
   }
-  note('starting two sandbox Radicale servers (contacts and calendars, source and destination) on 127.0.0.1');
+  note('starting two sandbox Radicale servers (contacts and calendars, source and destination) on 127.0.0.1; they stop when the demo ends, also with --keep');
   const [source, destination] = await Promise.all([startRadicale({ name: 'demo-source' }), startRadicale({ name: 'demo-destination' })]);
   const stop = async () => void (await Promise.all([source.stop(), destination.stop()]));
   try {

@@ -112,7 +112,9 @@ export class DavSession {
     const res = await this.fetch(this.base, { method: 'OPTIONS' });
     await res.arrayBuffer();
     const dav = (res.headers.get('dav') ?? '').toLowerCase();
-    if (!dav) {
+    // A refusal without a DAV header (404, 405, 501…) is a wrong URL. 401/403 or a 2xx without
+    // the header says nothing yet: discovery (current-user-principal) decides then.
+    if (!dav && res.status >= 400 && res.status !== 401 && res.status !== 403) {
       throw new NotDavError(`${this.base} is not a CardDAV/CalDAV server (OPTIONS answered ${res.status} with no DAV header)`);
     }
     return { carddav: dav.includes('addressbook'), caldav: dav.includes('calendar-access') };

@@ -1,6 +1,6 @@
 import type { GroupwareConfig } from '../config/groupware-schema.js';
 import type { CollectionKind, GroupwareStore, Homes } from '../store/groupware-store.js';
-import type { DavCollectionInfo, DavItem, DavSession } from './dav.js';
+import { NotDavError, type DavCollectionInfo, type DavItem, type DavSession } from './dav.js';
 
 // Where contacts and calendars are read from: a DAV server or a folder of export files. Both
 // give collections, each object's href + ETag (all, or changed since a sync token), and bodies.
@@ -40,11 +40,20 @@ export function wantedCollection(c: DavCollectionInfo, include: GroupwareConfig[
 export async function homesFor(dav: DavSession, gs: GroupwareStore, accountId: number, side: 'source' | 'destination', kinds: CollectionKind[]): Promise<Homes> {
   const known = gs.homes(accountId, side) ?? {};
   let changed = false;
+  let missing: Error | undefined;
   for (const k of kinds) {
     if (known[k]) continue;
-    known[k] = await dav.discoverHome(k);
-    changed = true;
+    try {
+      known[k] = await dav.discoverHome(k);
+      changed = true;
+    } catch (err) {
+      // A server with CardDAV but no CalDAV (or the reverse): the other kind still moves, and
+      // collections of the missing kind are recorded as refused by the copy.
+      if (!(err instanceof NotDavError)) throw err;
+      missing ??= err;
+    }
   }
+  if (missing && !kinds.some((k) => known[k])) throw missing;
   if (changed) gs.setHomes(accountId, side, known);
   return known;
 }

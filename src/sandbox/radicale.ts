@@ -107,6 +107,9 @@ export async function startRadicale(opts: { name: string; baseDir?: string; keep
   const logFd = openSync(logPath, 'a');
   const child = spawn(RADICALE_PYTHON, ['-m', 'radicale', '--config', join(dir, 'config')], { stdio: ['ignore', 'ignore', logFd], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
   closeSync(logFd);
+  // Not ref'd: a command that leaves its mail servers running (demo --keep) must still exit;
+  // the exit hook then stops Radicale.
+  child.unref();
   running.add(child);
   child.on('exit', () => running.delete(child));
   await waitForPort(port, child, logPath);

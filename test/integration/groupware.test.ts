@@ -127,7 +127,13 @@ describe('groupware: Radicale -> Radicale', () => {
       child.stdout.on('data', (d: Buffer) => (out += d));
       child.stderr.on('data', (d: Buffer) => (out += d));
       const done = new Promise<{ code: number | null; signal: string | null }>((r) => child.on('close', (code, signal) => r({ code, signal })));
-      await new Promise((r) => setTimeout(r, 250 + rng.int(0, 1200)));
+      // Kill while it copies: after its first new object on the destination, at a random moment.
+      const createdBefore = pair.destination.requests().filter((x) => x.method === 'PUT' && x.status === 201).length;
+      for (let t = 0; t < 400 && child.exitCode === null; t++) {
+        if (pair.destination.requests().filter((x) => x.method === 'PUT' && x.status === 201).length > createdBefore) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, rng.int(0, 600)));
       if (child.exitCode === null) {
         child.kill('SIGKILL');
         kills++;
