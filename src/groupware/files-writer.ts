@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ICAL from 'ical.js';
 import type { Logger } from '../logger.js';
@@ -151,4 +151,13 @@ export async function writeFilesAccount(deps: FilesDeps): Promise<CopyCounts> {
   }
   deps.log.info({ folder, contacts: cards.length, calendars: calendars.length }, 'groupware: files written');
   return counts;
+}
+
+/** The files the files destination wrote for a person (for their kit sheet); none without it. */
+export function groupwareFilesOf(config: { groupware?: { destination: { kind: string; dir?: string } } }, person: string): string[] {
+  const d = config.groupware?.destination;
+  if (d?.kind !== 'files' || !d.dir) return [];
+  const folder = personFolder(d.dir, person);
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder).filter((f) => /\.(vcf|csv|ics)$/.test(f)).sort();
 }

@@ -47,7 +47,7 @@ function makeJob(source: { url: string } | { files: string }, destination: { url
   const config = join(dir, 'mailshift.yaml');
   writeFileSync(join(dir, 'accounts.csv'), 'source_user,source_password,destination_user,destination_password\n' + users.map((u) => `${u.user},${u.password},${u.user},${u.dstPassword ?? u.password}`).join('\n') + '\n');
   const imap = (port: number) => ({ preset: 'dovecot', host: '127.0.0.1', port, tls: 'none', allowInsecure: true });
-  writeFileSync(config, JSON.stringify({ job: 'gw-test', domain: 'acme.test', source: imap(imapPorts?.source ?? 1), destination: imap(imapPorts?.destination ?? 1), accounts: 'accounts.csv', groupware: { source, destination, ...extra } }));
+  writeFileSync(config, JSON.stringify({ job: 'gw-test', domain: 'acme.test', source: imap(imapPorts?.source ?? 1), destination: imap(imapPorts?.destination ?? 1), accounts: 'accounts.csv', kit: { smtp: { host: 'mail.acme.test', port: 587, tls: 'starttls' } }, groupware: { source, destination, ...extra } }));
   return { dir, config, run: (args: string[], timeoutMs?: number) => runCli([...args, '--config', config], { timeoutMs }) };
 }
 
@@ -323,6 +323,19 @@ describe('groupware: files', () => {
       expect(ics.getAllSubcomponents('vtimezone').map((z) => String(z.getFirstPropertyValue('tzid'))).sort()).toEqual(['Asia/Hong_Kong', 'Asia/Shanghai']);
       expect(ics.getAllSubcomponents('vevent').some((e) => e.hasProperty('recurrence-id'))).toBe(true);
     }
+
+    // Each person's kit sheet names the files and how to import them, in every kit language.
+    const kit = await job.run(['kit']);
+    expect(kit.code, kit.stderr + kit.stdout).toBe(0);
+    const kitDir = join(job.dir, 'gw-test-kit', 'people');
+    const sheets = readdirSync(kitDir).filter((f) => f.startsWith('alice') && f.endsWith('.html'));
+    expect(sheets.sort()).toEqual(['alice.en.html', 'alice.zh-Hans.html', 'alice.zh-Hant.html']);
+    const en = readFileSync(join(kitDir, 'alice.en.html'), 'utf8');
+    expect(en).toContain('Your contacts and calendars');
+    expect(en).toContain('contacts.csv, contacts.vcf, 工作 Work.ics');
+    expect(en).toContain('Upload from file');
+    expect(readFileSync(join(kitDir, 'alice.zh-Hant.html'), 'utf8')).toContain('你的聯絡人和行事曆');
+    expect(readFileSync(join(kitDir, 'alice.zh-Hans.html'), 'utf8')).toContain('您的联系人和日历');
 
     // Round trip: the files as a files source into an empty DAV server: same counts and UIDs.
     const back = await startRadicale({ name: 'roundtrip' });

@@ -258,6 +258,14 @@ export const en: Catalogue = {
     noSync: 'Your mail has not been copied yet, so the folder list is not available. It will be on this sheet after the copy has run.',
     noFolders: 'No folders were recorded for your mailbox.',
     notCopiedNote: '{count} messages could not be copied; the IT team has the list and the reasons.',
+    groupwareHeading: 'Your contacts and calendars',
+    groupwareIntro: 'Your contacts and calendars were saved as these files, which the IT team gives you: {files}. Import them once, in one of these ways; your phone then shows them with the account.',
+    groupwareSteps: [
+      'Outlook on the web and the new Outlook: People > Manage contacts > Import contacts, choose contacts.csv. Then Calendar > Add calendar > Upload from file, choose each .ics file.',
+      'Outlook for Windows (classic): File > Open & Export > Import/Export > Import from another program or file > Comma Separated Values, choose contacts.csv and the Contacts folder. For each .ics file: File > Open & Export > Import/Export > Import an iCalendar (.ics) or vCalendar file (.vcs).',
+      'Outlook for Mac: drag contacts.vcf onto People, and each .ics file onto Calendar.',
+      'iPhone, iPad and Android phones: nothing to import on the phone; once the files are imported in Outlook, the contacts and calendars appear with your account.',
+    ],
   },
   email: {
     greeting: 'Dear colleagues,',

@@ -256,6 +256,14 @@ export const zhHans: Catalogue = {
     noSync: '您的邮件尚未复制，因此暂无文件夹列表。复制完成后，列表会显示在本单上。',
     noFolders: '您的邮箱没有记录任何文件夹。',
     notCopiedNote: '有 {count} 封邮件未能复制；IT 部门有清单和原因。',
+    groupwareHeading: '您的联系人和日历',
+    groupwareIntro: '您的联系人和日历已保存为以下文件，由 IT 部门提供给您：{files}。请用以下任一方法导入一次；之后手机会随账户显示。',
+    groupwareSteps: [
+      '网页版 Outlook 和新版 Outlook：“人员”>“管理联系人”>“导入联系人”，选择 contacts.csv。然后“日历”>“添加日历”>“从文件上传”，逐一选择 .ics 文件。',
+      'Windows 版 Outlook（经典版）：“文件”>“打开和导出”>“导入/导出”>“从另一程序或文件导入”>“逗号分隔值”，选择 contacts.csv 和“联系人”文件夹。每个 .ics 文件：“文件”>“打开和导出”>“导入/导出”>“导入 iCalendar (.ics) 或 vCalendar 文件 (.vcs)”。',
+      'Mac 版 Outlook：把 contacts.vcf 拖到“人员”，每个 .ics 文件拖到“日历”。',
+      'iPhone、iPad 和 Android 手机：手机上无需导入；在 Outlook 导入文件后，联系人和日历会随您的账户出现。',
+    ],
   },
   email: {
     greeting: '各位同事：',

@@ -256,6 +256,14 @@ export const zhHant: Catalogue = {
     noSync: '你的電郵尚未複製，因此暫未有資料夾清單。複製完成後，清單會列在此表上。',
     noFolders: '你的郵箱沒有記錄任何資料夾。',
     notCopiedNote: '有 {count} 封電郵未能複製；IT 部備有清單及原因。',
+    groupwareHeading: '你的聯絡人和行事曆',
+    groupwareIntro: '你的聯絡人和行事曆已存成以下檔案，由 IT 部交給你：{files}。請用以下其中一種方法匯入一次；之後手機會隨帳戶顯示。',
+    groupwareSteps: [
+      '網頁版 Outlook 及新版 Outlook：「人員」>「管理連絡人」>「匯入連絡人」，選擇 contacts.csv。然後「行事曆」>「新增行事曆」>「從檔案上傳」，逐一選擇 .ics 檔案。',
+      'Windows 版 Outlook（傳統版）：「檔案」>「開啟和匯出」>「匯入/匯出」>「從另一個程式或檔案匯入」>「逗點分隔值」，選擇 contacts.csv 及「連絡人」資料夾。每個 .ics 檔案：「檔案」>「開啟和匯出」>「匯入/匯出」>「匯入 iCalendar (.ics) 或 vCalendar 檔案 (.vcs)」。',
+      'Mac 版 Outlook：把 contacts.vcf 拖到「人員」，每個 .ics 檔案拖到「行事曆」。',
+      'iPhone、iPad 及 Android 手機：手機上毋須匯入；在 Outlook 匯入檔案後，聯絡人和行事曆會隨你的帳戶出現。',
+    ],
   },
   email: {
     greeting: '各位同事：',
