@@ -6,6 +6,7 @@ import { InputError } from '../errors.js';
 import { findPreset, PRESETS } from './presets.js';
 import { configFileSchema, type ServerFile } from './schema.js';
 import type { JobConfig, ServerConfig, Side } from './types.js';
+import { resolveGroupware } from './groupware-schema.js';
 
 /** Reads, validates and resolves a job config. Every problem is one InputError line naming the file and field. */
 export function loadConfig(configPath: string): JobConfig {
@@ -54,6 +55,7 @@ export function loadConfig(configPath: string): JobConfig {
     dualRun: cfg.dualRun,
     cutover: cfg.cutover,
     kit: cfg.kit,
+    groupware: resolveGroupware(file, dir, cfg.groupware),
   };
 }
 

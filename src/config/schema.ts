@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cutoverSchema } from './cutover-schema.js';
+import { groupwareSchema } from './groupware-schema.js';
 import { kitSchema } from './kit-schema.js';
 
 // The config file as written by the user, before presets and paths are applied.
@@ -61,6 +62,7 @@ export const configFileSchema = z
       .default({ intervalSeconds: 300 }),
     cutover: cutoverSchema,
     kit: kitSchema,
+    groupware: groupwareSchema,
   })
   .strict();
 

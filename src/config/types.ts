@@ -1,5 +1,6 @@
 import type { Secret } from '../secret.js';
 import type { CutoverConfig } from './cutover-schema.js';
+import type { GroupwareConfig } from './groupware-schema.js';
 import type { KitConfig } from './kit-schema.js';
 
 export type TlsMode = 'implicit' | 'starttls' | 'none';
@@ -62,6 +63,8 @@ export interface JobConfig {
   dualRun: { intervalSeconds: number };
   cutover: CutoverConfig;
   kit: KitConfig;
+  /** Contacts and calendars (the optional `groupware:` section). */
+  groupware?: GroupwareConfig;
 }
 
 /** One line of the accounts CSV, with its passwords resolved. */

@@ -4,6 +4,7 @@ import { generateCorpus, type CorpusUser } from '../corpus/index.js';
 import { FatalError, InputError } from '../errors.js';
 import { startSandboxPair, type DovecotPair } from '../sandbox/pair.js';
 import { seedUser } from '../sandbox/seed.js';
+import { startDemoGroupware, type DemoGroupware } from './groupware.js';
 import { writeJobFiles } from './files.js';
 
 /** Marks a folder as made by `mailshift demo`, so a re-run may clear it and nothing else. */
@@ -17,6 +18,8 @@ export interface DemoSandbox {
   configPath: string;
   messages: number;
   bytes: number;
+  /** The Radicale pair with the company's contacts and calendars (absent without Radicale). */
+  groupware?: DemoGroupware;
 }
 
 export interface KeptServers {
@@ -69,6 +72,14 @@ export async function prepareDemo(opts: {
       bytes += r.bytes;
       await pair.destination.addUser(u.user, u.password);
     }
+    const groupware = await startDemoGroupware(users.map((u) => ({ user: u.user, password: u.password })), opts.note);
+    if (groupware) {
+      // One stop for both pairs: the demo command stops `pair` when it is done.
+      const stopMail = pair.stop.bind(pair);
+      pair.stop = async () => {
+        await Promise.all([stopMail(), groupware.stop()]);
+      };
+    }
     const { configPath } = writeJobFiles({
       dir,
       job: 'demo',
@@ -78,6 +89,7 @@ export async function prepareDemo(opts: {
       destination: pair.destination,
       accounts: users.map((u) => ({ user: u.user, password: u.password })),
       extra: {
+        ...(groupware ? { groupware: { source: { url: groupware.source.url }, destination: { url: groupware.destination.url } } } : {}),
         ...(opts.dns
           ? {
               cutover: {
@@ -104,7 +116,7 @@ export async function prepareDemo(opts: {
       users: users.map((u) => ({ user: u.user, password: u.password })),
     };
     writeFileSync(join(dir, SERVERS_FILE), JSON.stringify(kept, null, 2) + '\n', { mode: 0o600 });
-    return { dir, pair, users, configPath, messages, bytes };
+    return { dir, pair, users, configPath, messages, bytes, ...(groupware ? { groupware } : {}) };
   } catch (err) {
     await pair.stop();
     throw err;

@@ -14,6 +14,8 @@ export interface SheetInput {
   folders?: KitFolder[];
   /** File name of the person's Apple profile, when one is generated. */
   profileFile?: string;
+  /** The person's contacts/calendar files (groupware files destination), by name. */
+  groupwareFiles?: string[];
 }
 
 export function buildSheet(s: KitSettings, lang: Lang, langs: Lang[], p: SheetInput, selfFile: (l: Lang) => string): Doc {
@@ -50,6 +52,13 @@ export function buildSheet(s: KitSettings, lang: Lang, langs: Lang[], p: SheetIn
     if (missing > 0) folderBlocks.push({ kind: 'p', className: 'note', text: fill(t.notCopiedNote, { ...vars, count: num(missing) }) });
   }
   sections.push({ id: 'folders', title: t.foldersHeading, blocks: folderBlocks });
+  if (p.groupwareFiles?.length) {
+    sections.push({
+      id: 'groupware',
+      title: t.groupwareHeading,
+      blocks: [{ kind: 'p', text: fill(t.groupwareIntro, { ...vars, files: p.groupwareFiles.join(', ') }) }, { kind: 'ul', items: t.groupwareSteps.map(f) }],
+    });
+  }
   sections.push({ id: 'contact', title: cat.guide.contact.heading, blocks: [{ kind: 'p', text: f(cat.guide.contact.text) }] });
 
   return {

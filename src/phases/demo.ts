@@ -4,6 +4,7 @@ import { runAssess } from './assess.js';
 import type { PhaseContext } from './context.js';
 import { cutoverCheck, cutoverConfirm, cutoverFinalize, cutoverPlan, cutoverWatch } from './cutover.js';
 import { runDualRun } from './dual-run.js';
+import { runGroupwareSync, runGroupwareVerify } from './groupware.js';
 import { defaultKitDir, generateKit } from './kit.js';
 import { runReport } from './report.js';
 import { runSync } from './sync.js';
@@ -60,6 +61,18 @@ export async function runDemoPhases(ctx: PhaseContext, opts: { dir: string; say:
       run: async () => {
         const r = await runSync(ctx);
         return `${r.copied} messages copied (${(r.bytes / 1048576).toFixed(1)} MiB) in ${r.seconds.toFixed(1)} s; ${r.skipped} skipped, ${r.failed} failed`;
+      },
+    },
+    {
+      name: 'contacts and calendars',
+      run: async () => {
+        if (!ctx.config.groupware) return 'skipped: Radicale is not installed (Debian package "radicale")';
+        const r = await runGroupwareSync(ctx);
+        if (!r.complete) throw new Error(`groupware sync incomplete: ${r.accounts.find((a) => a.error)?.error ?? 'see the log'}`);
+        const v = await runGroupwareVerify(ctx);
+        if (!v.clean) throw new Error(`groupware verify: ${v.errors[0] ?? 'differences found'}`);
+        const n = (k: 'addressbook' | 'calendar') => v.collections.filter((c) => c.kind === k).reduce((x, c) => x + c.sourceObjects, 0);
+        return `${r.totals.created} contacts and calendar objects copied over CardDAV/CalDAV exactly once (${n('addressbook')} contacts and groups, ${n('calendar')} events incl. the shared weekly meeting); verified per collection by UID and content`;
       },
     },
     {

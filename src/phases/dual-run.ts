@@ -100,6 +100,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     }
     if (ctx.signal.aborted || flags.length < ctx.accounts.length) complete = false;
     for (const f of flags) errors.push(...f.errors);
+    if (ctx.config.groupware && !ctx.signal.aborted) await import('./groupware.js').then((g) => g.groupwareDelta(syncCtx)).then((d) => void (d && errors.push(...d.errors)), (e: Error) => void errors.push(`groupware: ${e.message}`));
     if (errors.length) complete = false;
     const finished = Date.now();
     return {

@@ -8,6 +8,7 @@ import { renderHtml, renderMarkdown } from '../kit/doc.js';
 import { buildGuide } from '../kit/guide.js';
 import { baseVars, resolveKitSettings, type KitSettings } from '../kit/settings.js';
 import { buildSheet } from '../kit/sheet.js';
+import { groupwareFilesOf } from '../groupware/files-writer.js';
 import { fill, safeFileName } from '../kit/text.js';
 import { readKitView, readKitViewFromFile, type KitStoreView } from '../store/kit-store.js';
 import type { Store } from '../store/store.js';
@@ -98,7 +99,7 @@ export async function generateKit(input: KitInputs, outDir: string, opts: KitOpt
     }
     const folders = view.synced ? (view.folders.get(address.toLowerCase()) ?? []) : undefined;
     for (const lang of langs) {
-      const sheet = buildSheet(s, lang, langs, { address, folders, profileFile }, (l) => `${name}.${l}.html`);
+      const sheet = buildSheet(s, lang, langs, { address, folders, profileFile, groupwareFiles: groupwareFilesOf(input.config, address) }, (l) => `${name}.${l}.html`);
       put(`people/${name}.${lang}.html`, renderHtml(sheet), { kind: 'sheet', lang, person: address });
     }
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JobConfig, ServerConfig } from '../config/types.js';
+import { collectGroupware } from '../groupware/report.js';
 import { VerifyStore } from '../store/verify-store.js';
 import type { Store } from '../store/store.js';
 import { addTotals, zeroTotals, type ReportData, type ServerSummary } from './model.js';
@@ -82,6 +83,7 @@ export function collectReport(config: JobConfig, store: Store, at = new Date()):
     throughput: vs.throughputPerMinute(),
     problems: vs.problems().map((p) => ({ ...p, reason: p.reason ?? 'no reason recorded' })),
     droppedFlags,
+    groupware: collectGroupware(store),
     verification,
     audit: {
       copiedMessages: totals.copied,

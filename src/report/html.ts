@@ -1,6 +1,7 @@
 import { throughputSvg } from './chart.js';
 import { bytes, duration, esc, num, when } from './format.js';
 import type { ReportData } from './model.js';
+import { groupwareHtml } from '../groupware/report.js';
 
 const DIFFERENCES_SHOWN = 500;
 
@@ -88,7 +89,7 @@ ${r.droppedFlags.length === 0 ? '<p class="muted">None: every flag and keyword t
 <tbody>${r.droppedFlags.map((f) => `<tr><td>${esc(f.account)}</td><td>${esc(f.folder)}</td><td class="mono">${esc(f.flag)}</td><td class="n">${num(f.messages)}</td><td>${esc(f.source)}</td></tr>`).join('\n')}</tbody></table>`}
 </section>
 
-<section id="verification">
+${groupwareHtml(r.groupware, esc)}<section id="verification">
 <h2>Latest verification</h2>
 ${v ? verificationHtml(v) : '<p class="warn">Verification has not been run. Run <code>mailshift verify --deep</code> before relying on this report.</p>'}
 </section>

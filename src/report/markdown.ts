@@ -1,5 +1,6 @@
 import { bytes, duration, md, num, when } from './format.js';
 import type { ReportData } from './model.js';
+import { groupwareMarkdown } from '../groupware/report.js';
 
 const LIST_LIMIT = 500;
 
@@ -56,6 +57,7 @@ export function renderMarkdown(r: ReportData): string {
   }
   out.push('');
 
+  out.push(...groupwareMarkdown(r.groupware, md));
   out.push('## Latest verification', '');
   if (!v) out.push('Not run. Run `mailshift verify --deep` before relying on this report.');
   else {

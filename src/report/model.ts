@@ -1,3 +1,4 @@
+import type { GroupwareReportRow } from '../groupware/report.js';
 import type { VerifyResult } from '../verify/result.js';
 
 /** Everything the migration report shows; the JSON report is exactly this object. */
@@ -37,6 +38,8 @@ export interface ReportData {
     state: 'skipped' | 'failed';
     reason: string;
   }[];
+  /** Contacts and calendars per collection (absent when the job has none). */
+  groupware?: GroupwareReportRow[];
   droppedFlags: { account: string; folder: string; flag: string; messages: number; source: 'verify' | 'sync' }[];
   verification: VerifyResult | null;
   audit: {

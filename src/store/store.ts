@@ -4,9 +4,10 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { FatalError, LockedError } from '../errors.js';
+import { ensureDir } from '../files/ensure-dir.js';
+import { GroupwareStore } from './groupware-store.js';
 import { migrate, missingTables } from './migrate.js';
 import { describeStoreError } from './open-errors.js';
-import { ensureDir } from '../files/ensure-dir.js';
 
 export type PhaseName = 'assess' | 'sync' | 'dual-run' | 'cutover' | 'kit' | 'verify' | 'report' | 'rollback';
 export type PhaseOutcome = 'running' | 'complete' | 'incomplete' | 'failed' | 'interrupted';
@@ -59,6 +60,7 @@ export class Store {
   readonly path: string;
   #locked = false;
   #wal: Promise<FileHandle> | undefined;
+  #groupware: GroupwareStore | undefined;
 
   private constructor(db: Database.Database, path: string) {
     this.db = db;
@@ -135,6 +137,11 @@ export class Store {
     this.#wal = undefined;
     if (this.#locked) this.releaseLock();
     if (this.db.open) this.db.close();
+  }
+
+  /** The contacts/calendars tables (0008). */
+  get groupware(): GroupwareStore {
+    return (this.#groupware ??= new GroupwareStore(this));
   }
 
   // ---- job ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import { registerAssess } from './assess.js';
 import { registerCutover } from './cutover.js';
 import { registerDemo } from './demo.js';
 import { registerDualRun } from './dual-run.js';
+import { registerGroupware } from './groupware.js';
 import { registerInit } from './init.js';
 import { registerKit } from './kit.js';
 import { registerReport } from './report.js';
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerInit(program);
   registerAssess(program);
   registerSync(program);
+  registerGroupware(program);
   registerDualRun(program);
   registerCutover(program);
   registerKit(program);

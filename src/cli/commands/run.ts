@@ -6,6 +6,7 @@ import { lazy } from '../lazy.js';
 
 const runAssess = lazy(() => import('../../phases/assess.js'), 'runAssess');
 const runVerify = lazy(() => import('../../phases/verify.js'), 'runVerify');
+const runGroupwareSync = lazy(() => import('../../phases/groupware.js'), 'runGroupwareSync');
 
 // `mailshift run`: the whole job up to the first operator gate, resumable. It assesses once (a
 // no-go verdict stops it), syncs (continuing from the checkpoint), verifies, and then says what
@@ -38,12 +39,17 @@ export function registerRun(program: Command): void {
         say(opts, 'step 2/3: sync');
         await syncAndReport(ctx, opts, false);
         if (ctx.signal.aborted) return;
+        // Contacts and calendars, when the config has a groupware: section.
+        const gw = ctx.config.groupware ? await runGroupwareSync(ctx) : undefined;
+        if (gw) say(opts, `  contacts and calendars: ${gw.totals.created + gw.totals.updated} object(s) copied, ${gw.totals.failed} failed${gw.complete ? '' : ' (incomplete: run "mailshift groupware verify")'}`);
+        if (ctx.signal.aborted) return;
         say(opts, 'step 3/3: verify');
         const verified = await runVerify(ctx);
         if (!verified.clean) {
           const t = verified.totals;
           throw new IncompleteError(`verify found ${t.missing} missing and ${t.duplicated} duplicated message(s); run "mailshift verify" for the list, then "mailshift run" again`);
         }
+        if (gw && !gw.complete) throw new IncompleteError('contacts and calendars are incomplete; run "mailshift groupware sync" again, "mailshift groupware verify" for the reasons');
         say(opts, 'everything is copied and verified. Operator gate - next:');
         say(opts, '  1. mailshift dual-run        keep the destination current until the MX switch (every few minutes)');
         say(opts, '  2. mailshift cutover plan --at <time>, then cutover check until it passes');

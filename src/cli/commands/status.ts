@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { Store } from '../../store/store.js';
 import { SyncStore } from '../../store/sync-store.js';
+import { collectGroupware } from '../../groupware/report.js';
 import type { GlobalOptions } from '../job.js';
 
 // `mailshift status`: where the job stands, read from the store only (no server is contacted,
@@ -56,6 +57,7 @@ export function registerStatus(program: Command): void {
           lock: store.lockHolder() ?? null,
           phases: store.phaseRuns().map((r) => ({ phase: r.phase, startedAt: r.startedAt, finishedAt: r.finishedAt, outcome: r.outcome, summary: r.summary })),
           accounts,
+          groupware: collectGroupware(store),
         };
         if (opts.json) {
           process.stdout.write(JSON.stringify(status, null, 2) + '\n');
@@ -79,6 +81,10 @@ export function registerStatus(program: Command): void {
             for (const r of f.reasons) lines.push(`          ${r.count} ${r.state}: ${r.reason}`);
             if (f.droppedFlags) lines.push(`          ${f.droppedFlags} message(s) lost flags the destination does not accept`);
           }
+        }
+        for (const g of status.groupware ?? []) {
+          lines.push(`  ${g.account} ${g.kind === 'addressbook' ? 'contacts' : 'calendar'} "${g.collection}": copied ${g.copied}, destination edits kept ${g.kept}, failed ${g.failed}, in flight ${g.inFlight}`);
+          for (const p of g.problems.slice(0, 20)) lines.push(`          ${p}`);
         }
         process.stdout.write(lines.join('\n') + '\n');
       } finally {

@@ -229,7 +229,7 @@ export const en: Catalogue = {
         { q: 'What is my user name?', a: 'Your full e-mail address, for example the one on your personal sheet.' },
         { q: 'Where do I get my new password?', a: 'The helpdesk gives it to you separately. It is never printed on the guide or your sheet.' },
         { q: 'My phone keeps asking for the password. What do I do?', a: 'It is still trying the old settings. Remove the old account from the phone after the switch date and set up the new one.' },
-        { q: 'My calendar and contacts: do they move too?', a: 'This move covers e-mail. Ask the helpdesk about calendars and contacts if you keep them in the mail system.' },
+        { q: 'My calendar and contacts: do they move too?', a: 'If your company moves them with the mail, yes: the contacts and calendars you keep in the mail system, shared calendars included, are copied to {newSystem} too. If something is missing after the switch, tell {helpdesk}.' },
         { q: 'What about my rules and signature?', a: 'They live in your mail program. Set them again in the new account; the old ones stay in the old account for reference.' },
         { q: 'A mail I sent bounced back. Why?', a: 'Send it again after checking the address. If it bounces again, forward the bounce to {helpdesk}.' },
         { q: 'Can I read mail in a browser?', a: 'Yes: {webmail}.' },
@@ -258,6 +258,14 @@ export const en: Catalogue = {
     noSync: 'Your mail has not been copied yet, so the folder list is not available. It will be on this sheet after the copy has run.',
     noFolders: 'No folders were recorded for your mailbox.',
     notCopiedNote: '{count} messages could not be copied; the IT team has the list and the reasons.',
+    groupwareHeading: 'Your contacts and calendars',
+    groupwareIntro: 'Your contacts and calendars were saved as these files, which the IT team gives you: {files}. Import them once, in one of these ways; your phone then shows them with the account.',
+    groupwareSteps: [
+      'Outlook on the web and the new Outlook: People > Manage contacts > Import contacts, choose contacts.csv. Then Calendar > Add calendar > Upload from file, choose each .ics file.',
+      'Outlook for Windows (classic): File > Open & Export > Import/Export > Import from another program or file > Comma Separated Values, choose contacts.csv and the Contacts folder. For each .ics file: File > Open & Export > Import/Export > Import an iCalendar (.ics) or vCalendar file (.vcs).',
+      'Outlook for Mac: drag contacts.vcf onto People, and each .ics file onto Calendar.',
+      'iPhone, iPad and Android phones: nothing to import on the phone; once the files are imported in Outlook, the contacts and calendars appear with your account.',
+    ],
   },
   email: {
     greeting: 'Dear colleagues,',

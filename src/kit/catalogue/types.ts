@@ -105,6 +105,10 @@ export interface Catalogue {
     noSync: string;
     noFolders: string;
     notCopiedNote: string;
+    /** Contacts and calendars as files to import (a destination without CardDAV/CalDAV). */
+    groupwareHeading: string;
+    groupwareIntro: string;
+    groupwareSteps: string[];
   };
   email: {
     greeting: string;
