@@ -1,5 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import { classifyImapError } from '../imap/errors.js';
+import { ensureFolder } from '../imap/folders.js';
 import { rawAvailable } from '../imap/raw.js';
 import { rawFetchBodies, rawFetchListing, type FetchedBody } from '../imap/raw-fetch.js';
 import { appendLimit, appendMessages, supportsMultiappend, type AppendItem } from '../imap/multiappend.js';
@@ -117,17 +118,9 @@ async function openDestination(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow): 
   return state;
 }
 
-/** Creates a folder and the parents it needs (CREATE of an existing folder is fine). */
+/** Creates a folder and the parents it needs: LIST first, CREATE only what is missing (ensureFolder). */
 export async function createWithParents(client: ImapFlow, path: string): Promise<void> {
-  const delim = client.namespace?.delimiter ?? '/';
-  const prefix = client.namespace?.prefix ?? '';
-  const rest = prefix && path.startsWith(prefix) ? path.slice(prefix.length) : path;
-  const parts = delim ? rest.split(delim) : [rest];
-  for (let i = 1; i <= parts.length; i++) {
-    const p = (rest === path ? '' : prefix) + parts.slice(0, i).join(delim);
-    if (p.toUpperCase() === 'INBOX') continue;
-    await client.mailboxCreate(p);
-  }
+  await ensureFolder(client, path);
 }
 
 // ---- reconciliation ---------------------------------------------------------------------------
