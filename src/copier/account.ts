@@ -145,6 +145,13 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
         notes: m.notes,
       });
       seen.add(id);
+      if (m.action === 'blocked') {
+        // Never merge two folders: this one waits for a folders.rename rule (exit 3 until then).
+        const msg = `${m.source.logicalPath}: ${m.notes.at(-1) ?? 'collides with another folder'}`;
+        folderErrors.push(msg);
+        event('error', 'folder-collision', msg);
+        continue;
+      }
       if (m.action !== 'copy') continue;
       env.sync.retryFailed(id);
       const fp = env.sync.folderPair(id);
