@@ -256,13 +256,14 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
     await Promise.all(pairs.map((p) => Promise.all([p.from.close(), p.to.close()])));
   }
 
-  const totals = { copied: 0, skipped: 0, failed: 0, pending: 0 };
+  const totals = { copied: 0, skipped: 0, failed: 0, pending: 0, withReason: 0 };
   for (const fp of env.sync.folderPairs(accountId, env.direction)) {
     if (fp.state !== 'active') continue;
     const k = env.sync.folderCounts(fp.id);
     totals.skipped += k.skipped;
     totals.failed += k.failed;
     totals.pending += k.pending;
+    totals.withReason += k.copiedWithReason;
   }
   let state: AccountOutcome['state'] = 'complete';
   let error: string | undefined;
@@ -275,9 +276,9 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
   } else if (env.signal.aborted && totals.pending) {
     state = 'incomplete';
     error = 'interrupted';
-  } else if (totals.pending + totals.skipped + totals.failed > 0) {
+  } else if (totals.pending + totals.skipped + totals.failed + totals.withReason > 0) {
     state = 'incomplete';
-    error = `${totals.skipped} skipped, ${totals.failed} failed, ${totals.pending} not yet copied (see status)`;
+    error = `${totals.skipped} skipped, ${totals.failed} failed, ${totals.pending} not yet copied${totals.withReason ? `, ${totals.withReason} copied without some keywords` : ''} (see status)`;
   }
   env.store.setAccountState(accountId, state, error ?? null);
   if (stop) event(state === 'failed' ? 'error' : 'warn', 'account-stopped', stop.message);

@@ -272,14 +272,16 @@ function chunk(env: CopyEnv, rows: MessageRow[], multi: boolean): MessageRow[][]
   return out;
 }
 
-function allowedFlags(flags: string[], permanent: Set<string> | undefined): { keep: string[]; dropped: string[] } {
-  if (!permanent || permanent.size === 0) return { keep: flags, dropped: [] };
+/** Flags the folder takes. With `knownOnly` (its keyword table is full) a keyword must already be
+ *  one of its PERMANENTFLAGS, whatever \* says. */
+function allowedFlags(flags: string[], permanent: Set<string> | undefined, knownOnly = false): { keep: string[]; dropped: string[] } {
+  if (!permanent || permanent.size === 0) return knownOnly ? { keep: flags.filter((f) => f.startsWith('\\')), dropped: flags.filter((f) => !f.startsWith('\\')) } : { keep: flags, dropped: [] };
   const perm = new Set([...permanent].map((f) => f.toLowerCase()));
   const keep: string[] = [];
   const dropped: string[] = [];
   for (const f of flags) {
     const l = f.toLowerCase();
-    const ok = perm.has(l) || (!f.startsWith('\\') && perm.has('\\*'));
+    const ok = perm.has(l) || (!knownOnly && !f.startsWith('\\') && perm.has('\\*'));
     (ok ? keep : dropped).push(f);
   }
   return { keep, dropped };
@@ -376,11 +378,24 @@ async function copyRows(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPa
   }
 }
 
-async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state: DestinationState, items: Fetched[], createdOnce = false): Promise<void> {
+/** A NO that says the folder has no room for more keywords (Cyrus: "Too many user flags in mailbox"). */
+export function saysTooManyFlags(err: unknown): boolean {
+  const e = err as { responseText?: string; message?: string };
+  return /too many (user )?(flags|keywords)|user ?flags? limit|keyword limit/i.test(`${e?.responseText ?? ''} ${e?.message ?? ''}`);
+}
+
+function droppedReason(dropped: string[], limitHit: boolean): string {
+  const list = dropped.slice(0, 10).join(' ') + (dropped.length > 10 ? ` … (${dropped.length} in all)` : '');
+  return limitHit
+    ? `copied without ${dropped.length} keyword(s) the destination folder has no room for (its limit of keywords per folder is reached): ${list}`
+    : `copied without ${dropped.length} flag(s)/keyword(s) the destination folder does not accept (not in its PERMANENTFLAGS): ${list}`;
+}
+
+async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state: DestinationState, items: Fetched[], createdOnce = false, keywordLimit = false): Promise<void> {
   const prepared = items.map((it) => {
     const id = identityOf(it.raw);
-    const { keep, dropped } = allowedFlags(it.flags, state.permanentFlags);
-    return { it, id, keep, dropped };
+    const { keep, dropped } = allowedFlags(it.flags, state.permanentFlags, keywordLimit);
+    return { it, id, keep, dropped, limitHit: keywordLimit };
   });
   if (!dst.capabilities.has('UIDPLUS')) {
     // Without APPENDUID the intent needs an exact UIDNEXT to find this batch after a crash.
@@ -413,6 +428,18 @@ async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state:
       await createWithParents(dst, fp.destinationPath);
       return writeBatch(env, dst, fp, state, items, true);
     }
+    if (!keywordLimit && saysTooManyFlags(err)) {
+      // The folder's keyword table is full: the message goes in with the keywords the folder
+      // already knows (its PERMANENTFLAGS, re-read now), the others are recorded as its reason.
+      const mb = await dst.mailboxOpen(fp.destinationPath);
+      state.permanentFlags = mb.permanentFlags;
+      env.log.warn({ folder: fp.destinationPath, reason: f.message, messages: items.length }, 'keyword limit of the destination folder reached; copying with the keywords that fit');
+      if (items.length > 1) {
+        for (const it of items) await writeBatch(env, dst, fp, state, [it], createdOnce, false);
+        return;
+      }
+      return writeBatch(env, dst, fp, state, items, createdOnce, true);
+    }
     if (items.length > 1) {
       // One bad message refuses the whole command: send them one by one to find it.
       env.log.warn({ folder: fp.destinationPath, reason: f.message, messages: items.length }, 'batch refused; retrying its messages one by one');
@@ -428,7 +455,7 @@ async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state:
   env.store.finishBatch(
     batchId,
     res.uidValidity ?? state.uidValidity,
-    prepared.map((p, i) => ({ id: p.it.row.id, dstUid: uids?.[i], droppedFlags: p.dropped })),
+    prepared.map((p, i) => ({ id: p.it.row.id, dstUid: uids?.[i], droppedFlags: p.dropped, ...(p.dropped.length ? { reason: droppedReason(p.dropped, p.limitHit) } : {}) })),
   );
   if (uids?.length) state.uidNext = Math.max(state.uidNext, Math.max(...uids) + 1);
   env.onProgress(items.length, bytes);

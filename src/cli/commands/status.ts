@@ -29,6 +29,7 @@ export function registerStatus(program: Command): void {
               pending: c.pending,
               skipped: c.skipped,
               failed: c.failed,
+              copiedWithReason: c.copiedWithReason,
               reasons: c.reasons,
               droppedFlags: sync.droppedFlags(fp.id).length,
               notes: fp.notes,
@@ -71,7 +72,7 @@ export function registerStatus(program: Command): void {
           );
           for (const f of a.folders) {
             if (f.state === 'excluded') {
-              lines.push(`      ${f.source}: not copied${f.notes.length ? ` (${f.notes[0]})` : ''}`);
+              lines.push(`      ${f.source}: not copied${f.notes.length ? ` (${f.notes.at(-1)})` : ''}`);
               continue;
             }
             const dir = f.direction === 'reverse' ? ' [reverse]' : '';
