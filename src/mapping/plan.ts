@@ -169,7 +169,7 @@ function resolveCollisions(out: FolderMapping[], prefix: string, delim: string, 
     m.action = 'blocked';
     m.collision = { with: first.source.logicalPath, rule: { from: m.source.logicalPath, to: candidate.join('/') } };
     m.notes.push(
-      `would be merged into "${first.destinationLogicalPath}" with "${first.source.logicalPath}" (both are "${m.destinationPath}" on the destination): not copied; add a folders.rename rule, e.g. { from: "${m.source.logicalPath}", to: "${candidate.join('/')}" }`,
+      `would be merged with "${first.source.logicalPath}" (both are "${m.destinationPath}" on the destination): not copied; add a folders.rename rule, e.g. { from: "${m.source.logicalPath}", to: "${candidate.join('/')}" }`,
     );
   }
 }
