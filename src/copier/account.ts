@@ -176,6 +176,7 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
       batchBytes: env.batchBytes,
       maxMessageBytes: env.to.maxMessageBytes,
       sinceInternalDate: env.sinceInternalDate,
+      adopt: env.direction === 'forward',
       onCopied: env.onCopied,
       onProgress: (n, b) => {
         copied += n;

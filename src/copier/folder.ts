@@ -7,7 +7,7 @@ import { appendLimit, appendMessages, supportsMultiappend, type AppendItem } fro
 import { toUidSet } from '../imap/uidset.js';
 import type { Logger } from '../logger.js';
 import type { FolderPairRow, ListedMessage, MessageRow, SyncStore } from '../store/sync-store.js';
-import { HEADER_LIMIT, headerBlock, identityOf, matchMultiset, type Candidate } from './identity.js';
+import { dateKey, HEADER_LIMIT, headerBlock, identityOf, matchMultiset, type Candidate } from './identity.js';
 import type { ByteBudget, ServerThrottle } from './limits.js';
 
 /** What cutover's delta loop hears about every message copied. */
@@ -48,6 +48,8 @@ export interface CopyEnv {
   /** Largest message the destination takes, from config/preset (APPENDLIMIT is read live too). */
   maxMessageBytes?: number;
   sinceInternalDate?: Date;
+  /** Adopt mail already in a destination folder before its first copy (forward copies). */
+  adopt?: boolean;
   onCopied?: (m: CopiedMessage) => void;
   onProgress(messages: number, bytes: number): void;
   onListed(pending: number): void;
@@ -97,9 +99,14 @@ export async function syncFolder(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp:
     await listNew(env, src, dst, fp, uv, mb.exists, mb.uidNext, mb.highestModseq);
   }
 
-  const pending = env.store.messages(fp.id, String(uv), ['pending']);
+  let pending = env.store.messages(fp.id, String(uv), ['pending']);
   if (!pending.length || env.stopped()) return;
   dstState ??= await openDestination(env, dst, fp);
+  if (env.adopt && !env.store.adoptChecked(fp.id)) {
+    await adoptExisting(env, src, dst, fp, dstState, pending);
+    pending = env.store.messages(fp.id, String(uv), ['pending']);
+    if (!pending.length || env.stopped()) return;
+  }
   await copyRows(env, src, dst, fp, dstState, pending);
 }
 
@@ -180,6 +187,50 @@ async function reconcileDestination(env: CopyEnv, dst: ImapFlow, fp: FolderPairR
     }
   }
   env.store.setDestinationState(fp.id, state.uidValidity, state.uidNext);
+}
+
+// ---- adoption ---------------------------------------------------------------------------------
+
+/**
+ * Before the first copy into a destination folder that already holds mail (another tool, a lost
+ * store, the provider's own migration): index it by identity and adopt the source messages it
+ * already has - recorded as copied, with their destination UIDs - instead of appending them
+ * again. Matching is a multiset, so two identical source messages need two identical ones there;
+ * UIDs other rows already claim are not offered. Works without UIDPLUS (UIDs come from FETCH).
+ */
+async function adoptExisting(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPairRow, state: DestinationState, pending: MessageRow[]): Promise<void> {
+  const exists = dst.mailbox ? (dst.mailbox as { exists: number }).exists : 0;
+  if (exists === 0) {
+    env.store.adopt(fp.id, state.uidValidity, []);
+    return;
+  }
+  const claimed = env.store.claimedDestinationUids(fp.id, String(state.uidValidity), 1);
+  const found = (await scanDestination(dst, 1, exists)).filter((d) => !claimed.has(d.uid));
+  const ids = new Map<number, { messageId?: string; headerHash: string }>();
+  if (found.length) {
+    for await (const m of src.fetch(toUidSet(pending.map((r) => r.srcUid)), { uid: true, headers: true }, { uid: true })) ids.set(m.uid, identityOf(m.headers ?? Buffer.alloc(0)));
+  }
+  const wanted = pending.filter((r) => ids.has(r.srcUid)).map((r) => ({ ...rowCand(r), messageId: ids.get(r.srcUid)!.messageId ?? null, headerHash: ids.get(r.srcUid)!.headerHash }));
+  const { pairs, unmatched } = matchMultiset(wanted, found.map(dstCand));
+  // A destination that rewrote headers (8-bit bytes munged) changes the hash: then Message-ID,
+  // INTERNALDATE and size together still name the message.
+  const used = new Set(pairs.map(([, d]) => d.uid));
+  const rest = found.filter((d) => !used.has(d.uid));
+  const loose: [MessageRow, DstMessage][] = [];
+  for (const r of unmatched) {
+    const id = ids.get(r.srcUid)?.messageId;
+    if (!id) continue;
+    const i = rest.findIndex((d) => d.messageId === id && dateKey(d.internalDate) === dateKey(r.internalDate) && d.size === r.size);
+    if (i >= 0) loose.push([r, rest.splice(i, 1)[0]!]);
+  }
+  const all = [...pairs, ...loose];
+  env.store.adopt(
+    fp.id,
+    state.uidValidity,
+    all.map(([r, d]) => ({ id: r.id, dstUid: d.uid, headerHash: ids.get(r.srcUid)!.headerHash, ...(ids.get(r.srcUid)!.messageId ? { messageId: ids.get(r.srcUid)!.messageId } : {}) })),
+  );
+  if (all.length) env.event('info', 'adopted', `${fp.destinationPath}: ${all.length} message(s) already in the destination adopted, not copied again`);
+  env.log.info({ folder: fp.destinationPath, adopted: all.length, destination: exists, pending: pending.length }, 'destination already held mail: adopted what matches');
 }
 
 // ---- listing ----------------------------------------------------------------------------------

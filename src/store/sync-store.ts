@@ -72,6 +72,8 @@ export interface FolderCounts {
   pending: number;
   skipped: number;
   failed: number;
+  /** Of `copied`: found already in the destination and adopted, not copied by mailshift. */
+  adopted: number;
   /** Copied, but not exactly as on the source (keywords the destination folder had no room for): exit 3. */
   copiedWithReason: number;
   reasons: { state: 'skipped' | 'failed' | 'copied'; reason: string; count: number }[];
@@ -157,6 +159,27 @@ export class SyncStore {
   setSourceWatermark(id: number, w: { uidValidity: bigint; uidNext: number; highestModseq?: bigint; listedUid: number }): void {
     this.st('UPDATE folder_pairs SET src_uidvalidity = ?, src_uidnext = ?, src_highestmodseq = ?, src_listed_uid = ?, updated_at = ? WHERE id = ?')
       .run(String(w.uidValidity), w.uidNext, w.highestModseq === undefined ? null : String(w.highestModseq), w.listedUid, now(), id);
+  }
+
+  /** Whether the destination folder was already indexed for adoption (done once per pair). */
+  adoptChecked(id: number): boolean {
+    return (this.st('SELECT adopt_checked AS a FROM folder_pairs WHERE id = ?').get(id) as { a: number } | undefined)?.a === 1;
+  }
+
+  /**
+   * Messages found already in the destination folder: copied, with their destination UIDs,
+   * marked adopted; and the pair marked as indexed. One transaction.
+   */
+  adopt(fpId: number, dstUidvalidity: bigint, found: { id: number; dstUid: number; messageId?: string; headerHash: string }[]): void {
+    this.db.transaction(() => {
+      const t = now();
+      const st = this.st(
+        `UPDATE messages SET state = 'copied', adopted = 1, dst_uidvalidity = ?, dst_uid = ?, message_id = coalesce(message_id, ?), header_hash = coalesce(header_hash, ?),
+           last_error = NULL, updated_at = ? WHERE id = ? AND state = 'pending'`,
+      );
+      for (const f of found) st.run(String(dstUidvalidity), f.dstUid, f.messageId ?? null, f.headerHash, t, f.id);
+      this.st('UPDATE folder_pairs SET adopt_checked = 1, updated_at = ? WHERE id = ?').run(t, fpId);
+    })();
   }
 
   setDestinationState(id: number, uidValidity: bigint, uidNext: number): void {
@@ -358,6 +381,7 @@ export class SyncStore {
       pending: (by.pending ?? 0) + (by.copying ?? 0),
       skipped: by.skipped ?? 0,
       failed: by.failed ?? 0,
+      adopted: (this.st(`SELECT count(*) AS n FROM messages WHERE folder_pair_id = ? AND src_uidvalidity = ? AND state = 'copied' AND adopted = 1`).get(fpId, uv) as { n: number }).n,
       copiedWithReason: reasons.filter((r) => r.state === 'copied').reduce((n, r) => n + r.count, 0),
       reasons,
     };

@@ -26,6 +26,7 @@ export function registerStatus(program: Command): void {
               state: fp.state,
               found: c.found,
               copied: c.copied,
+              adopted: c.adopted,
               pending: c.pending,
               skipped: c.skipped,
               failed: c.failed,
@@ -35,7 +36,7 @@ export function registerStatus(program: Command): void {
               notes: fp.notes,
             };
           });
-          const sum = (k: 'found' | 'copied' | 'pending' | 'skipped' | 'failed') =>
+          const sum = (k: 'found' | 'copied' | 'adopted' | 'pending' | 'skipped' | 'failed') =>
             folders.filter((f) => f.state === 'active' && f.direction === 'forward').reduce((n, f) => n + f[k], 0);
           return {
             sourceUser: a.sourceUser,
@@ -45,6 +46,7 @@ export function registerStatus(program: Command): void {
             updatedAt: a.updatedAt,
             found: sum('found'),
             copied: sum('copied'),
+            adopted: sum('adopted'),
             pending: sum('pending'),
             skipped: sum('skipped'),
             failed: sum('failed'),
@@ -68,7 +70,7 @@ export function registerStatus(program: Command): void {
         for (const a of status.accounts) {
           lines.push(
             `  ${a.sourceUser} -> ${a.destinationUser}: ${a.state}${a.lastError ? ` (${a.lastError})` : ''}` +
-              (a.folders.length ? ` - found ${a.found}, copied ${a.copied}, to copy ${a.pending}, skipped ${a.skipped}, failed ${a.failed}` : ''),
+              (a.folders.length ? ` - found ${a.found}, copied ${a.copied}${a.adopted ? ` (${a.adopted} already in the destination, adopted)` : ''}, to copy ${a.pending}, skipped ${a.skipped}, failed ${a.failed}` : ''),
           );
           for (const f of a.folders) {
             if (f.state === 'excluded') {
@@ -76,7 +78,7 @@ export function registerStatus(program: Command): void {
               continue;
             }
             const dir = f.direction === 'reverse' ? ' [reverse]' : '';
-            lines.push(`      ${f.source} -> ${f.destination}${dir}: found ${f.found}, copied ${f.copied}, to copy ${f.pending}, skipped ${f.skipped}, failed ${f.failed}${f.state === 'gone' ? ' (folder no longer on the source)' : ''}`);
+            lines.push(`      ${f.source} -> ${f.destination}${dir}: found ${f.found}, copied ${f.copied}${f.adopted ? ` (${f.adopted} adopted)` : ''}, to copy ${f.pending}, skipped ${f.skipped}, failed ${f.failed}${f.state === 'gone' ? ' (folder no longer on the source)' : ''}`);
             for (const r of f.reasons) lines.push(`          ${r.count} ${r.state}: ${r.reason}`);
             if (f.droppedFlags) lines.push(`          ${f.droppedFlags} message(s) lost flags the destination does not accept`);
           }
