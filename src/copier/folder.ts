@@ -3,7 +3,7 @@ import { classifyImapError } from '../imap/errors.js';
 import { ensureFolder } from '../imap/folders.js';
 import { rawAvailable } from '../imap/raw.js';
 import { rawFetchBodies, rawFetchListing, type FetchedBody } from '../imap/raw-fetch.js';
-import { appendLimit, appendMessages, supportsMultiappend, type AppendItem } from '../imap/multiappend.js';
+import { appendEach, appendLimit, appendMessages, supportsMultiappend, type AppendItem, type EachResult } from '../imap/multiappend.js';
 import { toUidSet } from '../imap/uidset.js';
 import type { Logger } from '../logger.js';
 import type { FolderPairRow, ListedMessage, MessageRow, SyncStore } from '../store/sync-store.js';
@@ -305,11 +305,13 @@ async function reidentifySource(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: 
 
 // ---- copying ----------------------------------------------------------------------------------
 
-function chunk(env: CopyEnv, rows: MessageRow[], multi: boolean): MessageRow[][] {
+/** Batches of up to batchMessages / batchBytes: one MULTIAPPEND each, or (without MULTIAPPEND)
+ *  as many pipelined single APPENDs under one intent. */
+function chunk(env: CopyEnv, rows: MessageRow[]): MessageRow[][] {
   const out: MessageRow[][] = [];
   let cur: MessageRow[] = [];
   let bytes = 0;
-  const max = multi ? env.batchMessages : 1;
+  const max = env.batchMessages;
   for (const r of rows) {
     if (cur.length && (cur.length >= max || bytes + r.size > env.batchBytes)) {
       out.push(cur);
@@ -387,7 +389,7 @@ async function fetchBodies(src: ImapFlow, uids: number[]): Promise<Map<number, F
 
 /** FETCH of batch n+1 overlaps the APPEND of batch n (two connections, two servers). */
 async function copyRows(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPairRow, state: DestinationState, rows: MessageRow[]): Promise<void> {
-  const batches = chunk(env, rows, supportsMultiappend(dst));
+  const batches = chunk(env, rows);
   const fetchBatch = async (b: MessageRow[]): Promise<{ held: number; items: Fetched[] }> => {
     const bytes = b.reduce((a, r) => a + r.size, 0);
     await env.srcThrottle.take(bytes, b.length, env.signal);
@@ -460,11 +462,15 @@ async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state:
   );
   const bytes = items.reduce((a, it) => a + it.raw.length, 0);
   let res;
+  let each: EachResult[] | undefined;
   try {
     await env.store.durable();
     await env.dstThrottle.take(bytes, items.length, env.signal);
     const appendItems: AppendItem[] = prepared.map((p) => ({ raw: p.it.raw, flags: p.keep, internalDate: p.it.internalDate }));
-    res = await appendMessages(dst, fp.destinationPath, appendItems);
+    // Without MULTIAPPEND: the same batch as single APPENDs, pipelined, under the one intent
+    // and the one fsync above (not one per message).
+    if (items.length > 1 && !supportsMultiappend(dst)) each = await appendEach(dst, fp.destinationPath, appendItems);
+    else res = await appendMessages(dst, fp.destinationPath, appendItems);
   } catch (err) {
     const f = classifyImapError(err);
     const answered = (err as { responseStatus?: string }).responseStatus === 'NO' || (err as { responseStatus?: string }).responseStatus === 'BAD';
@@ -502,25 +508,68 @@ async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state:
     env.log.warn({ folder: fp.destinationPath, srcUid: items[0]!.row.srcUid, reason }, 'message not copied');
     return;
   }
-  const uids = res.uids;
+  if (each) {
+    const failed = prepared.filter((_p, i) => !each![i]!.ok);
+    const ok = prepared.filter((_p, i) => each![i]!.ok);
+    const okRes = each.filter((r): r is Extract<EachResult, { ok: true }> => r.ok);
+    let okUids: (number | undefined)[] = okRes.map((r) => r.uid);
+    if (ok.length && okUids.some((u) => u === undefined)) okUids = await uidsByIdentity(dst, fp.destinationPath, state.uidNext, ok);
+    const uv = okRes.find((r) => r.uidValidity !== undefined)?.uidValidity ?? state.uidValidity;
+    // Refused ones are free again and go one by one (their reason is recorded there).
+    if (failed.length) env.store.setMessageState(failed.map((p) => p.it.row.id), 'pending', null);
+    env.store.finishBatch(batchId, uv, ok.map((p, i) => ({ id: p.it.row.id, dstUid: okUids[i], droppedFlags: p.dropped, ...(p.dropped.length ? { reason: droppedReason(p.dropped, p.limitHit) } : {}) })));
+    const known = okUids.filter((u): u is number => u !== undefined);
+    if (known.length) state.uidNext = Math.max(state.uidNext, Math.max(...known) + 1);
+    env.onProgress(ok.length, ok.reduce((a, p) => a + p.it.raw.length, 0));
+    notifyCopied(env, fp, ok, okUids);
+    for (const p of failed) await writeBatch(env, dst, fp, state, [p.it], createdOnce);
+    return;
+  }
+  let uids = res!.uids;
+  // Without UIDPLUS the destination UIDs are found by identity among UIDs >= the recorded UIDNEXT,
+  // so dual-run can later apply flag changes to the copies.
+  if (!uids && !res!.uidValidity) uids = (await uidsByIdentity(dst, fp.destinationPath, state.uidNext, prepared)).map((u) => u) as number[];
+  res = res!;
   env.store.finishBatch(
     batchId,
     res.uidValidity ?? state.uidValidity,
     prepared.map((p, i) => ({ id: p.it.row.id, dstUid: uids?.[i], droppedFlags: p.dropped, ...(p.dropped.length ? { reason: droppedReason(p.dropped, p.limitHit) } : {}) })),
   );
-  if (uids?.length) state.uidNext = Math.max(state.uidNext, Math.max(...uids) + 1);
+  const knownUids = (uids ?? []).filter((u): u is number => u !== undefined);
+  if (knownUids.length) state.uidNext = Math.max(state.uidNext, Math.max(...knownUids) + 1);
   env.onProgress(items.length, bytes);
-  if (env.onCopied) {
-    for (const [i, p] of prepared.entries()) {
-      env.onCopied({
-        account: env.account,
-        sourcePath: fp.sourcePath,
-        destinationPath: fp.destinationPath,
-        srcUid: p.it.row.srcUid,
-        ...(uids?.[i] !== undefined ? { dstUid: uids[i] } : {}),
-        ...(p.id.messageId ? { messageId: p.id.messageId } : {}),
-        header: headerBlock(p.it.raw, HEADER_LIMIT).toString('utf8'),
-      });
-    }
+  notifyCopied(env, fp, prepared, uids ?? []);
+}
+
+type Prepared = { it: Fetched; id: { messageId?: string; headerHash: string }; keep: string[]; dropped: string[]; limitHit: boolean };
+
+function notifyCopied(env: CopyEnv, fp: FolderPairRow, prepared: Prepared[], uids: (number | undefined)[]): void {
+  if (!env.onCopied) return;
+  for (const [i, p] of prepared.entries()) {
+    env.onCopied({
+      account: env.account,
+      sourcePath: fp.sourcePath,
+      destinationPath: fp.destinationPath,
+      srcUid: p.it.row.srcUid,
+      ...(uids[i] !== undefined ? { dstUid: uids[i] } : {}),
+      ...(p.id.messageId ? { messageId: p.id.messageId } : {}),
+      header: headerBlock(p.it.raw, HEADER_LIMIT).toString('utf8'),
+    });
   }
+}
+
+/**
+ * Destination UIDs of messages just appended to a server without UIDPLUS: the folder's messages
+ * with UID >= the UIDNEXT recorded before the batch, matched by identity as a multiset (in the
+ * items' order; undefined where none matched). The folder must be the selected one.
+ */
+async function uidsByIdentity(dst: ImapFlow, path: string, fromUid: number, prepared: Prepared[]): Promise<(number | undefined)[]> {
+  const selected = dst.mailbox ? (dst.mailbox as { path?: string }).path : undefined;
+  if (!fromUid || selected !== path) return prepared.map(() => undefined);
+  const found = await scanDestination(dst, fromUid, 1);
+  const wanted = prepared.map((p, i) => ({ messageId: p.id.messageId ?? null, internalDate: p.it.internalDate ?? p.it.row.internalDate, headerHash: p.id.headerHash, size: p.it.raw.length, item: i }));
+  const { pairs } = matchMultiset(wanted, found.map(dstCand));
+  const out: (number | undefined)[] = prepared.map(() => undefined);
+  for (const [i, d] of pairs) out[i] = d.uid;
+  return out;
 }
