@@ -23,9 +23,25 @@ export interface ListedFolders {
 /** Lists every folder of the logged-in user with STATUS (one LIST-STATUS round trip where supported). */
 export async function listFolders(client: ImapFlow): Promise<ListedFolders> {
   const list = await client.list({ statusQuery: { messages: true, uidNext: true, uidValidity: true, highestModseq: true } });
+  inferNamespace(client, list);
   const delimiter = client.namespace?.delimiter ?? list.find((f) => f.delimiter)?.delimiter ?? '/';
   const prefix = client.namespace?.prefix ?? '';
   return { delimiter, prefix, folders: list.map((f) => toFolderInfo(f, delimiter, prefix)).sort((a, b) => cmpPath(a.logicalPath, b.logicalPath)) };
+}
+
+/**
+ * A server without NAMESPACE (RFC 2342) still has a personal namespace: when every folder but
+ * INBOX sits under "INBOX<delimiter>" (Courier- and Dovecot-style "INBOX." servers), that is its
+ * prefix, and new folders must go there too (such servers refuse top-level names). Recorded on
+ * the session the way a NAMESPACE answer would be, so creating and mapping agree.
+ */
+export function inferNamespace(client: ImapFlow, list: ListResponse[]): void {
+  if (client.capabilities.has('NAMESPACE')) return;
+  const delimiter = list.find((f) => f.path.toUpperCase() === 'INBOX')?.delimiter || list.find((f) => f.delimiter)?.delimiter || '';
+  const others = list.filter((f) => f.path.toUpperCase() !== 'INBOX');
+  const inboxPrefix = delimiter ? `INBOX${delimiter}` : '';
+  const prefix = inboxPrefix && others.length > 0 && others.every((f) => f.path.startsWith(inboxPrefix)) ? inboxPrefix : '';
+  (client as unknown as { namespace: { prefix: string; delimiter: string } }).namespace = { prefix, delimiter: delimiter || client.namespace?.delimiter || '/' };
 }
 
 /** INBOX first, then parents before children, otherwise by code point (stable across runs). */

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { generateCorpus } from '../../src/corpus/index.js';
 import { BIN } from '../support/cli.js';
@@ -107,6 +110,16 @@ describe('capability proxy', () => {
       // Destination UIDs are known for every copy, with or without UIDPLUS (dual-run needs them).
       const v = await job.run(['verify']);
       expect(v.code, v.stdout).toBe(0);
+      // Every copy has its destination UID recorded (from APPENDUID, or found by identity without UIDPLUS).
+      const dbFile = readdirSync(job.dir).find((f) => f.endsWith('.db'))!;
+      const db = new Database(join(job.dir, dbFile), { readonly: true });
+      try {
+        const row = db.prepare(`SELECT count(*) AS n, sum(dst_uid IS NULL) AS missing FROM messages m JOIN folder_pairs fp ON fp.id = m.folder_pair_id WHERE m.state = 'copied' AND fp.direction = 'forward'`).get() as { n: number; missing: number };
+        expect(row.n).toBeGreaterThan(500);
+        expect(row.missing).toBe(0);
+      } finally {
+        db.close();
+      }
       expect(proxy.violations).toEqual([]);
       if (profile !== 'gmail') expect(proxy.commands.get('APPEND') ?? 0).toBeGreaterThan(0);
     }, 600_000);
