@@ -303,6 +303,21 @@ export function findRisks(input: RiskInput): Risk[] {
     });
   }
 
+  // Servers known to change what they store, told by their greeting (read without writing).
+  const dstGreeting = input.servers.find((x) => x.side === 'destination')?.greeting ?? '';
+  if (/\bCyrus IMAP\b/i.test(dstGreeting)) {
+    risks.push({
+      id: 'server-alters-mail',
+      severity: 'warning',
+      title: 'The destination is Cyrus IMAP: it rewrites 8-bit header bytes and limits keywords per folder',
+      detail:
+        'Cyrus rewrites raw 8-bit bytes in message headers to "X" (its munge8bit setting, on by default), so such messages are stored changed: verify --deep lists them as ALTERED with the changed bytes. It also keeps a limited number of keywords per folder (100 in Cyrus 3.6); messages beyond it are copied with the keywords that fit, and the others are listed as their reason.',
+      fix: 'ask the Cyrus administrator to set "munge8bit: no" in imapd.conf before the sync (mail then arrives byte for byte); keywords over the limit cannot be kept in one folder',
+      accounts: all,
+      folders: [],
+    });
+  }
+
   // Mapping notes: names the destination refuses, separator characters, collisions.
   const mappingRisk = (id: string, severity: Severity, title: string, fix: string, match: RegExp) => {
     const hits: string[] = [];
