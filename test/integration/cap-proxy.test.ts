@@ -120,6 +120,25 @@ describe('capability proxy', () => {
       } finally {
         db.close();
       }
+      // A dual-run pass: new mail and a flag change on the source reach the destination once
+      // (CONDSTORE only where the profile offers it, a full FLAGS scan otherwise).
+      const u0 = users[0]!;
+      await seedMessages(pair.source, u0.user, u0.password, [{ folder: 'INBOX', raw: Buffer.from(`Message-ID: <dual-${profile}@acme.test>\r\nSubject: dual\r\n\r\nnew\r\n`), flags: [], internalDate: new Date('2026-01-02T00:00:00Z') }]);
+      const sc = await openClient(pair.source, u0.user, u0.password);
+      try {
+        await sc.mailboxOpen('INBOX');
+        await sc.messageFlagsAdd('1:3', ['$Checked'], { uid: true });
+      } finally {
+        await closeClient(sc);
+      }
+      const dr = await job.run(['dual-run', '--once']);
+      expect(dr.code, dr.stdout + dr.stderr).toBe(0);
+      {
+        const st = (await job.status()).accounts.find((a) => a.sourceUser === u0.user)!;
+        const where = new Map(st.folders.filter((f) => f.state === 'active' && f.direction === 'forward').map((f) => [f.source, f.destination]));
+        const [src, dst] = await Promise.all([readAll(pair.source, u0.user, u0.password, { hashOnly: true }), readAll(pair.destination, u0.user, u0.password, { hashOnly: true })]);
+        expect(snapshotDigest(dst)).toEqual(snapshotDigest(src, { pathOf: (f) => where.get(f.path) ?? `(unmapped) ${f.path}` }));
+      }
       expect(proxy.violations).toEqual([]);
       if (profile !== 'gmail') expect(proxy.commands.get('APPEND') ?? 0).toBeGreaterThan(0);
     }, 600_000);
