@@ -75,7 +75,7 @@ describe('capability proxy', () => {
   });
 
   for (const profile of ['m365', 'gmail', 'minimal'] as ProfileName[]) {
-    it(`${profile}: sync with SIGKILLs and re-runs ends exactly once; no command outside the profile`, async () => {
+    it(`${profile}: sync with SIGKILLs and re-runs, then a dual-run pass, end exactly once; no command outside the profile`, async () => {
       const pair = await startPair();
       const proxy = await startCapProxy(pair.destination, profile);
       onTestFinished(() => proxy.close());
