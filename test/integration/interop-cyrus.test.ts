@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { BIN } from '../support/cli.js';
 import { generateCorpus } from '../../src/corpus/index.js';
 import { startCyrusServer } from '../support/cyrus.js';
 import { readAll, seedMessages, seedUser, startPair } from '../support/dovecot.js';
@@ -125,4 +127,40 @@ describe('interop: Cyrus -> Dovecot', () => {
       expect(v.code, v.stdout + v.stderr).toBe(0);
     }, 600_000);
   }
+});
+
+describe('interop: Dovecot -> Cyrus survives SIGKILLs', () => {
+  it('killed at random moments and re-run: every message in Cyrus exactly once (munged headers as Cyrus stores them)', async () => {
+    const pair = await startPair();
+    const cyrus = await startCyrusServer({ name: 'dst-kill', namespace: 'classic' });
+    const users: (JobUser & { corpus: ReturnType<typeof generateCorpus>[number] })[] = generateCorpus('tiny').map((c, i) => ({ user: c.user, password: c.password, dstUser: `user${i}`, corpus: c }));
+    for (const u of users) {
+      await seedUser(pair.source, u.corpus, { connections: 1 });
+      const hard = hardCases({ collide: ['Alpha', 'Beta'], keywords: 60 });
+      await seedMessages(pair.source, u.user, u.password, hard.messages.filter((m) => m.folder !== 'Big'), { folders: hard.folders, connections: 1 });
+      await cyrus.addUser(u.dstUser!, u.password);
+    }
+    const job = makeJob(pair.source, cyrus, users, { sync: { batchMessages: 4 }, destination: { throttle: { messagesPerHour: 180_000 } } });
+    let kills = 0;
+    for (let i = 0; i < 30 && kills < 10; i++) {
+      const child = spawn(process.execPath, [BIN, 'sync', '--config', job.config], { stdio: ['ignore', 'ignore', 'ignore'] });
+      const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('close', (code, signal) => r({ code, signal })));
+      await new Promise((r) => setTimeout(r, 500 + Math.floor(Math.random() * 2500)));
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        kills++;
+      }
+      const r = await done;
+      if (r.code === 0) break;
+      if (r.signal !== 'SIGKILL') throw new Error(`sync exited ${r.code}`);
+    }
+    expect(kills).toBeGreaterThanOrEqual(3);
+    const last = await job.run(['sync']);
+    expect(last.code, last.stdout + last.stderr).toBe(0);
+    for (const u of users) {
+      const where = await whereOf(job, u.user);
+      const { messages } = await expectMessageByMessage(pair.source, cyrus, u, where, (_f, raw, flags) => ({ raw: munge8bitHeaders(raw), flags }));
+      expect(messages).toBe(u.corpus.messageCount + hardCases({ collide: ['Alpha', 'Beta'], keywords: 60 }).messages.length - 1);
+    }
+  }, 600_000);
 });
