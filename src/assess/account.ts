@@ -70,6 +70,7 @@ export async function assessAccount(account: Account, ctx: AccountContext): Prom
           action: m.action,
           specialUse: m.specialUse,
           existsOnDestination: m.existsOnDestination,
+          ...(m.collision ? { collision: m.collision } : {}),
           notes: m.notes,
           messages: inv?.messages ?? 0,
           bytes: inv?.bytes ?? 0,

@@ -303,10 +303,22 @@ export function findRisks(input: RiskInput): Risk[] {
     });
   }
 
-  // Mapping notes: names the destination refuses, separator characters, collisions. Decision on
-  // case collisions ('Projects' and 'projects'): planFolderMapping compares destination names
-  // case-insensitively (Exchange, Gmail and many servers are), keeps the first and writes the
-  // second as 'projects (2)'. Nothing is merged or lost, so this is a warning, not a blocker.
+  // Servers known to change what they store, told by their greeting (read without writing).
+  const dstGreeting = input.servers.find((x) => x.side === 'destination')?.greeting ?? '';
+  if (/\bCyrus IMAP\b/i.test(dstGreeting)) {
+    risks.push({
+      id: 'server-alters-mail',
+      severity: 'warning',
+      title: 'The destination is Cyrus IMAP: it rewrites 8-bit header bytes and limits keywords per folder',
+      detail:
+        'Cyrus rewrites raw 8-bit bytes in message headers to "X" (its munge8bit setting, on by default), so such messages are stored changed: verify --deep lists them as ALTERED with the changed bytes. It also keeps a limited number of keywords per folder (100 in Cyrus 3.6); messages beyond it are copied with the keywords that fit, and the others are listed as their reason.',
+      fix: 'ask the Cyrus administrator to set "munge8bit: no" in imapd.conf before the sync (mail then arrives byte for byte); keywords over the limit cannot be kept in one folder',
+      accounts: all,
+      folders: [],
+    });
+  }
+
+  // Mapping notes: names the destination refuses, separator characters, collisions.
   const mappingRisk = (id: string, severity: Severity, title: string, fix: string, match: RegExp) => {
     const hits: string[] = [];
     const accs = new Set<string>();
@@ -322,13 +334,32 @@ export function findRisks(input: RiskInput): Risk[] {
       risks.push({ id, severity, title: `${title} (${hits.length} folder${hits.length === 1 ? '' : 's'})`, detail: hits.slice(0, 20).join('\n') + (hits.length > 20 ? `\n… and ${hits.length - 20} more` : ''), fix, accounts: [...accs], folders: hits.map((h) => h.replace(/ -> .*$/, '')) });
     }
   };
-  mappingRisk(
-    'folder-name-collision',
-    'warning',
-    'Two source folders would land on one destination name (names compared case-insensitively): the later one is renamed',
-    'nothing is lost: the later folder gets " (2)" added to its name. If you prefer to merge or choose the names yourself, add folders.rename rules and run assess again',
-    /is already the destination of/,
-  );
+  {
+    // Two source folders on one destination name: never merged, so the later one is not copied
+    // until a folders.rename rule gives it a name of its own.
+    const hits: string[] = [];
+    const rules: string[] = [];
+    const accs = new Set<string>();
+    for (const a of input.accounts) {
+      for (const m of a.mapping) {
+        if (m.action !== 'blocked') continue;
+        hits.push(`${a.sourceUser}: ${m.sourceLogicalPath} and ${m.collision?.with ?? '?'} -> ${m.destinationLogicalPath}`);
+        if (m.collision) rules.push(`{ from: "${m.collision.rule.from}", to: "${m.collision.rule.to}" }`);
+        accs.add(a.sourceUser);
+      }
+    }
+    if (hits.length) {
+      risks.push({
+        id: 'folder-name-collision',
+        severity: 'blocker',
+        title: `Two source folders would be merged into one destination folder (${hits.length} folder${hits.length === 1 ? '' : 's'})`,
+        detail: hits.slice(0, 20).join('\n') + (hits.length > 20 ? `\n… and ${hits.length - 20} more` : ''),
+        fix: `give each its own name with folders.rename rules, e.g. folders: { rename: [${[...new Set(rules)].slice(0, 5).join(', ')}] }, and run assess again; sync does not copy these folders until then`,
+        accounts: [...accs],
+        folders: hits.map((h) => h.replace(/ and .*$/, '')),
+      });
+    }
+  }
   mappingRisk(
     'folder-name-separator',
     'warning',

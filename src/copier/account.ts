@@ -147,6 +147,13 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
         notes: m.notes,
       });
       seen.add(id);
+      if (m.action === 'blocked') {
+        // Never merge two folders: this one waits for a folders.rename rule (exit 3 until then).
+        const msg = `${m.source.logicalPath}: ${m.notes.at(-1) ?? 'collides with another folder'}`;
+        folderErrors.push(msg);
+        event('error', 'folder-collision', msg);
+        continue;
+      }
       if (m.action !== 'copy') continue;
       env.sync.retryFailed(id);
       const fp = env.sync.folderPair(id);
@@ -171,6 +178,7 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
       batch,
       maxMessageBytes: env.to.maxMessageBytes,
       sinceInternalDate: env.sinceInternalDate,
+      adopt: env.direction === 'forward',
       onCopied: env.onCopied,
       onProgress: (n, b) => {
         copied += n;
@@ -251,13 +259,14 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
     await Promise.all(pairs.map((p) => Promise.all([p.from.close(), p.to.close()])));
   }
 
-  const totals = { copied: 0, skipped: 0, failed: 0, pending: 0 };
+  const totals = { copied: 0, skipped: 0, failed: 0, pending: 0, withReason: 0 };
   for (const fp of env.sync.folderPairs(accountId, env.direction)) {
     if (fp.state !== 'active') continue;
     const k = env.sync.folderCounts(fp.id);
     totals.skipped += k.skipped;
     totals.failed += k.failed;
     totals.pending += k.pending;
+    totals.withReason += k.copiedWithReason;
   }
   let state: AccountOutcome['state'] = 'complete';
   let error: string | undefined;
@@ -270,9 +279,9 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
   } else if (env.signal.aborted && totals.pending) {
     state = 'incomplete';
     error = 'interrupted';
-  } else if (totals.pending + totals.skipped + totals.failed > 0) {
+  } else if (totals.pending + totals.skipped + totals.failed + totals.withReason > 0) {
     state = 'incomplete';
-    error = `${totals.skipped} skipped, ${totals.failed} failed, ${totals.pending} not yet copied (see status)`;
+    error = `${totals.skipped} skipped, ${totals.failed} failed, ${totals.pending} not yet copied${totals.withReason ? `, ${totals.withReason} copied without some keywords` : ''} (see status)`;
   }
   env.store.setAccountState(accountId, state, error ?? null);
   if (stop) event(state === 'failed' ? 'error' : 'warn', 'account-stopped', stop.message);

@@ -1,12 +1,13 @@
 import type { ImapFlow } from 'imapflow';
 import { classifyImapError } from '../imap/errors.js';
+import { ensureFolder } from '../imap/folders.js';
 import { rawAvailable } from '../imap/raw.js';
 import { rawFetchBodies, rawFetchListing, type FetchedBody } from '../imap/raw-fetch.js';
-import { appendLimit, appendMessages, supportsMultiappend, type AppendItem } from '../imap/multiappend.js';
+import { appendEach, appendLimit, appendMessages, supportsMultiappend, type AppendItem, type EachResult } from '../imap/multiappend.js';
 import { toUidSet } from '../imap/uidset.js';
 import type { Logger } from '../logger.js';
 import type { FolderPairRow, ListedMessage, MessageRow, SyncStore } from '../store/sync-store.js';
-import { HEADER_LIMIT, headerBlock, identityOf, matchMultiset, type Candidate } from './identity.js';
+import { dateKey, HEADER_LIMIT, headerBlock, identityOf, matchMultiset, type Candidate } from './identity.js';
 import type { AdaptiveBatch, ByteBudget, ServerThrottle } from './limits.js';
 
 /** What cutover's delta loop hears about every message copied. */
@@ -47,6 +48,8 @@ export interface CopyEnv {
   /** Largest message the destination takes, from config/preset (APPENDLIMIT is read live too). */
   maxMessageBytes?: number;
   sinceInternalDate?: Date;
+  /** Adopt mail already in a destination folder before its first copy (forward copies). */
+  adopt?: boolean;
   onCopied?: (m: CopiedMessage) => void;
   onProgress(messages: number, bytes: number): void;
   onListed(pending: number): void;
@@ -96,9 +99,14 @@ export async function syncFolder(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp:
     await listNew(env, src, dst, fp, uv, mb.exists, mb.uidNext, mb.highestModseq);
   }
 
-  const pending = env.store.messages(fp.id, String(uv), ['pending']);
+  let pending = env.store.messages(fp.id, String(uv), ['pending']);
   if (!pending.length || env.stopped()) return;
   dstState ??= await openDestination(env, dst, fp);
+  if (env.adopt && !env.store.adoptChecked(fp.id)) {
+    await adoptExisting(env, src, dst, fp, dstState, pending);
+    pending = env.store.messages(fp.id, String(uv), ['pending']);
+    if (!pending.length || env.stopped()) return;
+  }
   await copyRows(env, src, dst, fp, dstState, pending);
 }
 
@@ -117,17 +125,9 @@ async function openDestination(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow): 
   return state;
 }
 
-/** Creates a folder and the parents it needs (CREATE of an existing folder is fine). */
+/** Creates a folder and the parents it needs: LIST first, CREATE only what is missing (ensureFolder). */
 export async function createWithParents(client: ImapFlow, path: string): Promise<void> {
-  const delim = client.namespace?.delimiter ?? '/';
-  const prefix = client.namespace?.prefix ?? '';
-  const rest = prefix && path.startsWith(prefix) ? path.slice(prefix.length) : path;
-  const parts = delim ? rest.split(delim) : [rest];
-  for (let i = 1; i <= parts.length; i++) {
-    const p = (rest === path ? '' : prefix) + parts.slice(0, i).join(delim);
-    if (p.toUpperCase() === 'INBOX') continue;
-    await client.mailboxCreate(p);
-  }
+  await ensureFolder(client, path);
 }
 
 // ---- reconciliation ---------------------------------------------------------------------------
@@ -187,6 +187,50 @@ async function reconcileDestination(env: CopyEnv, dst: ImapFlow, fp: FolderPairR
     }
   }
   env.store.setDestinationState(fp.id, state.uidValidity, state.uidNext);
+}
+
+// ---- adoption ---------------------------------------------------------------------------------
+
+/**
+ * Before the first copy into a destination folder that already holds mail (another tool, a lost
+ * store, the provider's own migration): index it by identity and adopt the source messages it
+ * already has - recorded as copied, with their destination UIDs - instead of appending them
+ * again. Matching is a multiset, so two identical source messages need two identical ones there;
+ * UIDs other rows already claim are not offered. Works without UIDPLUS (UIDs come from FETCH).
+ */
+async function adoptExisting(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPairRow, state: DestinationState, pending: MessageRow[]): Promise<void> {
+  const exists = dst.mailbox ? (dst.mailbox as { exists: number }).exists : 0;
+  if (exists === 0) {
+    env.store.adopt(fp.id, state.uidValidity, []);
+    return;
+  }
+  const claimed = env.store.claimedDestinationUids(fp.id, String(state.uidValidity), 1);
+  const found = (await scanDestination(dst, 1, exists)).filter((d) => !claimed.has(d.uid));
+  const ids = new Map<number, { messageId?: string; headerHash: string }>();
+  if (found.length) {
+    for await (const m of src.fetch(toUidSet(pending.map((r) => r.srcUid)), { uid: true, headers: true }, { uid: true })) ids.set(m.uid, identityOf(m.headers ?? Buffer.alloc(0)));
+  }
+  const wanted = pending.filter((r) => ids.has(r.srcUid)).map((r) => ({ ...rowCand(r), messageId: ids.get(r.srcUid)!.messageId ?? null, headerHash: ids.get(r.srcUid)!.headerHash }));
+  const { pairs, unmatched } = matchMultiset(wanted, found.map(dstCand));
+  // A destination that rewrote headers (8-bit bytes munged) changes the hash: then Message-ID,
+  // INTERNALDATE and size together still name the message.
+  const used = new Set(pairs.map(([, d]) => d.uid));
+  const rest = found.filter((d) => !used.has(d.uid));
+  const loose: [MessageRow, DstMessage][] = [];
+  for (const r of unmatched) {
+    const id = ids.get(r.srcUid)?.messageId;
+    if (!id) continue;
+    const i = rest.findIndex((d) => d.messageId === id && dateKey(d.internalDate) === dateKey(r.internalDate) && d.size === r.size);
+    if (i >= 0) loose.push([r, rest.splice(i, 1)[0]!]);
+  }
+  const all = [...pairs, ...loose];
+  env.store.adopt(
+    fp.id,
+    state.uidValidity,
+    all.map(([r, d]) => ({ id: r.id, dstUid: d.uid, headerHash: ids.get(r.srcUid)!.headerHash, ...(ids.get(r.srcUid)!.messageId ? { messageId: ids.get(r.srcUid)!.messageId } : {}) })),
+  );
+  if (all.length) env.event('info', 'adopted', `${fp.destinationPath}: ${all.length} message(s) already in the destination adopted, not copied again`);
+  env.log.info({ folder: fp.destinationPath, adopted: all.length, destination: exists, pending: pending.length }, 'destination already held mail: adopted what matches');
 }
 
 // ---- listing ----------------------------------------------------------------------------------
@@ -261,11 +305,13 @@ async function reidentifySource(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: 
 
 // ---- copying ----------------------------------------------------------------------------------
 
-function chunk(env: CopyEnv, rows: MessageRow[], multi: boolean): MessageRow[][] {
+/** Batches of up to batchMessages / batchBytes: one MULTIAPPEND each, or (without MULTIAPPEND)
+ *  as many pipelined single APPENDs under one intent. */
+function chunk(env: CopyEnv, rows: MessageRow[]): MessageRow[][] {
   const out: MessageRow[][] = [];
   let cur: MessageRow[] = [];
   let bytes = 0;
-  const max = multi ? env.batch.messages : 1;
+  const max = env.batch.messages;
   for (const r of rows) {
     if (cur.length && (cur.length >= max || bytes + r.size > env.batch.bytes)) {
       out.push(cur);
@@ -279,14 +325,16 @@ function chunk(env: CopyEnv, rows: MessageRow[], multi: boolean): MessageRow[][]
   return out;
 }
 
-function allowedFlags(flags: string[], permanent: Set<string> | undefined): { keep: string[]; dropped: string[] } {
-  if (!permanent || permanent.size === 0) return { keep: flags, dropped: [] };
+/** Flags the folder takes. With `knownOnly` (its keyword table is full) a keyword must already be
+ *  one of its PERMANENTFLAGS, whatever \* says. */
+function allowedFlags(flags: string[], permanent: Set<string> | undefined, knownOnly = false): { keep: string[]; dropped: string[] } {
+  if (!permanent || permanent.size === 0) return knownOnly ? { keep: flags.filter((f) => f.startsWith('\\')), dropped: flags.filter((f) => !f.startsWith('\\')) } : { keep: flags, dropped: [] };
   const perm = new Set([...permanent].map((f) => f.toLowerCase()));
   const keep: string[] = [];
   const dropped: string[] = [];
   for (const f of flags) {
     const l = f.toLowerCase();
-    const ok = perm.has(l) || (!f.startsWith('\\') && perm.has('\\*'));
+    const ok = perm.has(l) || (!knownOnly && !f.startsWith('\\') && perm.has('\\*'));
     (ok ? keep : dropped).push(f);
   }
   return { keep, dropped };
@@ -341,7 +389,7 @@ async function fetchBodies(src: ImapFlow, uids: number[]): Promise<Map<number, F
 
 /** FETCH of batch n+1 overlaps the APPEND of batch n (two connections, two servers). */
 async function copyRows(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPairRow, state: DestinationState, rows: MessageRow[]): Promise<void> {
-  const batches = chunk(env, rows, supportsMultiappend(dst));
+  const batches = chunk(env, rows);
   const fetchBatch = async (b: MessageRow[]): Promise<{ held: number; items: Fetched[] }> => {
     const bytes = b.reduce((a, r) => a + r.size, 0);
     await env.srcThrottle.take(bytes, b.length, env.signal);
@@ -388,11 +436,24 @@ async function copyRows(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPa
   }
 }
 
-async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state: DestinationState, items: Fetched[], createdOnce = false): Promise<void> {
+/** A NO that says the folder has no room for more keywords (Cyrus: "Too many user flags in mailbox"). */
+export function saysTooManyFlags(err: unknown): boolean {
+  const e = err as { responseText?: string; message?: string };
+  return /too many (user )?(flags|keywords)|user ?flags? limit|keyword limit/i.test(`${e?.responseText ?? ''} ${e?.message ?? ''}`);
+}
+
+function droppedReason(dropped: string[], limitHit: boolean): string {
+  const list = dropped.slice(0, 10).join(' ') + (dropped.length > 10 ? ` … (${dropped.length} in all)` : '');
+  return limitHit
+    ? `copied without ${dropped.length} keyword(s) the destination folder has no room for (its limit of keywords per folder is reached): ${list}`
+    : `copied without ${dropped.length} flag(s)/keyword(s) the destination folder does not accept (not in its PERMANENTFLAGS): ${list}`;
+}
+
+async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state: DestinationState, items: Fetched[], createdOnce = false, keywordLimit = false): Promise<void> {
   const prepared = items.map((it) => {
     const id = identityOf(it.raw);
-    const { keep, dropped } = allowedFlags(it.flags, state.permanentFlags);
-    return { it, id, keep, dropped };
+    const { keep, dropped } = allowedFlags(it.flags, state.permanentFlags, keywordLimit);
+    return { it, id, keep, dropped, limitHit: keywordLimit };
   });
   if (!dst.capabilities.has('UIDPLUS')) {
     // Without APPENDUID the intent needs an exact UIDNEXT to find this batch after a crash.
@@ -406,11 +467,15 @@ async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state:
   );
   const bytes = items.reduce((a, it) => a + it.raw.length, 0);
   let res;
+  let each: EachResult[] | undefined;
   try {
     await env.store.durable();
     await env.dstThrottle.take(bytes, items.length, env.signal);
     const appendItems: AppendItem[] = prepared.map((p) => ({ raw: p.it.raw, flags: p.keep, internalDate: p.it.internalDate }));
-    res = await appendMessages(dst, fp.destinationPath, appendItems);
+    // Without MULTIAPPEND: the same batch as single APPENDs, pipelined, under the one intent
+    // and the one fsync above (not one per message).
+    if (items.length > 1 && !supportsMultiappend(dst)) each = await appendEach(dst, fp.destinationPath, appendItems);
+    else res = await appendMessages(dst, fp.destinationPath, appendItems);
   } catch (err) {
     const f = classifyImapError(err);
     const answered = (err as { responseStatus?: string }).responseStatus === 'NO' || (err as { responseStatus?: string }).responseStatus === 'BAD';
@@ -428,6 +493,18 @@ async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state:
       await createWithParents(dst, fp.destinationPath);
       return writeBatch(env, dst, fp, state, items, true);
     }
+    if (!keywordLimit && saysTooManyFlags(err)) {
+      // The folder's keyword table is full: the message goes in with the keywords the folder
+      // already knows (its PERMANENTFLAGS, re-read now), the others are recorded as its reason.
+      const mb = await dst.mailboxOpen(fp.destinationPath);
+      state.permanentFlags = mb.permanentFlags;
+      env.log.warn({ folder: fp.destinationPath, reason: f.message, messages: items.length }, 'keyword limit of the destination folder reached; copying with the keywords that fit');
+      if (items.length > 1) {
+        for (const it of items) await writeBatch(env, dst, fp, state, [it], createdOnce, false);
+        return;
+      }
+      return writeBatch(env, dst, fp, state, items, createdOnce, true);
+    }
     if (items.length > 1) {
       // One bad message refuses the whole command: send them one by one to find it.
       env.log.warn({ folder: fp.destinationPath, reason: f.message, messages: items.length }, 'batch refused; retrying its messages one by one');
@@ -440,25 +517,68 @@ async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state:
     return;
   }
   env.batch.grow();
-  const uids = res.uids;
+  if (each) {
+    const failed = prepared.filter((_p, i) => !each![i]!.ok);
+    const ok = prepared.filter((_p, i) => each![i]!.ok);
+    const okRes = each.filter((r): r is Extract<EachResult, { ok: true }> => r.ok);
+    let okUids: (number | undefined)[] = okRes.map((r) => r.uid);
+    if (ok.length && okUids.some((u) => u === undefined)) okUids = await uidsByIdentity(dst, fp.destinationPath, state.uidNext, ok);
+    const uv = okRes.find((r) => r.uidValidity !== undefined)?.uidValidity ?? state.uidValidity;
+    // Refused ones are free again and go one by one (their reason is recorded there).
+    if (failed.length) env.store.setMessageState(failed.map((p) => p.it.row.id), 'pending', null);
+    env.store.finishBatch(batchId, uv, ok.map((p, i) => ({ id: p.it.row.id, dstUid: okUids[i], droppedFlags: p.dropped, ...(p.dropped.length ? { reason: droppedReason(p.dropped, p.limitHit) } : {}) })));
+    const known = okUids.filter((u): u is number => u !== undefined);
+    if (known.length) state.uidNext = Math.max(state.uidNext, Math.max(...known) + 1);
+    env.onProgress(ok.length, ok.reduce((a, p) => a + p.it.raw.length, 0));
+    notifyCopied(env, fp, ok, okUids);
+    for (const p of failed) await writeBatch(env, dst, fp, state, [p.it], createdOnce);
+    return;
+  }
+  let uids = res!.uids;
+  // Without UIDPLUS the destination UIDs are found by identity among UIDs >= the recorded UIDNEXT,
+  // so dual-run can later apply flag changes to the copies.
+  if (!uids && !res!.uidValidity) uids = (await uidsByIdentity(dst, fp.destinationPath, state.uidNext, prepared)).map((u) => u) as number[];
+  res = res!;
   env.store.finishBatch(
     batchId,
     res.uidValidity ?? state.uidValidity,
-    prepared.map((p, i) => ({ id: p.it.row.id, dstUid: uids?.[i], droppedFlags: p.dropped })),
+    prepared.map((p, i) => ({ id: p.it.row.id, dstUid: uids?.[i], droppedFlags: p.dropped, ...(p.dropped.length ? { reason: droppedReason(p.dropped, p.limitHit) } : {}) })),
   );
-  if (uids?.length) state.uidNext = Math.max(state.uidNext, Math.max(...uids) + 1);
+  const knownUids = (uids ?? []).filter((u): u is number => u !== undefined);
+  if (knownUids.length) state.uidNext = Math.max(state.uidNext, Math.max(...knownUids) + 1);
   env.onProgress(items.length, bytes);
-  if (env.onCopied) {
-    for (const [i, p] of prepared.entries()) {
-      env.onCopied({
-        account: env.account,
-        sourcePath: fp.sourcePath,
-        destinationPath: fp.destinationPath,
-        srcUid: p.it.row.srcUid,
-        ...(uids?.[i] !== undefined ? { dstUid: uids[i] } : {}),
-        ...(p.id.messageId ? { messageId: p.id.messageId } : {}),
-        header: headerBlock(p.it.raw, HEADER_LIMIT).toString('utf8'),
-      });
-    }
+  notifyCopied(env, fp, prepared, uids ?? []);
+}
+
+type Prepared = { it: Fetched; id: { messageId?: string; headerHash: string }; keep: string[]; dropped: string[]; limitHit: boolean };
+
+function notifyCopied(env: CopyEnv, fp: FolderPairRow, prepared: Prepared[], uids: (number | undefined)[]): void {
+  if (!env.onCopied) return;
+  for (const [i, p] of prepared.entries()) {
+    env.onCopied({
+      account: env.account,
+      sourcePath: fp.sourcePath,
+      destinationPath: fp.destinationPath,
+      srcUid: p.it.row.srcUid,
+      ...(uids[i] !== undefined ? { dstUid: uids[i] } : {}),
+      ...(p.id.messageId ? { messageId: p.id.messageId } : {}),
+      header: headerBlock(p.it.raw, HEADER_LIMIT).toString('utf8'),
+    });
   }
+}
+
+/**
+ * Destination UIDs of messages just appended to a server without UIDPLUS: the folder's messages
+ * with UID >= the UIDNEXT recorded before the batch, matched by identity as a multiset (in the
+ * items' order; undefined where none matched). The folder must be the selected one.
+ */
+async function uidsByIdentity(dst: ImapFlow, path: string, fromUid: number, prepared: Prepared[]): Promise<(number | undefined)[]> {
+  const selected = dst.mailbox ? (dst.mailbox as { path?: string }).path : undefined;
+  if (!fromUid || selected !== path) return prepared.map(() => undefined);
+  const found = await scanDestination(dst, fromUid, 1);
+  const wanted = prepared.map((p, i) => ({ messageId: p.id.messageId ?? null, internalDate: p.it.internalDate ?? p.it.row.internalDate, headerHash: p.id.headerHash, size: p.it.raw.length, item: i }));
+  const { pairs } = matchMultiset(wanted, found.map(dstCand));
+  const out: (number | undefined)[] = prepared.map(() => undefined);
+  for (const [i, d] of pairs) out[i] = d.uid;
+  return out;
 }

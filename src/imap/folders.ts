@@ -23,9 +23,25 @@ export interface ListedFolders {
 /** Lists every folder of the logged-in user with STATUS (one LIST-STATUS round trip where supported). */
 export async function listFolders(client: ImapFlow): Promise<ListedFolders> {
   const list = await client.list({ statusQuery: { messages: true, uidNext: true, uidValidity: true, highestModseq: true } });
+  inferNamespace(client, list);
   const delimiter = client.namespace?.delimiter ?? list.find((f) => f.delimiter)?.delimiter ?? '/';
   const prefix = client.namespace?.prefix ?? '';
   return { delimiter, prefix, folders: list.map((f) => toFolderInfo(f, delimiter, prefix)).sort((a, b) => cmpPath(a.logicalPath, b.logicalPath)) };
+}
+
+/**
+ * A server without NAMESPACE (RFC 2342) still has a personal namespace: when every folder but
+ * INBOX sits under "INBOX<delimiter>" (Courier- and Dovecot-style "INBOX." servers), that is its
+ * prefix, and new folders must go there too (such servers refuse top-level names). Recorded on
+ * the session the way a NAMESPACE answer would be, so creating and mapping agree.
+ */
+export function inferNamespace(client: ImapFlow, list: ListResponse[]): void {
+  if (client.capabilities.has('NAMESPACE')) return;
+  const delimiter = list.find((f) => f.path.toUpperCase() === 'INBOX')?.delimiter || list.find((f) => f.delimiter)?.delimiter || '';
+  const others = list.filter((f) => f.path.toUpperCase() !== 'INBOX');
+  const inboxPrefix = delimiter ? `INBOX${delimiter}` : '';
+  const prefix = inboxPrefix && others.length > 0 && others.every((f) => f.path.startsWith(inboxPrefix)) ? inboxPrefix : '';
+  (client as unknown as { namespace: { prefix: string; delimiter: string } }).namespace = { prefix, delimiter: delimiter || client.namespace?.delimiter || '/' };
 }
 
 /** INBOX first, then parents before children, otherwise by code point (stable across runs). */
@@ -62,4 +78,57 @@ export function pathComponents(path: string, delimiter: string, prefix: string):
   const parts = rest.split(delimiter);
   if (parts[0]?.toUpperCase() === 'INBOX') parts[0] = 'INBOX';
   return parts;
+}
+
+/** A CREATE refused because the folder is already there: RFC 5530's code, or the words (Cyrus
+ *  answers `NO Mailbox already exists` without a code). Only a LIST decides that it is. */
+export function saysAlreadyExists(err: unknown): boolean {
+  const e = err as { serverResponseCode?: string; responseText?: string; response?: string; message?: string };
+  if (e?.serverResponseCode?.toUpperCase() === 'ALREADYEXISTS') return true;
+  return /already exists|mailbox exists|ALREADYEXISTS/i.test(`${e?.responseText ?? ''} ${typeof e?.response === 'string' ? e.response : ''} ${e?.message ?? ''}`);
+}
+
+/** The folder's parents (prefix kept) then the folder itself: 'INBOX.a.b' -> ['INBOX.a', 'INBOX.a.b']. */
+export function pathChain(path: string, delimiter: string, prefix: string): string[] {
+  const hasPrefix = prefix !== '' && path.startsWith(prefix);
+  const rest = hasPrefix ? path.slice(prefix.length) : path;
+  const parts = delimiter ? rest.split(delimiter) : [rest];
+  const out: string[] = [];
+  for (let i = 1; i <= parts.length; i++) {
+    const p = (hasPrefix ? prefix : '') + parts.slice(0, i).join(delimiter);
+    if (p.toUpperCase() === 'INBOX' || p === prefix.slice(0, -1)) continue;
+    out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Makes sure a folder exists, the standard way rather than one server's: LIST first, CREATE only
+ * what is missing, parents before children; a NO that says the folder exists counts as success
+ * once a LIST shows it. The folder itself must end up selectable; a parent may be a container.
+ */
+export async function ensureFolder(client: ImapFlow, path: string): Promise<{ created: string[] }> {
+  const delimiter = client.namespace?.delimiter ?? '/';
+  const prefix = client.namespace?.prefix ?? '';
+  const chain = pathChain(path, delimiter, prefix);
+  const listed = async (p: string) => (await client.list()).find((f) => f.path === p);
+  const all = new Map((await client.list()).map((f) => [f.path, f]));
+  const created: string[] = [];
+  for (const [i, p] of chain.entries()) {
+    const self = i === chain.length - 1;
+    const f = all.get(p);
+    const usable = (x: ListResponse | undefined) => x !== undefined && (!self || (!x.flags?.has('\\Noselect') && !x.flags?.has('\\NonExistent')));
+    if (usable(f)) continue;
+    try {
+      const r = await client.mailboxCreate(p);
+      // imapflow turns NO [ALREADYEXISTS] into created: false; the LIST still has to agree.
+      if (r?.created === false && self && !usable(await listed(p))) throw new Error(`the server says "${p}" exists, but does not list it as a folder`);
+      if (r?.created !== false) created.push(p);
+    } catch (err) {
+      if (!saysAlreadyExists(err)) throw err;
+      const again = await listed(p);
+      if (!usable(again)) throw err;
+    }
+  }
+  return { created };
 }

@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import { encodePath, enhanceCommandError, formatDateTime, normalizePath } from 'imapflow/lib/tools.js';
-import { rawAvailable, rawCommand, RawCommandError } from './raw.js';
+import { rawAvailable, rawCommand, RawCommandError, rawPipeline } from './raw.js';
 import { parseUidSet } from './uidset.js';
 
 export interface AppendItem {
@@ -124,4 +124,50 @@ async function rawAppend(client: ImapFlow, wirePath: string, items: AppendItem[]
   if (t.status !== 'OK') throw new RawCommandError('APPEND', t);
   const m = /^APPENDUID (\S+) (\S+)$/i.exec(t.code ?? '');
   return parseAppendUid(m ? [{ value: 'APPENDUID' }, { value: m[1] }, { value: m[2] }] : undefined, items.length);
+}
+
+/** One message's answer in a pipelined batch of single APPENDs. */
+export type EachResult = { ok: true; uidValidity?: bigint; uid?: number } | { ok: false; error: Error };
+
+/**
+ * Without MULTIAPPEND: one single-message APPEND per item, all written at once (pipelined) on the
+ * bulk path when LITERAL+ lets every literal go without waiting; otherwise one after another
+ * through imapflow (synchronizing literals, or LITERAL- up to 4,096 bytes, as imapflow decides).
+ * Each APPEND succeeds or fails on its own; a connection failure rejects the whole call (the
+ * caller reconciles the batch by identity).
+ */
+export async function appendEach(client: ImapFlow, path: string, items: AppendItem[]): Promise<EachResult[]> {
+  const wirePath = encodePath(client, normalizePath(client, path));
+  if (items.length > 1 && rawAppendable(client, wirePath, items)) {
+    const tagged = await rawPipeline(
+      client,
+      items.length,
+      (tags, out) => {
+        for (const [i, it] of items.entries()) {
+          const date = it.internalDate ? formatDateTime(it.internalDate) : undefined;
+          out(`${tags[i]} APPEND ${quoted(wirePath)} (${it.flags.join(' ')})${date ? ` "${date}"` : ''} {${it.raw.length}+}\r\n`);
+          out(it.raw);
+          out('\r\n');
+        }
+      },
+      () => undefined,
+    );
+    return tagged.map((t) => {
+      if (t.status !== 'OK') return { ok: false, error: new RawCommandError('APPEND', t) };
+      const m = /^APPENDUID (\S+) (\S+)$/i.exec(t.code ?? '');
+      const r = parseAppendUid(m ? [{ value: 'APPENDUID' }, { value: m[1] }, { value: m[2] }] : undefined, 1);
+      return { ok: true, ...(r.uidValidity !== undefined ? { uidValidity: r.uidValidity } : {}), ...(r.uids?.[0] !== undefined ? { uid: r.uids[0] } : {}) };
+    });
+  }
+  const out: EachResult[] = [];
+  for (const it of items) {
+    try {
+      const r = await appendMessages(client, path, [it]);
+      out.push({ ok: true, ...(r.uidValidity !== undefined ? { uidValidity: r.uidValidity } : {}), ...(r.uids?.[0] !== undefined ? { uid: r.uids[0] } : {}) });
+    } catch (err) {
+      if ((err as { responseStatus?: string }).responseStatus !== 'NO' && (err as { responseStatus?: string }).responseStatus !== 'BAD') throw err;
+      out.push({ ok: false, error: err as Error });
+    }
+  }
+  return out;
 }

@@ -174,28 +174,60 @@ export function readTagged(tag: string, r: RawResponse): Tagged | RawConnectionE
  * handed back to imapflow before the promise settles, also on a tagged NO/BAD. On a connection
  * failure the session is closed (the caller opens a fresh one).
  */
-export function rawCommand(
+export async function rawCommand(
   client: ImapFlow,
   write: (tag: string, out: (chunk: Buffer | string) => void) => void,
   onUntagged: (r: RawResponse) => void,
 ): Promise<Tagged> {
+  const [t] = await rawPipeline(client, 1, (tags, out) => write(tags[0]!, out), onUntagged);
+  return t!;
+}
+
+/**
+ * Runs `count` commands pipelined (all written at once, RFC 3501 5.5): `write` gets their tags;
+ * resolves with the tagged results in tag order once every one has answered. Same hand-back and
+ * failure rules as rawCommand.
+ */
+export function rawPipeline(
+  client: ImapFlow,
+  count: number,
+  write: (tags: string[], out: (chunk: Buffer | string) => void) => void,
+  onUntagged: (r: RawResponse) => void,
+): Promise<Tagged[]> {
   const c = client as unknown as Internals;
   if (!rawAvailable(client)) return Promise.reject(new Error('raw command: the session is busy or compressed'));
   const socket = c.socket!;
   const streamer = c.streamer!;
-  // A tag imapflow itself will never use: its own are sequential hex numbers.
-  const tag = `M${(c.tagCounter = (c.tagCounter ?? 0) + 1).toString(16).toUpperCase()}`;
+  // Tags imapflow itself will never use: its own are sequential hex numbers.
+  const tags = Array.from({ length: count }, () => `M${(c.tagCounter = (c.tagCounter ?? 0) + 1).toString(16).toUpperCase()}`);
+  const results = new Map<string, Tagged>();
 
-  return new Promise<Tagged>((resolve, reject) => {
+  return new Promise<Tagged[]>((resolve, reject) => {
     let done = false;
-    let outcome: Tagged | RawConnectionError | undefined;
+    let failure: RawConnectionError | undefined;
     const framer = new ResponseFramer((r) => {
-      outcome = readTagged(tag, r);
-      if (!outcome) onUntagged(r);
-      return outcome !== undefined;
+      for (const tag of tags) {
+        if (results.has(tag)) continue;
+        const t = readTagged(tag, r);
+        if (t instanceof Error) {
+          failure = t;
+          return true;
+        }
+        if (t) {
+          results.set(tag, t);
+          return results.size === tags.length;
+        }
+      }
+      const first = r.segments[0]!;
+      if (first[0] === 0x2a && /^\* BYE/i.test(first.subarray(0, 8).toString('latin1'))) {
+        failure = new RawConnectionError(`server closed the session: ${first.toString('utf8').trim()}`);
+        return true;
+      }
+      onUntagged(r);
+      return false;
     });
 
-    const finish = (err: Error | undefined, result?: Tagged, rest?: Buffer) => {
+    const finish = (err: Error | undefined, rest?: Buffer) => {
       if (done) return;
       done = true;
       socket.off('data', onData);
@@ -210,15 +242,14 @@ export function rawCommand(
       // Same tick: no data can slip past between our listener and imapflow's pipe.
       socket.pipe(streamer);
       if (rest?.length) streamer.write(rest);
-      resolve(result!);
+      resolve(tags.map((t) => results.get(t)!));
     };
     const onData = (chunk: Buffer) => {
       try {
         const end = framer.push(chunk);
         if (end < 0) return;
-        // Tagged answer: whatever follows belongs to imapflow.
-        if (outcome instanceof Error) finish(outcome);
-        else finish(undefined, outcome, chunk.subarray(end));
+        if (failure) finish(failure);
+        else finish(undefined, chunk.subarray(end));
       } catch (err) {
         finish(err as Error);
       }
@@ -233,7 +264,7 @@ export function rawCommand(
     socket.resume(); // unpipe() paused it
     try {
       socket.cork();
-      write(tag, (chunk) => void socket.write(chunk));
+      write(tags, (chunk) => void socket.write(chunk));
       socket.uncork();
     } catch (err) {
       finish(err as Error);

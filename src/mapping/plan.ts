@@ -8,7 +8,11 @@ export interface FolderMapping {
   destinationPath: string;
   /** '/'-joined names without the namespace prefix. */
   destinationLogicalPath: string;
-  action: 'copy' | 'exclude';
+  /** 'blocked': another source folder already maps to this destination name; nothing is
+   *  copied until a folders.rename rule gives it its own (see `collision`). */
+  action: 'copy' | 'exclude' | 'blocked';
+  /** Set with action 'blocked': which folder holds the name, and a rule that would resolve it. */
+  collision?: { with: string; rule: { from: string; to: string } };
   specialUse?: string;
   existsOnDestination: boolean;
   /** Conflicts and what was done about them, human-readable. */
@@ -132,13 +136,17 @@ export function sanitizeName(name: string, delim: string, notes: string[]): stri
 }
 
 /**
- * Two source folders must not land in one destination folder (verify compares folder by folder):
- * later ones (in listing order) get " (2)", " (3)"… on their last name. Case-insensitive,
- * because some destinations (Exchange, Gmail) are.
+ * Two source folders must never be merged into one destination folder (verify compares folder
+ * by folder, and the user would find two folders' mail mixed). Names are compared as the
+ * destination sees them - the wire path after namespace prefix, separator and character mapping
+ * ('Notifications' and 'INBOX/Notifications' are both 'INBOX.Notifications' on a server with the
+ * 'INBOX.' prefix) - and case-insensitively, because some destinations (Exchange, Gmail) are.
+ * The later folder (INBOX and special-use winners keep their names) is blocked, with a
+ * suggested folders.rename rule; nothing of it is copied until the user decides.
  */
 function resolveCollisions(out: FolderMapping[], prefix: string, delim: string, firstClaim: Set<FolderMapping>): void {
   const taken = new Map<string, FolderMapping>();
-  const key = (p: string) => p.normalize('NFC').toLowerCase();
+  const key = (m: { destinationPath: string }) => (m.destinationPath.toUpperCase() === 'INBOX' ? 'INBOX' : m.destinationPath.normalize('NFC').toLowerCase());
   // Excluded folders still occupy their names (they may exist on the destination as parents).
   const ordered = [
     ...out.filter((m) => firstClaim.has(m)),
@@ -146,10 +154,9 @@ function resolveCollisions(out: FolderMapping[], prefix: string, delim: string, 
     ...out.filter((m) => m.action === 'exclude'),
   ];
   for (const m of ordered) {
-    let k = key(m.destinationLogicalPath);
-    const first = taken.get(k);
+    const first = taken.get(key(m));
     if (!first) {
-      taken.set(k, m);
+      taken.set(key(m), m);
       continue;
     }
     if (m.action === 'exclude') continue;
@@ -158,11 +165,11 @@ function resolveCollisions(out: FolderMapping[], prefix: string, delim: string, 
     let n = 2;
     let candidate: string[];
     do candidate = [...names, `${last} (${n++})`];
-    while (taken.has(key(candidate.join('/'))));
-    const before = m.destinationLogicalPath;
-    Object.assign(m, where(candidate, prefix, delim));
-    k = key(m.destinationLogicalPath);
-    taken.set(k, m);
-    m.notes.push(`"${before}" is already the destination of "${first.source.logicalPath}": written as "${m.destinationLogicalPath}"`);
+    while (taken.has(key(where(candidate, prefix, delim))) || out.some((o) => key(o) === key(where(candidate, prefix, delim))));
+    m.action = 'blocked';
+    m.collision = { with: first.source.logicalPath, rule: { from: m.source.logicalPath, to: candidate.join('/') } };
+    m.notes.push(
+      `would be merged with "${first.source.logicalPath}" (both are "${m.destinationPath}" on the destination): not copied; add a folders.rename rule, e.g. { from: "${m.source.logicalPath}", to: "${candidate.join('/')}" }`,
+    );
   }
 }

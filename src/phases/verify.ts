@@ -4,7 +4,7 @@ import { closeImap, connectImap } from '../imap/connect.js';
 import { listFolders } from '../imap/folders.js';
 import { planFolderMapping, type FolderMapping } from '../mapping/plan.js';
 import { VerifyStore } from '../store/verify-store.js';
-import { compareFolder } from '../verify/compare.js';
+import { compareFolder, firstDifference, showBytes, type Difference } from '../verify/compare.js';
 import { addFolderToTotals, emptyTotals, type VerifiedFolder, type VerifyResult } from '../verify/result.js';
 import { scanFolder, type ScannedFolder } from '../verify/scan.js';
 import type { PhaseContext } from './context.js';
@@ -109,6 +109,7 @@ async function verifyAccount(
           destinationPermanentFlags: destination.permanentFlags,
           destinationFlags: destination.flags,
         });
+        if (deep) await locateByteChanges(src, dst, m.source.path, m.destinationPath, c.differences);
         record({
           ...who,
           sourcePath: m.source.logicalPath,
@@ -155,4 +156,35 @@ function failed(who: { account: string; destinationAccount: string }, sourcePath
     error,
     differences: [],
   };
+}
+
+/**
+ * For messages whose bytes differ (verify --deep), the first differing byte range and what the
+ * bytes were on each side, so the user sees what the destination changed (e.g. 8-bit header
+ * bytes rewritten as 'X' by Cyrus's munge8bit). Both bodies are read again, at most 50 per folder.
+ */
+async function locateByteChanges(src: ImapFlow, dst: ImapFlow, srcPath: string, dstPath: string, differences: Difference[]): Promise<void> {
+  const todo = differences.filter((d) => d.kind === 'altered' && d.parts?.includes('bytes') && d.srcUid !== undefined && d.dstUid !== undefined).slice(0, 50);
+  if (!todo.length) return;
+  const read = async (client: ImapFlow, path: string, uids: number[]) => {
+    const out = new Map<number, Buffer>();
+    const lock = await client.getMailboxLock(path, { readOnly: true });
+    try {
+      for await (const m of client.fetch(uids.join(','), { uid: true, source: true }, { uid: true })) if (m.source) out.set(m.uid, m.source);
+    } finally {
+      lock.release();
+    }
+    return out;
+  };
+  const a = await read(src, srcPath, todo.map((d) => d.srcUid!));
+  const b = await read(dst, dstPath, todo.map((d) => d.dstUid!));
+  for (const d of todo) {
+    const x = a.get(d.srcUid!);
+    const y = b.get(d.dstUid!);
+    if (!x || !y) continue;
+    const r = firstDifference(x, y);
+    if (!r) continue;
+    d.byteRange = r;
+    d.detail += `; first difference at byte ${r.start}: source bytes ${r.start}-${r.sourceEnd} "${showBytes(x.subarray(r.start, Math.max(r.sourceEnd, r.start + 1)))}" -> destination bytes ${r.start}-${r.destinationEnd} "${showBytes(y.subarray(r.start, Math.max(r.destinationEnd, r.start + 1)))}"`;
+  }
 }

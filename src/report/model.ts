@@ -57,6 +57,8 @@ export interface ReportData {
 export interface MessageTotals {
   total: number;
   copied: number;
+  /** Of copied: found already in the destination and adopted, not copied again. */
+  adopted?: number;
   skipped: number;
   failed: number;
   pending: number;
@@ -70,11 +72,12 @@ export interface ServerSummary {
   tls: string;
 }
 
-export const zeroTotals = (): MessageTotals => ({ total: 0, copied: 0, skipped: 0, failed: 0, pending: 0, bytesCopied: 0 });
+export const zeroTotals = (): MessageTotals => ({ total: 0, copied: 0, adopted: 0, skipped: 0, failed: 0, pending: 0, bytesCopied: 0 });
 
 export function addTotals(into: MessageTotals, t: MessageTotals): void {
   into.total += t.total;
   into.copied += t.copied;
+  into.adopted = (into.adopted ?? 0) + (t.adopted ?? 0);
   into.skipped += t.skipped;
   into.failed += t.failed;
   into.pending += t.pending;

@@ -1,8 +1,12 @@
 import type { ImapFlow } from 'imapflow';
 import type { DovecotServer } from './dovecot.js';
+import { saysAlreadyExists } from '../imap/folders.js';
 import { closeClient, openClient, wirePath } from './imap-client.js';
 
 /** Structurally the corpus' CorpusMessage (src/corpus), so a corpus generator plugs straight in. */
+/** Any sandbox server (Dovecot or Cyrus). */
+export type SeedTarget = Pick<DovecotServer, 'host' | 'port' | 'separator' | 'namespacePrefix'>;
+
 export interface SeedMessage {
   /** '/'-separated logical folder path. */
   folder: string;
@@ -59,7 +63,7 @@ const MAX_BUFFERED = 64 * 1024 * 1024;
  * folders as needed. Messages of one folder are appended in input order on one connection.
  */
 export async function seedMessages(
-  server: DovecotServer,
+  server: SeedTarget,
   user: string,
   password: string,
   msgs: Iterable<SeedMessage>,
@@ -94,7 +98,7 @@ export async function seedMessages(
       try {
         await main.mailboxCreate(path);
       } catch (err) {
-        if ((err as { serverResponseCode?: string }).serverResponseCode !== 'ALREADYEXISTS') throw err;
+        if (!saysAlreadyExists(err)) throw err;
       }
       existing.add(path);
     };
@@ -159,7 +163,7 @@ export async function seedMessages(
 
 /** Adds the user to the server and seeds all of its corpus messages (folders and special-use mapping included). */
 export async function seedUser(
-  server: DovecotServer,
+  server: SeedTarget & Pick<DovecotServer, 'addUser'>,
   corpusUser: { user: string; password: string; folders: SeedFolder[]; messages(): Iterable<SeedMessage> },
   opts: Omit<SeedOptions, 'folders'> = {},
 ): Promise<SeedResult> {

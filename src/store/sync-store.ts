@@ -72,7 +72,11 @@ export interface FolderCounts {
   pending: number;
   skipped: number;
   failed: number;
-  reasons: { state: 'skipped' | 'failed'; reason: string; count: number }[];
+  /** Of `copied`: found already in the destination and adopted, not copied by mailshift. */
+  adopted: number;
+  /** Copied, but not exactly as on the source (keywords the destination folder had no room for): exit 3. */
+  copiedWithReason: number;
+  reasons: { state: 'skipped' | 'failed' | 'copied'; reason: string; count: number }[];
 }
 
 const MSG_COLS = `id, src_uid AS srcUid, message_id AS messageId, internal_date AS internalDate, size,
@@ -155,6 +159,27 @@ export class SyncStore {
   setSourceWatermark(id: number, w: { uidValidity: bigint; uidNext: number; highestModseq?: bigint; listedUid: number }): void {
     this.st('UPDATE folder_pairs SET src_uidvalidity = ?, src_uidnext = ?, src_highestmodseq = ?, src_listed_uid = ?, updated_at = ? WHERE id = ?')
       .run(String(w.uidValidity), w.uidNext, w.highestModseq === undefined ? null : String(w.highestModseq), w.listedUid, now(), id);
+  }
+
+  /** Whether the destination folder was already indexed for adoption (done once per pair). */
+  adoptChecked(id: number): boolean {
+    return (this.st('SELECT adopt_checked AS a FROM folder_pairs WHERE id = ?').get(id) as { a: number } | undefined)?.a === 1;
+  }
+
+  /**
+   * Messages found already in the destination folder: copied, with their destination UIDs,
+   * marked adopted; and the pair marked as indexed. One transaction.
+   */
+  adopt(fpId: number, dstUidvalidity: bigint, found: { id: number; dstUid: number; messageId?: string; headerHash: string }[]): void {
+    this.db.transaction(() => {
+      const t = now();
+      const st = this.st(
+        `UPDATE messages SET state = 'copied', adopted = 1, dst_uidvalidity = ?, dst_uid = ?, message_id = coalesce(message_id, ?), header_hash = coalesce(header_hash, ?),
+           last_error = NULL, updated_at = ? WHERE id = ? AND state = 'pending'`,
+      );
+      for (const f of found) st.run(String(dstUidvalidity), f.dstUid, f.messageId ?? null, f.headerHash, t, f.id);
+      this.st('UPDATE folder_pairs SET adopt_checked = 1, updated_at = ? WHERE id = ?').run(t, fpId);
+    })();
   }
 
   setDestinationState(id: number, uidValidity: bigint, uidNext: number): void {
@@ -295,13 +320,13 @@ export class SyncStore {
   }
 
   /** After the tagged OK: destination UIDs (when the server sent APPENDUID) and 'copied'. */
-  finishBatch(batchId: number, dstUidvalidity: bigint | undefined, results: { id: number; dstUid?: number; droppedFlags?: string[] }[]): void {
+  finishBatch(batchId: number, dstUidvalidity: bigint | undefined, results: { id: number; dstUid?: number; droppedFlags?: string[]; reason?: string }[]): void {
     this.db.transaction(() => {
       const t = now();
       const st = this.st(
-        `UPDATE messages SET state = 'copied', dst_uidvalidity = ?, dst_uid = ?, dropped_flags = ?, last_error = NULL, updated_at = ? WHERE id = ?`,
+        `UPDATE messages SET state = 'copied', dst_uidvalidity = ?, dst_uid = ?, dropped_flags = ?, last_error = ?, updated_at = ? WHERE id = ?`,
       );
-      for (const r of results) st.run(dstUidvalidity === undefined ? null : String(dstUidvalidity), r.dstUid ?? null, r.droppedFlags?.length ? JSON.stringify(r.droppedFlags) : null, t, r.id);
+      for (const r of results) st.run(dstUidvalidity === undefined ? null : String(dstUidvalidity), r.dstUid ?? null, r.droppedFlags?.length ? JSON.stringify(r.droppedFlags) : null, r.reason ?? null, t, r.id);
       this.st(`UPDATE append_batches SET state = 'done', finished_at = ? WHERE id = ?`).run(t, batchId);
     })();
   }
@@ -346,7 +371,8 @@ export class SyncStore {
     const by = Object.fromEntries(rows.map((r) => [r.state, r.n])) as Partial<Record<MessageState, number>>;
     const reasons = this.st(
         `SELECT state, coalesce(last_error, 'no reason recorded') AS reason, count(*) AS count FROM messages
-         WHERE folder_pair_id = ? AND src_uidvalidity = ? AND state IN ('skipped','failed') GROUP BY state, reason ORDER BY count DESC`,
+         WHERE folder_pair_id = ? AND src_uidvalidity = ? AND (state IN ('skipped','failed') OR (state = 'copied' AND last_error IS NOT NULL))
+         GROUP BY state, reason ORDER BY count DESC`,
       )
       .all(fpId, uv) as FolderCounts['reasons'];
     return {
@@ -355,6 +381,8 @@ export class SyncStore {
       pending: (by.pending ?? 0) + (by.copying ?? 0),
       skipped: by.skipped ?? 0,
       failed: by.failed ?? 0,
+      adopted: (this.st(`SELECT count(*) AS n FROM messages WHERE folder_pair_id = ? AND src_uidvalidity = ? AND state = 'copied' AND adopted = 1`).get(fpId, uv) as { n: number }).n,
+      copiedWithReason: reasons.filter((r) => r.state === 'copied').reduce((n, r) => n + r.count, 0),
       reasons,
     };
   }

@@ -16,6 +16,8 @@ export interface FolderTotalsRow {
   note: string | null;
   total: number;
   copied: number;
+  /** Of copied: already in the destination and adopted (migration 0007). */
+  adopted: number;
   skipped: number;
   failed: number;
   pending: number;
@@ -221,6 +223,7 @@ export class VerifyStore {
                 fp.state AS folderState, fp.note AS note,
                 COALESCE(SUM(m.state != 'gone'), 0) AS total,
                 COALESCE(SUM(m.state = 'copied'), 0) AS copied,
+                COALESCE(SUM(m.state = 'copied' AND m.adopted = 1), 0) AS adopted,
                 COALESCE(SUM(m.state = 'skipped'), 0) AS skipped,
                 COALESCE(SUM(m.state = 'failed'), 0) AS failed,
                 COALESCE(SUM(m.state IN ('pending', 'copying')), 0) AS pending,

@@ -16,6 +16,8 @@ export interface Difference {
   parts?: AlteredPart[];
   /** Human-readable: what differs, or why the message is missing (the store's reason). */
   detail: string;
+  /** For altered bytes (verify --deep): the first differing byte range, [start, end) on each side. */
+  byteRange?: { start: number; sourceEnd: number; destinationEnd: number };
 }
 
 export interface FolderInput {
@@ -104,7 +106,40 @@ export function compareFolder(input: FolderInput): FolderComparison {
     if (dsts.length) dstByKey.set(key, dsts);
     else dstByKey.delete(key);
   }
-  const leftovers = [...dstByKey.values()].flat().sort((a, b) => a.uid - b.uid);
+  let leftovers = [...dstByKey.values()].flat().sort((a, b) => a.uid - b.uid);
+
+  // A destination that changed what it stored (8-bit header bytes munged, headers added, line
+  // ends normalised) gives the copy another header hash. Such a message is the source message,
+  // altered - not one missing plus one foreign: paired by the store's UID mapping, else by
+  // Message-ID + INTERNALDATE, else (no Message-ID) by INTERNALDATE + size when only one fits.
+  const alteredPairs = new Set<MessageIdentity>();
+  if (missing.length && leftovers.length) {
+    const left = new Map(leftovers.map((d) => [d.uid, d]));
+    const take = (s: MessageIdentity, d: MessageIdentity) => {
+      pairs.push([s, d]);
+      pairedSrc.add(s.uid);
+      left.delete(d.uid);
+      alteredPairs.add(s);
+    };
+    for (const s of missing) {
+      const mapped = input.mapping?.get(s.uid);
+      const d = mapped === undefined ? undefined : left.get(mapped);
+      if (d) take(s, d);
+    }
+    for (const s of missing) {
+      if (pairedSrc.has(s.uid) || !s.messageId) continue;
+      const d = [...left.values()].find((x) => x.messageId === s.messageId && x.internalDate === s.internalDate);
+      if (d) take(s, d);
+    }
+    for (const s of missing) {
+      if (pairedSrc.has(s.uid) || s.messageId) continue;
+      const fits = [...left.values()].filter((x) => !x.messageId && x.internalDate === s.internalDate && x.size === s.size);
+      const twins = missing.filter((o) => !pairedSrc.has(o.uid) && !o.messageId && o.internalDate === s.internalDate && o.size === s.size);
+      if (fits.length === 1 && twins.length === 1) take(s, fits[0]!);
+    }
+    missing.splice(0, missing.length, ...missing.filter((s) => !pairedSrc.has(s.uid)));
+    leftovers = [...left.values()];
+  }
 
   const differences: Difference[] = [];
   for (const s of missing.sort((a, b) => a.uid - b.uid)) {
@@ -142,6 +177,10 @@ export function compareFolder(input: FolderInput): FolderComparison {
         r.messages++;
         refused.set(lc(f), r);
       }
+    }
+    if (alteredPairs.has(s) && !(input.deep && s.sha256 !== undefined && d.sha256 !== undefined && s.sha256 !== d.sha256)) {
+      parts.push('bytes');
+      notes.push(`the destination changed the message's headers (${s.size} -> ${d.size} bytes)`);
     }
     if (input.deep) {
       if (s.sha256 !== undefined && d.sha256 !== undefined && s.sha256 !== d.sha256) {
@@ -222,3 +261,46 @@ function ref(m: MessageIdentity): Pick<Difference, 'messageId' | 'subject' | 'in
 }
 
 const fmtFlags = (f: readonly string[]) => (f.length ? `(${f.join(' ')})` : '()');
+
+/**
+ * The first run of bytes where two versions of a message differ: [start, end) in the source and
+ * in the destination, found by walking both from the start and resynchronising on the first 8
+ * equal bytes after the difference (munge8bit keeps lengths; added headers and CRLF changes do not).
+ */
+export function firstDifference(a: Buffer, b: Buffer): { start: number; sourceEnd: number; destinationEnd: number } | undefined {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  if (i === n && a.length === b.length) return undefined;
+  if (a.length === b.length) {
+    // Same length (bytes rewritten in place, as munge8bit does): the run of differing bytes.
+    let j = i;
+    while (j < n && a[j] !== b[j]) j++;
+    return { start: i, sourceEnd: j, destinationEnd: j };
+  }
+  const W = 8;
+  const LIMIT = 64 * 1024;
+  for (let len = 1; len <= LIMIT; len++) {
+    // Equal-length change first (a rewritten byte), then insertions/deletions of up to `len` bytes.
+    for (const [da, db] of [[len, len], [len, 0], [0, len]] as const) {
+      const x = i + da;
+      const y = i + db;
+      if (x + W > a.length || y + W > b.length) continue;
+      if (a.subarray(x, x + W).equals(b.subarray(y, y + W))) {
+        // Shrink the equal-length case to the bytes that really differ.
+        let ea = x;
+        let eb = y;
+        while (ea > i && eb > i && a[ea - 1] === b[eb - 1]) (ea--, eb--);
+        return { start: i, sourceEnd: ea, destinationEnd: eb };
+      }
+    }
+  }
+  return { start: i, sourceEnd: a.length, destinationEnd: b.length };
+}
+
+/** A short, printable view of some bytes (8-bit and control bytes as \xNN). */
+export function showBytes(b: Buffer, max = 40): string {
+  let out = '';
+  for (const c of b.subarray(0, max)) out += c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : c === 0x0d ? '\\r' : c === 0x0a ? '\\n' : `\\x${c.toString(16).padStart(2, '0')}`;
+  return b.length > max ? `${out}…` : out;
+}

@@ -249,8 +249,10 @@ describe('assess with staged problems', () => {
     expect(JSON.stringify(a)).not.toContain('WRONG-password');
 
     const collision = risk('folder-name-collision')!;
-    expect(collision.severity).toBe('warning');
-    expect(collision.detail).toMatch(/projects -> projects \(2\)|Projects -> Projects \(2\)/);
+    // Never merged: a blocker whose fix is a folders.rename rule that gives the later one its own name.
+    expect(collision.severity).toBe('blocker');
+    expect(collision.detail).toMatch(/projects and Projects -> projects|Projects and projects -> Projects/);
+    expect(collision.fix).toMatch(/rename: \[\{ from: "(projects|Projects)", to: "(projects|Projects) \(2\)" \}\]/);
     const sep = risk('folder-name-separator')!;
     expect(sep.detail).toContain('a.b -> a_b');
     // The mapping preview carries the same destination names.

@@ -26,6 +26,16 @@ function server(preset: string, over: Partial<ServerConfig> = {}): ServerConfig 
 }
 
 describe('findRisks', () => {
+  it('names Cyrus as a destination that changes mail (munge8bit), from its greeting alone', () => {
+    const greeting = '* OK [CAPABILITY IMAP4rev1 LITERAL+] mail Cyrus IMAP 3.6.1-Debian-3.6.1-4 server ready';
+    const risks = findRisks(input({ servers: [{ side: 'destination', host: 'h', port: 143, tls: 'none', preset: 'generic', addresses: [], ok: true, greeting }] }));
+    const r = risks.find((x) => x.id === 'server-alters-mail')!;
+    expect(r.severity).toBe('warning');
+    expect(r.detail).toMatch(/munge8bit/);
+    expect(r.fix).toMatch(/munge8bit: no/);
+    expect(findRisks(input({ servers: [{ side: 'source', host: 'h', port: 143, tls: 'none', preset: 'generic', addresses: [], ok: true, greeting }] })).find((x) => x.id === 'server-alters-mail')).toBeUndefined();
+  });
+
   it('reports nothing for a clean job', () => {
     expect(findRisks(input())).toEqual([]);
   });

@@ -51,8 +51,9 @@ describe('planFolderMapping', () => {
   it('a server-flagged special folder wins over one only known by its name', () => {
     const plan = planFolderMapping(src(s('Sent'), s('Sent Messages', { specialUse: '\\Sent' })), dst(d('INBOX.Sent', { specialUse: '\\Sent' })), noRules);
     expect(by(plan, 'Sent Messages').destinationPath).toBe('INBOX.Sent');
-    expect(by(plan, 'Sent').destinationPath).toBe('INBOX.Sent (2)');
-    expect(by(plan, 'Sent').notes.join()).toMatch(/already the destination/);
+    expect(by(plan, 'Sent').action).toBe('blocked');
+    expect(by(plan, 'Sent').collision).toEqual({ with: 'Sent Messages', rule: { from: 'Sent', to: 'Sent (2)' } });
+    expect(by(plan, 'Sent').notes.join()).toMatch(/would be merged/);
   });
 
   it('keeps non-ASCII names and nesting', () => {
@@ -76,11 +77,24 @@ describe('planFolderMapping', () => {
     expect(by(plan, 'Old/a/b').destinationPath).toBe('INBOX.Legacy.a.b');
   });
 
-  it('resolves case collisions and two sources onto one destination with a suffix', () => {
+  it('blocks case collisions and two sources onto one destination, with a suggested rename rule', () => {
     const plan = planFolderMapping(src(s('Work'), s('work'), s('A.B'), s('A_B')), dst(), noRules);
     const names = plan.filter((m) => m.action === 'copy').map((m) => m.destinationLogicalPath.toLowerCase());
     expect(new Set(names).size).toBe(names.length);
-    expect(by(plan, 'work').destinationLogicalPath).toBe('work (2)');
+    expect(by(plan, 'work').action).toBe('blocked');
+    expect(by(plan, 'work').collision?.rule).toEqual({ from: 'work', to: 'work (2)' });
+    expect(by(plan, 'A_B').action).toBe('blocked');
+  });
+
+  it('sees "Notifications" and "INBOX/Notifications" as one destination folder under an INBOX. prefix', () => {
+    const plan = planFolderMapping(src(s('INBOX'), s('Notifications'), s('INBOX/Notifications')), dst(), noRules);
+    const blocked = plan.filter((m) => m.action === 'blocked');
+    expect(blocked).toHaveLength(1);
+    const rule = blocked[0]!.collision!.rule;
+    // The suggested rule really resolves it.
+    const again = planFolderMapping(src(s('INBOX'), s('Notifications'), s('INBOX/Notifications')), dst(), { exclude: [], rename: [rule] });
+    expect(again.filter((m) => m.action === 'blocked')).toHaveLength(0);
+    expect(new Set(again.filter((m) => m.action === 'copy').map((m) => m.destinationPath.toLowerCase())).size).toBe(3);
   });
 
   it('does not copy a non-selectable container', () => {

@@ -27,15 +27,17 @@ export function registerStatus(program: Command): void {
               state: fp.state,
               found: c.found,
               copied: c.copied,
+              adopted: c.adopted,
               pending: c.pending,
               skipped: c.skipped,
               failed: c.failed,
+              copiedWithReason: c.copiedWithReason,
               reasons: c.reasons,
               droppedFlags: sync.droppedFlags(fp.id).length,
               notes: fp.notes,
             };
           });
-          const sum = (k: 'found' | 'copied' | 'pending' | 'skipped' | 'failed') =>
+          const sum = (k: 'found' | 'copied' | 'adopted' | 'pending' | 'skipped' | 'failed') =>
             folders.filter((f) => f.state === 'active' && f.direction === 'forward').reduce((n, f) => n + f[k], 0);
           return {
             sourceUser: a.sourceUser,
@@ -45,6 +47,7 @@ export function registerStatus(program: Command): void {
             updatedAt: a.updatedAt,
             found: sum('found'),
             copied: sum('copied'),
+            adopted: sum('adopted'),
             pending: sum('pending'),
             skipped: sum('skipped'),
             failed: sum('failed'),
@@ -69,15 +72,15 @@ export function registerStatus(program: Command): void {
         for (const a of status.accounts) {
           lines.push(
             `  ${a.sourceUser} -> ${a.destinationUser}: ${a.state}${a.lastError ? ` (${a.lastError})` : ''}` +
-              (a.folders.length ? ` - found ${a.found}, copied ${a.copied}, to copy ${a.pending}, skipped ${a.skipped}, failed ${a.failed}` : ''),
+              (a.folders.length ? ` - found ${a.found}, copied ${a.copied}${a.adopted ? ` (${a.adopted} already in the destination, adopted)` : ''}, to copy ${a.pending}, skipped ${a.skipped}, failed ${a.failed}` : ''),
           );
           for (const f of a.folders) {
             if (f.state === 'excluded') {
-              lines.push(`      ${f.source}: not copied${f.notes.length ? ` (${f.notes[0]})` : ''}`);
+              lines.push(`      ${f.source}: not copied${f.notes.length ? ` (${f.notes.at(-1)})` : ''}`);
               continue;
             }
             const dir = f.direction === 'reverse' ? ' [reverse]' : '';
-            lines.push(`      ${f.source} -> ${f.destination}${dir}: found ${f.found}, copied ${f.copied}, to copy ${f.pending}, skipped ${f.skipped}, failed ${f.failed}${f.state === 'gone' ? ' (folder no longer on the source)' : ''}`);
+            lines.push(`      ${f.source} -> ${f.destination}${dir}: found ${f.found}, copied ${f.copied}${f.adopted ? ` (${f.adopted} adopted)` : ''}, to copy ${f.pending}, skipped ${f.skipped}, failed ${f.failed}${f.state === 'gone' ? ' (folder no longer on the source)' : ''}`);
             for (const r of f.reasons) lines.push(`          ${r.count} ${r.state}: ${r.reason}`);
             if (f.droppedFlags) lines.push(`          ${f.droppedFlags} message(s) lost flags the destination does not accept`);
           }

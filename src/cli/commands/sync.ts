@@ -27,12 +27,20 @@ export async function syncAndReport(ctx: PhaseContext, opts: GlobalOptions, dryR
       say(opts, `${a.user}${a.error ? `: cannot list - ${a.error}` : ''}`);
       for (const f of a.folders) {
         const m = f.mapping;
-        const arrow = m.action === 'copy' ? `-> ${m.destinationLogicalPath}${m.existsOnDestination ? '' : ' (new)'}` : '(not copied)';
+        const arrow =
+          m.action === 'copy'
+            ? `-> ${m.destinationLogicalPath}${m.existsOnDestination ? '' : ' (new)'}`
+            : m.action === 'blocked'
+              ? `BLOCKED (would be merged with "${m.collision?.with}")`
+              : '(not copied)';
         say(opts, `  ${m.source.logicalPath} ${arrow}: ${m.source.status?.messages ?? 0} messages, ${f.copied} copied, ${m.action === 'copy' ? f.pending : 0} to copy`);
         for (const n of m.notes) say(opts, `      note: ${n}`);
       }
     }
+    const blocked = (result.plan ?? []).flatMap((a) => a.folders.filter((f) => f.mapping.action === 'blocked').map((f) => ({ user: a.user, m: f.mapping })));
+    for (const b of blocked) say(opts, `blocker: ${b.user}: "${b.m.source.logicalPath}" and "${b.m.collision?.with}" would be one destination folder; suggested rule: folders.rename: [{ from: "${b.m.collision?.rule.from}", to: "${b.m.collision?.rule.to}" }]`);
     say(opts, 'dry run: nothing was written');
+    if (blocked.length) throw new IncompleteError(`sync --dry-run: ${blocked.length} folder(s) would be merged into another; add folders.rename rules (suggested above) before sync`);
     // A plan that could not see an account is not a plan for it: say so in the exit code.
     const unseen = (result.plan ?? []).filter((a) => a.error);
     if (unseen.length) throw new IncompleteError(`dry run incomplete: ${unseen.length} account(s) could not be listed (${unseen.map((a) => a.user).join(', ')})`);
