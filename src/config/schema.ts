@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cutoverSchema } from './cutover-schema.js';
+import { dualRunSchema } from './dualrun-schema.js';
 import { kitSchema } from './kit-schema.js';
 
 // The config file as written by the user, before presets and paths are applied.
@@ -46,10 +47,7 @@ export const configFileSchema = z
       })
       .strict()
       .default({ batchMessages: 100, bytesInFlight: 64 * 1024 * 1024 }),
-    dualRun: z
-      .object({ intervalSeconds: z.number().int().min(10).default(300) })
-      .strict()
-      .default({ intervalSeconds: 300 }),
+    dualRun: dualRunSchema,
     cutover: cutoverSchema,
     kit: kitSchema,
   })

@@ -1,5 +1,6 @@
 import type { Secret } from '../secret.js';
 import type { CutoverConfig } from './cutover-schema.js';
+import type { DualRunConfig } from './dualrun-schema.js';
 import type { KitConfig } from './kit-schema.js';
 
 export type TlsMode = 'implicit' | 'starttls' | 'none';
@@ -55,7 +56,7 @@ export interface JobConfig {
   accountsPath: string;
   folders: FolderRules;
   sync: SyncSettings;
-  dualRun: { intervalSeconds: number };
+  dualRun: DualRunConfig;
   cutover: CutoverConfig;
   kit: KitConfig;
 }

@@ -1,5 +1,7 @@
 import PQueue from 'p-queue';
+import type { DeletesMode } from '../config/dualrun-schema.js';
 import { flagPassAccount, type AccountFlagResult } from '../dualrun/account-flags.js';
+import { movePassAccount, type MoveStepResult } from '../dualrun/moves.js';
 import { DualRunStore, type PassRecord } from '../store/dualrun-store.js';
 import { SyncStore } from '../store/sync-store.js';
 import { silentProgress, type PhaseContext } from './context.js';
@@ -12,6 +14,8 @@ export interface DualRunOptions {
   forMs?: number;
   /** Seconds from the start of one pass to the start of the next (default config.dualRun.intervalSeconds). */
   intervalSeconds?: number;
+  /** What a source expunge does to the destination copy (default config.dualRun.deletes). */
+  deletes?: DeletesMode;
   /** The sync runner (tests may wrap it); default runSync of src/phases/sync.ts. */
   runSync?: (ctx: PhaseContext) => Promise<SyncResult>;
 }
@@ -28,7 +32,7 @@ export interface DualRunResult {
   /** The last pass finished every step of every account without an error. */
   complete: boolean;
   interrupted: boolean;
-  totals: { copied: number; newFolders: number; flagsApplied: number; destinationKept: number; sourceDeleted: number };
+  totals: { copied: number; newFolders: number; flagsApplied: number; destinationKept: number; sourceDeleted: number; moved: number; expunged: number; deletesApplied: number };
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -45,14 +49,17 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 const activeForwardPairs = (sync: SyncStore) => sync.folderPairs(undefined, 'forward').filter((p) => p.state === 'active').length;
 
-export function passLine(p: DualRunPass): string {
+const deletesWord = (mode: DeletesMode) => (mode === 'keep' ? 'kept on the destination' : mode === 'trash' ? 'moved to Trash there' : 'expunged there');
+
+export function passLine(p: DualRunPass, mode: DeletesMode = 'keep'): string {
   const t = p.startedAt.slice(11, 19);
   const parts = [
     `${p.copied} new message(s)`,
+    `${p.moved} moved`,
     `${p.newFolders} new folder(s)`,
     `${p.flagsApplied} flag change(s) applied`,
     `${p.destinationKept} destination change(s) kept`,
-    `${p.sourceDeleted} deleted on source (kept)`,
+    `${p.expunged} expunged on source${mode === 'keep' ? ' (kept)' : `, ${p.deletesApplied} ${deletesWord(mode)}`}`,
   ];
   const tail = p.errors.length ? `; ${p.errors.length} error(s): ${p.errors[0]}${p.errors.length > 1 ? ' …' : ''}` : '';
   return `dual-run pass ${p.pass} at ${t} UTC: ${parts.join(', ')}; ${p.seconds.toFixed(1)} s${p.complete ? '' : ' (incomplete)'}${tail}`;
@@ -67,6 +74,7 @@ export function passLine(p: DualRunPass): string {
 export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): Promise<DualRunResult> {
   const dual = new DualRunStore(ctx.store);
   const sync = new SyncStore(ctx.store);
+  const deletes = opts.deletes ?? ctx.config.dualRun.deletes;
   const runSync = opts.runSync ?? ((c: PhaseContext) => syncPhase(c, { label: 'dual-run delta' }));
   const intervalMs = Math.max(1, opts.intervalSeconds ?? ctx.config.dualRun.intervalSeconds) * 1000;
   const deadline = opts.forMs === undefined ? Infinity : Date.now() + opts.forMs;
@@ -82,8 +90,17 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     let complete = true;
     const before = activeForwardPairs(sync);
     let copied = 0;
+    // Moves and expunges first: a message moved between source folders is moved on the
+    // destination before the sync could see it as new mail in its new folder.
+    const moves: MoveStepResult[] = [];
+    const q0 = new PQueue({ concurrency: Math.max(1, Math.min(ctx.config.source.maxConnections, ctx.config.destination.maxConnections, ctx.accounts.length)) });
+    const moveDeps = { config: ctx.config, store: ctx.store, log, signal: ctx.signal, deletes };
+    await Promise.all(ctx.accounts.map((a) => q0.add(async () => (ctx.signal.aborted ? undefined : moves.push(await movePassAccount(moveDeps, a))))));
+    for (const m of moves) errors.push(...m.errors);
+    // An account whose move step did not finish is not synced this pass: its moves would be copied as new mail.
+    const held = new Set(moves.filter((m) => !m.ok).map((m) => m.user));
     try {
-      const r = await runSync(syncCtx);
+      const r = await runSync(held.size ? { ...syncCtx, accounts: ctx.accounts.filter((a) => !held.has(a.sourceUser)) } : syncCtx);
       copied = r.copied;
       if (!r.complete) complete = false;
       for (const a of r.accounts) if (a.state !== 'complete') errors.push(`${a.user}: sync ${a.state}${a.error ? `: ${a.error}` : ''}`);
@@ -112,7 +129,10 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
       newFolders: Math.max(0, activeForwardPairs(sync) - before),
       flagsApplied: flags.reduce((s, f) => s + f.applied, 0),
       destinationKept: flags.reduce((s, f) => s + f.kept, 0),
-      sourceDeleted: flags.reduce((s, f) => s + f.deleted, 0),
+      sourceDeleted: moves.reduce((s, m) => s + m.expunged, 0) + flags.reduce((s, f) => s + f.deleted, 0),
+      moved: moves.reduce((s, m) => s + m.moved, 0),
+      expunged: moves.reduce((s, m) => s + m.expunged, 0) + flags.reduce((s, f) => s + f.deleted, 0),
+      deletesApplied: moves.reduce((s, m) => s + m.deletesApplied, 0),
       unchangedFolders: flags.reduce((s, f) => s + f.unchangedFolders, 0),
       complete,
       errors,
@@ -129,7 +149,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
       const { unchangedFolders: _u, ...record } = p;
       dual.addPass(runId, record);
       passes.push(p);
-      ctx.progress.note(passLine(p));
+      ctx.progress.note(passLine(p, deletes));
       log.info({ ...record }, 'dual-run pass');
       const next = Date.parse(p.startedAt) + intervalMs;
       const more = !opts.once && !ctx.signal.aborted && next < deadline;
@@ -156,6 +176,9 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     flagsApplied: passes.reduce((s, p) => s + p.flagsApplied, 0),
     destinationKept: passes.reduce((s, p) => s + p.destinationKept, 0),
     sourceDeleted: passes.reduce((s, p) => s + p.sourceDeleted, 0),
+    moved: passes.reduce((s, p) => s + p.moved, 0),
+    expunged: passes.reduce((s, p) => s + p.expunged, 0),
+    deletesApplied: passes.reduce((s, p) => s + p.deletesApplied, 0),
   };
   const interrupted = ctx.signal.aborted;
   const complete = !interrupted && (passes.at(-1)?.complete ?? false);

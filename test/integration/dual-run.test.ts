@@ -230,7 +230,7 @@ describe('dual-run', () => {
     // Without --json and without a terminal: a line per pass on stderr, the summary on stdout.
     const again = await run(['dual-run', '--once', '--accounts', alice.user]);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/dual-run pass 1 at \d\d:\d\d:\d\d UTC: 0 new message\(s\), 0 new folder\(s\), 0 flag change\(s\) applied, 0 destination change\(s\) kept, 0 deleted on source \(kept\); [\d.]+ s\n/);
+    expect(again.stderr).toMatch(/dual-run pass 1 at \d\d:\d\d:\d\d UTC: 0 new message\(s\), 0 moved, 0 new folder\(s\), 0 flag change\(s\) applied, 0 destination change\(s\) kept, 0 expunged on source \(kept\); [\d.]+ s\n/);
     expect(again.stdout).toMatch(/^dual-run: 1 pass\(es\); 0 new message\(s\)/);
 
     const bad = await run(['dual-run', '--for', 'soon']);

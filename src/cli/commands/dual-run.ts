@@ -10,6 +10,8 @@ interface DualRunFlags extends GlobalOptions {
   once?: boolean;
   for?: string;
   interval?: string;
+  propagateDeletes?: boolean;
+  deletes?: string;
 }
 
 // `mailshift dual-run`: the delta loop of the days both systems are live. Exit 0 when the last
@@ -17,10 +19,12 @@ interface DualRunFlags extends GlobalOptions {
 export function registerDualRun(program: Command): void {
   program
     .command('dual-run')
-    .description('keep the destination current while both systems are live: new mail, new folders and flag changes every few minutes; destination changes win; nothing is deleted')
+    .description('keep the destination current while both systems are live: new mail, new folders and moves and flag changes every few minutes; destination changes win; nothing is deleted unless --deletes asks')
     .option('--once', 'run one pass and exit')
     .option('--for <duration>', 'stop after this long, e.g. 72h, 90m, 2d (default: until Ctrl-C)')
     .option('--interval <seconds>', 'seconds between passes (default: dualRun.intervalSeconds of the config, 300)')
+    .option('--deletes <mode>', 'what a message expunged on the source does on the destination: keep (default), trash or propagate (dualRun.deletes)')
+    .option('--propagate-deletes', 'expunge on the destination what was expunged on the source (same as --deletes propagate); only copies nobody changed there')
     .option('--accounts <users>', 'only these source users (comma-separated)')
     .action(async (_o, cmd: Command) => {
       const opts = cmd.optsWithGlobals<DualRunFlags>();
@@ -30,13 +34,16 @@ export function registerDualRun(program: Command): void {
         intervalSeconds = Number(opts.interval);
         if (!/^\d+$/.test(opts.interval.trim()) || intervalSeconds < 1) throw new InputError(`--interval: "${opts.interval}" is not a whole number of seconds (1 or more)`);
       }
+      if (opts.deletes !== undefined && !['keep', 'trash', 'propagate'].includes(opts.deletes)) throw new InputError(`--deletes: "${opts.deletes}" is not one of keep, trash, propagate`);
+      if (opts.propagateDeletes && opts.deletes !== undefined && opts.deletes !== 'propagate') throw new InputError('--propagate-deletes and --deletes ' + opts.deletes + ' cannot be used together');
+      const deletes = opts.propagateDeletes ? 'propagate' : (opts.deletes as 'keep' | 'trash' | 'propagate' | undefined);
       if (opts.once && forMs !== undefined) throw new InputError('--once and --for cannot be used together');
       await withJob(opts, { command: 'dual-run' }, async (ctx) => {
-        const r = await runDualRun(ctx, { once: !!opts.once, forMs, intervalSeconds });
+        const r = await runDualRun(ctx, { once: !!opts.once, forMs, intervalSeconds, ...(deletes ? { deletes } : {}) });
         if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
         const t = r.totals;
         // The per-pass lines went to the terminal (or stderr and the log) as each pass ended.
-        say(opts, `dual-run: ${r.passes.length} pass(es); ${t.copied} new message(s), ${t.newFolders} new folder(s), ${t.flagsApplied} flag change(s) applied, ${t.destinationKept} destination change(s) kept, ${t.sourceDeleted} deleted on source (kept on the destination)`);
+        say(opts, `dual-run: ${r.passes.length} pass(es); ${t.copied} new message(s), ${t.moved} moved, ${t.newFolders} new folder(s), ${t.flagsApplied} flag change(s) applied, ${t.destinationKept} destination change(s) kept, ${t.expunged} expunged on the source (${t.deletesApplied} carried to the destination)`);
         if (!r.complete && !r.interrupted) throw new IncompleteError('dual-run: the last pass was incomplete (see its errors above and "mailshift status"); run dual-run again to continue');
         return r;
       });
