@@ -1,7 +1,12 @@
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import PQueue from 'p-queue';
 import type { DeletesMode } from '../config/dualrun-schema.js';
 import { flagPassAccount, type AccountFlagResult } from '../dualrun/account-flags.js';
+import { sendAlert, type Alert } from '../dualrun/alerts.js';
+import { beatEveryMs, evaluateHealth } from '../dualrun/health.js';
 import { movePassAccount, type MoveStepResult } from '../dualrun/moves.js';
+import { DualRunHealthStore } from '../store/dualrun-health-store.js';
 import { DualRunStore, type PassRecord } from '../store/dualrun-store.js';
 import { SyncStore } from '../store/sync-store.js';
 import { silentProgress, type PhaseContext } from './context.js';
@@ -143,30 +148,67 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
   // display refreshing, which is what prints the notes above it.
   const planned = opts.once ? 1 : opts.forMs !== undefined ? Math.max(1, Math.ceil(opts.forMs / intervalMs)) : 1;
   const bar = ctx.progress.task('dual-run passes', planned, 'steps');
+  const hs = new DualRunHealthStore(ctx.store);
+  const alert = async (a: Alert) => {
+    try {
+      await sendAlert(ctx.config, ctx.store, a, { log });
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'alert not sent');
+    }
+  };
+  // Checked by the next invocation: an earlier dual-run that died without a clean stop.
+  const before = hs.heartbeat();
+  const prev = evaluateHealth(before, { lagAlertSeconds: ctx.config.dualRun.lagAlertSeconds });
+  if (before && prev.state === 'stalled') await alert({ key: `stalled:${before.runId}`, level: 'critical', title: 'dual-run stalled', message: `${prev.reason}; a new dual-run has now started` });
+  hs.start({ pid: process.pid, host: hostname(), runId, intervalS: intervalMs / 1000 });
+  const beat = setInterval(() => hs.beat(runId), beatEveryMs(intervalMs / 1000));
+  // Monotonic and wall clock together: the monotonic one survives clock jumps, the wall one
+  // sees a laptop's sleep (the monotonic clock stops while suspended), so an overdue pass runs at once.
+  const mono = () => performance.now();
+  const deadlineMono = opts.forMs === undefined ? Infinity : mono() + opts.forMs;
+  const deadlineWall = opts.forMs === undefined ? Infinity : Date.now() + opts.forMs;
+  const waitUntil = async (atMono: number, atWall: number) => {
+    for (;;) {
+      const left = Math.min(atMono - mono(), atWall - Date.now());
+      if (left <= 0 || ctx.signal.aborted) return;
+      await sleep(Math.min(left, 5000), ctx.signal);
+    }
+  };
   try {
     for (let n = 1; ; n++) {
+      const startMono = mono();
+      const startWall = Date.now();
+      hs.beat(runId, { nextPassAt: new Date(startWall).toISOString() });
       const p = await onePass(n);
       const { unchangedFolders: _u, ...record } = p;
       dual.addPass(runId, record);
       passes.push(p);
       ctx.progress.note(passLine(p, deletes));
       log.info({ ...record }, 'dual-run pass');
-      const next = Date.parse(p.startedAt) + intervalMs;
-      const more = !opts.once && !ctx.signal.aborted && next < deadline;
+      hs.beat(runId, { lastPassAt: p.finishedAt, lastPassOk: p.complete || ctx.signal.aborted, lastError: p.errors[0] ?? null, nextPassAt: new Date(startWall + intervalMs).toISOString() });
+      if (!p.complete && !ctx.signal.aborted) {
+        await alert({ key: `pass-failed:${runId}`, level: 'warning', title: 'a dual-run pass was incomplete', message: `pass ${p.pass}: ${p.errors.length} error(s): ${p.errors.slice(0, 3).join('; ')}` });
+      }
+      const nextMono = startMono + intervalMs;
+      const nextWall = startWall + intervalMs;
+      const more = !opts.once && !ctx.signal.aborted && nextMono < deadlineMono && nextWall < deadlineWall;
       if (!more || n >= planned) bar.setTotal(more ? n + 1 : n);
       bar.update(n);
       if (opts.once || ctx.signal.aborted) break;
-      if (next >= deadline) {
-        await sleep(deadline - Date.now(), ctx.signal);
+      if (!more) {
+        await waitUntil(deadlineMono, deadlineWall);
         break;
       }
-      await sleep(next - Date.now(), ctx.signal);
+      await waitUntil(nextMono, nextWall);
       if (ctx.signal.aborted) break;
     }
   } catch (err) {
     ctx.store.finishPhase(runId, 'failed', { error: (err as Error).message, passes: passes.length });
+    hs.beat(runId, { lastPassOk: false, lastError: (err as Error).message });
     throw err;
   } finally {
+    clearInterval(beat);
+    hs.beat(runId, { state: 'stopped' });
     bar.stop();
   }
 
