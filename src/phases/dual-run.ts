@@ -3,7 +3,10 @@ import { performance } from 'node:perf_hooks';
 import PQueue from 'p-queue';
 import type { DeletesMode } from '../config/dualrun-schema.js';
 import { flagPassAccount, type AccountFlagResult } from '../dualrun/account-flags.js';
+import { InputError } from '../errors.js';
 import { sendAlert, type Alert } from '../dualrun/alerts.js';
+import { awaitDelivery, canaryRecipients, finishCanaries, sendCanaries, type CanaryOutcome, type CanaryRound } from '../dualrun/canary.js';
+import { parseDuration } from '../dualrun/duration.js';
 import { beatEveryMs, evaluateHealth } from '../dualrun/health.js';
 import { movePassAccount, type MoveStepResult } from '../dualrun/moves.js';
 import { DualRunHealthStore } from '../store/dualrun-health-store.js';
@@ -21,11 +24,15 @@ export interface DualRunOptions {
   intervalSeconds?: number;
   /** What a source expunge does to the destination copy (default config.dualRun.deletes). */
   deletes?: DeletesMode;
+  /** Canary rounds (also on when the config has dualRun.canary). */
+  canary?: boolean;
   /** The sync runner (tests may wrap it); default runSync of src/phases/sync.ts. */
   runSync?: (ctx: PhaseContext) => Promise<SyncResult>;
 }
 
 export interface DualRunPass extends PassRecord {
+  /** Canary rounds of this pass (none when canaries are off or not due). */
+  canaries: CanaryOutcome[];
   /** Source folders whose STATUS showed no change at all (nothing was selected). */
   unchangedFolders: number;
 }
@@ -89,9 +96,28 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
   const runId = ctx.store.startPhase('dual-run');
   const passes: DualRunPass[] = [];
 
+  const canaryOn = !!opts.canary || ctx.config.dualRun.canary !== undefined;
+  if (canaryOn && !canaryRecipients(ctx.config, ctx.accounts).length) throw new InputError('dual-run --canary: no recipient; set dualRun.canary.to in the config');
+  const canaryEveryMs = canaryOn ? parseDuration(ctx.config.dualRun.canary?.every ?? '15m', 'dualRun.canary.every') : Infinity;
+  // Rounds are spaced by the store's record, so a restarted dual-run does not send one at once again.
+  const lastSent = () => {
+    const last = new DualRunHealthStore(ctx.store).canaries(1)[0];
+    return last ? Date.parse(last.sentAt) : -Infinity;
+  };
   const onePass = async (n: number): Promise<DualRunPass> => {
     const started = Date.now();
     const errors: string[] = [];
+    // A canary round is sent before the pass so that this very pass carries it over.
+    let rounds: CanaryRound[] = [];
+    // Due every dualRun.canary.every; --canary also sends one on the first pass of the invocation.
+    if (canaryOn && (Date.now() - lastSent() >= canaryEveryMs || (opts.canary && n === 1)) && !ctx.signal.aborted) {
+      try {
+        rounds = await sendCanaries({ config: ctx.config, accounts: ctx.accounts, store: ctx.store, log, signal: ctx.signal });
+        await awaitDelivery({ config: ctx.config, store: ctx.store, log, signal: ctx.signal }, rounds);
+      } catch (err) {
+        errors.push(`canary: ${(err as Error).message}`);
+      }
+    }
     let complete = true;
     const before = activeForwardPairs(sync);
     let copied = 0;
@@ -122,6 +148,15 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     }
     if (ctx.signal.aborted || flags.length < ctx.accounts.length) complete = false;
     for (const f of flags) errors.push(...f.errors);
+    const canaries = rounds.length ? await finishCanaries({ config: ctx.config, store: ctx.store, log }, rounds) : [];
+    for (const c of canaries) {
+      if (c.state === 'lost' || c.state === 'failed') errors.push(c.error ?? `canary ${c.token} ${c.state}`);
+      ctx.progress.note(
+        c.state === 'copied' || c.state === 'delivered'
+          ? `canary to ${c.recipient} via ${c.mx} (${c.side}): delivered in ${c.deliverySeconds!.toFixed(1)} s${c.lagSeconds !== undefined ? `, on the destination after ${c.lagSeconds.toFixed(1)} s` : ''}; removed from both sides${c.cleaned ? '' : ' (not everywhere: see the log)'}`
+          : `canary to ${c.recipient} via ${c.mx}: ${c.state}: ${c.error ?? ''}`,
+      );
+    }
     if (errors.length) complete = false;
     const finished = Date.now();
     return {
@@ -141,6 +176,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
       unchangedFolders: flags.reduce((s, f) => s + f.unchangedFolders, 0),
       complete,
       errors,
+      canaries,
     };
   };
 
@@ -180,13 +216,20 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
       const startWall = Date.now();
       hs.beat(runId, { nextPassAt: new Date(startWall).toISOString() });
       const p = await onePass(n);
-      const { unchangedFolders: _u, ...record } = p;
+      const { unchangedFolders: _u, canaries: _c, ...record } = p;
       dual.addPass(runId, record);
       passes.push(p);
       ctx.progress.note(passLine(p, deletes));
       log.info({ ...record }, 'dual-run pass');
       hs.beat(runId, { lastPassAt: p.finishedAt, lastPassOk: p.complete || ctx.signal.aborted, lastError: p.errors[0] ?? null, nextPassAt: new Date(startWall + intervalMs).toISOString() });
-      if (!p.complete && !ctx.signal.aborted) {
+      for (const c of p.canaries) {
+        if (c.state === 'lost' || c.state === 'failed') await alert({ key: `canary-lost:${c.token}`, level: 'critical', title: `canary ${c.state}: mail to ${c.recipient} did not arrive`, message: c.error ?? '' });
+        if (c.lagSeconds !== undefined) {
+          hs.beat(runId, { lagSeconds: c.lagSeconds });
+          if (c.lagSeconds > ctx.config.dualRun.lagAlertSeconds) await alert({ key: `lag:${runId}`, level: 'warning', title: 'dual-run lag over the threshold', message: `a canary took ${Math.round(c.lagSeconds)} s to reach the destination (threshold ${ctx.config.dualRun.lagAlertSeconds} s)` });
+        }
+      }
+      if (!p.complete && !ctx.signal.aborted && !p.canaries.some((c) => c.state === 'lost' || c.state === 'failed')) {
         await alert({ key: `pass-failed:${runId}`, level: 'warning', title: 'a dual-run pass was incomplete', message: `pass ${p.pass}: ${p.errors.length} error(s): ${p.errors.slice(0, 3).join('; ')}` });
       }
       const nextMono = startMono + intervalMs;

@@ -118,6 +118,36 @@ export class DualRunHealthStore {
       .reverse();
   }
 
+  /**
+   * Forgets the store rows of a canary (by its Message-ID), so that its removal from the source
+   * is not seen as an expunge; returns where its destination copies were.
+   */
+  forgetCanaryRows(messageId: string): { destinationPath: string; dstUidvalidity: string | null; dstUid: number | null; copiedAt: string }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT m.id, f.destination_path AS destinationPath, m.dst_uidvalidity AS dstUidvalidity, m.dst_uid AS dstUid, m.updated_at AS copiedAt, m.state
+         FROM messages m JOIN folder_pairs f ON f.id = m.folder_pair_id WHERE m.message_id = ? AND f.direction = 'forward'`,
+      )
+      .all(messageId) as { id: number; destinationPath: string; dstUidvalidity: string | null; dstUid: number | null; copiedAt: string; state: string }[];
+    this.db.transaction(() => {
+      for (const r of rows) {
+        this.db.prepare('DELETE FROM dualrun_source_deleted WHERE message_row_id = ?').run(r.id);
+        this.db.prepare('DELETE FROM dualrun_kept WHERE message_row_id = ?').run(r.id);
+        this.db.prepare('DELETE FROM messages WHERE id = ?').run(r.id);
+      }
+    })();
+    return rows.filter((r) => r.state === 'copied');
+  }
+
+  /** When the copier copied a message with this Message-ID (undefined: not yet). */
+  copiedAt(messageId: string): string | undefined {
+    return (
+      this.db
+        .prepare(`SELECT m.updated_at AS at FROM messages m JOIN folder_pairs f ON f.id = m.folder_pair_id WHERE m.message_id = ? AND m.state = 'copied' AND f.direction = 'forward'`)
+        .get(messageId) as { at: string } | undefined
+    )?.at;
+  }
+
   // ---- alerts -------------------------------------------------------------------------------
 
   lastAlert(key: string): AlertRow | undefined {

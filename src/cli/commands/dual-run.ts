@@ -12,6 +12,7 @@ interface DualRunFlags extends GlobalOptions {
   interval?: string;
   propagateDeletes?: boolean;
   deletes?: string;
+  canary?: boolean;
 }
 
 // `mailshift dual-run`: the delta loop of the days both systems are live. Exit 0 when the last
@@ -25,6 +26,7 @@ export function registerDualRun(program: Command): void {
     .option('--interval <seconds>', 'seconds between passes (default: dualRun.intervalSeconds of the config, 300)')
     .option('--deletes <mode>', 'what a message expunged on the source does on the destination: keep (default), trash or propagate (dualRun.deletes)')
     .option('--propagate-deletes', 'expunge on the destination what was expunged on the source (same as --deletes propagate); only copies nobody changed there')
+    .option('--canary', 'each round (dualRun.canary.every, default 15m) send a tagged message through the current MX, time its delivery and arrival on the destination, then remove it from both sides')
     .option('--accounts <users>', 'only these source users (comma-separated)')
     .action(async (_o, cmd: Command) => {
       const opts = cmd.optsWithGlobals<DualRunFlags>();
@@ -39,7 +41,7 @@ export function registerDualRun(program: Command): void {
       const deletes = opts.propagateDeletes ? 'propagate' : (opts.deletes as 'keep' | 'trash' | 'propagate' | undefined);
       if (opts.once && forMs !== undefined) throw new InputError('--once and --for cannot be used together');
       await withJob(opts, { command: 'dual-run' }, async (ctx) => {
-        const r = await runDualRun(ctx, { once: !!opts.once, forMs, intervalSeconds, ...(deletes ? { deletes } : {}) });
+        const r = await runDualRun(ctx, { once: !!opts.once, forMs, intervalSeconds, ...(deletes ? { deletes } : {}), ...(opts.canary ? { canary: true } : {}) });
         if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
         const t = r.totals;
         // The per-pass lines went to the terminal (or stderr and the log) as each pass ended.
