@@ -69,6 +69,13 @@ async function route(job: JobConfig, c: CanaryConfig, signal: AbortSignal): Prom
   return { ...hp, tls: 'opportunistic', allowInsecure: true, name, side: newMx.has(name) ? 'destination' : 'source' };
 }
 
+/** True once the MX that DNS returns for the domain is one of cutover.mx (the new system). */
+export async function mxSwitched(job: JobConfig, signal: AbortSignal): Promise<boolean> {
+  if (!job.cutover.mx?.length) return false;
+  const r = await route(job, { to: [], every: '15m', timeoutSeconds: 600 }, signal);
+  return r.side === 'destination';
+}
+
 function accountFor(accounts: Account[], rcpt: string): Account | undefined {
   const r = rcpt.toLowerCase();
   return accounts.find((a) => a.sourceUser.toLowerCase() === r || a.destinationUser.toLowerCase() === r);

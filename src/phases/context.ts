@@ -26,6 +26,8 @@ export interface PhaseContext {
   log: Logger;
   /** Aborted on the first Ctrl-C / SIGTERM: stop taking new work, finish what is in flight. */
   signal: AbortSignal;
+  /** Commands that stop gracefully (dual-run): aborted on the first Ctrl-C, to end after the work in flight. */
+  stop?: AbortSignal;
   progress: ProgressSink;
 }
 

@@ -5,7 +5,7 @@ import type { DeletesMode } from '../config/dualrun-schema.js';
 import { flagPassAccount, type AccountFlagResult } from '../dualrun/account-flags.js';
 import { InputError } from '../errors.js';
 import { sendAlert, type Alert } from '../dualrun/alerts.js';
-import { awaitDelivery, canaryRecipients, finishCanaries, sendCanaries, type CanaryOutcome, type CanaryRound } from '../dualrun/canary.js';
+import { awaitDelivery, canaryRecipients, finishCanaries, mxSwitched, sendCanaries, type CanaryOutcome, type CanaryRound } from '../dualrun/canary.js';
 import { parseDuration } from '../dualrun/duration.js';
 import { beatEveryMs, evaluateHealth } from '../dualrun/health.js';
 import { movePassAccount, type MoveStepResult } from '../dualrun/moves.js';
@@ -24,6 +24,8 @@ export interface DualRunOptions {
   intervalSeconds?: number;
   /** What a source expunge does to the destination copy (default config.dualRun.deletes). */
   deletes?: DeletesMode;
+  /** End (exit 0) once DNS shows the domain's MX on the new system (cutover.mx). */
+  untilCutover?: boolean;
   /** Canary rounds (also on when the config has dualRun.canary). */
   canary?: boolean;
   /** The sync runner (tests may wrap it); default runSync of src/phases/sync.ts. */
@@ -44,6 +46,8 @@ export interface DualRunResult {
   /** The last pass finished every step of every account without an error. */
   complete: boolean;
   interrupted: boolean;
+  /** Why the loop ended when it was not --once, --for or an interrupt: Ctrl-C ("stop") or the MX switch. */
+  stoppedBy?: 'stop' | 'cutover';
   totals: { copied: number; newFolders: number; flagsApplied: number; destinationKept: number; sourceDeleted: number; moved: number; expunged: number; deletesApplied: number };
 }
 
@@ -203,13 +207,15 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
   const mono = () => performance.now();
   const deadlineMono = opts.forMs === undefined ? Infinity : mono() + opts.forMs;
   const deadlineWall = opts.forMs === undefined ? Infinity : Date.now() + opts.forMs;
+  const wake = ctx.stop ? AbortSignal.any([ctx.signal, ctx.stop]) : ctx.signal;
   const waitUntil = async (atMono: number, atWall: number) => {
     for (;;) {
       const left = Math.min(atMono - mono(), atWall - Date.now());
-      if (left <= 0 || ctx.signal.aborted) return;
-      await sleep(Math.min(left, 5000), ctx.signal);
+      if (left <= 0 || wake.aborted) return;
+      await sleep(Math.min(left, 5000), wake);
     }
   };
+  let stoppedBy: DualRunResult['stoppedBy'];
   try {
     for (let n = 1; ; n++) {
       const startMono = mono();
@@ -238,12 +244,25 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
       if (!more || n >= planned) bar.setTotal(more ? n + 1 : n);
       bar.update(n);
       if (opts.once || ctx.signal.aborted) break;
+      if (ctx.stop?.aborted) {
+        stoppedBy = 'stop';
+        break;
+      }
+      if (opts.untilCutover && (await mxSwitched(ctx.config, ctx.signal).catch(() => false))) {
+        stoppedBy = 'cutover';
+        ctx.progress.note(`the domain's MX now points at the new system (${(ctx.config.cutover.mx ?? []).map((m) => m.host).join(', ')}): dual-run ends here; continue with \`mailshift cutover confirm\` and \`mailshift cutover watch\``);
+        break;
+      }
       if (!more) {
         await waitUntil(deadlineMono, deadlineWall);
         break;
       }
       await waitUntil(nextMono, nextWall);
       if (ctx.signal.aborted) break;
+      if (ctx.stop?.aborted) {
+        stoppedBy = 'stop';
+        break;
+      }
     }
   } catch (err) {
     ctx.store.finishPhase(runId, 'failed', { error: (err as Error).message, passes: passes.length });
@@ -268,5 +287,5 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
   const interrupted = ctx.signal.aborted;
   const complete = !interrupted && (passes.at(-1)?.complete ?? false);
   ctx.store.finishPhase(runId, interrupted ? 'interrupted' : complete ? 'complete' : 'incomplete', { passes: passes.length, ...totals });
-  return { runId, passes, complete, interrupted, totals };
+  return { runId, passes, complete, interrupted, ...(stoppedBy ? { stoppedBy } : {}), totals };
 }
