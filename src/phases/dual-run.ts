@@ -7,6 +7,7 @@ import { InputError } from '../errors.js';
 import { sendAlert, type Alert } from '../dualrun/alerts.js';
 import { awaitDelivery, canaryRecipients, finishCanaries, mxSwitched, sendCanaries, type CanaryOutcome, type CanaryRound } from '../dualrun/canary.js';
 import { parseDuration } from '../dualrun/duration.js';
+import { renderTable, type AccountRow } from '../dualrun/table.js';
 import { beatEveryMs, evaluateHealth } from '../dualrun/health.js';
 import { movePassAccount, type MoveStepResult } from '../dualrun/moves.js';
 import { DualRunHealthStore } from '../store/dualrun-health-store.js';
@@ -33,6 +34,8 @@ export interface DualRunOptions {
 }
 
 export interface DualRunPass extends PassRecord {
+  /** Per account, for the live table. */
+  perAccount: AccountRow[];
   /** Canary rounds of this pass (none when canaries are off or not due). */
   canaries: CanaryOutcome[];
   /** Source folders whose STATUS showed no change at all (nothing was selected). */
@@ -125,6 +128,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     let complete = true;
     const before = activeForwardPairs(sync);
     let copied = 0;
+    const copiedBy = new Map<string, number>();
     // Moves and expunges first: a message moved between source folders is moved on the
     // destination before the sync could see it as new mail in its new folder.
     const moves: MoveStepResult[] = [];
@@ -137,6 +141,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     try {
       const r = await runSync(held.size ? { ...syncCtx, accounts: ctx.accounts.filter((a) => !held.has(a.sourceUser)) } : syncCtx);
       copied = r.copied;
+      for (const a of r.accounts) copiedBy.set(a.user, a.copied);
       if (!r.complete) complete = false;
       for (const a of r.accounts) if (a.state !== 'complete') errors.push(`${a.user}: sync ${a.state}${a.error ? `: ${a.error}` : ''}`);
     } catch (err) {
@@ -181,13 +186,33 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
       complete,
       errors,
       canaries,
+      perAccount: ctx.accounts.map((a) => {
+        const m = moves.find((x) => x.user === a.sourceUser);
+        const f = flags.find((x) => x.user === a.sourceUser);
+        const lag = canaries.find((c) => c.recipient.toLowerCase() === a.sourceUser.toLowerCase() || c.recipient.toLowerCase() === a.destinationUser.toLowerCase())?.lagSeconds;
+        return {
+          user: a.sourceUser,
+          lastPass: new Date(finished).toISOString().slice(11, 19),
+          copied: copiedBy.get(a.sourceUser) ?? 0,
+          moved: m?.moved ?? 0,
+          flags: f?.applied ?? 0,
+          deletions: (m?.expunged ?? 0) + (f?.deleted ?? 0),
+          errors: errors.filter((e) => e.startsWith(`${a.sourceUser}:`)).length,
+          ...(lag !== undefined ? { lagSeconds: lag } : {}),
+        };
+      }),
     };
   };
 
   // Passes done (of those --for leaves time for). On a terminal this bar also keeps the
   // display refreshing, which is what prints the notes above it.
   const planned = opts.once ? 1 : opts.forMs !== undefined ? Math.max(1, Math.ceil(opts.forMs / intervalMs)) : 1;
-  const bar = ctx.progress.task('dual-run passes', planned, 'steps');
+  // On a terminal: a live table per account and a countdown, not a bar (see src/dualrun/table.ts).
+  const panel = ctx.progress.panel?.bind(ctx.progress);
+  const bar = panel ? silentProgress.task('', 0) : ctx.progress.task('dual-run passes', planned, 'steps');
+  let rows: AccountRow[] = ctx.accounts.map((a) => ({ user: a.sourceUser, copied: 0, moved: 0, flags: 0, deletions: 0, errors: 0 }));
+  let shownPass = 1;
+  const show = (running: boolean, nextAt?: number) => panel?.(renderTable(rows, { pass: shownPass, running, ...(nextAt !== undefined ? { nextInSeconds: (nextAt - performance.now()) / 1000 } : {}) }));
   const hs = new DualRunHealthStore(ctx.store);
   const alert = async (a: Alert) => {
     try {
@@ -212,17 +237,22 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     for (;;) {
       const left = Math.min(atMono - mono(), atWall - Date.now());
       if (left <= 0 || wake.aborted) return;
-      await sleep(Math.min(left, 5000), wake);
+      show(false, mono() + left);
+      await sleep(Math.min(left, panel ? 1000 : 5000), wake);
     }
   };
   let stoppedBy: DualRunResult['stoppedBy'];
+  let failedInARow = 0;
   try {
     for (let n = 1; ; n++) {
       const startMono = mono();
       const startWall = Date.now();
       hs.beat(runId, { nextPassAt: new Date(startWall).toISOString() });
+      shownPass = n;
+      show(true);
       const p = await onePass(n);
-      const { unchangedFolders: _u, canaries: _c, ...record } = p;
+      rows = rows.map((r) => p.perAccount.find((x) => x.user === r.user) ?? r);
+      const { unchangedFolders: _u, canaries: _c, perAccount: _a, ...record } = p;
       dual.addPass(runId, record);
       passes.push(p);
       ctx.progress.note(passLine(p, deletes));
@@ -238,8 +268,12 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
       if (!p.complete && !ctx.signal.aborted && !p.canaries.some((c) => c.state === 'lost' || c.state === 'failed')) {
         await alert({ key: `pass-failed:${runId}`, level: 'warning', title: 'a dual-run pass was incomplete', message: `pass ${p.pass}: ${p.errors.length} error(s): ${p.errors.slice(0, 3).join('; ')}` });
       }
-      const nextMono = startMono + intervalMs;
-      const nextWall = startWall + intervalMs;
+      // After a failed pass (a server down, a network cut) the next try comes sooner, backing
+      // off 15 s, 30 s, 60 s … up to the interval, with fresh connections each time.
+      failedInARow = p.complete || ctx.signal.aborted ? 0 : failedInARow + 1;
+      const waitMs = failedInARow ? Math.min(intervalMs, 15_000 * 2 ** (failedInARow - 1)) : intervalMs;
+      const nextMono = startMono + waitMs;
+      const nextWall = startWall + waitMs;
       const more = !opts.once && !ctx.signal.aborted && nextMono < deadlineMono && nextWall < deadlineWall;
       if (!more || n >= planned) bar.setTotal(more ? n + 1 : n);
       bar.update(n);
@@ -272,6 +306,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     clearInterval(beat);
     hs.beat(runId, { state: 'stopped' });
     bar.stop();
+    panel?.([]);
   }
 
   const totals = {

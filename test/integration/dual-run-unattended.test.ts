@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ describe('dual-run unattended', () => {
     expect(text).not.toContain(USER.password);
   });
 
-  it('--until-cutover: exit 0 once the MX in DNS is the new one', async () => {
+  it('--until-cutover: exit 0 once the MX in DNS is the new one; on a terminal a live table per account and a countdown', async () => {
     const pair = await startPair();
     await pair.source.addUser(USER.user, USER.password);
     await pair.destination.addUser(USER.user, USER.password);
@@ -63,5 +64,21 @@ describe('dual-run unattended', () => {
     expect(Date.now() - t0).toBeLessThan(30_000); // after the first pass, not after an interval
     expect(r.stderr).toMatch(/the domain's MX now points at the new system \(mail\.acme\.test\): dual-run ends here/);
     expect(r.stdout).toMatch(/^dual-run: 1 pass\(es\)/);
+
+    // On a terminal (a pty from util-linux `script`): a live table per account and a countdown, no progress bar.
+    dns.set('acme.test', 'MX', [{ exchange: 'mx.old-provider.test', priority: 10 }]);
+    const cmd = [process.execPath, BIN, 'dual-run', '--for', '12s', '--interval', '10', '--config', config].map((a) => `'${a}'`).join(' ');
+    const tty = await new Promise<{ code: number | null; out: string }>((res) => {
+      const child = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, COLUMNS: '120', LINES: '40' } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', (code) => res({ code, out }));
+    });
+    expect(tty.code, tty.out).toBe(0);
+    expect(tty.out).toContain('account          last pass  new  moved  flags  deleted  errors  lag');
+    expect(tty.out).toMatch(/alice@acme\.test  \d\d:\d\d:\d\d     0      0      0        0       0  -/);
+    expect(tty.out).toMatch(/pass 1 done; next pass in \d+s · Ctrl-C stops after the pass in flight/);
+    expect(tty.out).toMatch(/pass 2 running…/);
+    expect(tty.out).not.toMatch(/ETA/);
   }, 120_000);
 });
