@@ -23,6 +23,8 @@ export interface JobRunOptions {
   readOnly?: boolean;
   /** Load and resolve the accounts CSV (default true). */
   needsAccounts?: boolean;
+  /** The first Ctrl-C only asks to stop after the work in flight (ctx.stop), and is not an interruption. */
+  gracefulStop?: boolean;
 }
 
 /** Writes human output; suppressed under --json so stdout is machine-readable. */
@@ -46,11 +48,12 @@ export async function withJob<T>(opts: GlobalOptions, run: JobRunOptions, fn: (c
     store.ensureJob(config.job, config.domain);
     if (!run.readOnly) store.acquireLock(run.command);
     const controller = new AbortController();
-    releasers.push(onInterrupt(controller, log));
+    const stop = run.gracefulStop ? new AbortController() : undefined;
+    releasers.push(onInterrupt(controller, log, stop));
     const progress = makeProgress(opts, log);
     releasers.push(() => progress.close());
     log.info({ accounts: accounts.length }, `${run.command} started`);
-    const ctx: PhaseContext = { config, accounts, store, log, signal: controller.signal, progress };
+    const ctx: PhaseContext = { config, accounts, store, log, signal: controller.signal, ...(stop ? { stop: stop.signal } : {}), progress };
     const result = await fn(ctx);
     if (controller.signal.aborted) throw new InterruptedError('interrupted; the checkpoint is consistent: run the same command again to continue');
     return result;
@@ -89,8 +92,14 @@ function makeProgress(opts: GlobalOptions, log: Logger): ProgressSink & { close(
  * First Ctrl-C (or SIGTERM): abort the signal so phases stop taking work and commit what is in
  * flight. Second: exit at once with 130 (the store is transactional, so it stays consistent).
  */
-function onInterrupt(controller: AbortController, log: Logger): () => void {
+function onInterrupt(controller: AbortController, log: Logger, stop?: AbortController): () => void {
   const handler = (sig: NodeJS.Signals) => {
+    if (stop && !stop.signal.aborted) {
+      log.warn({ sig }, 'stop requested: ending after the work in flight');
+      warn('mailshift: stopping after the pass in flight (press Ctrl-C again to stop sooner)');
+      stop.abort();
+      return;
+    }
     if (controller.signal.aborted) {
       log.warn({ sig }, 'second interrupt: exiting now');
       warn('mailshift: stopped at once; the checkpoint is consistent, run the same command again to continue');

@@ -11,6 +11,13 @@ export function terminalProgress(): ProgressSink & { close(): void } {
   // is cleared and dropped, so the lines a command prints in between are never drawn over.
   let multi: cliProgress.MultiBar | undefined;
   let active = 0;
+  // The panel: a block at the bottom, erased (cursor up, clear to the end) and drawn again.
+  let panelLines: string[] = [];
+  const drawPanel = (lines: string[]) => {
+    if (panelLines.length) process.stderr.write(`\x1b[${panelLines.length}A\x1b[J`);
+    panelLines = lines;
+    if (lines.length) process.stderr.write(lines.join('\n') + '\n');
+  };
   const display = () =>
     (multi ??= new cliProgress.MultiBar(
       {
@@ -58,9 +65,18 @@ export function terminalProgress(): ProgressSink & { close(): void } {
     note(line) {
       // MultiBar.log only shows on the next redraw, which never comes without a bar.
       if (multi && active > 0) multi.log(line + '\n');
-      else process.stderr.write(line + '\n');
+      else {
+        const keep = panelLines;
+        drawPanel([]);
+        process.stderr.write(line + '\n');
+        drawPanel(keep);
+      }
+    },
+    panel(lines) {
+      drawPanel(lines);
     },
     close() {
+      drawPanel([]);
       multi?.stop();
       multi = undefined;
     },

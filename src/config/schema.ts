@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cutoverSchema } from './cutover-schema.js';
 import { groupwareSchema } from './groupware-schema.js';
+import { dualRunSchema } from './dualrun-schema.js';
 import { kitSchema } from './kit-schema.js';
 
 // The config file as written by the user, before presets and paths are applied.
@@ -56,10 +57,7 @@ export const configFileSchema = z
       })
       .strict()
       .default({ maxAttempts: 8, maxSeconds: 600 }),
-    dualRun: z
-      .object({ intervalSeconds: z.number().int().min(10).default(300) })
-      .strict()
-      .default({ intervalSeconds: 300 }),
+    dualRun: dualRunSchema,
     cutover: cutoverSchema,
     kit: kitSchema,
     groupware: groupwareSchema,

@@ -1,6 +1,7 @@
 import type { Secret } from '../secret.js';
 import type { CutoverConfig } from './cutover-schema.js';
 import type { GroupwareConfig } from './groupware-schema.js';
+import type { DualRunConfig } from './dualrun-schema.js';
 import type { KitConfig } from './kit-schema.js';
 
 export type TlsMode = 'implicit' | 'starttls' | 'none';
@@ -60,7 +61,7 @@ export interface JobConfig {
   sync: SyncSettings;
   /** Bound on retries of transient failures (connection lost, server unavailable, throttled). */
   retry: { maxAttempts: number; maxSeconds: number };
-  dualRun: { intervalSeconds: number };
+  dualRun: DualRunConfig;
   cutover: CutoverConfig;
   kit: KitConfig;
   /** Contacts and calendars (the optional `groupware:` section). */

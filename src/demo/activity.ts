@@ -53,3 +53,29 @@ export async function flagOldestMessage(server: DovecotServer, user: { user: str
     await closeClient(client);
   }
 }
+
+/**
+ * Files the newest INBOX message into a folder (created if needed), as a user would by dragging
+ * it in the old mail client. Uses MOVE where the server offers it, else COPY and \Deleted.
+ */
+export async function fileNewestMessage(server: DovecotServer, user: { user: string; password: string }, folder: string): Promise<boolean> {
+  const client = await openClient(server, user.user, user.password);
+  try {
+    const listed = await client.list();
+    if (!listed.some((f) => f.path === folder)) await client.mailboxCreate(folder);
+    const lock = await client.getMailboxLock('INBOX');
+    try {
+      const uids = await client.search({ all: true }, { uid: true });
+      if (!uids || !uids.length) return false;
+      const uid = String(Math.max(...uids));
+      if (client.capabilities.has('MOVE')) return !!(await client.messageMove(uid, folder, { uid: true }));
+      const ok = !!(await client.messageCopy(uid, folder, { uid: true }));
+      if (ok) await client.messageFlagsAdd(uid, ['\\Deleted'], { uid: true });
+      return ok;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await closeClient(client);
+  }
+}

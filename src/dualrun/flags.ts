@@ -55,9 +55,9 @@ export type FlagDecision =
  */
 export function decideFlags(stored: string[], storedDropped: string[], source: string[], dest: string[], permanent: Iterable<string> | undefined): FlagDecision {
   if (sameFlags(stored, source)) return { kind: 'unchanged' };
-  // \Deleted is never carried over by the delta loop, in either direction: on the destination
-  // it would let the next EXPUNGE of a mail client delete the copy (invariant 3).
-  const [src, old, now] = [source, stored, dest].map((f) => minus(normFlags(f), ['\\Deleted']));
+  // \Deleted is a flag like any other here (issue 13): the user marked the message on the
+  // source, so the copy shows the same mark. mailshift itself never expunges for it.
+  const [src, old, now] = [source, stored, dest].map((f) => normFlags(f));
   const { keep, dropped } = acceptedFlags(src!, permanent);
   if (sameFlags(now!, keep)) return { kind: 'in-sync', dropped };
   const lastWritten = minus(old!, storedDropped);

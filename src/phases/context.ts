@@ -15,6 +15,8 @@ export interface ProgressSink {
   task(name: string, total: number, unit?: 'messages' | 'bytes' | 'accounts' | 'steps'): ProgressTask;
   /** A line of human-readable status (shown above the bars on a terminal, logged otherwise). */
   note(line: string): void;
+  /** Terminals only: a block of lines kept at the bottom and redrawn in place (e.g. dual-run's table); [] removes it. */
+  panel?(lines: string[]): void;
 }
 
 /** Everything a phase needs. Phases never import the CLI; the CLI builds this and passes it in. */
@@ -26,6 +28,8 @@ export interface PhaseContext {
   log: Logger;
   /** Aborted on the first Ctrl-C / SIGTERM: stop taking new work, finish what is in flight. */
   signal: AbortSignal;
+  /** Commands that stop gracefully (dual-run): aborted on the first Ctrl-C, to end after the work in flight. */
+  stop?: AbortSignal;
   progress: ProgressSink;
 }
 

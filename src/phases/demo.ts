@@ -23,6 +23,8 @@ export interface DemoWorld {
   mailArrives(count: number, what: string): Promise<void>;
   /** A user flags a message in the old system. */
   userFlagsMessage(): Promise<void>;
+  /** A user files a message into another folder in the old system (optional). */
+  userFilesMessage?(folder: string): Promise<void>;
   /** The operator changes the MX (and SPF) records at the DNS host. */
   switchMx(): void;
 }
@@ -82,10 +84,20 @@ export async function runDemoPhases(ctx: PhaseContext, opts: { dir: string; say:
         // While both systems are live: mail keeps arriving at the old server and people use it.
         await world.mailArrives(3, 'during dual-run');
         await world.userFlagsMessage();
-        const r = await runDualRun(ctx, { once: true });
-        if (!r.complete) throw new Error(`the dual-run pass was incomplete: ${r.passes.at(-1)?.errors[0] ?? 'see the log'}`);
+        const first = await runDualRun(ctx, { once: true });
+        if (!first.complete) throw new Error(`the dual-run pass was incomplete: ${first.passes.at(-1)?.errors[0] ?? 'see the log'}`);
+        // Someone files one of the new messages into a customer folder on the old server: the
+        // next pass moves it on the new one too, instead of copying it a second time.
+        let moved = '';
+        if (world.userFilesMessage) {
+          await world.userFilesMessage('客戶');
+          const second = await runDualRun(ctx, { once: true });
+          if (!second.complete) throw new Error(`the dual-run pass was incomplete: ${second.passes.at(-1)?.errors[0] ?? 'see the log'}`);
+          moved = `; then a message filed into 客戶 on the old server: ${second.totals.moved} moved the same way on the new one (not copied twice)`;
+        }
+        const r = first;
         const t = r.totals;
-        return `one delta pass after 3 new messages and a flag change on the old server: ${t.copied} new message(s) copied, ${t.flagsApplied} flag change(s) applied in ${r.passes[0]!.seconds.toFixed(1)} s (for real: every ${ctx.config.dualRun.intervalSeconds / 60} min for 1-3 days, "mailshift dual-run")`;
+        return `one delta pass after 3 new messages and a flag change on the old server: ${t.copied} new message(s) copied, ${t.flagsApplied} flag change(s) applied${moved}; first pass in ${r.passes[0]!.seconds.toFixed(1)} s (for real: every ${ctx.config.dualRun.intervalSeconds / 60} min for 1-3 days, "mailshift dual-run")`;
       },
     },
     {

@@ -18,6 +18,12 @@ export interface PassRecord {
   flagsApplied: number;
   destinationKept: number;
   sourceDeleted: number;
+  /** Messages moved on the destination because they moved between source folders. */
+  moved: number;
+  /** Copied messages seen expunged on the source in this pass (sourceDeleted included). */
+  expunged: number;
+  /** Source expunges carried to the destination (dualRun.deletes trash|propagate). */
+  deletesApplied: number;
   complete: boolean;
   errors: string[];
 }
@@ -76,9 +82,10 @@ export class DualRunStore {
     this.db
       .prepare(
         `INSERT INTO dualrun_passes (run_id, pass, started_at, finished_at, seconds, sync_seconds, copied, new_folders, flags_applied,
-           destination_kept, source_deleted, complete, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           destination_kept, source_deleted, complete, errors, moved, expunged, deletes_applied) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(runId, p.pass, p.startedAt, p.finishedAt, p.seconds, p.syncSeconds, p.copied, p.newFolders, p.flagsApplied, p.destinationKept, p.sourceDeleted, p.complete ? 1 : 0, JSON.stringify(p.errors));
+      .run(runId, p.pass, p.startedAt, p.finishedAt, p.seconds, p.syncSeconds, p.copied, p.newFolders, p.flagsApplied, p.destinationKept, p.sourceDeleted, p.complete ? 1 : 0, JSON.stringify(p.errors),
+        p.moved, p.expunged, p.deletesApplied);
   }
 
   /** Passes of one invocation, or of every invocation (oldest first). */
@@ -87,7 +94,7 @@ export class DualRunStore {
       .prepare(
         `SELECT id, run_id AS runId, pass, started_at AS startedAt, finished_at AS finishedAt, seconds, sync_seconds AS syncSeconds, copied,
            new_folders AS newFolders, flags_applied AS flagsApplied, destination_kept AS destinationKept, source_deleted AS sourceDeleted,
-           complete, errors FROM dualrun_passes ${runId === undefined ? '' : 'WHERE run_id = ?'} ORDER BY id`,
+           moved, expunged, deletes_applied AS deletesApplied, complete, errors FROM dualrun_passes ${runId === undefined ? '' : 'WHERE run_id = ?'} ORDER BY id`,
       )
       .all(...(runId === undefined ? [] : [runId])) as (Omit<StoredPass, 'complete' | 'errors'> & { complete: number; errors: string })[];
     return rows.map((r) => ({ ...r, complete: r.complete === 1, errors: JSON.parse(r.errors) as string[] }));

@@ -43,6 +43,8 @@ describe('mailshift demo', () => {
     for (const step of ['assess', 'sync', 'dual-run', 'cutover: plan + check', 'cutover: switch, watch, finalize', 'verify --deep', 'kit', 'report']) {
       expect(r.stdout).toContain(`] ${step}\n      ok `);
     }
+    // The dual-run step shows a message filed into another folder moved, not copied twice.
+    expect(r.stdout).toMatch(/then a message filed into 客戶 on the old server: 1 moved the same way on the new one \(not copied twice\)/);
     const report = join(dir, 'report', 'report.html');
     expect(r.stdout).toContain(`report: ${report}`);
     const html = readFileSync(report, 'utf8');

@@ -230,7 +230,7 @@ describe('dual-run', () => {
     // Without --json and without a terminal: a line per pass on stderr, the summary on stdout.
     const again = await run(['dual-run', '--once', '--accounts', alice.user]);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/dual-run pass 1 at \d\d:\d\d:\d\d UTC: 0 new message\(s\), 0 new folder\(s\), 0 flag change\(s\) applied, 0 destination change\(s\) kept, 0 deleted on source \(kept\); [\d.]+ s\n/);
+    expect(again.stderr).toMatch(/dual-run pass 1 at \d\d:\d\d:\d\d UTC: 0 new message\(s\), 0 moved, 0 new folder\(s\), 0 flag change\(s\) applied, 0 destination change\(s\) kept, 0 expunged on source \(kept\); [\d.]+ s\n/);
     expect(again.stdout).toMatch(/^dual-run: 1 pass\(es\); 0 new message\(s\)/);
 
     const bad = await run(['dual-run', '--for', 'soon']);
@@ -251,9 +251,11 @@ describe('dual-run', () => {
     expect(passes.every((p) => p.copied === 0 && p.complete)).toBe(true);
     expect(took).toBeGreaterThanOrEqual(4);
 
-    // Ctrl-C: stops after the current step, exit 130, the invocation recorded as interrupted.
+    // Ctrl-C: ends after the pass in flight, exit 0, "stopped; run `mailshift dual-run` to continue".
     const child = spawn(process.execPath, [BIN, 'dual-run', '--interval', '1', '--config', job.config], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
     await new Promise<void>((res, rej) => {
       const timer = setTimeout(() => rej(new Error(`no pass line: ${stderr}`)), 60_000);
@@ -263,10 +265,14 @@ describe('dual-run', () => {
       });
     });
     child.kill('SIGINT');
-    expect(await exited).toBe(130);
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/\nstopped; run `mailshift dual-run` to continue\n$/);
+    const health = await run(['health']);
+    expect(health.code).toBe(1);
+    expect(health.stdout).toMatch(/^dual-run: stopped - dual-run was stopped \d+ s ago \(run `mailshift dual-run` to continue\)/);
     const store = Store.open(join(job.dir, 'dual-run-test.mailshift.db'), { readonly: true });
     try {
-      expect(store.lastPhaseRun('dual-run')?.outcome).toBe('interrupted');
+      expect(store.lastPhaseRun('dual-run')?.outcome).toBe('complete');
       expect(store.lockHolder()).toBeUndefined();
     } finally {
       store.close();

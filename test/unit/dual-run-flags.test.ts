@@ -46,10 +46,10 @@ describe('dual-run flag decisions', () => {
     expect(decideFlags(['\\Seen'], [], ['\\Seen', '\\Flagged'], ['\\Flagged', '\\Seen'], ANY)).toEqual({ kind: 'in-sync', dropped: [] });
   });
 
-  it('never adds or removes \\Deleted on the destination', () => {
-    expect(decideFlags(['\\Seen'], [], ['\\Seen', '\\Deleted'], ['\\Seen'], ANY)).toEqual({ kind: 'in-sync', dropped: [] });
-    const d = decideFlags(['\\Seen', '\\Deleted'], [], ['\\Flagged'], ['\\Seen', '\\Deleted'], ANY);
-    expect(d).toMatchObject({ kind: 'apply', add: ['\\Flagged'], remove: ['\\Seen'] });
+  it('carries \\Deleted like any other flag, and keeps a user\'s own \\Deleted on the destination', () => {
+    expect(decideFlags(['\\Seen'], [], ['\\Seen', '\\Deleted'], ['\\Seen'], ANY)).toMatchObject({ kind: 'apply', add: ['\\Deleted'], remove: [] });
+    expect(decideFlags(['\\Seen', '\\Deleted'], [], ['\\Seen'], ['\\Seen', '\\Deleted'], ANY)).toMatchObject({ kind: 'apply', add: [], remove: ['\\Deleted'] });
+    expect(decideFlags(['\\Seen'], [], ['\\Seen', '\\Flagged'], ['\\Seen', '\\Deleted'], ANY)).toEqual({ kind: 'kept' });
   });
 });
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { relative, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { markStopped, prepareDemo, stopKeptServers, type DemoSandbox } from '../../demo/sandbox.js';
-import { deliverMail, flagOldestMessage } from '../../demo/activity.js';
+import { deliverMail, fileNewestMessage, flagOldestMessage } from '../../demo/activity.js';
 import { demoZone, startDemoDns, type DemoDns } from '../../demo/dns.js';
 import { FatalError, IncompleteError } from '../../errors.js';
 import type { DemoWorld } from '../../phases/demo.js';
@@ -56,6 +56,7 @@ export function registerDemo(program: Command): void {
         const world: DemoWorld = {
           mailArrives: (count, what) => deliverMail(s.pair.source, someone, count, what),
           userFlagsMessage: async () => void (await flagOldestMessage(s.pair.source, someone)),
+          userFilesMessage: async (folder) => void (await fileNewestMessage(s.pair.source, someone, folder)),
           switchMx: () => d.setRecords(demoZone('acme.test', true)),
         };
         const result = await withJob({ ...opts, config: s.configPath }, { command: 'demo' }, (ctx) => runDemoPhases(ctx, { dir, say: out, world }));

@@ -4,6 +4,7 @@ import { registerCutover } from './cutover.js';
 import { registerDemo } from './demo.js';
 import { registerDualRun } from './dual-run.js';
 import { registerGroupware } from './groupware.js';
+import { registerHealth } from './health.js';
 import { registerInit } from './init.js';
 import { registerKit } from './kit.js';
 import { registerReport } from './report.js';
@@ -26,6 +27,7 @@ export function registerCommands(program: Command): void {
   registerKit(program);
   registerVerify(program);
   registerStatus(program);
+  registerHealth(program);
   registerRun(program);
   registerResume(program);
   registerReport(program);

@@ -4,6 +4,9 @@ import { Store } from '../../store/store.js';
 import { SyncStore } from '../../store/sync-store.js';
 import { collectGroupware } from '../../groupware/report.js';
 import type { GlobalOptions } from '../job.js';
+import { lazy } from '../lazy.js';
+
+const dualRunReport = lazy(() => import('../../dualrun/health-report.js'), 'dualRunHealthReport');
 
 // `mailshift status`: where the job stands, read from the store only (no server is contacted,
 // the job lock is not needed, so it works while a sync is running).
@@ -54,6 +57,8 @@ export function registerStatus(program: Command): void {
             folders,
           };
         });
+        // A dual-run that died is alerted on here too (once per run; see mailshift health).
+        const dualRun = await dualRunReport(config, store, { alertOn: ['stalled'] });
         const status = {
           job: config.job,
           store: config.storePath,
@@ -61,6 +66,7 @@ export function registerStatus(program: Command): void {
           phases: store.phaseRuns().map((r) => ({ phase: r.phase, startedAt: r.startedAt, finishedAt: r.finishedAt, outcome: r.outcome, summary: r.summary })),
           accounts,
           groupware: collectGroupware(store),
+          dualRun,
         };
         if (opts.json) {
           process.stdout.write(JSON.stringify(status, null, 2) + '\n');
@@ -68,6 +74,7 @@ export function registerStatus(program: Command): void {
         }
         const lines = [`job ${status.job} (store ${status.store})`];
         if (status.lock) lines.push(`running now: ${status.lock.command} (pid ${status.lock.pid} on ${status.lock.host})`);
+        if (store.phaseRuns('dual-run').length) lines.push(`dual-run: ${dualRun.health.state} - ${dualRun.health.reason}`);
         for (const p of status.phases.slice(-10)) lines.push(`  ${p.phase.padEnd(9)} ${p.outcome.padEnd(11)} ${p.startedAt}`);
         for (const a of status.accounts) {
           lines.push(

@@ -1,0 +1,47 @@
+import type { JobConfig } from '../config/types.js';
+import { DualRunActionsStore } from '../store/dualrun-actions-store.js';
+import { DualRunHealthStore, type AlertRow, type CanaryRow } from '../store/dualrun-health-store.js';
+import { DualRunStore, type StoredPass } from '../store/dualrun-store.js';
+import type { Store } from '../store/store.js';
+import { sendAlert, type SentAlert } from './alerts.js';
+import { evaluateHealth, type Health } from './health.js';
+
+export interface DualRunHealthReport {
+  health: Health;
+  lastPass: StoredPass | null;
+  actions: { moved: number; trashed: number; expunged: number; declined: number };
+  canaries: CanaryRow[];
+  alerts: AlertRow[];
+  /** Set when an alert was asked for and the state was not healthy. */
+  alert?: SentAlert;
+}
+
+/**
+ * The dual-run part of `status` and `mailshift health`, from the store. With `alertOn`, a state
+ * in that list sends an alert (once per state and dual-run invocation, again after 6 h).
+ */
+export async function dualRunHealthReport(config: JobConfig, store: Store, opts: { alertOn?: Health['state'][] } = {}): Promise<DualRunHealthReport> {
+  const hs = new DualRunHealthStore(store);
+  const hb = hs.heartbeat();
+  const health = evaluateHealth(hb, { lagAlertSeconds: config.dualRun.lagAlertSeconds });
+  const out: DualRunHealthReport = {
+    health,
+    lastPass: new DualRunStore(store).passes().at(-1) ?? null,
+    actions: new DualRunActionsStore(store).counts(),
+    canaries: hs.canaries(20),
+    alerts: hs.alerts(10),
+  };
+  if (opts.alertOn?.includes(health.state)) {
+    out.alert = await sendAlert(config, store, {
+      key: `${health.state}:${hb?.runId ?? 0}`,
+      level: health.state === 'lagging' ? 'warning' : 'critical',
+      title: `dual-run ${health.state}`,
+      message: health.reason,
+    });
+  }
+  return out;
+}
+
+export function healthLine(h: Health): string {
+  return `dual-run: ${h.state} - ${h.reason}`;
+}

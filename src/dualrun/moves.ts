@@ -1,0 +1,352 @@
+import type { ImapFlow } from 'imapflow';
+import type { Account, JobConfig } from '../config/types.js';
+import type { DeletesMode } from '../config/dualrun-schema.js';
+import { Session } from '../copier/session.js';
+import { identityOf, matchMultiset, type Candidate } from '../copier/identity.js';
+import { classifyImapError } from '../imap/errors.js';
+import { listFolders, type ListedFolders } from '../imap/folders.js';
+import type { Logger } from '../logger.js';
+import { planFolderMapping } from '../mapping/plan.js';
+import { DualRunActionsStore, type ActionRow, type LiveRow } from '../store/dualrun-actions-store.js';
+import { DualRunStore } from '../store/dualrun-store.js';
+import type { Store } from '../store/store.js';
+import { SyncStore, type FolderPairRow } from '../store/sync-store.js';
+import { findByIdentity, flagsOf, moveMethod, moveOne, openOrCreate, removeOne } from './dest-ops.js';
+import { faultPoint } from './fault.js';
+import { normFlags, sameFlags } from './flags.js';
+
+export interface MoveStepResult {
+  user: string;
+  /** Messages moved on the destination because they moved between folders on the source. */
+  moved: number;
+  /** Copied messages newly seen expunged on the source. */
+  expunged: number;
+  /** Source expunges carried to the destination (to Trash or expunged), by dualRun.deletes. */
+  deletesApplied: number;
+  /** Source expunges not carried because the user changed the copy on the destination. */
+  deletesDeclined: number;
+  errors: string[];
+  /** False when the step did not finish: the sync skips this account for this pass. */
+  ok: boolean;
+}
+
+export interface MoveDeps {
+  config: JobConfig;
+  store: Store;
+  log: Logger;
+  signal: AbortSignal;
+  deletes: DeletesMode;
+}
+
+interface Arrival {
+  path: string;
+  pair?: FolderPairRow;
+  uidValidity: string;
+  uid: number;
+  messageId: string | null;
+  headerHash: string;
+  internalDate: Date | undefined;
+  size: number;
+}
+
+const lastWritten = (r: LiveRow) => {
+  const drop = new Set(r.droppedFlags.map((f) => f.toLowerCase()));
+  return normFlags(r.flags).filter((f) => !drop.has(f.toLowerCase()));
+};
+
+/**
+ * The move-and-delete step of one account, run before the pass's sync so that a message moved
+ * between source folders is moved on the destination instead of being copied a second time.
+ * Cheap when nothing changed: one LIST-STATUS, and per folder whose counts changed one EXAMINE
+ * and one UID SEARCH (the UID diff); headers are fetched only for new UIDs, and only when some
+ * copied message vanished somewhere in the account.
+ */
+export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveStepResult> {
+  const out: MoveStepResult = { user: a.sourceUser, moved: 0, expunged: 0, deletesApplied: 0, deletesDeclined: 0, errors: [], ok: true };
+  const accountId = deps.store.accounts().find((x) => x.sourceUser === a.sourceUser)?.id;
+  if (accountId === undefined) return out;
+  const log = deps.log.child({ account: a.sourceUser, step: 'moves' });
+  const sync = new SyncStore(deps.store);
+  const acts = new DualRunActionsStore(deps.store);
+  const dual = new DualRunStore(deps.store);
+  const event = (level: 'info' | 'warn' | 'error', kind: string, message: string, data?: unknown) =>
+    deps.store.addEvent({ phase: 'dual-run', accountId, level, kind, message: `${a.sourceUser}: ${message}`, data });
+  const allPairs = sync.folderPairs(accountId, 'forward');
+  const pairs = allPairs.filter((p) => p.state === 'active' && p.srcUidvalidity !== null);
+  const src = new Session(deps.config.source, a.sourceUser, a.sourcePassword, 'source', log);
+  const dstSession = new Session(deps.config.destination, a.destinationUser, a.destinationPassword, 'destination', log);
+  const dst = () => dstSession.get();
+  try {
+    // 1. Actions left in flight by an earlier pass that was killed: settled before anything else.
+    for (const act of acts.open(allPairs.map((p) => p.id))) await reconcile(await dst(), acts, act, log);
+
+    // 2. What vanished, and what is new, per folder (UID diff; only folders whose counts moved).
+    const listed = await listFolders(await src.get());
+    const status = new Map(listed.folders.map((f) => [f.path, f]));
+    const vanished: LiveRow[] = [];
+    const newUids = new Map<string, { pair?: FolderPairRow; uidValidity: string; uids: number[] }>();
+    const c = await src.get();
+    for (const fp of pairs) {
+      if (deps.signal.aborted) return { ...out, ok: false };
+      const uv = fp.srcUidvalidity!;
+      const f = status.get(fp.sourcePath);
+      if (!f?.status) {
+        // The folder is gone from the source (deleted or renamed): all its messages vanished.
+        vanished.push(...acts.liveRows(fp.id, uv));
+        continue;
+      }
+      if (String(f.status.uidValidity) !== uv) continue; // the sync re-identifies that folder
+      if (f.status.messages === dual.expectedOnSource(fp.id, uv) && f.status.uidNext === fp.srcUidnext) continue;
+      const mb = await c.mailboxOpen(fp.sourcePath, { readOnly: true });
+      const present = new Set(mb.exists > 0 ? ((await c.search({ all: true }, { uid: true })) || []) : []);
+      vanished.push(...acts.liveRows(fp.id, uv).filter((r) => r.srcUid < mb.uidNext && !present.has(r.srcUid)));
+      const pendingUids = new Set(acts.pendingRows(fp.id).filter((r) => r.srcUidvalidity === uv).map((r) => r.srcUid));
+      const fresh = [...present].filter((u) => u > fp.srcListedUid || pendingUids.has(u));
+      if (fresh.length) newUids.set(fp.sourcePath, { pair: fp, uidValidity: uv, uids: fresh });
+    }
+
+    if (vanished.length) {
+      // Folders the sync has not paired yet (created during dual-run) can only hold arrivals.
+      const known = new Set(allPairs.map((p) => p.sourcePath));
+      for (const f of listed.folders) {
+        if (known.has(f.path) || !f.selectable || !f.status?.messages) continue;
+        const mb = await c.mailboxOpen(f.path, { readOnly: true });
+        const uids = mb.exists > 0 ? ((await c.search({ all: true }, { uid: true })) || []) : [];
+        if (uids.length) newUids.set(f.path, { uidValidity: String(mb.uidValidity), uids });
+      }
+      // 3. Identities of the arrivals (headers only) matched with what vanished.
+      const arrivals: Arrival[] = [];
+      for (const [path, n] of newUids) {
+        await c.mailboxOpen(path, { readOnly: true });
+        for await (const m of c.fetch(n.uids.join(','), { uid: true, internalDate: true, size: true, headers: true }, { uid: true })) {
+          const id = identityOf(m.headers ?? Buffer.alloc(0));
+          const d = m.internalDate === undefined ? undefined : new Date(m.internalDate);
+          arrivals.push({ path, ...(n.pair ? { pair: n.pair } : {}), uidValidity: n.uidValidity, uid: m.uid, messageId: id.messageId ?? null, headerHash: id.headerHash, internalDate: d, size: m.size ?? 0 });
+        }
+      }
+      const wanted: Candidate<LiveRow>[] = vanished.map((r) => ({ messageId: r.messageId, internalDate: r.internalDate, headerHash: r.headerHash, size: r.size, item: r }));
+      const found: Candidate<Arrival>[] = arrivals.map((x) => ({ messageId: x.messageId, internalDate: x.internalDate, headerHash: x.headerHash, size: x.size, item: x }));
+      const { pairs: moves, unmatched } = matchMultiset(wanted, found);
+
+      let dstListed: ListedFolders | undefined;
+      const expunged: LiveRow[] = [...unmatched];
+      for (const [row, arr] of moves) {
+        if (deps.signal.aborted) return { ...out, ok: false };
+        let to = arr.pair;
+        if (!to) {
+          dstListed ??= await listFolders(await dst());
+          to = pairFor(sync, accountId, deps.config, listed, dstListed, arr.path);
+        }
+        if (!to) {
+          // Moved into a folder that is not copied (excluded): gone, as far as the destination goes.
+          expunged.push(row);
+          continue;
+        }
+        const from = allPairs.find((p) => p.id === row.folderPairId)!;
+        const r = await applyMove(await dst(), acts, row, from, to, arr, log);
+        if (r === 'moved') out.moved++;
+        else if (r === 'missing') {
+          // The copy is gone from the destination: the sync copies the message in its new place.
+          dual.markSourceDeleted(row.folderPairId, [row.id]);
+          event('warn', 'dualrun-move-missing', `${from.destinationPath}: the copy of a message moved to ${arr.path} is no longer on the destination; copying it again there`);
+        } else out.errors.push(`${a.sourceUser}: ${r}`);
+      }
+      if (out.moved) event('info', 'dualrun-moved', `${out.moved} message(s) moved between folders on the source; moved the same way on the destination`);
+      const byPair = new Map<number, number[]>();
+      for (const r of expunged) byPair.set(r.folderPairId, [...(byPair.get(r.folderPairId) ?? []), r.id]);
+      for (const [fpId, ids] of byPair) dual.markSourceDeleted(fpId, ids);
+      out.expunged = expunged.length;
+      if (expunged.length) {
+        event('info', 'dualrun-source-expunged', `${expunged.length} message(s) expunged on the source (${deps.deletes === 'keep' ? 'their copies stay on the destination' : `dualRun.deletes: ${deps.deletes}`})`, {
+          srcUids: expunged.slice(0, 100).map((r) => r.srcUid),
+        });
+      }
+    }
+
+    // 4. Source expunges carried to the destination, when asked for by name.
+    if (deps.deletes !== 'keep' && !deps.signal.aborted) {
+      const rows = acts.deletedWithoutAction(pairs.map((p) => p.id));
+      if (rows.length) {
+        const d = await dst();
+        const dl = await listFolders(d);
+        const trash = dl.folders.find((f) => f.specialUse === '\\Trash')?.path;
+        const r = await applyDeletes(d, acts, rows, allPairs, deps.deletes, trash, log);
+        out.deletesApplied = r.applied;
+        out.deletesDeclined = r.declined;
+        out.errors.push(...r.errors.map((e) => `${a.sourceUser}: ${e}`));
+        if (r.applied) event('info', 'dualrun-deletes-applied', `${r.applied} source expunge(s) carried to the destination (${deps.deletes === 'trash' ? 'moved to Trash' : 'expunged'})`);
+        if (r.declined) event('info', 'dualrun-deletes-declined', `${r.declined} source expunge(s) not carried: the copy was changed on the destination or is not there`);
+      }
+    }
+  } catch (err) {
+    const f = classifyImapError(err);
+    out.ok = false;
+    out.errors.push(`${a.sourceUser}: moves: ${f.message}`);
+    log.warn({ err: f.message }, 'move step failed');
+  } finally {
+    await Promise.all([src.close(), dstSession.close()]);
+  }
+  if (out.errors.length) out.ok = false;
+  return out;
+}
+
+/** The folder pair of a source folder the sync has not paired yet, recorded as the sync would. */
+function pairFor(sync: SyncStore, accountId: number, config: JobConfig, src: ListedFolders, dst: ListedFolders, path: string): FolderPairRow | undefined {
+  const m = planFolderMapping(src, dst, config.folders, { destinationPreset: config.destination.preset }).find((x) => x.source.path === path);
+  if (!m || m.action !== 'copy') return undefined;
+  const id = sync.upsertFolderPair({
+    accountId,
+    direction: 'forward',
+    sourcePath: m.source.path,
+    destinationPath: m.destinationPath,
+    sourceLogical: m.source.logicalPath,
+    destinationLogical: m.destinationLogicalPath,
+    ...(m.specialUse ? { specialUse: m.specialUse } : {}),
+    state: 'active',
+    notes: m.notes,
+  });
+  return sync.folderPair(id);
+}
+
+async function applyMove(d: ImapFlow, acts: DualRunActionsStore, row: LiveRow, from: FolderPairRow, to: FolderPairRow, arr: Arrival, log: Logger): Promise<'moved' | 'missing' | string> {
+  if (row.dstUid === null || row.dstUidvalidity === null) return 'missing';
+  const target = await openOrCreate(d, to.destinationPath);
+  const fmb = await d.mailboxOpen(from.destinationPath);
+  if (String(fmb.uidValidity) !== row.dstUidvalidity) return `${from.destinationPath}: destination UIDVALIDITY changed; the move waits for the sync to re-find the copy`;
+  if (!(await flagsOf(d, [row.dstUid])).has(row.dstUid)) return 'missing';
+  const method = moveMethod(d);
+  const action: Omit<ActionRow, 'id' | 'state' | 'toDstUid' | 'note'> = {
+    kind: 'move',
+    messageRowId: row.id,
+    fromPairId: from.id,
+    fromDstPath: from.destinationPath,
+    fromDstUidvalidity: row.dstUidvalidity,
+    fromDstUid: row.dstUid,
+    toPairId: to.id,
+    toSrcUidvalidity: arr.uidValidity,
+    toSrcUid: arr.uid,
+    toDstPath: to.destinationPath,
+    toDstUidvalidity: target.uidValidity,
+    toDstUidnext: target.uidNext,
+    method,
+  };
+  const id = acts.begin(action);
+  await acts.durable();
+  faultPoint('dualrun-before-move');
+  const r = await moveOne(d, row.dstUid, to.destinationPath, method);
+  faultPoint('dualrun-after-move');
+  if (r === false) {
+    acts.close(id, 'abandoned', 'the destination refused the move');
+    return `${from.destinationPath}: the destination refused to move UID ${row.dstUid} to ${to.destinationPath}`;
+  }
+  let newUid = r;
+  if (newUid === undefined) {
+    await d.mailboxOpen(to.destinationPath);
+    newUid = await findByIdentity(d, target.uidNext, row);
+  }
+  acts.finishMove(id, { ...action, id, state: 'intent', toDstUid: null, note: null }, newUid ?? null, method);
+  log.info({ from: from.destinationPath, to: to.destinationPath, uid: row.dstUid, newUid, method }, 'moved on the destination');
+  return 'moved';
+}
+
+/** Settles an action a killed pass left as an intent: finished when it reached the server, else dropped (and redone by this pass). */
+async function reconcile(d: ImapFlow, acts: DualRunActionsStore, act: ActionRow, log: Logger): Promise<void> {
+  const row = acts.row(act.messageRowId);
+  if (!row) return acts.close(act.id, 'abandoned', 'message row gone');
+  let oldThere = false;
+  let oldDeleted = false;
+  try {
+    const mb = await d.mailboxOpen(act.fromDstPath);
+    if (String(mb.uidValidity) === act.fromDstUidvalidity) {
+      const f = (await flagsOf(d, [act.fromDstUid])).get(act.fromDstUid);
+      oldThere = f !== undefined;
+      oldDeleted = !!f?.some((x) => x.toLowerCase() === '\\deleted') && !row.flags.some((x) => x.toLowerCase() === '\\deleted');
+    }
+  } catch {
+    oldThere = false;
+  }
+  if (act.kind === 'expunge') {
+    if (oldThere && !oldDeleted) await removeOne(d, act.fromDstUid);
+    acts.finishDeletion(act.id, 'expunge', null);
+    return;
+  }
+  let found: number | undefined;
+  if (act.toDstPath && act.toDstUidnext !== null) {
+    const mb = await d.mailboxOpen(act.toDstPath);
+    if (String(mb.uidValidity) === act.toDstUidvalidity) found = await findByIdentity(d, act.toDstUidnext, row);
+  }
+  if (found === undefined) {
+    // Never reached the server: dropped here, and the step below finds the change again.
+    acts.close(act.id, 'abandoned', oldThere ? 'not applied before the interruption; done again' : 'copy not found on the destination');
+    log.info({ action: act.id, kind: act.kind }, 'an interrupted destination action had not reached the server');
+    return;
+  }
+  // It did reach the server: finish what the method still had to do on the old copy.
+  if (oldThere && !oldDeleted && act.method !== 'move') {
+    await d.mailboxOpen(act.fromDstPath);
+    await removeOne(d, act.fromDstUid, act.method === 'copy-expunge');
+  }
+  if (act.kind === 'move') acts.finishMove(act.id, act, found, act.method ?? 'move');
+  else acts.finishDeletion(act.id, act.method ?? 'move', found);
+  log.info({ action: act.id, kind: act.kind, newUid: found }, 'an interrupted destination action was found applied; recorded');
+}
+
+async function applyDeletes(
+  d: ImapFlow,
+  acts: DualRunActionsStore,
+  rows: LiveRow[],
+  pairs: FolderPairRow[],
+  mode: 'trash' | 'propagate',
+  trash: string | undefined,
+  log: Logger,
+): Promise<{ applied: number; declined: number; errors: string[] }> {
+  const res = { applied: 0, declined: 0, errors: [] as string[] };
+  const byPair = new Map<number, LiveRow[]>();
+  for (const r of rows) byPair.set(r.folderPairId, [...(byPair.get(r.folderPairId) ?? []), r]);
+  for (const [fpId, list] of byPair) {
+    const fp = pairs.find((p) => p.id === fpId)!;
+    const base = (r: LiveRow) => ({ kind: (mode === 'trash' ? 'trash' : 'expunge') as 'trash' | 'expunge', messageRowId: r.id, fromPairId: fpId, fromDstPath: fp.destinationPath, fromDstUidvalidity: r.dstUidvalidity ?? '', fromDstUid: r.dstUid ?? 0 });
+    let mb;
+    try {
+      mb = await d.mailboxOpen(fp.destinationPath);
+    } catch (err) {
+      res.errors.push(`${fp.destinationPath}: ${classifyImapError(err).message}`);
+      continue;
+    }
+    const current = await flagsOf(d, list.filter((r) => r.dstUidvalidity === String(mb.uidValidity)).map((r) => r.dstUid!));
+    for (const r of list) {
+      const now = r.dstUidvalidity === String(mb.uidValidity) ? current.get(r.dstUid!) : undefined;
+      // Only what mailshift copied and the user has not touched there since.
+      const why =
+        now === undefined ? 'not on the destination' : acts.keptRow(r.id) || !sameFlags(now, lastWritten(r)) ? 'changed on the destination since mailshift copied it' : mode === 'trash' && !trash ? 'the destination has no Trash folder' : mode === 'trash' && fp.destinationPath === trash ? 'already in Trash' : undefined;
+      if (why) {
+        acts.decline(base(r), why);
+        res.declined++;
+        continue;
+      }
+      if (mode === 'propagate') {
+        const id = acts.begin({ ...base(r), toPairId: null, toSrcUidvalidity: null, toSrcUid: null, toDstPath: null, toDstUidvalidity: null, toDstUidnext: null, method: 'expunge' });
+        await acts.durable();
+        const how = await removeOne(d, r.dstUid!);
+        acts.finishDeletion(id, how, null);
+        res.applied++;
+        continue;
+      }
+      const t = await openOrCreate(d, trash!);
+      await d.mailboxOpen(fp.destinationPath);
+      const method = moveMethod(d);
+      const id = acts.begin({ ...base(r), toPairId: null, toSrcUidvalidity: null, toSrcUid: null, toDstPath: trash!, toDstUidvalidity: t.uidValidity, toDstUidnext: t.uidNext, method });
+      await acts.durable();
+      const moved = await moveOne(d, r.dstUid!, trash!, method);
+      if (moved === false) {
+        acts.close(id, 'abandoned', 'the destination refused the move to Trash');
+        res.errors.push(`${fp.destinationPath}: the destination refused to move UID ${r.dstUid} to ${trash}`);
+        continue;
+      }
+      acts.finishDeletion(id, method, moved ?? null);
+      res.applied++;
+    }
+  }
+  log.info({ mode, applied: res.applied, declined: res.declined }, 'source expunges carried to the destination');
+  return res;
+}

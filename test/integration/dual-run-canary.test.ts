@@ -1,0 +1,130 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { startDnsServer } from '../support/dns-server.js';
+import { closeClient, openClient, readAll, seedMessages, startPair, type DovecotPair } from '../support/dovecot.js';
+import { startMailSink, startWebhookReceiver } from '../support/alert-receivers.js';
+
+// Issue 13, "Done when" 2: `dual-run --canary` sends a tagged message through the MX that DNS
+// returns (a DNS server on loopback; an SMTP server on loopback that delivers what it accepts into
+// the source mailbox by IMAP APPEND, as the old provider's MX would), measures delivery and
+// end-to-end lag, reports them, and leaves no canary on either side. A canary that never arrives
+// raises an alert on every channel.
+
+const USER = { user: 'alice@acme.test', password: 'alice-pw' };
+
+async function setUp(opts: { deliver: boolean }) {
+  const pair = await startPair();
+  await pair.source.addUser(USER.user, USER.password);
+  await pair.destination.addUser(USER.user, USER.password);
+  await seedMessages(pair.source, USER.user, USER.password, [
+    { folder: 'INBOX', raw: Buffer.from('Message-ID: <c1@acme.test>\r\nSubject: one\r\n\r\nx\r\n'), flags: ['\\Seen'], internalDate: new Date('2026-03-01T00:00:00Z') },
+  ]);
+  // The old provider's MX: accepts mail for alice and puts it in her source INBOX (or loses it).
+  const mx = await startMailSink({
+    accept: (r) => r.toLowerCase() === USER.user,
+    deliver: async (m) => {
+      if (!opts.deliver) return;
+      const c = await openClient(pair.source, USER.user, USER.password);
+      try {
+        await c.append('INBOX', m.raw, [], new Date());
+      } finally {
+        await closeClient(c);
+      }
+    },
+  });
+  const dns = await startDnsServer();
+  dns.set('acme.test', 'MX', [{ exchange: 'mx.old-provider.test', priority: 10 }]);
+  const hooks = await startWebhookReceiver();
+  const alertMail = await startMailSink();
+  onTestFinished(async () => {
+    await Promise.all([mx.stop(), dns.stop(), hooks.stop(), alertMail.stop()]);
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'mailshift-canary-'));
+  const config = join(dir, 'mailshift.json');
+  const server = (port: number) => ({ preset: 'dovecot', host: '127.0.0.1', port, tls: 'none', allowInsecure: true });
+  writeFileSync(join(dir, 'accounts.csv'), `source_user,source_password,destination_user,destination_password\n${USER.user},${USER.password},${USER.user},${USER.password}\n`);
+  writeFileSync(
+    config,
+    JSON.stringify({
+      job: 'canary',
+      domain: 'acme.test',
+      source: server(pair.source.port),
+      destination: server(pair.destination.port),
+      accounts: 'accounts.csv',
+      cutover: { mx: [{ host: 'mail.acme.test', priority: 10 }], dns: { resolvers: [dns.ports[0]!.address], timeoutMs: 2000 }, smtp: { hostMap: { 'mx.old-provider.test': `127.0.0.1:${mx.port}` } } },
+      dualRun: {
+        intervalSeconds: 10,
+        canary: { to: [USER.user], every: '15m', timeoutSeconds: opts.deliver ? 30 : 5 },
+        alerts: [
+          { type: 'dingtalk', url: 'env:C_DT', secret: 'env:C_DT_SECRET' },
+          { type: 'wecom', url: 'env:C_WECOM' },
+          { type: 'teams', url: 'env:C_TEAMS' },
+          { type: 'slack', url: 'env:C_SLACK' },
+          { type: 'webhook', url: 'env:C_HOOK' },
+          { type: 'email', to: ['it@acme.test'], from: 'mailshift@acme.test', smtp: { host: '127.0.0.1', port: alertMail.port, tls: 'none', allowInsecure: true } },
+        ],
+      },
+    }),
+  );
+  const env = { C_DT: hooks.url('/dingtalk?access_token=t'), C_DT_SECRET: 'SECx', C_WECOM: hooks.url('/wecom?key=k'), C_TEAMS: hooks.url('/teams'), C_SLACK: hooks.url('/slack'), C_HOOK: hooks.url('/hook') };
+  const cli = (args: string[]) => runCli([...args, '--config', config], { env, timeoutMs: 120_000 });
+  const sync = await cli(['sync', '--no-progress']);
+  expect(sync.code, sync.stderr).toBe(0);
+  return { pair, mx, hooks, alertMail, cli };
+}
+
+async function canariesOn(pair: DovecotPair, side: 'source' | 'destination'): Promise<number> {
+  const all = await readAll(pair[side], USER.user, USER.password);
+  return all.flatMap((f) => f.messages).filter((m) => m.raw.toString('latin1').includes('X-Mailshift-Canary:')).length;
+}
+
+describe('dual-run canaries', () => {
+  it('--canary: sent via the MX from DNS, delivered to the source, carried to the destination, lag measured and reported, removed from both sides', async () => {
+    const { pair, mx, hooks, cli } = await setUp({ deliver: true });
+    const r = await cli(['dual-run', '--once', '--canary', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const pass = (JSON.parse(r.stdout) as { passes: { copied: number; complete: boolean; canaries: { state: string; side: string; mx: string; deliverySeconds: number; lagSeconds: number; cleaned: boolean }[] }[] }).passes[0]!;
+    expect(pass.complete).toBe(true);
+    expect(pass.copied).toBe(1); // the canary itself, carried over by this pass
+    expect(pass.canaries).toHaveLength(1);
+    const c = pass.canaries[0]!;
+    expect(c).toMatchObject({ state: 'copied', side: 'source', mx: 'mx.old-provider.test', cleaned: true });
+    expect(c.deliverySeconds).toBeGreaterThanOrEqual(0);
+    expect(c.lagSeconds).toBeGreaterThanOrEqual(c.deliverySeconds);
+    expect(c.lagSeconds).toBeLessThan(30);
+    expect(mx.mails).toHaveLength(1);
+    expect(mx.mails[0]!.to).toEqual([USER.user]);
+    // Gone from both sides; the real mail is untouched.
+    expect(await canariesOn(pair, 'source')).toBe(0);
+    expect(await canariesOn(pair, 'destination')).toBe(0);
+    for (const side of ['source', 'destination'] as const) {
+      const msgs = (await readAll(pair[side], USER.user, USER.password, { hashOnly: true })).flatMap((f) => f.messages);
+      expect(msgs.map((m) => m.flags)).toEqual([['\\Seen']]);
+    }
+    // Reported in status --json, and the next pass sees no expunge from the clean-up.
+    const st = await cli(['status', '--json']);
+    const canaries = (JSON.parse(st.stdout) as { dualRun: { canaries: { state: string; lagS: number; deliveryS: number; cleaned: boolean }[] } }).dualRun.canaries;
+    expect(canaries).toHaveLength(1);
+    expect(canaries[0]).toMatchObject({ state: 'copied', cleaned: true, lagS: c.lagSeconds });
+    const again = await cli(['dual-run', '--once', '--json']);
+    expect((JSON.parse(again.stdout) as { passes: Record<string, unknown>[] }).passes[0]).toMatchObject({ copied: 0, expunged: 0, moved: 0, canaries: [] });
+    expect(hooks.requests).toHaveLength(0);
+  }, 180_000);
+
+  it('a canary that never arrives: the pass is incomplete (exit 3) and every channel gets a "canary lost" alert', async () => {
+    const { pair, hooks, alertMail, cli } = await setUp({ deliver: false });
+    const r = await cli(['dual-run', '--once', '--canary', '--json']);
+    expect(r.code, r.stderr).toBe(3);
+    const pass = (JSON.parse(r.stdout) as { passes: { canaries: { state: string; error: string }[]; errors: string[] }[] }).passes[0]!;
+    expect(pass.canaries[0]).toMatchObject({ state: 'lost', error: 'canary to alice@acme.test via mx.old-provider.test not delivered within 5 s' });
+    const lost = hooks.requests.filter((q) => JSON.stringify(q.body).includes('canary lost'));
+    expect(lost.map((q) => q.path).sort()).toEqual(['/dingtalk', '/hook', '/slack', '/teams', '/wecom']);
+    expect(alertMail.mails.map((m) => /^Subject: (.*)$/m.exec(m.raw.toString().replace(/\r?\n[ \t]+/g, ' '))?.[1])).toEqual(['[mailshift canary] canary lost: mail to alice@acme.test did not arrive']);
+    expect(await canariesOn(pair, 'destination')).toBe(0);
+    const h = await cli(['status', '--json']);
+    expect((JSON.parse(h.stdout) as { dualRun: { canaries: { state: string }[] } }).dualRun.canaries.map((x) => x.state)).toEqual(['lost']);
+  }, 180_000);
+});
