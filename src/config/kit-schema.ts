@@ -29,8 +29,8 @@ export const kitSchema = z
     helpdesk: helpdeskSchema.optional(),
     /** When the switch happens (ISO date or date-time); falls back to cutover.at. */
     cutoverAt: z.string().min(1).optional(),
-    /** Time zone the dates are written in (IANA name). */
-    timeZone: z.string().min(1).default('Asia/Hong_Kong'),
+    /** Time zone the kit's dates are written in (IANA name); default: the job's `timezone:`. */
+    timeZone: z.string().min(1).optional(),
     /** Outgoing server staff use; required when the destination preset has none (self-hosted). */
     smtp: endpointSchema.optional(),
     /** Incoming server staff use, when it differs from the one mailshift copies to. */
@@ -51,6 +51,6 @@ export const kitSchema = z
     out: z.string().min(1).optional(),
   })
   .strict()
-  .default({ timeZone: 'Asia/Hong_Kong' });
+  .default({});
 
 export type KitConfig = z.infer<typeof kitSchema>;

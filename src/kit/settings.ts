@@ -60,7 +60,7 @@ export function resolveKitSettings(config: JobConfig): KitSettings {
     );
   }
 
-  const timeZone = kit.timeZone ?? 'Asia/Hong_Kong';
+  const timeZone = kit.timeZone ?? config.timezone;
   try {
     new Intl.DateTimeFormat('en', { timeZone });
   } catch {

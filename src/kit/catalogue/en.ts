@@ -1,9 +1,11 @@
+import { enReports } from './reports.en.js';
 import type { Catalogue } from './types.js';
 
 // English. Placeholders: {company} {domain} {date} {oldSystem} {newSystem} {helpdesk}
 // {imapHost} {imapPort} {imapSecurity} {smtpHost} {smtpPort} {smtpSecurity} {webmail};
 // on the personal sheet also {address} and {count}.
 export const en: Catalogue = {
+  ...enReports,
   meta: {
     name: 'English',
     htmlLang: 'en',

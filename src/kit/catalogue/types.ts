@@ -28,7 +28,10 @@ export interface FaqItem {
   only?: 'password' | 'oauth';
 }
 
-export interface Catalogue {
+import type { ReportsText } from './reports.en.js';
+
+/** The kit's texts plus the reports' (units, words, report, assess, checklist): one catalogue per language. */
+export interface Catalogue extends ReportsText {
   meta: {
     /** The language's own name, for the language links. */
     name: string;

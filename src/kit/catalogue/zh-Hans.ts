@@ -1,7 +1,9 @@
+import { zhHansReports } from './reports.zh-Hans.js';
 import type { Catalogue } from './types.js';
 
 // 简体中文，按中国大陆用语（邮件、服务器、登录、账户、文件夹、软件）。Placeholders as in en.ts.
 export const zhHans: Catalogue = {
+  ...zhHansReports,
   meta: {
     name: '简体中文',
     htmlLang: 'zh-Hans-CN',

@@ -1,7 +1,9 @@
+import { zhHantReports } from './reports.zh-Hant.js';
 import type { Catalogue } from './types.js';
 
 // 繁體中文，按香港用語（電郵、伺服器、登入、帳戶、資料夾、軟件）。Placeholders as in en.ts.
 export const zhHant: Catalogue = {
+  ...zhHantReports,
   meta: {
     name: '繁體中文',
     htmlLang: 'zh-Hant-HK',
