@@ -7,7 +7,7 @@
 export const LANGS = ['en', 'zh-Hant', 'zh-Hans'] as const;
 export type Lang = (typeof LANGS)[number];
 
-export const CLIENTS = ['outlookWindows', 'outlookMac', 'appleMac', 'appleIos', 'thunderbird', 'androidOutlook', 'androidGmail', 'webmail'] as const;
+export const CLIENTS = ['outlookWindows', 'outlookNew', 'outlookMac', 'appleMac', 'appleIos', 'thunderbird', 'androidOutlook', 'androidGmail', 'webmail'] as const;
 export type ClientId = (typeof CLIENTS)[number];
 
 export const MOMENTS = ['week-before', 'day-before', 'on-the-day', 'day-after'] as const;
@@ -45,10 +45,8 @@ export interface Catalogue extends ReportsText {
   common: {
     helpdesk: string;
     helpdeskUnknown: string;
-    dateUnknown: string;
     selfHosted: string;
     oldSystemUnknown: string;
-    webmailUnknown: string;
     otherLanguages: string;
     generated: string;
     security: { implicit: string; starttls: string; none: string };
@@ -70,7 +68,9 @@ export interface Catalogue extends ReportsText {
   guide: {
     title: string;
     subtitle: string;
-    changes: { heading: string; when: string; what: string; address: string; oldMail: string };
+    /** When no switch date is known yet (no placeholder reaches staff). */
+    subtitleNoDate: string;
+    changes: { heading: string; when: string; whenNoDate: string; what: string; address: string; oldMail: string };
     agenda: { heading: string; intro: string; items: string[] };
     settingsIntro: string;
     autoconfig: {
@@ -83,6 +83,8 @@ export interface Catalogue extends ReportsText {
       profileMac: string[];
       oauthNoFiles: string;
     };
+    /** Shown when the source or destination is Tencent Exmail. */
+    tencentApps: { heading: string; fromTencent: string[]; toTencent: string };
     setupHeading: string;
     setupIntroPassword: string;
     setupIntroOauth: string;
@@ -93,8 +95,10 @@ export interface Catalogue extends ReportsText {
     contact: { heading: string; text: string };
   };
   sheet: {
+    qr: { heading: string; profile: string; web: string; text: string };
     title: string;
     intro: string;
+    introNoDate: string;
     address: string;
     noPassword: string;
     profileHint: string;
@@ -110,6 +114,9 @@ export interface Catalogue extends ReportsText {
     notCopiedNote: string;
   };
   email: {
+    session: { withTime: string; noTime: string };
+    switchAttached: string;
+    ics: { switchSummary: string; switchText: string; trainingSummary: string; trainingText: string };
     greeting: string;
     signoff: string;
     moments: Record<Moment, { subject: string; paragraphs: string[] }>;
