@@ -8,6 +8,7 @@ import { registerKit } from './kit.js';
 import { registerReport } from './report.js';
 import { registerResume } from './resume.js';
 import { registerRun } from './run.js';
+import { registerServe } from './serve.js';
 import { registerStatus } from './status.js';
 import { registerSync } from './sync.js';
 import { registerVerify } from './verify.js';
@@ -26,5 +27,6 @@ export function registerCommands(program: Command): void {
   registerRun(program);
   registerResume(program);
   registerReport(program);
+  registerServe(program);
   registerDemo(program);
 }
