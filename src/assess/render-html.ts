@@ -4,7 +4,25 @@
 // Chinese menu names where the preset has them); the page around them comes from the catalogue.
 import { i18n } from '../i18n/index.js';
 import { systemTimeZone } from '../i18n/format.js';
+import { findPreset } from '../config/presets.js';
 import type { Assessment, Risk } from './types.js';
+
+/** When the PDPO notes in reference/anchors-migration.md (f) were last checked for this text. */
+export const RESIDENCY_CHECKED = '2026-12-01T00:00:00Z';
+const SELF_HOSTED = new Set(['generic', 'dovecot', 'exchange-onprem']);
+
+/** Per side: the provider and what mailshift can say about where it keeps mailbox data. */
+export function residencyRows(a: Assessment, I: AssessI18n): { side: string; provider: string; location: string }[] {
+  const R = I.cat.assess.residency;
+  return (['source', 'destination'] as const).flatMap((side) => {
+    const srv = a.servers.find((x) => x.side === side);
+    if (!srv) return [];
+    const p = findPreset(srv.preset);
+    // No preset records a sourced storage location yet: say so rather than guess.
+    const location = SELF_HOSTED.has(srv.preset) ? R.selfHosted : R.notDocumented;
+    return [{ side: I.cat.assess.side[side], provider: `${p?.name ?? srv.preset} (${srv.host})`, location }];
+  });
+}
 
 export type AssessI18n = ReturnType<typeof i18n>;
 
@@ -181,6 +199,16 @@ ${caps}
 <tr><td>DMARC</td><td>${esc(d.dmarc.values.join(' / ') || d.dmarc.error || none)}</td></tr>
 <tr><td>Autodiscover</td><td>${esc(d.autodiscover.values.join(', ') || d.autodiscover.error || none)}</td></tr></table>
 <p><b>${esc(S.dnsAdvice)}</b></p><ul lang="en">${d.advice.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
+<section id="residency">
+<h2>${esc(S.residency.heading)}</h2>
+<p>${esc(S.residency.intro)}</p>
+<table><tr><th>${esc(S.residency.side)}</th><th>${esc(S.residency.provider)}</th><th>${esc(S.residency.location)}</th></tr>${residencyRows(a, I).map((r) => `<tr><td>${esc(r.side)}</td><td>${esc(r.provider)}</td><td>${esc(r.location)}</td></tr>`).join('')}</table>
+<h3>${esc(S.residency.processorsHeading)}</h3>
+<p>${esc(S.residency.processors)}</p>
+<h3>${esc(S.residency.pointsHeading)}</h3>
+<ul>${S.residency.points.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
+<p><small>${esc(t(S.residency.sources, { checked: fmt.date(RESIDENCY_CHECKED) }))}</small></p>
+</section>
 </body></html>
 `;
 }

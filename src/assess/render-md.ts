@@ -1,5 +1,5 @@
 // assessment.md: the same content as the HTML, for a ticket or an e-mail, in the same language.
-import { defaultAssessI18n, estimateMeasured, type AssessI18n } from './render-html.js';
+import { defaultAssessI18n, estimateMeasured, RESIDENCY_CHECKED, residencyRows, type AssessI18n } from './render-html.js';
 import type { Assessment } from './types.js';
 
 const cell = (s: string | number | undefined) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, '<br>');
@@ -92,5 +92,11 @@ export function renderMarkdown(a: Assessment, I: AssessI18n = defaultAssessI18n(
   L.push(S.dnsAdvice, '');
   for (const x of d.advice) L.push(`- ${x}`);
   L.push('');
+  const R = S.residency;
+  L.push(`## ${R.heading}`, '', R.intro, '', `| ${R.side} | ${R.provider} | ${R.location} |`, '|---|---|---|');
+  for (const r of residencyRows(a, I)) L.push(`| ${cell(r.side)} | ${cell(r.provider)} | ${cell(r.location)} |`);
+  L.push('', `### ${R.processorsHeading}`, '', R.processors, '', `### ${R.pointsHeading}`, '');
+  for (const x of R.points) L.push(`- ${x}`);
+  L.push('', t(R.sources, { checked: fmt.date(RESIDENCY_CHECKED) }), '');
   return L.join('\n');
 }

@@ -73,6 +73,12 @@ describe('assessment and cutover checklist in three languages', () => {
         expect(text).toContain(I.cat.assess.estimateNotMeasured);
         expect(text).toContain('16:03');
         expect(text).toContain('240 MB');
+        // Data residency: the provider, no invented location, who processes the mail, the PDPO points.
+        expect(text).toContain(I.cat.assess.residency.heading);
+        expect(text).toContain(I.cat.assess.residency.notDocumented);
+        expect(text).toContain(I.cat.assess.residency.processors);
+        for (const p of I.cat.assess.residency.points) expect(text).toContain(p);
+        expect(text).toContain('pcpd.org.hk');
       });
       const measuredFile = join(dir, `assessment-measured.${lang}.html`);
       writeFileSync(measuredFile, assessHtml(assessment(true), I));
