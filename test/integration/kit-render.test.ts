@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { generateKit } from '../../src/phases/kit.js';
 import { withBrowserPage } from '../support/browser.js';
 import { makeKitJob, type KitJob } from '../support/kit-fixture.js';
+import { englishFragments, englishIn, screenshotPath } from '../support/page-checks.js';
 
 // Each language's guide and a personal sheet, rendered by headless Debian Chromium: nothing
 // unfilled, no console errors, no outside requests, fits an A4 page width, prints to PDF,
@@ -49,7 +50,9 @@ describe('kit guide in headless Chromium', () => {
         // A string expression: the test's TypeScript has no DOM types.
         const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
         expect(overflow).toBeLessThanOrEqual(0);
-        const shot = join(job.dir, `guide.${lang}.png`);
+        // No English left in the Chinese guides (the kit's own catalogue phrases).
+        if (lang !== 'en') expect(englishIn(text, [...englishFragments('guide'), ...englishFragments('common')])).toEqual([]);
+        const shot = screenshotPath(`guide.${lang}.png`);
         await page.screenshot({ path: shot, fullPage: true });
         expect(statSync(shot).size).toBeGreaterThan(20_000);
         const pdf = await page.pdf({ format: 'A4', printBackground: true });
@@ -68,7 +71,9 @@ describe('kit guide in headless Chromium', () => {
         expect(text).toContain('alice@acme.com.hk');
         expect(text).toContain('mail.acme.com.hk');
         expect(text).not.toMatch(/pw0|cmd:false/);
-        const shot = join(job.dir, `sheet.${lang}.png`);
+        // The QR code for mobile set-up is on the sheet.
+        expect(await page.locator("section#qr img").count()).toBe(1);
+        const shot = screenshotPath(`sheet.${lang}.png`);
         await page.screenshot({ path: shot, fullPage: true });
         expect(existsSync(shot)).toBe(true);
       }, { width: 794, height: 1123 });
