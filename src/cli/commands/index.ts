@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAdoption } from './adoption.js';
 import { registerAssess } from './assess.js';
 import { registerCutover } from './cutover.js';
 import { registerDemo } from './demo.js';
@@ -28,5 +29,6 @@ export function registerCommands(program: Command): void {
   registerResume(program);
   registerReport(program);
   registerServe(program);
+  registerAdoption(program);
   registerDemo(program);
 }

@@ -45,6 +45,16 @@ export const enReports = {
       unverified: 'copied, not verified',
     },
   },
+  reminder: {
+    subject: '[{company}] Your new e-mail is ready: please set it up',
+    paragraphs: [
+      'Dear colleague,',
+      'Our e-mail moved to {newSystem} on {date}. We have not yet seen you read or send mail there: your devices may still be set up for the old system.',
+      'Please set up your computer and phone with the guide and your personal sheet (incoming server {imapHost}, outgoing server {smtpHost}, user name your full e-mail address).',
+      'If anything is unclear, contact {helpdesk}. Thank you,',
+    ],
+    signoff: 'The IT team, {company}',
+  },
   deck: {
     title: '15-minute training: our new e-mail',
     speaker: 'Speaker script',

@@ -43,6 +43,16 @@ export const zhHansReports: ReportsText = {
       unverified: '已复制，未核对',
     },
   },
+  reminder: {
+    subject: '[{company}] 您的新邮箱已准备好：请设置',
+    paragraphs: [
+      '同事您好：',
+      '我们的邮件已于{date}切换到{newSystem}。我们还没有看到您在新系统中阅读或发送邮件：您的设备可能仍设置为旧系统。',
+      '请按指南及您的个人设置单设置电脑和手机（收件服务器 {imapHost}，发件服务器 {smtpHost}，用户名为您的完整邮箱地址）。',
+      '如有不清楚的地方，请联系{helpdesk}。谢谢！',
+    ],
+    signoff: '{company} IT 部门',
+  },
   deck: {
     title: '15 分钟培训：我们的新邮箱',
     speaker: '讲者讲稿',

@@ -43,6 +43,16 @@ export const zhHantReports: ReportsText = {
       unverified: '已複製，未核對',
     },
   },
+  reminder: {
+    subject: '[{company}] 你的新電郵已準備好：請設定',
+    paragraphs: [
+      '同事你好：',
+      '我們的電郵已於{date}轉用{newSystem}。我們還未見到你在新系統閱讀或寄出電郵：你的裝置可能仍設定為舊系統。',
+      '請按指南及你的個人設定表設定電腦和手機（收件伺服器 {imapHost}，寄件伺服器 {smtpHost}，用戶名稱為你的完整電郵地址）。',
+      '如有不清楚的地方，請聯絡{helpdesk}。謝謝！',
+    ],
+    signoff: '{company} IT 部',
+  },
   deck: {
     title: '15 分鐘講解會：我們的新電郵',
     speaker: '講者講稿',
