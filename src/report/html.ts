@@ -150,7 +150,7 @@ export function systemName(s: ReportData['job']['source']): string {
 export function phaseName(p: string, I: I18n): string {
   const [head, ...rest] = p.split(' ');
   const w = word(I.cat.words.phase, head!);
-  return rest.length ? `${w} (${rest.join(' ')})` : w;
+  return rest.length ? `${w}: ${rest.join(' ')}` : w;
 }
 
 function verificationHtml(v: NonNullable<ReportData['verification']>, I: I18n): string {

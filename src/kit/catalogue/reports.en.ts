@@ -21,7 +21,7 @@ export const enReports = {
       sync: 'copy (sync)',
       verify: 'verification',
       'dual-run': 'dual run',
-      cutover: 'switch (cutover)',
+      cutover: 'cutover',
       kit: 'staff kit',
       report: 'report',
     },
