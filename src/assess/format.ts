@@ -1,15 +1,9 @@
+import { formatBytes } from '../i18n/format.js';
 // Number and time formatting shared by the terminal, Markdown and HTML output.
 
+/** Decimal units (1 MB = 10^6 bytes), as everywhere in mailshift (src/i18n/format.ts). */
 export function fmtBytes(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n)) return '?';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
+  return formatBytes(n, 'en-GB');
 }
 
 export function fmtCount(n: number): string {

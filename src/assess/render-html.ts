@@ -1,7 +1,32 @@
-// assessment.html: one self-contained page (no scripts, no external files) for a non-engineer:
-// the verdict first, then what to fix, then the details. Charts are inline SVG.
-import { fmtBytes, fmtCount, fmtDate, fmtDuration } from './format.js';
+// assessment.html: one self-contained page (no scripts, no external files) for a non-engineer,
+// in one language: the verdict first, then what to fix, then the details. Charts are inline SVG.
+// Risk titles, details and fixes are the findings' own text (English, with the provider's
+// Chinese menu names where the preset has them); the page around them comes from the catalogue.
+import { i18n } from '../i18n/index.js';
+import { systemTimeZone } from '../i18n/format.js';
+import { findPreset } from '../config/presets.js';
 import type { Assessment, Risk } from './types.js';
+
+/** When the PDPO notes in reference/anchors-migration.md (f) were last checked for this text. */
+export const RESIDENCY_CHECKED = '2026-12-01T00:00:00Z';
+const SELF_HOSTED = new Set(['generic', 'dovecot', 'exchange-onprem']);
+
+/** Per side: the provider and what mailshift can say about where it keeps mailbox data. */
+export function residencyRows(a: Assessment, I: AssessI18n): { side: string; provider: string; location: string }[] {
+  const R = I.cat.assess.residency;
+  return (['source', 'destination'] as const).flatMap((side) => {
+    const srv = a.servers.find((x) => x.side === side);
+    if (!srv) return [];
+    const p = findPreset(srv.preset);
+    // No preset records a sourced storage location yet: say so rather than guess.
+    const location = SELF_HOSTED.has(srv.preset) ? R.selfHosted : R.notDocumented;
+    return [{ side: I.cat.assess.side[side], provider: `${p?.name ?? srv.preset} (${srv.host})`, location }];
+  });
+}
+
+export type AssessI18n = ReturnType<typeof i18n>;
+
+export const defaultAssessI18n = (): AssessI18n => i18n('en', systemTimeZone());
 
 export function esc(s: unknown): string {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -17,15 +42,15 @@ export function barChartSvg(rows: { label: string; value: number; text: string }
   const bars = rows
     .map((r, i) => {
       const y = 24 + i * rowH;
-      const w = Math.max(1, ((W - labelW - 110) * r.value) / max);
+      const w = Math.max(1, ((W - labelW - 130) * r.value) / max);
       return `<text x="${labelW - 6}" y="${y + 14}" text-anchor="end">${esc(r.label.length > 32 ? r.label.slice(0, 31) + '…' : r.label)}</text><rect x="${labelW}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="#3b73b9"/><text x="${(labelW + w + 6).toFixed(1)}" y="${y + 14}">${esc(r.text)}</text>`;
     })
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(title)}" width="${W}" height="${h}" viewBox="0 0 ${W} ${h}" font-family="sans-serif" font-size="12"><text x="0" y="14" font-weight="bold">${esc(title)}</text>${bars}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(title)}" width="100%" style="max-width:${W}px" viewBox="0 0 ${W} ${h}" font-family="sans-serif" font-size="12"><text x="0" y="14" font-weight="bold">${esc(title)}</text>${bars}</svg>`;
 }
 
 /** Vertical bars over fixed buckets (the message-size histogram). */
-export function histogramSvg(labels: string[], counts: number[], title: string): string {
+export function histogramSvg(labels: string[], counts: number[], title: string, num: (n: number) => string = (n) => String(n)): string {
   const W = 640;
   const H = 220;
   const n = labels.length;
@@ -38,57 +63,66 @@ export function histogramSvg(labels: string[], counts: number[], title: string):
       const h = (plotH * c) / max;
       const x = 10 + i * colW;
       const y = 30 + plotH - h;
-      return `<rect x="${(x + 6).toFixed(1)}" y="${y.toFixed(1)}" width="${(colW - 12).toFixed(1)}" height="${h.toFixed(1)}" fill="#5a9e6f"/><text x="${(x + colW / 2).toFixed(1)}" y="${(y - 4).toFixed(1)}" text-anchor="middle">${fmtCount(c)}</text><text x="${(x + colW / 2).toFixed(1)}" y="${H - 22}" text-anchor="middle">${esc(l)}</text>`;
+      return `<rect x="${(x + 6).toFixed(1)}" y="${y.toFixed(1)}" width="${(colW - 12).toFixed(1)}" height="${h.toFixed(1)}" fill="#5a9e6f"/><text x="${(x + colW / 2).toFixed(1)}" y="${(y - 4).toFixed(1)}" text-anchor="middle">${num(c)}</text><text x="${(x + colW / 2).toFixed(1)}" y="${H - 22}" text-anchor="middle">${esc(l)}</text>`;
     })
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(title)}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12"><text x="0" y="14" font-weight="bold">${esc(title)}</text><line x1="10" y1="${30 + plotH}" x2="${W - 10}" y2="${30 + plotH}" stroke="#888"/>${cols}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(title)}" width="100%" style="max-width:${W}px" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12"><text x="0" y="14" font-weight="bold">${esc(title)}</text><line x1="10" y1="${30 + plotH}" x2="${W - 10}" y2="${30 + plotH}" stroke="#888"/>${cols}</svg>`;
 }
 
-const SEV_LABEL = { blocker: 'Must fix', warning: 'Check', info: 'Note' } as const;
+/** The estimate is a finding only when a read rate was measured. */
+export const estimateMeasured = (a: Assessment): boolean => !!a.estimate.probe && a.estimate.probe.messages > 0 && a.summary.estimatedSeconds !== undefined;
 
-function riskHtml(r: Risk, i: number): string {
+function riskHtml(r: Risk, i: number, I: AssessI18n): string {
+  const S = I.cat.assess;
   const list = (xs: string[], what: string) =>
-    xs.length ? `<p><b>${what}:</b> ${esc(xs.slice(0, 30).join(', '))}${xs.length > 30 ? ` … (${xs.length} in all)` : ''}</p>` : '';
-  return `<div class="risk ${r.severity}"><h3><span class="sev">${SEV_LABEL[r.severity]}</span> ${i + 1}. ${esc(r.title)}</h3>
-<p class="detail">${esc(r.detail).replace(/\n/g, '<br>')}</p>
-<p class="fix"><b>What to do:</b> ${esc(r.fix)}</p>${list(r.accounts, 'Accounts')}${list(r.folders, 'Folders')}</div>`;
+    xs.length ? `<p><b>${esc(what)}:</b> ${esc(xs.slice(0, 30).join(', '))}${xs.length > 30 ? ` … ${esc(I.t(S.inAll, { n: xs.length }))}` : ''}</p>` : '';
+  return `<div class="risk ${r.severity}" data-risk="${esc(r.id)}"><h3><span class="sev">${esc(S.severity[r.severity])}</span> ${i + 1}. <span lang="en">${esc(r.title)}</span></h3>
+<p class="detail" lang="en">${esc(r.detail).replace(/\n/g, '<br>')}</p>
+<p class="fix"><b>${esc(S.whatToDo)}</b> <span lang="en">${esc(r.fix)}</span></p>${list(r.accounts, S.accountsLabel)}${list(r.folders, S.foldersLabel)}</div>`;
 }
 
-export function renderHtml(a: Assessment): string {
+export function renderHtml(a: Assessment, I: AssessI18n = defaultAssessI18n()): string {
+  const { cat, fmt, t } = I;
+  const S = cat.assess;
   const s = a.summary;
   const go = a.verdict === 'go';
   const blockers = a.risks.filter((r) => r.severity === 'blocker');
+  const measured = estimateMeasured(a);
+  const date = (iso?: string) => fmt.date(iso);
   const summaryLines = go
-    ? `<p>No blocking problem was found. The copy can start${s.warnings ? `; read the ${s.warnings} warning${s.warnings === 1 ? '' : 's'} below first` : ''}.</p>`
-    : `<p>${s.blockers} problem${s.blockers === 1 ? '' : 's'} must be fixed before the copy starts, or mail would be lost:</p><ol>${blockers.map((r) => `<li>${esc(r.title)}</li>`).join('')}</ol><p>Fix them, then run <code>mailshift assess</code> again.</p>`;
+    ? `<p>${esc(s.warnings ? t(S.goWarnings, { n: s.warnings }) : S.goText)}</p>`
+    : `<p>${esc(t(S.noGoText, { n: s.blockers }))}</p><ol>${blockers.map((r) => `<li>${esc(r.title)}</li>`).join('')}</ol><p>${esc(S.noGoAfter)}</p>`;
   const accountsChart = barChartSvg(
-    a.accounts.map((x) => ({ label: x.sourceUser, value: x.source.totals.bytes, text: `${fmtBytes(x.source.totals.bytes)}, ${fmtCount(x.source.totals.messages)} msgs` })),
-    'Mail to copy per account',
+    a.accounts.map((x) => ({ label: x.sourceUser, value: x.source.totals.bytes, text: t(S.chartValue, { size: fmt.bytes(x.source.totals.bytes), count: x.source.totals.messages }) })),
+    S.chartTitle,
   );
-  const hist = histogramSvg(a.histogram.labels, a.histogram.counts, 'Messages by size');
+  const hist = histogramSvg(a.histogram.labels, a.histogram.counts, S.histogramTitle, (n) => fmt.num(n));
+  const C = S.cert;
   const servers = a.servers
     .map((p) => {
       const cert = p.cert
-        ? `${p.cert.trusted ? 'trusted' : '<b>not trusted</b>'}${p.cert.selfSigned ? ', self-signed' : ''}; valid for ${esc(p.cert.names.join(', ') || '?')}; issued by ${esc(p.cert.issuer ?? '?')}; expires ${fmtDate(p.cert.validTo)}`
-        : p.tls === 'none' ? 'no encryption' : '–';
-      return `<tr><td>${p.side}</td><td>${esc(p.host)}:${p.port}<br><small>${esc(p.preset)}, ${p.tls}${p.tlsProtocol ? ` ${esc(p.tlsProtocol)}` : ''}</small></td><td>${cert}</td><td class="${p.ok ? 'ok' : 'bad'}">${p.ok ? 'OK' : `${esc(p.failure!.reason)}<br><b>Fix:</b> ${esc(p.failure!.fix)}`}</td></tr>`;
+        ? `${p.cert.trusted ? esc(C.trusted) : `<b>${esc(C.notTrusted)}</b>`}${p.cert.selfSigned ? `, ${esc(C.selfSigned)}` : ''}; ${esc(t(C.validFor, { names: p.cert.names.join(', ') || '?' }))}; ${esc(t(C.issuer, { issuer: p.cert.issuer ?? '?' }))}; ${esc(t(C.expires, { date: date(p.cert.validTo) }))}`
+        : p.tls === 'none' ? esc(C.noTls) : '–';
+      return `<tr><td>${esc(S.side[p.side])}</td><td>${esc(p.host)}:${p.port}<br><small>${esc(p.preset)}, ${p.tls}${p.tlsProtocol ? ` ${esc(p.tlsProtocol)}` : ''}</small></td><td>${cert}</td><td class="${p.ok ? 'ok' : 'bad'}">${p.ok ? esc(S.ok) : `${esc(p.failure!.reason)}<br><b>${esc(S.fix)}</b> ${esc(p.failure!.fix)}`}</td></tr>`;
     })
     .join('');
   const caps = (['source', 'destination'] as const)
     .map((side) => {
       const c = a.capabilities[side];
-      if (!c) return `<h3>${side}</h3><p>Not known (no successful login).</p>`;
+      if (!c) return `<h3>${esc(S.side[side])}</h3><p>${esc(S.capsUnknown)}</p>`;
       const present = Object.entries(c.checked).filter(([, v]) => v).map(([k]) => k);
-      return `<h3>${side}</h3><p>Has: ${esc(present.join(', ') || 'none')}${c.appendLimit ? ` — APPENDLIMIT ${fmtBytes(c.appendLimit)}` : ''}</p><p>Folder prefix and separator: ${esc(c.namespaces.personal.map((n) => `"${n.prefix}" / "${n.delimiter ?? ''}"`).join(', ') || '?')}</p>${
-        c.missing.length ? `<table><tr><th>Missing</th><th>What it costs</th></tr>${c.missing.map((m) => `<tr><td>${esc(m.name)}</td><td>${esc(m.cost)}</td></tr>`).join('')}</table>` : ''
+      return `<h3>${esc(S.side[side])}</h3><p>${esc(t(S.capsHas, { list: present.join(', ') || cat.units.none }))}${c.appendLimit ? ` — APPENDLIMIT ${esc(fmt.bytes(c.appendLimit))}` : ''}</p><p>${esc(t(S.namespace, { list: c.namespaces.personal.map((n) => `"${n.prefix}" / "${n.delimiter ?? ''}"`).join(', ') || '?' }))}</p>${
+        c.missing.length ? `<table><tr><th>${esc(S.col2.missing)}</th><th>${esc(S.col2.cost)}</th></tr>${c.missing.map((m) => `<tr><td>${esc(m.name)}</td><td lang="en">${esc(m.cost)}</td></tr>`).join('')}</table>` : ''
       }`;
     })
     .join('');
+  const K = S.col;
   const accountRows = a.accounts
     .map((x) => {
       const q = x.destination.quota;
-      const login = (l: typeof x.source.login) => (l.ok ? '<span class="ok">OK</span>' : `<span class="bad">${esc(l.failure?.kind ?? 'failed')}</span>`);
-      return `<tr><td>${esc(x.sourceUser)} → ${esc(x.destinationUser)}</td><td>${login(x.source.login)}</td><td>${login(x.destination.login)}</td><td class="n">${x.source.totals.folders}</td><td class="n">${fmtCount(x.source.totals.messages)}</td><td class="n">${fmtBytes(x.source.totals.bytes)}</td><td class="d">${fmtDate(x.source.totals.oldest)}</td><td class="d">${fmtDate(x.source.totals.newest)}</td><td>${q?.storageLimit ? `${fmtBytes(q.storageUsed ?? 0)} of ${fmtBytes(q.storageLimit)}` : '–'}</td><td>${x.estimate ? esc(fmtDuration(x.estimate.seconds)) : '–'}</td></tr>`;
+      const login = (l: typeof x.source.login) => (l.ok ? `<span class="ok">${esc(S.ok)}</span>` : `<span class="bad">${esc(l.failure?.kind ?? S.loginFailed)}</span>`);
+      const est = measured && x.estimate ? fmt.duration(x.estimate.seconds) : cat.units.notMeasured;
+      return `<tr><td>${esc(x.sourceUser)} → ${esc(x.destinationUser)}</td><td>${login(x.source.login)}</td><td>${login(x.destination.login)}</td><td class="n">${x.source.totals.folders}</td><td class="n">${fmt.num(x.source.totals.messages)}</td><td class="n">${esc(fmt.bytes(x.source.totals.bytes))}</td><td class="d">${esc(date(x.source.totals.oldest))}</td><td class="d">${esc(date(x.source.totals.newest))}</td><td>${q?.storageLimit ? esc(t(S.quotaOf, { used: fmt.bytes(q.storageUsed ?? 0), limit: fmt.bytes(q.storageLimit) })) : '–'}</td><td>${esc(est)}</td></tr>`;
     })
     .join('');
   const details = a.accounts
@@ -97,23 +131,27 @@ export function renderHtml(a: Assessment): string {
       const rows = x.source.folders
         .map((f) => {
           const m = x.mapping.find((y) => y.sourcePath === f.path);
-          const notes = [...(m?.notes ?? []), ...(f.error ? [`read error: ${f.error}`] : [])];
-          return `<tr${m?.action === 'exclude' ? ' class="excl"' : ''}><td>${esc(f.logicalPath)}${f.specialUse ? ` <small>${esc(f.specialUse)}</small>` : ''}</td><td class="n">${fmtCount(f.messages)}</td><td class="n">${fmtBytes(f.bytes)}</td><td class="d">${fmtDate(f.oldest)}</td><td class="d">${fmtDate(f.newest)}</td><td>${esc(m?.destinationLogicalPath ?? '–')}${m?.existsOnDestination ? ' <small>(exists)</small>' : ''}</td><td>${esc(m?.action ?? '–')}</td><td>${esc(notes.join('; '))}</td></tr>`;
+          const notes = [...(m?.notes ?? []), ...(f.error ? [t(S.readError, { error: f.error })] : [])];
+          return `<tr${m?.action === 'exclude' ? ' class="excl"' : ''}><td>${esc(f.logicalPath)}${f.specialUse ? ` <small>${esc(f.specialUse)}</small>` : ''}</td><td class="n">${fmt.num(f.messages)}</td><td class="n">${esc(fmt.bytes(f.bytes))}</td><td class="d">${esc(date(f.oldest))}</td><td class="d">${esc(date(f.newest))}</td><td>${esc(m?.destinationLogicalPath ?? '–')}${m?.existsOnDestination ? ` <small>${esc(S.exists)}</small>` : ''}</td><td>${esc(m?.action ?? '–')}</td><td>${esc(notes.join('; '))}</td></tr>`;
         })
         .join('');
-      const largest = x.source.largest.slice(0, 5).map((m) => `${esc(m.folder)} (UID ${m.uid}, ${fmtBytes(m.size)}, ${fmtDate(m.internalDate)})`).join('; ');
-      return `<details><summary>${esc(x.sourceUser)} → ${esc(x.destinationUser)}: ${x.source.totals.folders} folders, ${fmtCount(x.source.totals.messages)} messages</summary>${
-        x.mappingError ? `<p class="bad">Folder mapping failed: ${esc(x.mappingError)}</p>` : ''
-      }<table><tr><th>Source folder</th><th>Messages</th><th>Size</th><th>Oldest</th><th>Newest</th><th>→ Destination folder</th><th>Action</th><th>Notes</th></tr>${rows}</table>${largest ? `<p>Largest messages: ${largest}</p>` : ''}</details>`;
+      const largest = x.source.largest.slice(0, 5).map((m) => `${m.folder} (UID ${m.uid}, ${fmt.bytes(m.size)}, ${date(m.internalDate)})`).join('; ');
+      return `<details><summary>${esc(t(S.folderSummary, { account: `${x.sourceUser} → ${x.destinationUser}`, folders: x.source.totals.folders, messages: x.source.totals.messages }))}</summary>${
+        x.mappingError ? `<p class="bad">${esc(t(S.mappingFailed, { error: x.mappingError }))}</p>` : ''
+      }<table><tr><th>${esc(K.sourceFolder)}</th><th>${esc(K.messages)}</th><th>${esc(K.size)}</th><th>${esc(K.oldest)}</th><th>${esc(K.newest)}</th><th>→ ${esc(K.destinationFolder)}</th><th>${esc(K.action)}</th><th>${esc(K.notes)}</th></tr>${rows}</table>${largest ? `<p>${esc(t(S.largest, { list: largest }))}</p>` : ''}</details>`;
     })
     .join('');
   const d = a.domainSnapshot;
-  const ttl = (t?: number) => (t === undefined ? 'TTL unknown' : `TTL ${t} s`);
+  const ttl = (v?: number) => (v === undefined ? S.ttlUnknown : t(S.ttl, { n: v }));
+  const none = cat.units.none;
+  const probe = a.estimate.probe;
+  const F = S.figures;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Mail migration assessment: ${esc(a.job)}</title>
+<html lang="${esc(cat.meta.htmlLang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(t(S.pageTitle, { job: a.job }))}</title>
 <style>
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans","Microsoft YaHei",sans-serif;max-width:1100px;margin:1.5em auto;padding:0 1em;color:#222;line-height:1.45}
+*{box-sizing:border-box}
+body{font-family:${cat.meta.fontStack};max-width:1100px;margin:1.5em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.5em}h2{margin-top:1.8em;border-bottom:1px solid #ddd}
 .verdict{border:3px solid;border-radius:8px;padding:1em 1.4em;margin:1em 0}
 .verdict.go{border-color:#2e8b57;background:#effaf2}.verdict.no-go{border-color:#c0392b;background:#fdf0ee}
@@ -123,41 +161,55 @@ h1{font-size:1.5em}h2{margin-top:1.8em;border-bottom:1px solid #ddd}
 .risk.blocker{border-color:#c0392b}.risk.warning{border-color:#e6a700}.risk.info{border-color:#7f8c8d}
 .risk h3{margin:.2em 0;font-size:1.05em}.sev{font-size:.8em;text-transform:uppercase;padding:.1em .5em;border-radius:3px;background:#eee}
 .blocker .sev{background:#c0392b;color:#fff}.warning .sev{background:#e6a700;color:#fff}
-table{border-collapse:collapse;width:100%;margin:.5em 0;font-size:.92em}th,td{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;margin:.5em 0;font-size:.92em}th,td{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f2f2f2}td.n{text-align:right;white-space:nowrap}td.d{white-space:nowrap}.ok{color:#2e8b57}.bad{color:#c0392b}tr.excl{color:#888}
 details{margin:.6em 0}summary{cursor:pointer;font-weight:600}small{color:#666}
+@page{size:A4;margin:14mm}
+@media print{body{margin:0;max-width:none;padding:0;font-size:11px}details{display:block}.risk,tr{break-inside:avoid}}
 </style></head><body>
-<h1>Mail migration assessment — ${esc(a.job)} (${esc(a.domain)})</h1>
-<p><small>Generated ${esc(a.generatedAt)} by mailshift ${esc(a.mailshiftVersion)}. This check only read from the servers; nothing was changed.</small></p>
+<h1>${esc(t(S.title, { job: a.job, domain: a.domain }))}</h1>
+<p><small>${esc(t(S.generated, { at: fmt.dateTime(a.generatedAt), version: a.mailshiftVersion }))} ${esc(t(cat.units.conventions, { zone: fmt.zone() }))}</small></p>
 <section class="verdict ${a.verdict}" id="verdict">
-<h2>${go ? 'GO — ready to start the copy' : 'NO-GO — fix the problems first'}</h2>
+<h2>${esc(go ? S.go : S.noGo)}</h2>
 ${summaryLines}
-<div class="figures"><div>Accounts<b>${s.accountsAssessed} / ${s.accounts}</b><small>checked on both sides</small></div><div>Messages<b>${fmtCount(s.messages)}</b></div><div>Size<b>${fmtBytes(s.bytes)}</b></div><div>Estimated copy time<b>${esc(fmtDuration(s.estimatedSeconds))}</b></div><div>Blocking / warnings<b>${s.blockers} / ${s.warnings}</b></div></div>
+<div class="figures"><div>${esc(F.accounts)}<b>${s.accountsAssessed} / ${s.accounts}</b><small>${esc(F.accountsNote)}</small></div><div>${esc(F.messages)}<b>${fmt.num(s.messages)}</b></div><div>${esc(F.size)}<b>${esc(fmt.bytes(s.bytes))}</b></div><div id="estimate">${esc(F.estimate)}<b>${esc(measured ? fmt.duration(s.estimatedSeconds) : cat.units.notMeasured)}</b>${measured ? '' : `<small>${esc(F.estimateNote)}</small>`}</div><div>${esc(F.blockers)}<b>${s.blockers} / ${s.warnings}</b></div></div>
 </section>
-<h2>What could lose mail, and what to do</h2>
-${a.risks.length ? a.risks.map(riskHtml).join('\n') : '<p>Nothing found.</p>'}
-<h2>Accounts</h2>
+<h2>${esc(S.risksHeading)}</h2>
+${a.risks.length ? a.risks.map((r, i) => riskHtml(r, i, I)).join('\n') : `<p>${esc(s.accountsAssessed === 0 ? S.notRead : S.risksNone)}</p>`}
+<h2>${esc(S.accountsHeading)}</h2>
 ${accountsChart}
-<table><tr><th>Account</th><th>Source login</th><th>Destination login</th><th>Folders</th><th>Messages</th><th>Size</th><th>Oldest</th><th>Newest</th><th>Destination quota</th><th>Estimate</th></tr>${accountRows}</table>
-<h2>Message sizes</h2>
+<table><tr><th>${esc(K.account)}</th><th>${esc(K.sourceLogin)}</th><th>${esc(K.destinationLogin)}</th><th>${esc(K.folders)}</th><th>${esc(K.messages)}</th><th>${esc(K.size)}</th><th>${esc(K.oldest)}</th><th>${esc(K.newest)}</th><th>${esc(K.quota)}</th><th>${esc(K.estimate)}</th></tr>${accountRows}</table>
+<h2>${esc(S.sizesHeading)}</h2>
 ${hist}
-${a.destinationLimit ? `<p>The destination accepts messages up to ${fmtBytes(a.destinationLimit.bytes)} (${esc(a.destinationLimit.from)}).</p>` : ''}
-<h2>Folders and where they go</h2>
-<p>This is exactly the folder plan the copy will use.</p>
+${a.destinationLimit ? `<p>${esc(t(S.destinationLimit, { size: fmt.bytes(a.destinationLimit.bytes), from: a.destinationLimit.from }))}</p>` : ''}
+<h2>${esc(S.foldersHeading)}</h2>
+<p>${esc(S.foldersIntro)}</p>
 ${details}
-<h2>Time estimate</h2>
-<p>About <b>${esc(fmtDuration(a.estimate.totalSeconds))}</b> for everything.${a.estimate.probe ? ` Measured: ${a.estimate.probe.messagesPerSecond.toFixed(1)} messages/s, ${fmtBytes(a.estimate.probe.bytesPerSecond)}/s over ${a.estimate.probe.seconds.toFixed(1)} s.` : ''}</p>
-<ul>${a.estimate.assumptions.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
-<h2>Servers</h2>
-<table><tr><th>Side</th><th>Server</th><th>Certificate</th><th>Result</th></tr>${servers}</table>
+<h2>${esc(S.estimateHeading)}</h2>
+<p id="estimate-detail">${measured ? `${esc(t(S.estimateAbout, { time: fmt.duration(a.estimate.totalSeconds) }))} ${esc(t(S.estimateMeasured, { mps: probe!.messagesPerSecond.toFixed(1), bps: fmt.bytes(probe!.bytesPerSecond), seconds: probe!.seconds.toFixed(1) }))}` : esc(S.estimateNotMeasured)}</p>
+<p>${esc(S.assumptions)}</p>
+<ul lang="en">${a.estimate.assumptions.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
+<h2>${esc(S.serversHeading)}</h2>
+<table><tr><th>${esc(S.col2.side)}</th><th>${esc(S.col2.server)}</th><th>${esc(S.col2.certificate)}</th><th>${esc(S.col2.result)}</th></tr>${servers}</table>
 ${caps}
-<h2>Domain DNS (${esc(d.domain)})</h2>
-<table><tr><th>Record</th><th>Now</th></tr>
-<tr><td>MX</td><td>${d.mx.values.length ? esc(d.mx.values.map((m) => `${m.priority} ${m.exchange}`).join(', ')) + ` (${ttl(d.mx.ttl)})` : esc(d.mx.error ?? 'none')}</td></tr>
-<tr><td>SPF</td><td>${esc(d.spf.values.join(' / ') || d.spf.error || 'none')}</td></tr>
-<tr><td>DMARC</td><td>${esc(d.dmarc.values.join(' / ') || d.dmarc.error || 'none')}</td></tr>
-<tr><td>Autodiscover</td><td>${esc(d.autodiscover.values.join(', ') || d.autodiscover.error || 'none')}</td></tr></table>
-<p><b>First cutover advice:</b></p><ul>${d.advice.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
+<h2>${esc(t(S.dnsHeading, { domain: d.domain }))}</h2>
+<table><tr><th>${esc(S.dnsRecord)}</th><th>${esc(S.dnsNow)}</th></tr>
+<tr><td>MX</td><td>${d.mx.values.length ? esc(d.mx.values.map((m) => `${m.priority} ${m.exchange}`).join(', ')) + ` (${esc(ttl(d.mx.ttl))})` : esc(d.mx.error ?? none)}</td></tr>
+<tr><td>SPF</td><td>${esc(d.spf.values.join(' / ') || d.spf.error || none)}</td></tr>
+<tr><td>DMARC</td><td>${esc(d.dmarc.values.join(' / ') || d.dmarc.error || none)}</td></tr>
+<tr><td>Autodiscover</td><td>${esc(d.autodiscover.values.join(', ') || d.autodiscover.error || none)}</td></tr></table>
+<p><b>${esc(S.dnsAdvice)}</b></p><ul lang="en">${d.advice.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
+<section id="residency">
+<h2>${esc(S.residency.heading)}</h2>
+<p>${esc(S.residency.intro)}</p>
+<table><tr><th>${esc(S.residency.side)}</th><th>${esc(S.residency.provider)}</th><th>${esc(S.residency.location)}</th></tr>${residencyRows(a, I).map((r) => `<tr><td>${esc(r.side)}</td><td>${esc(r.provider)}</td><td>${esc(r.location)}</td></tr>`).join('')}</table>
+<h3>${esc(S.residency.processorsHeading)}</h3>
+<p>${esc(S.residency.processors)}</p>
+<h3>${esc(S.residency.pointsHeading)}</h3>
+<ul>${S.residency.points.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
+<p><small>${esc(t(S.residency.sources, { checked: fmt.date(RESIDENCY_CHECKED) }))}</small></p>
+</section>
 </body></html>
 `;
 }
+

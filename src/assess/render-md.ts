@@ -1,97 +1,102 @@
-// assessment.md: the same content as the HTML, for a ticket or an e-mail.
-import { fmtBytes, fmtCount, fmtDate, fmtDuration } from './format.js';
+// assessment.md: the same content as the HTML, for a ticket or an e-mail, in the same language.
+import { defaultAssessI18n, estimateMeasured, RESIDENCY_CHECKED, residencyRows, type AssessI18n } from './render-html.js';
 import type { Assessment } from './types.js';
 
 const cell = (s: string | number | undefined) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, '<br>');
-const SEV = { blocker: 'BLOCKER', warning: 'warning', info: 'note' } as const;
 
-export function renderMarkdown(a: Assessment): string {
+export function renderMarkdown(a: Assessment, I: AssessI18n = defaultAssessI18n()): string {
+  const { cat, fmt, t } = I;
+  const S = cat.assess;
+  const K = S.col;
   const L: string[] = [];
   const s = a.summary;
-  L.push(`# Migration assessment: ${a.job} (${a.domain})`, '');
-  L.push(`Generated ${a.generatedAt} by mailshift ${a.mailshiftVersion}. Nothing was written to either server.`, '');
-  L.push(`## Verdict: ${a.verdict === 'go' ? 'GO' : 'NO-GO'}`, '');
-  L.push(
-    a.verdict === 'go'
-      ? `No blocking problem found${s.warnings ? ` (${s.warnings} warning${s.warnings === 1 ? '' : 's'} below)` : ''}. The sync can start.`
-      : `${s.blockers} blocking problem${s.blockers === 1 ? '' : 's'} must be fixed before the sync: see "Risks" below, then run assess again.`,
-    '',
-  );
-  L.push(`- Accounts: ${s.accountsAssessed} of ${s.accounts} assessed on both sides`);
-  L.push(`- Source mail: ${fmtCount(s.messages)} messages, ${fmtBytes(s.bytes)} in ${fmtCount(s.folders)} folders`);
-  L.push(`- Estimated sync duration: ${fmtDuration(s.estimatedSeconds)}`, '');
+  const measured = estimateMeasured(a);
+  const date = (iso?: string) => fmt.date(iso);
+  L.push(`# ${t(S.title, { job: a.job, domain: a.domain })}`, '');
+  L.push(`${t(S.generated, { at: fmt.dateTime(a.generatedAt), version: a.mailshiftVersion })} ${t(cat.units.conventions, { zone: fmt.zone() })}`, '');
+  L.push(`## ${a.verdict === 'go' ? S.go : S.noGo}`, '');
+  L.push(a.verdict === 'go' ? (s.warnings ? t(S.goWarnings, { n: s.warnings }) : S.goText) : `${t(S.noGoText, { n: s.blockers })} ${S.noGoAfter}`, '');
+  L.push(`- ${S.figures.accounts}: ${s.accountsAssessed} / ${s.accounts} (${S.figures.accountsNote})`);
+  L.push(`- ${S.figures.messages}: ${fmt.num(s.messages)}; ${S.figures.size}: ${fmt.bytes(s.bytes)}`);
+  L.push(`- ${S.figures.estimate}: ${measured ? fmt.duration(s.estimatedSeconds) : cat.units.notMeasured}`, '');
 
-  L.push('## Risks', '');
-  if (!a.risks.length) L.push('None found.', '');
+  L.push(`## ${S.risksHeading}`, '');
+  if (!a.risks.length) L.push(s.accountsAssessed === 0 ? S.notRead : S.risksNone, '');
   a.risks.forEach((r, i) => {
-    L.push(`### ${i + 1}. [${SEV[r.severity]}] ${r.title}`, '');
+    L.push(`### ${i + 1}. [${S.severity[r.severity]}] ${r.title}`, '');
     L.push(r.detail.split('\n').map((l) => `> ${l}`).join('\n'), '');
-    L.push(`**What to do:** ${r.fix}`, '');
-    if (r.accounts.length) L.push(`Accounts: ${r.accounts.slice(0, 20).join(', ')}${r.accounts.length > 20 ? ` … (${r.accounts.length})` : ''}`, '');
-    if (r.folders.length) L.push(`Folders: ${r.folders.slice(0, 20).join('; ')}${r.folders.length > 20 ? ` … (${r.folders.length})` : ''}`, '');
+    L.push(`**${S.whatToDo}** ${r.fix}`, '');
+    if (r.accounts.length) L.push(`${S.accountsLabel}: ${r.accounts.slice(0, 20).join(', ')}${r.accounts.length > 20 ? ` … ${t(S.inAll, { n: r.accounts.length })}` : ''}`, '');
+    if (r.folders.length) L.push(`${S.foldersLabel}: ${r.folders.slice(0, 20).join('; ')}${r.folders.length > 20 ? ` … ${t(S.inAll, { n: r.folders.length })}` : ''}`, '');
   });
 
-  L.push('## Servers', '', '| Side | Server | TLS | Certificate | Result |', '|---|---|---|---|---|');
+  const C = S.cert;
+  L.push(`## ${S.serversHeading}`, '', `| ${S.col2.side} | ${S.col2.server} | TLS | ${S.col2.certificate} | ${S.col2.result} |`, '|---|---|---|---|---|');
   for (const p of a.servers) {
-    const cert = p.cert ? `${p.cert.trusted ? 'trusted' : 'not trusted'}${p.cert.selfSigned ? ', self-signed' : ''}; for ${p.cert.names.join(', ') || '?'}; issuer ${p.cert.issuer ?? '?'}; expires ${fmtDate(p.cert.validTo)}` : '–';
-    L.push(`| ${p.side} | ${cell(`${p.host}:${p.port}`)} (${p.preset}) | ${p.tls}${p.tlsProtocol ? ` ${p.tlsProtocol}` : ''} | ${cell(cert)} | ${cell(p.ok ? 'OK' : `${p.failure!.reason} — fix: ${p.failure!.fix}`)} |`);
+    const cert = p.cert ? `${p.cert.trusted ? C.trusted : C.notTrusted}${p.cert.selfSigned ? `, ${C.selfSigned}` : ''}; ${t(C.validFor, { names: p.cert.names.join(', ') || '?' })}; ${t(C.expires, { date: date(p.cert.validTo) })}` : '–';
+    L.push(`| ${S.side[p.side]} | ${cell(`${p.host}:${p.port}`)} (${p.preset}) | ${p.tls}${p.tlsProtocol ? ` ${p.tlsProtocol}` : ''} | ${cell(cert)} | ${cell(p.ok ? S.ok : `${p.failure!.reason} — ${S.fix} ${p.failure!.fix}`)} |`);
   }
   L.push('');
   for (const side of ['source', 'destination'] as const) {
     const c = a.capabilities[side];
     if (!c) continue;
-    L.push(`### ${side} capabilities`, '');
-    L.push(`Present: ${Object.entries(c.checked).filter(([, v]) => v).map(([k]) => k).join(', ') || 'none'}${c.appendLimit ? ` (APPENDLIMIT ${fmtBytes(c.appendLimit)})` : ''}`, '');
-    L.push(`Namespace: ${c.namespaces.personal.map((n) => `"${n.prefix}" separator "${n.delimiter ?? ''}"`).join(', ') || '?'}`, '');
+    L.push(`### ${S.side[side]}`, '');
+    L.push(t(S.capsHas, { list: Object.entries(c.checked).filter(([, v]) => v).map(([k]) => k).join(', ') || cat.units.none }) + (c.appendLimit ? ` (APPENDLIMIT ${fmt.bytes(c.appendLimit)})` : ''), '');
     if (c.missing.length) {
-      L.push('| Missing | What it costs |', '|---|---|');
+      L.push(`| ${S.col2.missing} | ${S.col2.cost} |`, '|---|---|');
       for (const m of c.missing) L.push(`| ${m.name} | ${cell(m.cost)} |`);
       L.push('');
     }
   }
-  if (a.destinationLimit) L.push(`Largest message the destination accepts: ${fmtBytes(a.destinationLimit.bytes)} (${a.destinationLimit.from}).`, '');
+  if (a.destinationLimit) L.push(t(S.destinationLimit, { size: fmt.bytes(a.destinationLimit.bytes), from: a.destinationLimit.from }), '');
 
-  L.push('## Accounts', '', '| Account | Source login | Destination login | Folders | Messages | Size | Oldest | Newest | Quota (dest.) | Estimate |', '|---|---|---|---|---|---|---|---|---|---|');
+  L.push(`## ${S.accountsHeading}`, '', `| ${K.account} | ${K.sourceLogin} | ${K.destinationLogin} | ${K.folders} | ${K.messages} | ${K.size} | ${K.oldest} | ${K.newest} | ${K.quota} | ${K.estimate} |`, '|---|---|---|---|---|---|---|---|---|---|');
   for (const acc of a.accounts) {
     const q = acc.destination.quota;
-    const quota = q?.storageLimit ? `${fmtBytes(q.storageUsed ?? 0)} of ${fmtBytes(q.storageLimit)}` : '–';
+    const quota = q?.storageLimit ? t(S.quotaOf, { used: fmt.bytes(q.storageUsed ?? 0), limit: fmt.bytes(q.storageLimit) }) : '–';
+    const est = measured && acc.estimate ? `${fmt.duration(acc.estimate.seconds)} (${acc.estimate.boundBy})` : cat.units.notMeasured;
     L.push(
-      `| ${cell(acc.sourceUser)} → ${cell(acc.destinationUser)} | ${acc.source.login.ok ? 'OK' : cell(acc.source.login.failure?.kind ?? 'failed')} | ${acc.destination.login.ok ? 'OK' : cell(acc.destination.login.failure?.kind ?? 'failed')} | ${acc.source.totals.folders} | ${fmtCount(acc.source.totals.messages)} | ${fmtBytes(acc.source.totals.bytes)} | ${fmtDate(acc.source.totals.oldest)} | ${fmtDate(acc.source.totals.newest)} | ${quota} | ${acc.estimate ? `${fmtDuration(acc.estimate.seconds)} (${acc.estimate.boundBy})` : '–'} |`,
+      `| ${cell(acc.sourceUser)} → ${cell(acc.destinationUser)} | ${acc.source.login.ok ? S.ok : cell(acc.source.login.failure?.kind ?? S.loginFailed)} | ${acc.destination.login.ok ? S.ok : cell(acc.destination.login.failure?.kind ?? S.loginFailed)} | ${acc.source.totals.folders} | ${fmt.num(acc.source.totals.messages)} | ${fmt.bytes(acc.source.totals.bytes)} | ${date(acc.source.totals.oldest)} | ${date(acc.source.totals.newest)} | ${quota} | ${est} |`,
     );
   }
   L.push('');
   for (const acc of a.accounts) {
     if (!acc.source.login.ok) continue;
     L.push(`### ${acc.sourceUser} → ${acc.destinationUser}`, '');
-    L.push('| Source folder | Messages | Size | Oldest | Newest | → Destination folder | Action | Notes |', '|---|---|---|---|---|---|---|---|');
+    L.push(`| ${K.sourceFolder} | ${K.messages} | ${K.size} | ${K.oldest} | ${K.newest} | → ${K.destinationFolder} | ${K.action} | ${K.notes} |`, '|---|---|---|---|---|---|---|---|');
     for (const f of acc.source.folders) {
       const m = acc.mapping.find((x) => x.sourcePath === f.path);
       L.push(
-        `| ${cell(f.logicalPath)}${f.specialUse ? ` (${f.specialUse})` : ''} | ${fmtCount(f.messages)} | ${fmtBytes(f.bytes)} | ${fmtDate(f.oldest)} | ${fmtDate(f.newest)} | ${cell(m?.destinationLogicalPath ?? '–')}${m?.existsOnDestination ? ' (exists)' : ''} | ${m?.action ?? (acc.mappingError ? 'error' : '–')} | ${cell([...(m?.notes ?? []), ...(f.error ? [`read error: ${f.error}`] : [])].join('; '))} |`,
+        `| ${cell(f.logicalPath)}${f.specialUse ? ` (${f.specialUse})` : ''} | ${fmt.num(f.messages)} | ${fmt.bytes(f.bytes)} | ${date(f.oldest)} | ${date(f.newest)} | ${cell(m?.destinationLogicalPath ?? '–')}${m?.existsOnDestination ? ` ${S.exists}` : ''} | ${m?.action ?? '–'} | ${cell([...(m?.notes ?? []), ...(f.error ? [t(S.readError, { error: f.error })] : [])].join('; '))} |`,
       );
     }
     L.push('');
-    if (acc.source.largest.length) L.push(`Largest messages: ${acc.source.largest.slice(0, 5).map((m) => `${m.folder} UID ${m.uid} ${fmtBytes(m.size)}`).join(', ')}`, '');
   }
 
-  L.push('## Message sizes (all source accounts)', '', '| Size | Messages |', '|---|---|');
-  a.histogram.labels.forEach((l, i) => L.push(`| ${l} | ${fmtCount(a.histogram.counts[i] ?? 0)} |`));
+  L.push(`## ${S.sizesHeading}`, '', `| ${K.size} | ${K.messages} |`, '|---|---|');
+  a.histogram.labels.forEach((l, i) => L.push(`| ${l} | ${fmt.num(a.histogram.counts[i] ?? 0)} |`));
   L.push('');
 
-  L.push('## Estimate', '', `Total: **${fmtDuration(a.estimate.totalSeconds)}**`, '', 'Assumptions:', '');
+  L.push(`## ${S.estimateHeading}`, '', measured ? t(S.estimateAbout, { time: fmt.duration(a.estimate.totalSeconds) }) : S.estimateNotMeasured, '', S.assumptions, '');
   for (const x of a.estimate.assumptions) L.push(`- ${x}`);
   L.push('');
 
   const d = a.domainSnapshot;
-  L.push(`## Domain DNS (${d.domain})`, '');
-  L.push(`Asked: ${d.resolvers.join(', ') || '–'}`, '');
-  const ttl = (t?: number) => (t === undefined ? 'TTL unknown' : `TTL ${t} s`);
-  L.push(`- MX: ${d.mx.values.length ? d.mx.values.map((m) => `${m.priority} ${m.exchange}`).join(', ') + ` (${ttl(d.mx.ttl)})` : d.mx.error ?? 'none'}`);
-  L.push(`- SPF: ${d.spf.values.join(' / ') || d.spf.error || 'none'}`);
-  L.push(`- DMARC: ${d.dmarc.values.join(' / ') || d.dmarc.error || 'none'}`);
-  L.push(`- Autodiscover: ${d.autodiscover.values.join(', ') || d.autodiscover.error || 'none'}`, '');
-  L.push('Cutover advice:', '');
+  const ttl = (v?: number) => (v === undefined ? S.ttlUnknown : t(S.ttl, { n: v }));
+  const none = cat.units.none;
+  L.push(`## ${t(S.dnsHeading, { domain: d.domain })}`, '');
+  L.push(`- MX: ${d.mx.values.length ? d.mx.values.map((m) => `${m.priority} ${m.exchange}`).join(', ') + ` (${ttl(d.mx.ttl)})` : d.mx.error ?? none}`);
+  L.push(`- SPF: ${d.spf.values.join(' / ') || d.spf.error || none}`);
+  L.push(`- DMARC: ${d.dmarc.values.join(' / ') || d.dmarc.error || none}`);
+  L.push(`- Autodiscover: ${d.autodiscover.values.join(', ') || d.autodiscover.error || none}`, '');
+  L.push(S.dnsAdvice, '');
   for (const x of d.advice) L.push(`- ${x}`);
   L.push('');
+  const R = S.residency;
+  L.push(`## ${R.heading}`, '', R.intro, '', `| ${R.side} | ${R.provider} | ${R.location} |`, '|---|---|---|');
+  for (const r of residencyRows(a, I)) L.push(`| ${cell(r.side)} | ${cell(r.provider)} | ${cell(r.location)} |`);
+  L.push('', `### ${R.processorsHeading}`, '', R.processors, '', `### ${R.pointsHeading}`, '');
+  for (const x of R.points) L.push(`- ${x}`);
+  L.push('', t(R.sources, { checked: fmt.date(RESIDENCY_CHECKED) }), '');
   return L.join('\n');
 }

@@ -230,6 +230,17 @@ export function findRisks(input: RiskInput): Risk[] {
         accounts: suspects.map((a) => a.sourceUser),
         folders: [],
       });
+    } else if (!input.accounts.some((a) => a.source.login.ok)) {
+      // Nothing was read: the check was not made, and the report must not say it passed.
+      risks.push({
+        id: 'fetch-range-30-days',
+        severity: 'warning',
+        title: `${src.name}: the "last 30 days" limit could not be checked`,
+        detail: 'Not measured: no source mailbox could be read, so it is not known whether accounts show only the last 30 days over IMAP.',
+        fix: quirk.text + '; then run assess again once the source logins work',
+        accounts: [],
+        folders: [],
+      });
     } else {
       risks.push({
         id: 'fetch-range-30-days',

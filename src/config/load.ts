@@ -3,6 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
+import { isTimeZone, systemTimeZone } from '../i18n/format.js';
 import { findPreset, PRESETS } from './presets.js';
 import { configFileSchema, type ServerFile } from './schema.js';
 import type { JobConfig, ServerConfig, Side } from './types.js';
@@ -42,6 +43,7 @@ export function loadConfig(configPath: string): JobConfig {
     job: cfg.job,
     domain: cfg.domain.toLowerCase(),
     company: cfg.company ?? cfg.domain,
+    timezone: resolveTimeZone(file, cfg.timezone),
     configPath: path,
     configDir: dir,
     storePath,
@@ -115,4 +117,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return `${where} must be ${wanted}, not ${given}`;
   }
   return `${where}: ${issue.message}`;
+}
+
+function resolveTimeZone(file: string, tz: string | undefined): string {
+  if (tz === undefined) return systemTimeZone();
+  if (!isTimeZone(tz)) throw new InputError(`${file}: timezone "${tz}" is not a time zone name (e.g. Asia/Hong_Kong)`);
+  return tz;
 }

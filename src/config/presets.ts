@@ -189,8 +189,9 @@ export const PRESETS: Record<string, ProviderPreset> = {
     authHelp: 'Google turned off password access for "less secure apps" in 2024: use an app password (needs 2-Step Verification) or OAuth',
     maxConnections: 10,
     maxMessageBytes: 35_651_584,
-    dailyUploadBytes: 500 * MB,
-    dailyDownloadBytes: 2500 * MB,
+    // Google states these in MB; read as decimal (10^6), the unit every mailshift report uses.
+    dailyUploadBytes: 500_000_000,
+    dailyDownloadBytes: 2_500_000_000,
     quirks: [
       { id: 'labels-as-folders', text: 'every label is a folder: a message with two labels is listed twice; [Gmail]/All Mail holds everything again' },
       { id: 'hidden-labels', text: 'labels can be hidden from IMAP ("Show in IMAP"); a per-folder message cap may be set' },

@@ -32,6 +32,8 @@ export const configFileSchema = z
     job: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only'),
     domain: z.string().regex(/^(?=.{1,253}$)([a-z0-9-]+\.)+[a-z0-9-]+$/i, 'must be a domain name like acme.com.hk'),
     company: z.string().min(1).optional(),
+    /** IANA time zone for every date people read (default: the system's). */
+    timezone: z.string().min(1).optional(),
     store: z.string().min(1).optional(),
     source: serverSchema,
     destination: serverSchema,

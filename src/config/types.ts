@@ -49,6 +49,8 @@ export interface JobConfig {
   domain: string;
   /** Company name for reports and the kit. */
   company: string;
+  /** IANA time zone every date people read is written in (config `timezone:`, else the system's). */
+  timezone: string;
   configPath: string;
   configDir: string;
   storePath: string;

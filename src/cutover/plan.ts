@@ -1,3 +1,5 @@
+import { systemTimeZone } from '../i18n/format.js';
+import { i18n, word } from '../i18n/index.js';
 import type { CheckRow, LateMailRow, ServerRow, StepRow } from '../store/cutover-store.js';
 
 // The cutover checklist: what is due when (relative to T), who does it, how mailshift checks it;
@@ -82,37 +84,59 @@ export function buildDoc(d: Omit<ChecklistDoc, 'steps'> & { steps: StepRow[] }):
   return { ...d, steps: d.steps.map((s) => ({ ...s, when: defs.get(s.key)?.when ?? offsetLabel(s.offsetSeconds) })) };
 }
 
-const STATE_MARK: Record<string, string> = { pending: '[ ]', pass: '[x] PASS', warn: '[!] WARN', fail: '[!!] FAIL', done: '[x] done' };
+const STATE_MARK: Record<string, string> = { pending: '[ ]', pass: '[x]', warn: '[!]', fail: '[!!]', done: '[x]' };
 
-export function renderMarkdown(doc: ChecklistDoc): string {
+export type ChecklistI18n = ReturnType<typeof i18n>;
+const defaultI18n = (): ChecklistI18n => i18n('en', systemTimeZone());
+
+/** A step's title in the language of the checklist (the stored English title for an unknown key). */
+function stepTitle(s: { key: string; title: string }, I: ChecklistI18n): string {
+  return (I.cat.checklist.steps as Record<string, string>)[s.key] ?? s.title;
+}
+
+function stepHow(s: { key: string; how: string }, I: ChecklistI18n): string {
+  return (I.cat.checklist.how as Record<string, string>)[s.key] ?? s.how;
+}
+
+function stepWhen(s: { key: string; when: string }, I: ChecklistI18n): string {
+  return s.key === 'ttl-lower' ? I.cat.checklist.ttlWhen : s.when;
+}
+
+function metaLine(doc: ChecklistDoc, I: ChecklistI18n): string {
+  const L = I.cat.checklist;
+  return I.t(L.meta, { job: doc.job, at: doc.at ? I.fmt.dateTime(doc.at) : L.notSet, kind: doc.confirmedAt ? L.confirmed : L.planned, generated: I.fmt.dateTime(doc.generatedAt) });
+}
+
+export function renderMarkdown(doc: ChecklistDoc, I: ChecklistI18n = defaultI18n()): string {
+  const { cat, fmt, t } = I;
+  const L = cat.checklist;
+  const C = L.col;
   const out: string[] = [];
-  out.push(`# MX cutover checklist — ${doc.company} (${doc.domain})`, '');
-  out.push(`- Job: ${doc.job}`);
-  out.push(`- Cutover time T: ${doc.at ?? 'not set'}${doc.confirmedAt ? ' (confirmed)' : ' (planned)'}`);
-  out.push(`- Generated: ${doc.generatedAt}${doc.frozen ? ' — frozen at finalize' : ''}`, '');
-  out.push('| # | When | Due (UTC) | Step | Who | How mailshift checks | State |', '|---|---|---|---|---|---|---|');
+  out.push(`# ${t(L.title, { company: doc.company, domain: doc.domain })}`, '');
+  out.push(metaLine(doc, I) + (doc.frozen ? ` — ${L.frozen}` : ''), '', t(cat.units.conventions, { zone: fmt.zone() }), '');
+  out.push(`| ${C.n} | ${C.when} | ${C.due} | ${C.step} | ${C.who} | ${C.how} | ${C.state} |`, '|---|---|---|---|---|---|---|');
   const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   for (const s of doc.steps) {
-    out.push(`| ${s.seq} | ${s.when} | ${s.dueAt ? s.dueAt.slice(0, 16).replace('T', ' ') : '—'} | ${cell(s.title)} | ${s.who} | ${cell(s.how)} | ${STATE_MARK[s.state] ?? s.state}${s.note ? ` — ${cell(s.note)}` : ''} |`);
+    out.push(`| ${s.seq} | ${stepWhen(s, I)} | ${s.dueAt ? fmt.dateTime(s.dueAt) : '—'} | ${cell(stepTitle(s, I))} | ${word(L.who, s.who)} | ${cell(stepHow(s, I))} | ${STATE_MARK[s.state] ?? ''} ${word(L.state, s.state)}${s.note ? ` — ${cell(s.note)}` : ''} |`);
   }
   if (doc.checks.length) {
-    out.push('', `## Last check (${doc.checks[0]!.runAt})`, '');
+    out.push('', `## ${t(L.lastCheck, { at: fmt.dateTime(doc.checks[0]!.runAt) })}`, '');
     for (const c of doc.checks) {
-      out.push(`- **${c.status}** ${c.title}: ${c.reason}${c.fix && c.status !== 'PASS' ? `  \n  Fix: ${c.fix}` : ''}`);
+      out.push(`- **${c.status}** ${c.title}: ${c.reason}${c.fix && c.status !== 'PASS' ? `  \n  ${L.fix}: ${c.fix}` : ''}`);
     }
   }
   if (doc.propagation.length) {
-    out.push('', '## Propagation', '', '| Server | Kind | State | Flipped at | Answer |', '|---|---|---|---|---|');
-    for (const r of doc.propagation) out.push(`| ${r.address} | ${r.kind} | ${r.state} | ${r.flippedAt ?? '—'} | ${cell(r.answer ?? '')} |`);
+    out.push('', `## ${L.propagation}`, '', `| ${L.server} | ${L.kind} | ${C.state} | ${L.flipped} | ${L.answer} |`, '|---|---|---|---|---|');
+    for (const r of doc.propagation) out.push(`| ${r.address} | ${r.kind} | ${r.state} | ${r.flippedAt ? fmt.dateTime(r.flippedAt) : '—'} | ${cell(r.answer ?? '')} |`);
   }
   if (doc.lateMail.length) {
-    out.push('', '## Mail copied after T', '', '| When | Direction | Account | Folder | UID | Message-ID | Came from | Via |', '|---|---|---|---|---|---|---|---|');
+    out.push('', `## ${L.lateMail}`, '', `| ${C.when} | ${L.direction} | ${L.account} | ${L.folder} | UID | Message-ID | ${L.cameFrom} | ${L.via} |`, '|---|---|---|---|---|---|---|---|');
     for (const l of doc.lateMail) {
-      out.push(`| ${l.at} | ${l.direction} | ${cell(l.account)} | ${cell(l.sourcePath)} | ${l.srcUid} | ${cell(l.messageId ?? '')} | ${cell(l.receivedFrom ?? '')} | ${cell(l.receivedBy ?? '')} |`);
+      out.push(`| ${fmt.dateTime(l.at)} | ${l.direction} | ${cell(l.account)} | ${cell(l.sourcePath)} | ${l.srcUid} | ${cell(l.messageId ?? '')} | ${cell(l.receivedFrom ?? '')} | ${cell(l.receivedBy ?? '')} |`);
     }
   }
   if (doc.advice.length) {
-    out.push('', '## Afterwards', '');
+    out.push('', `## ${L.afterwards}`, '');
     for (const a of doc.advice) out.push(`- ${a}`);
   }
   return out.join('\n') + '\n';
@@ -120,35 +144,41 @@ export function renderMarkdown(doc: ChecklistDoc): string {
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** One HTML file with inline CSS and no external resources, printable. */
-export function renderHtml(doc: ChecklistDoc): string {
+/** One HTML file with inline CSS and no external resources, printable on A4. */
+export function renderHtml(doc: ChecklistDoc, I: ChecklistI18n = defaultI18n()): string {
+  const { cat, fmt, t } = I;
+  const L = cat.checklist;
+  const C = L.col;
   const rows = doc.steps
     .map(
       (s) =>
-        `<tr class="${esc(s.state)}"><td>${s.seq}</td><td>${esc(s.when)}</td><td>${s.dueAt ? esc(s.dueAt.slice(0, 16).replace('T', ' ')) : '—'}</td><td>${esc(s.title)}</td><td>${esc(s.who)}</td><td>${esc(s.how)}</td><td>${esc(s.state)}${s.note ? `<br><small>${esc(s.note)}</small>` : ''}</td></tr>`,
+        `<tr class="${esc(s.state)}" data-step="${esc(s.key)}"><td>${s.seq}</td><td>${esc(stepWhen(s, I))}</td><td class="nw">${s.dueAt ? esc(fmt.dateTime(s.dueAt)) : '—'}</td><td>${esc(stepTitle(s, I))}</td><td class="nw">${esc(word(L.who, s.who))}</td><td class="how">${esc(stepHow(s, I))}</td><td>${esc(word(L.state, s.state))}${s.note ? `<br><small>${esc(s.note)}</small>` : ''}</td></tr>`,
     )
     .join('\n');
   const checks = doc.checks
-    .map((c) => `<tr class="${c.status.toLowerCase()}"><td>${esc(c.status)}</td><td>${esc(c.title)}</td><td>${esc(c.reason)}</td><td>${c.status === 'PASS' ? '' : esc(c.fix ?? '')}</td></tr>`)
+    .map((c) => `<tr class="${c.status.toLowerCase()}"><td>${esc(c.status)}</td><td>${esc(c.title)}</td><td lang="en">${esc(c.reason)}</td><td lang="en">${c.status === 'PASS' ? '' : esc(c.fix ?? '')}</td></tr>`)
     .join('\n');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>MX cutover checklist — ${esc(doc.domain)}</title>
+<html lang="${esc(cat.meta.htmlLang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(t(L.pageTitle, { domain: doc.domain }))}</title>
 <style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;width:100%;margin-bottom:2em}th,td{border:1px solid #ccc;padding:.4em;vertical-align:top;text-align:left}
-th{background:#f3f3f3}.pass,.done{background:#eefbea}.warn{background:#fff8e1}.fail{background:#fdecea}
-@media print{body{margin:0}}
+*{box-sizing:border-box}
+body{font-family:${cat.meta.fontStack};margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
+table{border-collapse:collapse;width:100%;margin-bottom:2em;font-size:13px}th,td{border:1px solid #ccc;padding:.4em;vertical-align:top;text-align:left;overflow-wrap:break-word}
+th{background:#f3f3f3;white-space:nowrap}.pass,.done{background:#eefbea}.warn{background:#fff8e1}.fail{background:#fdecea}.nw{white-space:nowrap}.how{font-size:12px;color:#444}
+@page{size:A4;margin:12mm}
+@media print{body{margin:0;max-width:none;padding:0;font-size:10px}table{font-size:10px}tr{break-inside:avoid}}
 </style></head><body>
-<h1>MX cutover checklist — ${esc(doc.company)} (${esc(doc.domain)})</h1>
-<p>Job ${esc(doc.job)} · T = ${esc(doc.at ?? 'not set')} ${doc.confirmedAt ? '(confirmed)' : '(planned)'} · generated ${esc(doc.generatedAt)}${doc.frozen ? ' · <strong>frozen at finalize</strong>' : ''}</p>
-<table><thead><tr><th>#</th><th>When</th><th>Due (UTC)</th><th>Step</th><th>Who</th><th>How mailshift checks</th><th>State</th></tr></thead>
+<h1>${esc(t(L.title, { company: doc.company, domain: doc.domain }))}</h1>
+<p>${esc(metaLine(doc, I))}${doc.frozen ? ` · <strong>${esc(L.frozen)}</strong>` : ''}</p>
+<p><small>${esc(t(cat.units.conventions, { zone: fmt.zone() }))}</small></p>
+<table id="steps"><thead><tr><th>${esc(C.n)}</th><th>${esc(C.when)}</th><th>${esc(C.due)}</th><th>${esc(C.step)}</th><th>${esc(C.who)}</th><th>${esc(C.how)}</th><th>${esc(C.state)}</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>
-${doc.checks.length ? `<h2>Last check (${esc(doc.checks[0]!.runAt)})</h2><table><thead><tr><th>Result</th><th>Check</th><th>Reason</th><th>Fix</th></tr></thead><tbody>\n${checks}\n</tbody></table>` : ''}
-${doc.propagation.length ? `<h2>Propagation</h2><table><thead><tr><th>Server</th><th>Kind</th><th>State</th><th>Flipped at</th><th>Answer</th></tr></thead><tbody>\n${doc.propagation.map((r) => `<tr class="${r.state === 'new' ? 'pass' : 'warn'}"><td>${esc(r.address)}</td><td>${esc(r.kind)}</td><td>${esc(r.state)}</td><td>${esc(r.flippedAt ?? '—')}</td><td>${esc(r.answer ?? '')}</td></tr>`).join('\n')}\n</tbody></table>` : ''}
-${doc.lateMail.length ? `<h2>Mail copied after T</h2><table><thead><tr><th>When</th><th>Direction</th><th>Account</th><th>Folder</th><th>UID</th><th>Message-ID</th><th>Came from</th><th>Via</th></tr></thead><tbody>\n${doc.lateMail.map((l) => `<tr><td>${esc(l.at)}</td><td>${esc(l.direction)}</td><td>${esc(l.account)}</td><td>${esc(l.sourcePath)}</td><td>${l.srcUid}</td><td>${esc(l.messageId ?? '')}</td><td>${esc(l.receivedFrom ?? '')}</td><td>${esc(l.receivedBy ?? '')}</td></tr>`).join('\n')}\n</tbody></table>` : ''}
-${doc.advice.length ? `<h2>Afterwards</h2><ul>${doc.advice.map((a) => `<li>${esc(a)}</li>`).join('')}</ul>` : ''}
+${doc.checks.length ? `<h2>${esc(t(L.lastCheck, { at: fmt.dateTime(doc.checks[0]!.runAt) }))}</h2><table><thead><tr><th>${esc(L.result)}</th><th>${esc(L.check)}</th><th>${esc(L.reason)}</th><th>${esc(L.fix)}</th></tr></thead><tbody>\n${checks}\n</tbody></table>` : ''}
+${doc.propagation.length ? `<h2>${esc(L.propagation)}</h2><table><thead><tr><th>${esc(L.server)}</th><th>${esc(L.kind)}</th><th>${esc(C.state)}</th><th>${esc(L.flipped)}</th><th>${esc(L.answer)}</th></tr></thead><tbody>\n${doc.propagation.map((r) => `<tr class="${r.state === 'new' ? 'pass' : 'warn'}"><td>${esc(r.address)}</td><td>${esc(r.kind)}</td><td>${esc(r.state)}</td><td>${esc(r.flippedAt ? fmt.dateTime(r.flippedAt) : '—')}</td><td>${esc(r.answer ?? '')}</td></tr>`).join('\n')}\n</tbody></table>` : ''}
+${doc.lateMail.length ? `<h2>${esc(L.lateMail)}</h2><table><thead><tr><th>${esc(C.when)}</th><th>${esc(L.direction)}</th><th>${esc(L.account)}</th><th>${esc(L.folder)}</th><th>UID</th><th>Message-ID</th><th>${esc(L.cameFrom)}</th><th>${esc(L.via)}</th></tr></thead><tbody>\n${doc.lateMail.map((l) => `<tr><td>${esc(fmt.dateTime(l.at))}</td><td>${esc(l.direction)}</td><td>${esc(l.account)}</td><td>${esc(l.sourcePath)}</td><td>${l.srcUid}</td><td>${esc(l.messageId ?? '')}</td><td>${esc(l.receivedFrom ?? '')}</td><td>${esc(l.receivedBy ?? '')}</td></tr>`).join('\n')}\n</tbody></table>` : ''}
+${doc.advice.length ? `<h2>${esc(L.afterwards)}</h2><ul lang="en">${doc.advice.map((a) => `<li>${esc(a)}</li>`).join('')}</ul>` : ''}
 </body></html>
 `;
 }

@@ -8,7 +8,9 @@ export type Block =
   | { kind: 'ul' | 'ol'; items: string[] }
   | { kind: 'table'; head?: string[]; rows: string[][]; className?: string }
   | { kind: 'h3'; text: string }
-  | { kind: 'qa'; q: string; a: string };
+  | { kind: 'qa'; q: string; a: string }
+  /** An inline image (data: URL, so the page stays self-contained), e.g. a QR code. */
+  | { kind: 'img'; src: string; alt: string; caption: string; file?: string };
 
 export interface Section {
   id: string;
@@ -51,6 +53,8 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 .qa { break-inside: avoid; margin: 2mm 0; }
 .qa .q { font-weight: 600; margin-bottom: 0.5mm; }
 .keep { break-inside: avoid; }
+figure.qr { margin: 2mm 0; display: flex; gap: 4mm; align-items: center; break-inside: avoid; }
+figure.qr img { width: 36mm; height: 36mm; image-rendering: pixelated; }
 nav.langs { font-size: 9pt; color: #555; margin-bottom: 3mm; }
 nav.langs a { margin-right: 3mm; color: #1f5f99; }
 footer { margin-top: 8mm; font-size: 8.5pt; color: #666; border-top: 0.5pt solid #ccc; padding-top: 2mm; }
@@ -105,6 +109,8 @@ function blockHtml(b: Block): string {
       return `<${b.kind}>${b.items.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</${b.kind}>`;
     case 'qa':
       return `<div class="qa"><p class="q">${escapeHtml(b.q)}</p><p class="a">${escapeHtml(b.a)}</p></div>`;
+    case 'img':
+      return `<figure class="qr"><img src="${escapeHtml(b.src)}" alt="${escapeHtml(b.alt)}" width="160" height="160"><figcaption>${escapeHtml(b.caption)}</figcaption></figure>`;
     case 'table': {
       const numeric = (i: number) => b.rows.length > 0 && b.rows.every((r) => /^[\d,.]+$/.test(r[i] ?? ''));
       const cls = (i: number) => (numeric(i) ? ' class="num"' : '');
@@ -138,6 +144,8 @@ function blockMd(b: Block): string {
       return b.items.map((i, n) => `${n + 1}. ${escapeMd(i)}`).join('\n');
     case 'qa':
       return `**${escapeMd(b.q)}**\n\n${escapeMd(b.a)}`;
+    case 'img':
+      return b.file ? `![${escapeMd(b.alt)}](${b.file})\n\n${escapeMd(b.caption)}` : escapeMd(b.caption);
     case 'table': {
       const width = Math.max(b.head?.length ?? 0, ...b.rows.map((r) => r.length));
       const head = b.head ?? Array.from({ length: width }, () => ' ');

@@ -12,6 +12,15 @@ export interface EmlInput {
   date: Date;
   messageId: string;
   lang: string;
+  /** Files attached after the text (a multipart/mixed message then wraps the alternative). */
+  attachments?: EmlAttachment[];
+}
+
+export interface EmlAttachment {
+  filename: string;
+  /** e.g. "text/calendar; method=PUBLISH" or "text/html". */
+  contentType: string;
+  content: string | Buffer;
 }
 
 const CRLF = '\r\n';
@@ -72,8 +81,16 @@ function mailbox(m: EmlInput['from']): string {
   return `${name}${'From: '.length + last.length + m.address.length + 3 > 78 ? CRLF : ''} <${m.address}>`;
 }
 
+/** RFC 2231 filename parameter for a non-ASCII name, plain quoted otherwise. */
+function filenameParam(name: string): string {
+  if (/^[\x20-\x7e]*$/.test(name) && !/["\\]/.test(name)) return `filename="${name}"`;
+  return `filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
 export function buildEml(m: EmlInput): string {
   const boundary = `=_mailshift_${createHash('sha256').update(m.messageId).digest('hex').slice(0, 24)}`;
+  const mixed = `=_mailshift_mixed_${createHash('sha256').update(m.messageId).digest('hex').slice(0, 20)}`;
+  const attachments = m.attachments ?? [];
   const headers = [
     `From: ${mailbox(m.from)}`,
     `To: ${m.to ?? 'undisclosed-recipients:;'}`,
@@ -84,17 +101,32 @@ export function buildEml(m: EmlInput): string {
     `Content-Language: ${m.lang}`,
     // Outlook opens a file with this header as a draft, ready to send.
     `X-Unsent: 1`,
-    `Content-Type: multipart/alternative;${CRLF} boundary="${boundary}"`,
+    attachments.length ? `Content-Type: multipart/mixed;${CRLF} boundary="${mixed}"` : `Content-Type: multipart/alternative;${CRLF} boundary="${boundary}"`,
   ];
   const part = (type: string, body: string) =>
     [`--${boundary}`, `Content-Type: ${type}; charset=UTF-8`, 'Content-Transfer-Encoding: base64', '', base64Lines(body)].join(CRLF);
+  const alternative = [part('text/plain', m.text.replace(/\r?\n/g, CRLF)), part('text/html', m.html), `--${boundary}--`];
+  if (!attachments.length) return [headers.join(CRLF), '', 'This is a multi-part message in MIME format.', ...alternative, ''].join(CRLF);
+  const files = attachments.map((a) =>
+    [
+      `--${mixed}`,
+      `Content-Type: ${a.contentType}${/charset=/i.test(a.contentType) || Buffer.isBuffer(a.content) ? '' : '; charset=UTF-8'}`,
+      'Content-Transfer-Encoding: base64',
+      `Content-Disposition: attachment; ${filenameParam(a.filename)}`,
+      '',
+      (Buffer.isBuffer(a.content) ? a.content : Buffer.from(a.content, 'utf8')).toString('base64').match(/.{1,76}/g)!.join(CRLF),
+    ].join(CRLF),
+  );
   return [
     headers.join(CRLF),
     '',
     'This is a multi-part message in MIME format.',
-    part('text/plain', m.text.replace(/\r?\n/g, CRLF)),
-    part('text/html', m.html),
-    `--${boundary}--`,
+    `--${mixed}`,
+    `Content-Type: multipart/alternative;${CRLF} boundary="${boundary}"`,
+    '',
+    ...alternative,
+    ...files,
+    `--${mixed}--`,
     '',
   ].join(CRLF);
 }

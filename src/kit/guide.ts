@@ -1,7 +1,7 @@
 import { CATALOGUES, CLIENTS, type Lang } from './catalogue/index.js';
 import type { Block, Doc, Section } from './doc.js';
 import { baseVars, type KitSettings } from './settings.js';
-import { fill } from './text.js';
+import { fill, fillOpt } from './text.js';
 
 // The staff guide for one language: what changes and when, the 15-minute agenda, settings,
 // automatic set-up (or the provider's sign-in), step-by-step set-up per client, what to expect,
@@ -31,12 +31,15 @@ export function buildGuide(s: KitSettings, lang: Lang, langs: Lang[]): Doc {
   const g = cat.guide;
   const vars = baseVars(s, cat);
   const f = (t: string) => fill(t, vars);
+  // Texts that need a value this job may not have (date, webmail) are left out, never filled with a fallback.
+  const some = (ts: string[]) => ts.map((t) => fillOpt(t, vars)).filter((t): t is string => t !== undefined);
+  const tencent = s.sourcePresetId === 'tencent-exmail' || s.destinationPreset.id === 'tencent-exmail';
 
   const sections: Section[] = [];
   sections.push({
     id: 'changes',
     title: g.changes.heading,
-    blocks: [g.changes.when, g.changes.what, g.changes.address, g.changes.oldMail].map((t) => ({ kind: 'p', text: f(t) })),
+    blocks: [vars.date ? g.changes.when : g.changes.whenNoDate, g.changes.what, g.changes.address, g.changes.oldMail].map((t) => ({ kind: 'p', text: f(t) })),
   });
   sections.push({
     id: 'agenda',
@@ -54,7 +57,7 @@ export function buildGuide(s: KitSettings, lang: Lang, langs: Lang[]): Doc {
     blocks: [
       { kind: 'p', text: f(g.settingsIntro) },
       settingsTable(s, lang, vars),
-      { kind: 'p', text: `${cat.common.settings.webmail}: ${vars.webmail}` },
+      ...(vars.webmail ? [{ kind: 'p' as const, text: `${cat.common.settings.webmail}: ${vars.webmail}` }] : []),
     ],
   });
   const auto: Block[] = s.oauth
@@ -73,18 +76,30 @@ export function buildGuide(s: KitSettings, lang: Lang, langs: Lang[]): Doc {
 
   const setup: Block[] = [{ kind: 'p', text: f(s.oauth ? g.setupIntroOauth : g.setupIntroPassword) }];
   for (const id of CLIENTS) {
+    if (id === 'webmail' && !vars.webmail) continue;
     const client = g.clients[id];
     setup.push({ kind: 'h3', text: f(client.title) }, { kind: 'ol', items: (s.oauth ? client.oauthSteps : client.steps).map(f) });
   }
   sections.push({ id: 'setup', title: g.setupHeading, blocks: setup });
-  sections.push({ id: 'expect', title: g.expect.heading, blocks: [{ kind: 'ul', items: g.expect.items.map(f) }] });
-  sections.push({ id: 'wrong', title: g.wrong.heading, blocks: [{ kind: 'ul', items: g.wrong.items.map(f) }] });
+  if (tencent) {
+    const moving = s.destinationPreset.id !== 'tencent-exmail';
+    sections.push({
+      id: 'tencent-apps',
+      title: g.tencentApps.heading,
+      blocks: moving ? [{ kind: 'ul', items: g.tencentApps.fromTencent.map(f) }] : [{ kind: 'p', text: f(g.tencentApps.toTencent) }],
+    });
+  }
+  sections.push({ id: 'expect', title: g.expect.heading, blocks: [{ kind: 'ul', items: some(g.expect.items) }] });
+  sections.push({ id: 'wrong', title: g.wrong.heading, blocks: [{ kind: 'ul', items: some(g.wrong.items) }] });
   sections.push({
     id: 'faq',
     title: g.faq.heading,
     blocks: g.faq.items
       .filter((i) => !i.only || i.only === (s.oauth ? 'oauth' : 'password'))
-      .map((i) => ({ kind: 'qa', q: f(i.q), a: f(i.a) })),
+      .flatMap((i) => {
+        const a = fillOpt(i.a, vars);
+        return a === undefined ? [] : [{ kind: 'qa' as const, q: f(i.q), a }];
+      }),
   });
   sections.push({ id: 'contact', title: g.contact.heading, blocks: [{ kind: 'p', text: f(g.contact.text) }] });
 
@@ -92,7 +107,7 @@ export function buildGuide(s: KitSettings, lang: Lang, langs: Lang[]): Doc {
     htmlLang: cat.meta.htmlLang,
     fontStack: cat.meta.fontStack,
     title: f(g.title),
-    subtitle: f(g.subtitle),
+    subtitle: f(vars.date ? g.subtitle : g.subtitleNoDate),
     sections,
     langLinks: langs.filter((l) => l !== lang).map((l) => ({ href: `guide.${l}.html`, label: CATALOGUES[l].meta.name })),
     langLinksLabel: cat.common.otherLanguages,

@@ -16,6 +16,8 @@ export interface SheetInput {
   profileFile?: string;
   /** The person's contacts/calendar files (groupware files destination), by name. */
   groupwareFiles?: string[];
+  /** The QR code for mobile set-up: PNG as a data URL, its file and what it opens. */
+  qr?: { dataUrl: string; file: string; kind: 'profile' | 'web' | 'text' };
 }
 
 export function buildSheet(s: KitSettings, lang: Lang, langs: Lang[], p: SheetInput, selfFile: (l: Lang) => string): Doc {
@@ -31,10 +33,15 @@ export function buildSheet(s: KitSettings, lang: Lang, langs: Lang[], p: SheetIn
     title: t.address,
     blocks: [{ kind: 'p', text: p.address }],
   });
-  const settingsBlocks: Block[] = [settingsTable(s, lang, vars), { kind: 'p', text: `${cat.common.settings.webmail}: ${vars.webmail}` }];
+  const settingsBlocks: Block[] = [settingsTable(s, lang, vars)];
+  if (vars.webmail) settingsBlocks.push({ kind: 'p', text: `${cat.common.settings.webmail}: ${vars.webmail}` });
   settingsBlocks.push({ kind: 'p', text: s.oauth ? f(t.oauthHint) : f(t.profileHint) });
   settingsBlocks.push({ kind: 'p', className: 'note', text: t.noPassword });
   sections.push({ id: 'settings', title: cat.common.settings.heading, blocks: settingsBlocks, keepTogether: true });
+  if (p.qr) {
+    const caption = f(t.qr[p.qr.kind]);
+    sections.push({ id: 'qr', title: t.qr.heading, keepTogether: true, blocks: [{ kind: 'img', src: p.qr.dataUrl, alt: caption, caption, file: p.qr.file }] });
+  }
 
   const folderBlocks: Block[] = [];
   if (!p.folders) {
@@ -65,7 +72,7 @@ export function buildSheet(s: KitSettings, lang: Lang, langs: Lang[], p: SheetIn
     htmlLang: cat.meta.htmlLang,
     fontStack: cat.meta.fontStack,
     title: t.title,
-    subtitle: f(t.intro),
+    subtitle: f(vars.date ? t.intro : t.introNoDate),
     sections,
     langLinks: langs.filter((l) => l !== lang).map((l) => ({ href: selfFile(l), label: CATALOGUES[l].meta.name })),
     langLinksLabel: cat.common.otherLanguages,

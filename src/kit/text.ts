@@ -14,6 +14,21 @@ export function fill(template: string, vars: Vars): string {
   });
 }
 
+/**
+ * Values a job may not have yet (no switch date, no webmail, no training time). A text that
+ * needs one of them is left out, or replaced by its own wording without it, rather than
+ * filled with a fallback phrase.
+ */
+export const OPTIONAL_VARS = new Set(['date', 'webmail', 'training']);
+
+/** fill(), or undefined when the template needs an optional value this job does not have. */
+export function fillOpt(template: string, vars: Vars): string | undefined {
+  for (const name of placeholders(template)) {
+    if (vars[name] === undefined && OPTIONAL_VARS.has(name)) return undefined;
+  }
+  return fill(template, vars);
+}
+
 /** The {placeholders} a template uses (for the catalogue test). */
 export function placeholders(template: string): string[] {
   return [...template.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => m[1]!).sort();

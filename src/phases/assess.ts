@@ -10,6 +10,7 @@ import { fmtBytes, fmtDuration } from '../assess/format.js';
 import { probeServer } from '../assess/probe.js';
 import { renderHtml } from '../assess/render-html.js';
 import { renderMarkdown } from '../assess/render-md.js';
+import { i18n, pickLang, type Lang } from '../i18n/index.js';
 import { findRisks, toCopy } from '../assess/risks.js';
 import { openReadOnly } from '../assess/session.js';
 import { HISTOGRAM_LABELS, type Assessment, type CapabilityReport, type DomainSnapshot, type Failure, type ServerProbe } from '../assess/types.js';
@@ -27,6 +28,8 @@ export interface AssessOptions {
   probeSeconds?: number;
   /** "Now", for the 30-days check (tests). */
   now?: Date;
+  /** Language of assessment.html/.md (default: kit.languages[0], else LANG). */
+  lang?: Lang;
 }
 
 export interface AssessResult {
@@ -179,7 +182,8 @@ export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Pr
         bytes: accounts.reduce((s, a) => s + a.source.totals.bytes, 0),
         blockers,
         warnings: risks.filter((r) => r.severity === 'warning').length,
-        estimatedSeconds: estimate.totalSeconds,
+        // Only a measured read rate gives a copy time worth stating; otherwise "not measured".
+        estimatedSeconds: estimate.probe && estimate.probe.messages > 0 ? estimate.totalSeconds : undefined,
       },
       servers,
       capabilities,
@@ -196,8 +200,9 @@ export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Pr
     ensureDir(outDir);
     const files = { html: join(outDir, 'assessment.html'), md: join(outDir, 'assessment.md'), json: join(outDir, 'assessment.json') };
     writePrivate(files.json, JSON.stringify(assessment, null, 2) + '\n');
-    writePrivate(files.md, renderMarkdown(assessment));
-    writePrivate(files.html, renderHtml(assessment));
+    const I = i18n(opts.lang ?? pickLang(undefined, config), config.timezone);
+    writePrivate(files.md, renderMarkdown(assessment, I));
+    writePrivate(files.html, renderHtml(assessment, I));
     const runId = saveAssessment(store, assessment, { phaseRunId: phaseId, reportDir: outDir });
     const outcome = ctx.signal.aborted ? 'interrupted' : blockers ? 'incomplete' : 'complete';
     store.finishPhase(phaseId, outcome, { verdict: assessment.verdict, blockers, warnings: assessment.summary.warnings, runId, report: files.html });

@@ -3,6 +3,7 @@ import { findAuthoritative, txtRecords } from '../dns/resolver.js';
 import type { DnsServer } from '../dns/client.js';
 import { FatalError, IncompleteError, InputError } from '../errors.js';
 import { runChecks, type CheckResult } from '../cutover/checks.js';
+import { i18n, pickLang } from '../i18n/index.js';
 import { afterAdvice, buildDoc, renderHtml, renderMarkdown, rollbackPlan, stepsFor, type ChecklistDoc } from '../cutover/plan.js';
 import { firstReceived, isMtaStsTxt } from '../cutover/records.js';
 import { formatMx, parseTime, resolveCutoverSettings, type CutoverSettings, type MxHost } from '../cutover/settings.js';
@@ -78,9 +79,10 @@ function checklistDoc(ctx: PhaseContext, e: Env, frozen: boolean, advice: string
 function writeChecklist(ctx: PhaseContext, doc: ChecklistDoc, outDir: string | undefined): string[] {
   const dir = resolve(ctx.config.configDir, outDir ?? 'cutover');
   ensureDir(dir);
+  const I = i18n(pickLang(undefined, ctx.config), ctx.config.timezone);
   const files = [
-    [join(dir, 'checklist.md'), renderMarkdown(doc)],
-    [join(dir, 'checklist.html'), renderHtml(doc)],
+    [join(dir, 'checklist.md'), renderMarkdown(doc, I)],
+    [join(dir, 'checklist.html'), renderHtml(doc, I)],
     [join(dir, 'checklist.json'), JSON.stringify(doc, null, 2) + '\n'],
   ] as const;
   for (const [path, text] of files) writePrivate(path, text);

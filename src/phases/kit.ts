@@ -1,12 +1,14 @@
 import { join, resolve } from 'node:path';
 import type { Account, JobConfig } from '../config/types.js';
-import { buildAnnouncements } from '../kit/announcements.js';
+import { buildAnnouncements, switchIcs, trainingIcs } from '../kit/announcements.js';
 import { CATALOGUES, LANGS, type Lang, type Moment } from '../kit/catalogue/index.js';
 import { autodiscoverXml, mobileconfig, thunderbirdConfig } from '../kit/clientconfig.js';
 import { dnsMarkdown, dnsText } from '../kit/dns.js';
 import { renderHtml, renderMarkdown } from '../kit/doc.js';
+import { buildDeck, deckMinutes, renderDeck } from '../kit/deck.js';
 import { buildGuide } from '../kit/guide.js';
 import { baseVars, resolveKitSettings, type KitSettings } from '../kit/settings.js';
+import { qrContent, qrPng } from '../kit/qr.js';
 import { buildSheet } from '../kit/sheet.js';
 import { groupwareFilesOf } from '../groupware/files-writer.js';
 import { fill, safeFileName } from '../kit/text.js';
@@ -19,7 +21,7 @@ import { writePrivate } from '../files/write-private.js';
 // Reads the config, the accounts' addresses and (when a sync has run) the store; writes only
 // into the output folder. Never needs or writes a password.
 
-export type KitFileKind = 'guide-html' | 'guide-md' | 'sheet' | 'thunderbird' | 'autodiscover' | 'mobileconfig' | 'dns-txt' | 'dns-md' | 'email' | 'readme';
+export type KitFileKind = 'guide-html' | 'guide-md' | 'deck' | 'sheet' | 'qr' | 'ics' | 'thunderbird' | 'autodiscover' | 'mobileconfig' | 'dns-txt' | 'dns-md' | 'email' | 'readme';
 
 export interface KitFile {
   /** Relative to the output folder, "/"-separated. */
@@ -28,6 +30,12 @@ export interface KitFile {
   lang?: Lang;
   person?: string;
   moment?: Moment;
+  /** What a QR code opens (kind 'qr'), so it can be checked. */
+  qr?: { kind: string; content: string };
+  /** Length of the training deck with its hands-on parts (kind 'deck'). */
+  minutes?: number;
+  /** Files an e-mail carries (kind 'email'). */
+  attachments?: string[];
   bytes: number;
 }
 
@@ -63,14 +71,15 @@ export function defaultKitDir(config: JobConfig): string {
 }
 
 export async function generateKit(input: KitInputs, outDir: string, opts: KitOptions = {}): Promise<KitResult> {
-  const s = resolveKitSettings(input.config);
+  const view: KitStoreView = input.store ? readKitView(input.store) : readKitViewFromFile(input.config.storePath);
+  // The switch date comes from the cutover plan in the store when there is one.
+  const s = resolveKitSettings(input.config, view.cutover);
   const langs = opts.languages ?? (input.config.kit.languages as Lang[] | undefined) ?? [...LANGS];
-  const view: KitStoreView = input.store ? readKitView(input.store.db) : readKitViewFromFile(input.config.storePath);
   const now = opts.now ?? new Date();
   const dir = resolve(outDir);
 
   const files: KitFile[] = [];
-  const put = (path: string, content: string, meta: Omit<KitFile, 'path' | 'bytes'>) => {
+  const put = (path: string, content: string | Buffer, meta: Omit<KitFile, 'path' | 'bytes'>) => {
     const full = join(dir, ...path.split('/'));
     writePrivate(full, content);
     files.push({ path, ...meta, bytes: Buffer.byteLength(content) });
@@ -78,10 +87,15 @@ export async function generateKit(input: KitInputs, outDir: string, opts: KitOpt
 
   const people = uniqueAddresses(input.accounts.map((a) => a.destinationUser));
 
+  const guides = new Map<Lang, string>();
   for (const lang of langs) {
     const guide = buildGuide(s, lang, langs);
-    put(`guide.${lang}.html`, renderHtml(guide), { kind: 'guide-html', lang });
+    const html = renderHtml(guide);
+    guides.set(lang, html);
+    put(`guide.${lang}.html`, html, { kind: 'guide-html', lang });
     put(`guide.${lang}.md`, renderMarkdown(guide), { kind: 'guide-md', lang });
+    const slides = buildDeck(s, lang);
+    put(`training.${lang}.html`, renderDeck(s, lang, slides), { kind: 'deck', lang, minutes: Math.round(deckMinutes(slides) * 10) / 10 });
   }
 
   const profileLang = langs[0]!;
@@ -93,13 +107,18 @@ export async function generateKit(input: KitInputs, outDir: string, opts: KitOpt
       const vars = baseVars(s, cat);
       put(
         `mobileconfig/${profileFile}`,
-        mobileconfig(s, address, { displayName: `${s.company} – ${address}`, description: fill(cat.guide.subtitle, vars) }),
+        mobileconfig(s, address, { displayName: `${s.company} – ${address}`, description: fill(vars.date ? cat.guide.subtitle : cat.guide.subtitleNoDate, vars) }),
         { kind: 'mobileconfig', person: address },
       );
     }
     const folders = view.synced ? (view.folders.get(address.toLowerCase()) ?? []) : undefined;
     for (const lang of langs) {
-      const sheet = buildSheet(s, lang, langs, { address, folders, profileFile, groupwareFiles: groupwareFilesOf(input.config, address) }, (l) => `${name}.${l}.html`);
+      const q = qrContent(s, CATALOGUES[lang], address, profileFile);
+      const png = await qrPng(q.content);
+      const qrFile = `${name}.${lang}.qr.png`;
+      put(`people/${qrFile}`, png, { kind: 'qr', lang, person: address, qr: q });
+      const qr = { dataUrl: `data:image/png;base64,${png.toString('base64')}`, file: qrFile, kind: q.kind };
+      const sheet = buildSheet(s, lang, langs, { address, folders, profileFile, qr, groupwareFiles: groupwareFilesOf(input.config, address) }, (l) => `${name}.${l}.html`);
       put(`people/${name}.${lang}.html`, renderHtml(sheet), { kind: 'sheet', lang, person: address });
     }
   }
@@ -112,8 +131,12 @@ export async function generateKit(input: KitInputs, outDir: string, opts: KitOpt
   put('dns-records.md', dnsMarkdown(s), { kind: 'dns-md' });
 
   for (const lang of langs) {
-    for (const a of buildAnnouncements(s, lang, now)) {
-      put(`emails/${a.moment}.${lang}.eml`, a.eml, { kind: 'email', lang, moment: a.moment });
+    const sw = switchIcs(s, lang, now);
+    if (sw) put(`calendar/switch.${lang}.ics`, sw, { kind: 'ics', lang });
+    const tr = trainingIcs(s, lang, now);
+    if (tr) put(`calendar/training.${lang}.ics`, tr, { kind: 'ics', lang });
+    for (const a of buildAnnouncements(s, lang, now, { guideHtml: guides.get(lang)!, guideName: `guide.${lang}.html` })) {
+      put(`emails/${a.moment}.${lang}.eml`, a.eml, { kind: 'email', lang, moment: a.moment, attachments: a.attachments });
     }
   }
 
@@ -137,9 +160,11 @@ function uniqueAddresses(list: string[]): string[] {
 
 function collectWarnings(s: KitSettings, view: KitStoreView, config: JobConfig): string[] {
   const w: string[] = [];
-  if (!s.helpdesk) w.push('kit.helpdesk is not set: the texts say "your IT contact"; set it to a name, e-mail and phone');
-  if (!s.cutover) w.push('no switch date (kit.cutoverAt or cutover.at): the texts say "to be announced"');
-  if (!s.webmail) w.push('no webmail address (kit.webmail): the texts tell staff to ask the helpdesk');
+  if (!s.helpdesk) w.push('kit.helpdesk is not set: the texts say "the IT team"; set it to a name, e-mail and phone');
+  if (!s.cutover) w.push('no switch date yet (mailshift cutover plan --at …, or kit.cutoverAt): the guide and sheets leave the date out and no announcement e-mails are written; run kit again after planning');
+  else if (s.cutover.source === 'config' && view.cutover.plannedAt === null) w.push('the switch date comes from the config, not from a cutover plan: run kit again after mailshift cutover plan/confirm');
+  if (!s.webmail) w.push('no webmail address (kit.webmail): the guide leaves webmail out');
+  if (!s.training) w.push('no training session time (kit.training.at): the week-before e-mail asks staff to wait for the time and carries no invitation');
   if (!view.synced) w.push(`no sync has run in ${config.storePath}: the personal sheets say the folder list comes later`);
   if (s.imap.tls === 'none') w.push('the incoming server has no TLS: staff settings show "not encrypted"; the Apple profiles still ask for SSL');
   if (s.oauth) w.push(`${s.destinationPreset.name} uses its own sign-in (OAuth): no autoconfig, Autodiscover or Apple profile files are written; the guide says so`);
@@ -150,9 +175,11 @@ function readme(s: KitSettings, files: KitFile[], warnings: string[]): string {
   const out = [`# Staff kit for ${s.company}`, '', `Generated by mailshift for job ${s.job} (${s.domain}).`, ''];
   const groups: [string, KitFileKind[]][] = [
     ['Guides (print on A4, or share the Markdown)', ['guide-html', 'guide-md']],
-    ['Personal sheets (no passwords)', ['sheet']],
+    ['The 15-minute training: slides with a speaker script (print on landscape A4)', ['deck']],
+    ['Personal sheets (no passwords) and their QR codes', ['sheet', 'qr']],
     ['Client auto-configuration (serve or send; see dns-records.md)', ['thunderbird', 'autodiscover', 'mobileconfig']],
     ['DNS records to publish', ['dns-txt', 'dns-md']],
+    ['Calendar entries (attached to the e-mails as well)', ['ics']],
     ['Announcement e-mails (open, check, send)', ['email']],
   ];
   for (const [title, kinds] of groups) {

@@ -1,204 +1,241 @@
+import { findPreset } from '../config/presets.js';
+import { word } from '../i18n/index.js';
 import { throughputSvg } from './chart.js';
-import { bytes, duration, esc, num, when } from './format.js';
+import { esc } from './format.js';
 import type { ReportData } from './model.js';
 import { groupwareHtml } from '../groupware/report.js';
+import { accountRows, bossSummary, type I18n } from './summary.js';
 
-const DIFFERENCES_SHOWN = 500;
+// The migration report as one self-contained HTML page (no script, no external asset) in one
+// language: the summary for the boss on the first A4 page, the details after it.
 
-/** The migration report as one self-contained HTML page: no script, no external asset, print-friendly. */
-export function renderHtml(r: ReportData): string {
+const PROBLEMS_SHOWN = 200;
+const DIFFERENCES_SHOWN = 200;
+
+export function renderHtml(r: ReportData, I: I18n): string {
+  const { cat, fmt, t } = I;
+  const R = cat.report;
   const v = r.verification;
-  const status = overallStatus(r);
+  const boss = bossSummary(r, I);
+  const rows = new Map(accountRows(r, I).map((a) => [a.sourceUser, a]));
+  const n = (x: number) => fmt.num(x);
+  const server = (s: ReportData['job']['source']) => `${esc(s.host)}:${s.port} (${esc(s.preset)}, ${esc(t(R.servers.tls, { tls: s.tls }))})`;
+  const counts = (x: ReportData['totals'] | ReportData['accounts'][number]['totals']) =>
+    `<td class="n">${n(x.total)}</td><td class="n">${n(x.copied)}</td><td class="n ${x.skipped ? 'warn' : ''}">${n(x.skipped)}</td><td class="n ${x.failed ? 'bad' : ''}">${n(x.failed)}</td><td class="n ${x.pending ? 'warn' : ''}">${n(x.pending)}</td><td class="n">${esc(fmt.bytes(x.bytesCopied))}</td>`;
+  const card = (label: string, value: string, key: string, tone = '') => `<div class="card ${tone}" data-figure="${key}"><div class="v">${esc(value)}</div><div class="l">${esc(label)}</div></div>`;
+  const outcome = (o: string) => word(cat.words.outcome, o);
+  const list = (xs: string[], empty: string) => (xs.length ? `<ul>${xs.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : `<p>${esc(empty)}</p>`);
+  const F = R.figures;
+
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${esc(cat.meta.htmlLang)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="mailshift ${esc(r.tool.version)}">
-<title>Migration report — ${esc(r.job.company)} (${esc(r.job.name)})</title>
-<style>${CSS}</style>
+<title>${esc(t(R.pageTitle, { company: r.job.company, job: r.job.name }))}</title>
+<style>${CSS}body{font-family:${cat.meta.fontStack}}</style>
 </head>
 <body>
+<section id="boss">
 <header>
-<h1>Mailbox migration report</h1>
-<p class="sub">${esc(r.job.company)} · job <b>${esc(r.job.name)}</b> · domain ${esc(r.job.domain)} · generated ${esc(when(r.generatedAt))} by mailshift ${esc(r.tool.version)}</p>
-<p class="status ${status.cls}" id="status">${esc(status.text)}</p>
+<h1>${esc(R.title)}</h1>
+<p class="sub">${esc(t(R.sub, { company: r.job.company, job: r.job.name, domain: r.job.domain, at: fmt.dateTime(r.generatedAt), version: r.tool.version }))}</p>
 </header>
-
-<section id="summary">
-<h2>Summary</h2>
+<h2>${esc(R.boss.heading)}</h2>
+<p class="status ${boss.tone}" id="status">${esc(boss.status)}</p>
+<p>${esc(t(R.boss.from, { source: systemName(r.job.source), destination: systemName(r.job.destination) }))}</p>
 <div class="cards">
-${card('Accounts', num(r.totals.accounts), 'accounts')}
-${card('Messages in source folders', num(r.totals.total), 'total')}
-${card('Copied', num(r.totals.copied), 'copied')}
-${card('Skipped', num(r.totals.skipped), 'skipped', r.totals.skipped ? 'warn' : '')}
-${card('Failed', num(r.totals.failed), 'failed', r.totals.failed ? 'bad' : '')}
-${card('Not yet copied', num(r.totals.pending), 'pending', r.totals.pending ? 'warn' : '')}
-${card('Data copied', bytes(r.totals.bytesCopied), 'bytes')}
-${card('Verification', v ? verifyWord(v.outcome) : 'not run', 'verification', v ? (v.clean ? 'good' : 'bad') : 'warn')}
+${card(F.accounts, n(r.totals.accounts), 'accounts')}
+${card(F.total, n(r.totals.total), 'total')}
+${card(F.copied, n(r.totals.copied), 'copied')}
+${card(F.skipped, n(r.totals.skipped), 'skipped', r.totals.skipped ? 'warn' : '')}
+${card(F.failed, n(r.totals.failed), 'failed', r.totals.failed ? 'bad' : '')}
+${card(F.pending, n(r.totals.pending), 'pending', r.totals.pending ? 'warn' : '')}
+${card(F.bytes, fmt.bytes(r.totals.bytesCopied), 'bytes')}
+${card(F.verification, v ? outcome(v.outcome) : F.notRun, 'verification', v ? (v.clean ? 'good' : 'bad') : 'warn')}
 </div>
+<h3>${esc(R.boss.left)}</h3>
+<div id="boss-left">${list(boss.left, R.boss.nothingLeft)}</div>
+<h3>${esc(R.boss.risks)}</h3>
+<div id="boss-risks">${list(boss.risks, R.boss.noRisks)}</div>
+<h3>${esc(R.boss.next)}</h3>
+<p id="boss-next">${esc(boss.next)}</p>
+<p class="muted small" id="conventions">${esc(t(cat.units.conventions, { zone: fmt.zone() }))}</p>
+</section>
+
+<section id="details">
+<h2>${esc(R.details)}</h2>
 <table class="kv">
-<tr><th>From (source)</th><td>${esc(r.job.source.host)}:${r.job.source.port} (${esc(r.job.source.preset)}, TLS ${esc(r.job.source.tls)})</td></tr>
-<tr><th>To (destination)</th><td>${esc(r.job.destination.host)}:${r.job.destination.port} (${esc(r.job.destination.preset)}, TLS ${esc(r.job.destination.tls)})</td></tr>
-<tr><th>Job created</th><td>${esc(when(r.job.createdAt))}</td></tr>
+<tr><th>${esc(R.servers.from)}</th><td>${server(r.job.source)}</td></tr>
+<tr><th>${esc(R.servers.to)}</th><td>${server(r.job.destination)}</td></tr>
+<tr><th>${esc(R.servers.created)}</th><td>${esc(fmt.dateTime(r.job.createdAt))}</td></tr>
 </table>
 </section>
 
 <section id="phases">
-<h2>Phases</h2>
-${r.phases.length === 0 ? '<p class="muted">No phase has run yet.</p>' : `<table>
-<thead><tr><th>Phase</th><th>Started</th><th>Finished</th><th class="n">Duration</th><th>Outcome</th></tr></thead>
-<tbody>${r.phases.map((p) => `<tr><td>${esc(p.phase)}</td><td>${esc(when(p.startedAt))}</td><td>${esc(when(p.finishedAt))}</td><td class="n">${esc(duration(p.seconds))}</td><td class="${outcomeCls(p.outcome)}">${esc(p.outcome)}</td></tr>`).join('\n')}</tbody>
+<h2>${esc(R.phases.heading)}</h2>
+${r.phases.length === 0 ? `<p class="muted">${esc(R.phases.none)}</p>` : `<table>
+<thead><tr><th>${esc(R.phases.phase)}</th><th>${esc(R.phases.started)}</th><th>${esc(R.phases.finished)}</th><th class="n">${esc(R.phases.duration)}</th><th>${esc(R.phases.outcome)}</th></tr></thead>
+<tbody>${r.phases.map((p) => `<tr><td>${esc(phaseName(p.phase, I))}</td><td>${esc(fmt.dateTime(p.startedAt))}</td><td>${esc(fmt.dateTime(p.finishedAt))}</td><td class="n">${esc(p.seconds === null ? R.phases.running : fmt.duration(p.seconds))}</td><td class="${toneOf(p.outcome)}">${esc(outcome(p.outcome))}</td></tr>`).join('\n')}</tbody>
 </table>`}
 </section>
 
 <section id="totals">
-<h2>Accounts and folders</h2>
-${r.accounts.length === 0 ? '<p class="muted">No account has been synchronised yet.</p>' : `<table>
-<thead><tr><th>Account / folder</th><th>Destination</th><th class="n">Messages</th><th class="n">Copied</th><th class="n">Skipped</th><th class="n">Failed</th><th class="n">Pending</th><th class="n">Size copied</th></tr></thead>
+<h2>${esc(R.accounts.heading)}</h2>
+${r.accounts.length === 0 ? `<p class="muted">${esc(R.accounts.none)}</p>` : `<table>
+<thead><tr><th>${esc(R.accounts.account)}</th><th>${esc(R.accounts.destination)}</th><th class="n">${esc(R.accounts.messages)}</th><th class="n">${esc(R.accounts.copied)}</th><th class="n">${esc(R.accounts.skipped)}</th><th class="n">${esc(R.accounts.failed)}</th><th class="n">${esc(R.accounts.pending)}</th><th class="n">${esc(R.accounts.size)}</th></tr></thead>
 <tbody>
 ${r.accounts
-  .map(
-    (a) => `<tr class="account"><td>${esc(a.sourceUser)} <span class="tag ${outcomeCls(a.state)}">${esc(a.state)}</span>${a.lastError ? `<div class="err">${esc(a.lastError)}</div>` : ''}</td><td>${esc(a.destinationUser)}</td>${counts(a.totals)}</tr>
-${a.folders.map((f) => `<tr class="folder"><td>${esc(f.sourcePath)}${f.specialUse ? ` <span class="tag">${esc(f.specialUse)}</span>` : ''}${f.note ? `<div class="muted">${esc(f.note)}</div>` : ''}</td><td>${esc(f.destinationPath)}</td>${counts(f)}</tr>`).join('\n')}`,
-  )
+  .map((a) => {
+    const row = rows.get(a.sourceUser)!;
+    const check = row.check && (row.check.missing || row.check.duplicated) ? `<div class="err">${esc(t(R.accounts.verified, { missing: row.check.missing, duplicated: row.check.duplicated }))}</div>` : '';
+    return `<tr class="account" data-account="${esc(a.sourceUser)}" data-status="${row.status}"><td>${esc(a.sourceUser)} <span class="tag ${row.tone}">${esc(row.label)}</span>${check}${a.lastError ? `<div class="err">${esc(a.lastError)}</div>` : ''}</td><td>${esc(a.destinationUser)}</td>${counts(a.totals)}</tr>
+${a.folders.map((f) => `<tr class="folder"><td>${esc(f.sourcePath)}${f.specialUse ? ` <span class="tag">${esc(f.specialUse)}</span>` : ''}${f.note ? `<div class="muted">${esc(f.note)}</div>` : ''}</td><td>${esc(f.destinationPath)}</td>${counts(f)}</tr>`).join('\n')}`;
+  })
   .join('\n')}
-<tr class="total"><td>Total</td><td>${num(r.totals.accounts)} accounts, ${num(r.totals.folders)} folders</td>${counts(r.totals)}</tr>
+<tr class="total"><td>${esc(R.accounts.total)}</td><td>${esc(t(R.accounts.totalLine, { accounts: r.totals.accounts, folders: r.totals.folders }))}</td>${counts(r.totals)}</tr>
 </tbody></table>`}
 </section>
 
 <section id="throughput">
-<h2>Throughput</h2>
-${throughputSvg(r.throughput)}
-${r.throughput.length ? `<p class="muted">Peak ${num(Math.max(...r.throughput.map((t) => t.messages)))} messages in one minute; ${num(r.throughput.reduce((s, t) => s + t.messages, 0))} messages over ${num(r.throughput.length)} active minute(s).</p>` : ''}
+<h2>${esc(R.throughput.heading)}</h2>
+${throughputSvg(r.throughput, {
+  none: R.throughput.none,
+  label: (total, minutes, peak) => t(R.throughput.label, { total, minutes, peak }),
+  axisMinute: t(R.throughput.axisMinute, { zone: fmt.timeZone }),
+  axisMessages: R.throughput.axisMessages,
+  time: (d) => fmt.time(d),
+  messagesWord: R.accounts.messages,
+})}
+${r.throughput.length ? `<p class="muted">${esc(t(R.throughput.peak, { peak: Math.max(...r.throughput.map((x) => x.messages)), total: r.throughput.reduce((s, x) => s + x.messages, 0), minutes: r.throughput.length }))}</p>` : ''}
 </section>
 
 <section id="problems">
-<h2>Skipped and failed messages</h2>
-${r.problems.length === 0 ? '<p class="good">No message was skipped and none failed.</p>' : `<p>${num(r.problems.length)} message(s) were not copied. Each has the reason the store recorded; fix the cause and run sync again to retry the failed ones.</p>
+<h2>${esc(R.problems.heading)}</h2>
+${r.problems.length === 0 ? `<p class="good">${esc(R.problems.none)}</p>` : `<p>${esc(t(R.problems.intro, { n: r.problems.length }))}${r.problems.length > PROBLEMS_SHOWN ? ' ' + esc(t(R.problems.more, { shown: PROBLEMS_SHOWN, total: r.problems.length })) : ''}</p>
 <table>
-<thead><tr><th>Account</th><th>Folder</th><th class="n">UID</th><th>Message-ID</th><th>Date</th><th class="n">Size</th><th>State</th><th>Reason</th></tr></thead>
-<tbody>${r.problems.map((p) => `<tr><td>${esc(p.account)}</td><td>${esc(p.sourcePath)}</td><td class="n">${p.srcUid}</td><td class="mono">${esc(p.messageId ?? '(none)')}</td><td>${esc(when(p.internalDate))}</td><td class="n">${esc(bytes(p.size))}</td><td class="${outcomeCls(p.state)}">${esc(p.state)}</td><td>${esc(p.reason)}</td></tr>`).join('\n')}</tbody>
+<thead><tr><th>${esc(R.problems.account)}</th><th>${esc(R.problems.folder)}</th><th class="n">${esc(R.problems.uid)}</th><th>${esc(R.problems.messageId)}</th><th>${esc(R.problems.date)}</th><th class="n">${esc(R.problems.size)}</th><th>${esc(R.problems.state)}</th><th>${esc(R.problems.reason)}</th></tr></thead>
+<tbody>${r.problems.slice(0, PROBLEMS_SHOWN).map((p) => `<tr><td>${esc(p.account)}</td><td>${esc(p.sourcePath)}</td><td class="n">${p.srcUid}</td><td class="mono">${esc(p.messageId ?? R.problems.noMessageId)}</td><td>${esc(fmt.dateTime(p.internalDate))}</td><td class="n">${esc(fmt.bytes(p.size))}</td><td class="${toneOf(p.state)}">${esc(word(cat.words.messageState, p.state))}</td><td class="wrap">${esc(p.reason)}</td></tr>`).join('\n')}</tbody>
 </table>`}
 </section>
 
 <section id="flags">
-<h2>Flags the destination did not keep</h2>
-${r.droppedFlags.length === 0 ? '<p class="muted">None: every flag and keyword the destination was given is stored there (or verify has not compared flags yet).</p>' : `<p>These flags or keywords are not supported by the destination server (not in its PERMANENTFLAGS). This is a limit of the server, not an error of the copy.</p>
-<table><thead><tr><th>Account</th><th>Folder</th><th>Flag</th><th class="n">Messages</th><th>Seen by</th></tr></thead>
-<tbody>${r.droppedFlags.map((f) => `<tr><td>${esc(f.account)}</td><td>${esc(f.folder)}</td><td class="mono">${esc(f.flag)}</td><td class="n">${num(f.messages)}</td><td>${esc(f.source)}</td></tr>`).join('\n')}</tbody></table>`}
+<h2>${esc(R.flags.heading)}</h2>
+${r.droppedFlags.length === 0 ? `<p class="muted">${esc(R.flags.none)}</p>` : `<p>${esc(R.flags.intro)}</p>
+<table><thead><tr><th>${esc(R.problems.account)}</th><th>${esc(R.problems.folder)}</th><th>${esc(R.flags.flag)}</th><th class="n">${esc(R.accounts.messages)}</th><th>${esc(R.flags.seenBy)}</th></tr></thead>
+<tbody>${r.droppedFlags.map((f) => `<tr><td>${esc(f.account)}</td><td>${esc(f.folder)}</td><td class="mono">${esc(f.flag)}</td><td class="n">${n(f.messages)}</td><td>${esc(phaseName(f.source, I))}</td></tr>`).join('\n')}</tbody></table>`}
 </section>
 
 ${groupwareHtml(r.groupware, esc)}<section id="verification">
-<h2>Latest verification</h2>
-${v ? verificationHtml(v) : '<p class="warn">Verification has not been run. Run <code>mailshift verify --deep</code> before relying on this report.</p>'}
+<h2>${esc(R.verification.heading)}</h2>
+${v ? verificationHtml(v, I) : `<p class="warn">${esc(R.verification.notRun)}</p>`}
 </section>
 
 <section id="audit">
-<h2>Audit record</h2>
-${auditHtml(r)}
+<h2>${esc(R.audit.heading)}</h2>
+${auditHtml(r, I)}
 </section>
-<footer><p>Generated by mailshift ${esc(r.tool.version)} from the job's checkpoint store at ${esc(when(r.generatedAt))}. This file is self-contained and can be archived as is; a machine-readable copy (report.json) and a Markdown copy (report.md) were written beside it.</p></footer>
+<footer><p>${esc(t(R.footer, { version: r.tool.version, at: fmt.dateTime(r.generatedAt) }))}</p></footer>
 </body>
 </html>
 `;
 }
 
-function verificationHtml(v: NonNullable<ReportData['verification']>): string {
-  const t = v.totals;
+/** "Tencent Exmail" rather than "tencent-exmail"; the host for a generic server. */
+export function systemName(s: ReportData['job']['source']): string {
+  const p = findPreset(s.preset);
+  return p && p.id !== 'generic' ? p.name : s.host;
+}
+
+export function phaseName(p: string, I: I18n): string {
+  const [head, ...rest] = p.split(' ');
+  const w = word(I.cat.words.phase, head!);
+  return rest.length ? `${w}: ${rest.join(' ')}` : w;
+}
+
+function verificationHtml(v: NonNullable<ReportData['verification']>, I: I18n): string {
+  const { cat, fmt, t } = I;
+  const V = cat.report.verification;
+  const n = (x: number) => fmt.num(x);
+  const tt = v.totals;
   const diffs = v.folders.flatMap((f) => f.differences.map((d) => ({ f, d })));
-  return `<p class="${v.clean ? 'good' : 'bad'}">Run ${v.runId} (${v.deep ? 'deep: contents, flags and dates compared' : 'identities and dates compared'}), ${esc(when(v.startedAt))}: <b>${esc(verifyWord(v.outcome))}</b>.
-${num(t.sourceMessages)} source messages in ${num(t.folders)} folder(s) of ${num(t.accounts)} account(s); ${num(t.destinationMessages)} in the destination; ${num(t.matched)} matched.
-Missing ${num(t.missing)}, duplicated ${num(t.duplicated)}, altered ${num(t.altered)}, extra in the destination ${num(t.extra)}${t.errors ? `, folders not compared ${num(t.errors)}` : ''}.</p>
+  return `<p class="${v.clean ? 'good' : 'bad'}">${esc(t(V.run, { id: v.runId, how: v.deep ? V.deep : V.shallow, at: fmt.dateTime(v.startedAt), outcome: word(cat.words.outcome, v.outcome) }))}
+${esc(t(V.totals, { source: tt.sourceMessages, folders: tt.folders, accounts: tt.accounts, destination: tt.destinationMessages, matched: tt.matched, missing: tt.missing, duplicated: tt.duplicated, altered: tt.altered, extra: tt.extra }))}</p>
 <table>
-<thead><tr><th>Account</th><th>Source folder</th><th>Destination folder</th><th class="n">Source</th><th class="n">Destination</th><th class="n">Missing</th><th class="n">Duplicated</th><th class="n">Altered</th><th class="n">Extra</th><th>Pairing</th></tr></thead>
+<thead><tr><th>${esc(cat.report.problems.account)}</th><th>${esc(V.sourceFolder)}</th><th>${esc(V.destinationFolder)}</th><th class="n">${esc(V.source)}</th><th class="n">${esc(V.destination)}</th><th class="n">${esc(cat.words.diffKind.missing)}</th><th class="n">${esc(cat.words.diffKind.duplicated)}</th><th class="n">${esc(cat.words.diffKind.altered)}</th><th class="n">${esc(cat.words.diffKind.extra)}</th><th>${esc(V.pairing)}</th></tr></thead>
 <tbody>${v.folders
     .map(
-      (f) => `<tr><td>${esc(f.account)}</td><td>${esc(f.sourcePath)}</td><td>${esc(f.destinationPath)}</td>${f.error ? `<td colspan="6" class="bad">not compared: ${esc(f.error)}</td><td></td>` : `<td class="n">${num(f.sourceCount)}</td><td class="n">${num(f.destinationCount)}</td><td class="n ${f.missing ? 'bad' : ''}">${num(f.missing)}</td><td class="n ${f.duplicated ? 'bad' : ''}">${num(f.duplicated)}</td><td class="n ${f.altered ? 'bad' : ''}">${num(f.altered)}</td><td class="n">${num(f.extra)}</td><td>${f.method === 'store' ? 'checkpoint UIDs' : 'identity scan'}</td>`}</tr>`,
+      (f) => `<tr><td>${esc(f.account)}</td><td>${esc(f.sourcePath)}</td><td>${esc(f.destinationPath)}</td>${f.error ? `<td colspan="6" class="bad">${esc(t(V.notCompared, { error: f.error }))}</td><td></td>` : `<td class="n">${n(f.sourceCount)}</td><td class="n">${n(f.destinationCount)}</td><td class="n ${f.missing ? 'bad' : ''}">${n(f.missing)}</td><td class="n ${f.duplicated ? 'bad' : ''}">${n(f.duplicated)}</td><td class="n ${f.altered ? 'bad' : ''}">${n(f.altered)}</td><td class="n">${n(f.extra)}</td><td>${esc(f.method === 'store' ? V.byStore : V.byScan)}</td>`}</tr>`,
     )
     .join('\n')}</tbody>
 </table>
-${diffs.length ? `<h3>Differences${diffs.length > DIFFERENCES_SHOWN ? ` (first ${DIFFERENCES_SHOWN} of ${num(diffs.length)})` : ''}</h3>
-<table><thead><tr><th>Kind</th><th>Account</th><th>Folder</th><th>Message-ID</th><th>Subject</th><th class="n">Src UID</th><th class="n">Dst UID</th><th>Detail</th></tr></thead>
+${diffs.length ? `<h3>${esc(V.differences)}${diffs.length > DIFFERENCES_SHOWN ? ` (${esc(t(V.firstOf, { shown: DIFFERENCES_SHOWN, total: diffs.length }))})` : ''}</h3>
+<table><thead><tr><th>${esc(V.kind)}</th><th>${esc(cat.report.problems.account)}</th><th>${esc(cat.report.problems.folder)}</th><th>Message-ID</th><th>${esc(V.subject)}</th><th class="n">${esc(V.srcUid)}</th><th class="n">${esc(V.dstUid)}</th><th>${esc(V.detail)}</th></tr></thead>
 <tbody>${diffs
     .slice(0, DIFFERENCES_SHOWN)
-    .map(({ f, d }) => `<tr><td class="${d.kind === 'extra' ? 'warn' : 'bad'}">${esc(d.kind)}</td><td>${esc(f.account)}</td><td>${esc(f.sourcePath)}</td><td class="mono">${esc(d.messageId ?? '(none)')}</td><td>${esc(d.subject ?? '')}</td><td class="n">${d.srcUid ?? ''}</td><td class="n">${d.dstUid ?? ''}</td><td>${esc(d.detail)}</td></tr>`)
+    .map(({ f, d }) => `<tr><td class="${d.kind === 'extra' ? 'warn' : 'bad'}">${esc(word(cat.words.diffKind, d.kind))}</td><td>${esc(f.account)}</td><td>${esc(f.sourcePath)}</td><td class="mono">${esc(d.messageId ?? cat.report.problems.noMessageId)}</td><td class="wrap">${esc(d.subject ?? '')}</td><td class="n">${d.srcUid ?? ''}</td><td class="n">${d.dstUid ?? ''}</td><td class="wrap">${esc(d.detail)}</td></tr>`)
     .join('\n')}</tbody></table>` : ''}`;
 }
 
-function auditHtml(r: ReportData): string {
+function auditHtml(r: ReportData, I: I18n): string {
+  const { cat, fmt, t } = I;
+  const A = cat.report.audit;
+  const V = cat.report.verification;
   const a = r.audit;
   const v = r.verification;
-  return `<p>This section records, for a compliance file (for example under the Hong Kong Personal Data (Privacy) Ordinance or an ISO/IEC 27001 information-transfer control), what personal data in e-mail was transferred, when, from where to where, and how its integrity was checked.</p>
+  const tls = (x: string) => t(A.transport, { tls: word(A.tls, x) });
+  return `<p>${esc(A.intro)}</p>
 <table class="kv">
-<tr><th>Data controller</th><td>${esc(r.job.company)} (${esc(r.job.domain)})</td></tr>
-<tr><th>What was transferred</th><td>${num(a.copiedMessages)} e-mail messages (${esc(bytes(a.copiedBytes))}) of ${num(r.totals.accounts)} mailbox(es), copied byte for byte with their flags and dates; no message was modified, and nothing was deleted on either server.</td></tr>
-<tr><th>From</th><td>${esc(r.job.source.host)}:${r.job.source.port} (${esc(r.job.source.preset)}), transport security: ${esc(tlsWords(r.job.source.tls))}</td></tr>
-<tr><th>To</th><td>${esc(r.job.destination.host)}:${r.job.destination.port} (${esc(r.job.destination.preset)}), transport security: ${esc(tlsWords(r.job.destination.tls))}</td></tr>
-<tr><th>When</th><td>first message copied ${esc(when(a.firstCopyAt))}; last ${esc(when(a.lastCopyAt))}</td></tr>
-<tr><th>Not transferred</th><td>${num(r.totals.skipped)} skipped, ${num(r.totals.failed)} failed, ${num(r.totals.pending)} not yet copied (listed above with reasons)</td></tr>
-<tr><th>Integrity check</th><td>${v ? `verification run ${v.runId} at ${esc(when(v.startedAt))} (${v.deep ? 'full content SHA-256, flags and dates' : 'identity and dates'}): ${esc(verifyWord(v.outcome))}` : 'not yet verified'}</td></tr>
-<tr><th>Fingerprint method</th><td>${esc(a.fingerprintMethod)}</td></tr>
-<tr><th>Fingerprint total (SHA-256)</th><td class="mono" id="fingerprint-total">${esc(a.fingerprintTotal)}</td></tr>
-<tr><th>Credentials</th><td>Passwords were used only to log in; they are not stored in the job's store, logs or this report.</td></tr>
+<tr><th>${esc(A.controller)}</th><td>${esc(r.job.company)} (${esc(r.job.domain)})</td></tr>
+<tr><th>${esc(A.what)}</th><td>${esc(t(A.whatValue, { messages: a.copiedMessages, bytes: fmt.bytes(a.copiedBytes), accounts: r.totals.accounts }))}</td></tr>
+<tr><th>${esc(A.from)}</th><td>${esc(r.job.source.host)}:${r.job.source.port} (${esc(r.job.source.preset)}), ${esc(tls(r.job.source.tls))}</td></tr>
+<tr><th>${esc(A.to)}</th><td>${esc(r.job.destination.host)}:${r.job.destination.port} (${esc(r.job.destination.preset)}), ${esc(tls(r.job.destination.tls))}</td></tr>
+<tr><th>${esc(A.when)}</th><td>${esc(t(A.whenValue, { first: fmt.dateTime(a.firstCopyAt), last: fmt.dateTime(a.lastCopyAt) }))}</td></tr>
+<tr><th>${esc(A.notTransferred)}</th><td>${esc(t(A.notTransferredValue, { skipped: r.totals.skipped, failed: r.totals.failed, pending: r.totals.pending }))}</td></tr>
+<tr><th>${esc(A.integrity)}</th><td>${esc(v ? t(A.integrityValue, { id: v.runId, at: fmt.dateTime(v.startedAt), how: v.deep ? V.deep : V.shallow, outcome: word(cat.words.outcome, v.outcome) }) : A.notVerified)}</td></tr>
+<tr><th>${esc(A.method)}</th><td>${esc(A.methodValue)}</td></tr>
+<tr><th>${esc(A.total)}</th><td class="mono" id="fingerprint-total">${esc(a.fingerprintTotal)}</td></tr>
+<tr><th>${esc(A.credentials)}</th><td>${esc(A.credentialsValue)}</td></tr>
 </table>
-${a.perAccount.length ? `<table><thead><tr><th>Source mailbox</th><th>Destination mailbox</th><th class="n">Messages copied</th><th>Fingerprint (SHA-256)</th></tr></thead>
-<tbody>${a.perAccount.map((p) => `<tr><td>${esc(p.account)}</td><td>${esc(p.destination)}</td><td class="n">${num(p.copied)}</td><td class="mono small">${esc(p.fingerprint)}</td></tr>`).join('\n')}</tbody></table>` : ''}
-<p class="sign">Reviewed by: ______________________ &nbsp; Date: ____________ &nbsp; Signature: ______________________</p>`;
+${a.perAccount.length ? `<table><thead><tr><th>${esc(A.sourceMailbox)}</th><th>${esc(A.destinationMailbox)}</th><th class="n">${esc(A.messagesCopied)}</th><th>${esc(A.fingerprint)}</th></tr></thead>
+<tbody>${a.perAccount.map((p) => `<tr><td>${esc(p.account)}</td><td>${esc(p.destination)}</td><td class="n">${fmt.num(p.copied)}</td><td class="mono small">${esc(p.fingerprint)}</td></tr>`).join('\n')}</tbody></table>` : ''}
+<p class="sign">${esc(A.sign)}</p>`;
 }
 
-function overallStatus(r: ReportData): { text: string; cls: string } {
-  const v = r.verification;
-  if (r.totals.total === 0 && !v) return { text: 'Nothing has been copied yet.', cls: 'warn' };
-  if (r.totals.failed || r.totals.skipped || r.totals.pending) {
-    return { text: `Incomplete: ${num(r.totals.skipped)} skipped, ${num(r.totals.failed)} failed, ${num(r.totals.pending)} not yet copied.`, cls: 'warn' };
-  }
-  if (!v) return { text: 'All messages copied; not yet verified (run mailshift verify --deep).', cls: 'warn' };
-  if (!v.clean) return { text: `Verification found differences: ${num(v.totals.missing)} missing, ${num(v.totals.duplicated)} duplicated, ${num(v.totals.altered)} altered.`, cls: 'bad' };
-  return { text: `Complete and verified: every source message is in the destination exactly once${v.deep ? ', byte for byte' : ''}.`, cls: 'good' };
-}
-
-const verifyWord = (o: string) =>
-  ({ clean: 'no differences', differences: 'differences found', failed: 'could not finish', interrupted: 'interrupted', running: 'still running' })[o] ?? o;
-
-const tlsWords = (t: string) => ({ implicit: 'TLS (implicit)', starttls: 'STARTTLS', none: 'none (clear text; allowed explicitly in the config)' })[t] ?? t;
-
-function outcomeCls(o: string): string {
+function toneOf(o: string): string {
   if (o === 'complete' || o === 'clean' || o === 'copied') return 'good';
   if (o === 'failed' || o === 'differences') return 'bad';
-  if (o === 'incomplete' || o === 'skipped' || o === 'interrupted' || o === 'running' || o === 'pending' || o === 'syncing') return 'warn';
+  if (o === 'incomplete' || o === 'skipped' || o === 'interrupted' || o === 'running' || o === 'pending' || o === 'syncing' || o === 'waiting') return 'warn';
   return '';
 }
 
-const card = (label: string, value: string, key: string, cls = '') =>
-  `<div class="card ${cls}" data-figure="${key}"><div class="v">${esc(value)}</div><div class="l">${esc(label)}</div></div>`;
-
-const counts = (t: { total: number; copied: number; skipped: number; failed: number; pending: number; bytesCopied: number }) =>
-  `<td class="n">${num(t.total)}</td><td class="n">${num(t.copied)}</td><td class="n ${t.skipped ? 'warn' : ''}">${num(t.skipped)}</td><td class="n ${t.failed ? 'bad' : ''}">${num(t.failed)}</td><td class="n ${t.pending ? 'warn' : ''}">${num(t.pending)}</td><td class="n">${esc(bytes(t.bytesCopied))}</td>`;
-
+// Fits an A4 page at print (180 mm of text width): tables wrap, long identifiers break.
 const CSS = `
 *{box-sizing:border-box}
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI","Noto Sans","Noto Sans CJK TC","Microsoft JhengHei",sans-serif;color:#1d2329;margin:0 auto;max-width:1100px;padding:24px}
-h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:2px solid #2f6fad;padding-bottom:4px}h3{font-size:15px}
+body{margin:0 auto;max-width:980px;padding:24px;color:#1d2329;font-size:14px;line-height:1.45}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:24px 0 8px;border-bottom:1px solid #d6dbe0;padding-bottom:4px}h3{font-size:15px;margin:14px 0 4px}
 .sub{color:#555;margin:0 0 12px}
-.status{padding:10px 14px;border-radius:6px;font-weight:600}
-.status.good{background:#e6f4ea}.status.warn{background:#fff4d6}.status.bad{background:#fde7e7}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px;margin:10px 0 16px}
-.card{border:1px solid #d6dbe0;border-radius:6px;padding:10px}.card .v{font-size:22px;font-weight:700}.card .l{color:#555;font-size:12px}
+.status{font-size:17px;font-weight:700;padding:10px 14px;border-radius:6px;border:2px solid}
+.status.good{background:#e8f5ea;border-color:#4a9d5b}.status.warn{background:#fff6dc;border-color:#d9a400}.status.bad{background:#fde8e8;border-color:#c8373b}
+.cards{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:8px;margin:10px 0 12px}
+.card{border:1px solid #d6dbe0;border-radius:6px;padding:8px}.card .v{font-size:20px;font-weight:700}.card .l{color:#555;font-size:12px}
 .card.good{border-color:#4a9d5b}.card.warn{border-color:#d9a400}.card.bad{border-color:#c8373b}
-table{border-collapse:collapse;width:100%;margin:8px 0 12px;font-size:13px}
-th,td{border-bottom:1px solid #e3e6e9;padding:5px 8px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;margin:8px 0 12px;font-size:12.5px;table-layout:auto}
+th,td{border-bottom:1px solid #e3e6e9;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f3f5f7;font-weight:600}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-table.kv th{width:220px}
-tr.account td{background:#f8fafc;font-weight:600}tr.folder td:first-child{padding-left:24px}tr.total td{font-weight:700;border-top:2px solid #999}
+table.kv th{width:200px}
+tr.account td{background:#f8fafc;font-weight:600}tr.folder td:first-child{padding-left:20px}tr.total td{font-weight:700;border-top:2px solid #999}
 .tag{display:inline-block;font-size:11px;font-weight:500;border:1px solid #ccd;border-radius:3px;padding:0 4px;margin-left:4px}
+.tag.good{background:#e8f5ea;border-color:#4a9d5b}.tag.warn{background:#fff6dc;border-color:#d9a400}.tag.bad{background:#fde8e8;border-color:#c8373b}
 .good{color:#1e7a34}.warn{color:#8a6500}.bad{color:#b3261e}
 .status.good,.status.warn,.status.bad{color:#1d2329}
 .muted{color:#666}.err{color:#b3261e;font-weight:400}
-.mono{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}.small{font-size:11px}
+.mono{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}.small{font-size:11px}.wrap{overflow-wrap:anywhere}
 .chart{max-width:760px;display:block}
 .sign{margin-top:28px}
 footer{margin-top:32px;color:#666;font-size:12px;border-top:1px solid #ddd;padding-top:8px}
-@media print{body{max-width:none;padding:0;font-size:11px}h2{break-after:avoid}tr,.card{break-inside:avoid}section{break-inside:auto}.cards{grid-template-columns:repeat(4,1fr)}a{color:inherit}}
+@page{size:A4;margin:14mm}
+@media print{body{max-width:none;padding:0;font-size:11px}#boss{break-after:page}h2{break-after:avoid}tr,.card{break-inside:avoid}a{color:inherit}}
 `;

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { CutoverStore } from './cutover-store.js';
+import { Store } from './store.js';
 
-// Read-only view of the sync tables for the training kit: which folders each person's mail went
-// to and how many messages. The kit never writes to the store.
+// Read-only view of the store for the training kit: which folders each person's mail went to
+// and how many messages, and the switch dates of the cutover plan (planned, confirmed,
+// finalized). The kit never writes to the store.
 
 export interface KitFolder {
   sourcePath: string;
@@ -14,25 +16,32 @@ export interface KitFolder {
   notCopied: number;
 }
 
+export interface KitCutoverDates {
+  plannedAt: string | null;
+  confirmedAt: string | null;
+  finalizedAt: string | null;
+}
+
 export interface KitStoreView {
   /** True when a sync has run (a sync phase run or any message row). */
   synced: boolean;
   /** Destination user (lower-cased) → folders, in source path order. */
   folders: Map<string, KitFolder[]>;
+  cutover: KitCutoverDates;
 }
 
-/** Reads the view from an open database (e.g. `ctx.store.db`). */
-export function readKitView(db: Database.Database): KitStoreView {
+const NO_DATES: KitCutoverDates = { plannedAt: null, confirmedAt: null, finalizedAt: null };
+
+/** Reads the view from an open store (e.g. `ctx.store`). */
+export function readKitView(store: Store): KitStoreView {
+  const db = store.db;
   const syncRuns = db.prepare(`SELECT COUNT(*) AS n FROM phase_runs WHERE phase = 'sync'`).get() as { n: number };
-  // Columns added by the sync migration (0004) when present: logical paths read better than
-  // wire paths ("客戶/2024" rather than "INBOX.客戶.2024"), and rollback rows are not the person's folders.
-  const cols = new Set((db.prepare(`PRAGMA table_info(folder_pairs)`).all() as { name: string }[]).map((c) => c.name));
-  const src = cols.has('source_logical') ? 'COALESCE(f.source_logical, f.source_path)' : 'f.source_path';
-  const dst = cols.has('destination_logical') ? 'COALESCE(f.destination_logical, f.destination_path)' : 'f.destination_path';
-  const forward = cols.has('direction') ? `AND f.direction = 'forward'` : '';
+  // Logical paths read better than wire paths ("客戶/2024" rather than "INBOX.客戶.2024");
+  // rollback rows are not the person's folders.
   const rows = db
     .prepare(
-      `SELECT a.destination_user AS user, ${src} AS sourcePath, ${dst} AS destinationPath,
+      `SELECT a.destination_user AS user, COALESCE(f.source_logical, f.source_path) AS sourcePath,
+              COALESCE(f.destination_logical, f.destination_path) AS destinationPath,
               f.special_use AS specialUse,
               COALESCE(SUM(CASE WHEN m.state = 'copied' THEN 1 ELSE 0 END), 0) AS copied,
               COALESCE(SUM(CASE WHEN m.state IN ('skipped', 'failed') THEN 1 ELSE 0 END), 0) AS notCopied,
@@ -40,7 +49,7 @@ export function readKitView(db: Database.Database): KitStoreView {
          FROM folder_pairs f
          JOIN accounts a ON a.id = f.account_id
          LEFT JOIN messages m ON m.folder_pair_id = f.id
-        WHERE f.state = 'active' ${forward}
+        WHERE f.state = 'active' AND f.direction = 'forward'
         GROUP BY f.id
         ORDER BY a.destination_user, sourcePath`,
     )
@@ -54,19 +63,17 @@ export function readKitView(db: Database.Database): KitStoreView {
     list.push({ sourcePath: r.sourcePath, destinationPath: r.destinationPath, specialUse: r.specialUse, copied: r.copied, notCopied: r.notCopied });
     folders.set(key, list);
   }
-  return { synced: syncRuns.n > 0 || anyMessage, folders };
+  const st = new CutoverStore(store).state();
+  return { synced: syncRuns.n > 0 || anyMessage, folders, cutover: { plannedAt: st.plannedAt, confirmedAt: st.confirmedAt, finalizedAt: st.finalizedAt } };
 }
 
-/** Opens the store file read-only if it exists; no file means no sync has run. */
+/** Opens the store file read-only if it exists; no file means no sync and no plan yet. */
 export function readKitViewFromFile(storePath: string): KitStoreView {
-  if (!existsSync(storePath)) return { synced: false, folders: new Map() };
-  const db = new Database(storePath, { readonly: true, fileMustExist: true });
+  if (!existsSync(storePath)) return { synced: false, folders: new Map(), cutover: NO_DATES };
+  const store = Store.open(storePath, { readonly: true });
   try {
-    db.pragma('busy_timeout = 5000');
-    const hasTables = db.prepare(`SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('folder_pairs', 'messages', 'phase_runs', 'accounts')`).get() as { n: number };
-    if (hasTables.n < 4) return { synced: false, folders: new Map() };
-    return readKitView(db);
+    return readKitView(store);
   } finally {
-    db.close();
+    store.close();
   }
 }

@@ -182,7 +182,7 @@ describe('assess on the small corpus', () => {
     // The three files exist and agree.
     const json = JSON.parse(readFileSync(r.files.json, 'utf8')) as Assessment;
     expect(json.summary).toEqual(a.summary);
-    expect(readFileSync(r.files.md, 'utf8')).toContain('## Verdict: GO');
+    expect(readFileSync(r.files.md, 'utf8')).toContain('## GO — ready to start the copy');
     expect(readFileSync(r.files.html, 'utf8')).toContain('GO — ready to start the copy');
   });
 });

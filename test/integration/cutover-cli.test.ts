@@ -1,4 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { Fmt, systemTimeZone } from '../../src/i18n/format.js';
+import { CATALOGUES } from '../../src/kit/catalogue/index.js';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -58,9 +60,11 @@ describe('mailshift cutover plan', () => {
     expect(byKey['after']).toMatchObject({ when: 'T+30d', dueAt: '2027-01-04T02:00:00.000Z' });
     const dir = join(t.dir, 'cutover');
     const md = readFileSync(join(dir, 'checklist.md'), 'utf8');
-    expect(md).toContain('| 12 | T | 2026-12-05 02:00 | Change MX to the new set');
+    // Dates in the job's time zone (the system's: the test config sets none).
+    const fmt = new Fmt(CATALOGUES.en, systemTimeZone());
+    expect(md).toContain(`| 12 | T | ${fmt.dateTime('2026-12-05T02:00:00.000Z')} | Change MX to the new set`);
     const html = readFileSync(join(dir, 'checklist.html'), 'utf8');
-    expect(html).toContain('<td>T-7d</td><td>2026-11-28 02:00</td>');
+    expect(html).toContain(`<td>T-7d</td><td class="nw">${fmt.dateTime('2026-11-28T02:00:00.000Z')}</td>`);
     expect(html).not.toMatch(/<(link|script)\b|src=|url\(/i); // nothing fetched from elsewhere
     expect(JSON.parse(readFileSync(join(dir, 'checklist.json'), 'utf8')).steps).toHaveLength(doc.steps.length);
   });

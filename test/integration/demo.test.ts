@@ -48,9 +48,9 @@ describe('mailshift demo', () => {
     const report = join(dir, 'report', 'report.html');
     expect(r.stdout).toContain(`report: ${report}`);
     const html = readFileSync(report, 'utf8');
-    expect(html).toContain('Complete and verified');
+    expect(html).toContain('Complete and checked');
     // The report's phase table names every step the demo ran, deltas included.
-    for (const step of ['assess', 'dual-run delta', 'cutover watch', 'cutover final delta', 'cutover finalize', 'verify']) expect(html).toContain(`<td>${step}</td>`);
+    for (const step of ['assessment', 'dual run: delta', 'cutover: watch', 'cutover: final delta', 'cutover: finalize', 'verification']) expect(html).toContain(`<td>${step}</td>`);
     expect(existsSync(join(dir, 'mailshift.yaml'))).toBe(true);
     expect(existsSync(join(dir, 'kit'))).toBe(true);
     expect(processesOf(dir)).toEqual([]);

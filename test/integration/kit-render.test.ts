@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { generateKit } from '../../src/phases/kit.js';
 import { withBrowserPage } from '../support/browser.js';
 import { makeKitJob, type KitJob } from '../support/kit-fixture.js';
+import { englishFragments, englishIn, screenshotPath } from '../support/page-checks.js';
 
 // Each language's guide and a personal sheet, rendered by headless Debian Chromium: nothing
 // unfilled, no console errors, no outside requests, fits an A4 page width, prints to PDF,
@@ -42,14 +43,16 @@ describe('kit guide in headless Chromium', () => {
         for (const s of ['Acme Trading & Co <HK> 貿易', 'mail.acme.com.hk', 'smtp.acme.com.hk', '993', '465', 'https://webmail.acme.com.hk', 'it@acme.com.hk', expected[lang].date, ...expected[lang].words]) {
           expect(text, s).toContain(s);
         }
-        expect(await page.locator('section#setup h3').count()).toBe(8);
+        expect(await page.locator('section#setup h3').count()).toBe(9); // every client, with classic and new Outlook for Windows
         expect(await page.locator('section#agenda ol li').count()).toBe(5);
         expect(await page.locator('section#faq .qa').count()).toBeGreaterThanOrEqual(12);
         // A4 width at 96 dpi is 794 px: nothing may stick out sideways.
         // A string expression: the test's TypeScript has no DOM types.
         const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
         expect(overflow).toBeLessThanOrEqual(0);
-        const shot = join(job.dir, `guide.${lang}.png`);
+        // No English left in the Chinese guides (the kit's own catalogue phrases).
+        if (lang !== 'en') expect(englishIn(text, [...englishFragments('guide'), ...englishFragments('common')])).toEqual([]);
+        const shot = screenshotPath(`guide.${lang}.png`);
         await page.screenshot({ path: shot, fullPage: true });
         expect(statSync(shot).size).toBeGreaterThan(20_000);
         const pdf = await page.pdf({ format: 'A4', printBackground: true });
@@ -68,7 +71,9 @@ describe('kit guide in headless Chromium', () => {
         expect(text).toContain('alice@acme.com.hk');
         expect(text).toContain('mail.acme.com.hk');
         expect(text).not.toMatch(/pw0|cmd:false/);
-        const shot = join(job.dir, `sheet.${lang}.png`);
+        // The QR code for mobile set-up is on the sheet.
+        expect(await page.locator("section#qr img").count()).toBe(1);
+        const shot = screenshotPath(`sheet.${lang}.png`);
         await page.screenshot({ path: shot, fullPage: true });
         expect(existsSync(shot)).toBe(true);
       }, { width: 794, height: 1123 });

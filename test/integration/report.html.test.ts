@@ -113,7 +113,7 @@ describe('migration report (HTML in headless Chromium)', () => {
       expect(opened.problems).toEqual([]);
       const text = await opened.page.locator('body').innerText();
       expect(text).toContain('Nothing has been copied yet.');
-      expect(text).toContain('Verification has not been run');
+      expect(text).toContain('The final check has not been run');
       expect(text).toContain('No message was skipped and none failed.');
     } finally {
       await opened.close();

@@ -42,3 +42,30 @@ export async function openFile(path: string, opts: { width?: number; height?: nu
     throw err;
   }
 }
+
+/** Opens an http:// page (the dashboard) the same way, collecting the same problems. */
+export async function openUrl(url: string, opts: { width?: number; height?: number } = {}): Promise<OpenedPage> {
+  if (!CHROMIUM) throw new Error('Chromium is not installed: apt-get install -y chromium');
+  const browser: Browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: opts.width ?? 1200, height: opts.height ?? 900 } });
+    const problems: string[] = [];
+    const externalRequests: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    const origin = new URL(url).origin;
+    page.on('request', (r) => {
+      if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) externalRequests.push(r.url());
+    });
+    await page.goto(url, { waitUntil: 'load' });
+    return { page, problems, externalRequests, close: () => browser.close() };
+  } catch (err) {
+    await browser.close();
+    throw err;
+  }
+}

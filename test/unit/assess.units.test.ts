@@ -139,7 +139,7 @@ describe('computeEstimate', () => {
     expect(e.assumptions.join('\n')).toMatch(/measured from the source/);
   });
   it("applies Gmail's 500 MB/day upload limit per mailbox", () => {
-    const e = computeEstimate({ probe, accounts: [{ sourceUser: 'a', messages: 1000, bytes: 2000 * 1024 * 1024 }, { sourceUser: 'b', messages: 10, bytes: 1024 }], source: server('dovecot'), destination: server('google-workspace') });
+    const e = computeEstimate({ probe, accounts: [{ sourceUser: 'a', messages: 1000, bytes: 2_000_000_000 }, { sourceUser: 'b', messages: 10, bytes: 1024 }], source: server('dovecot'), destination: server('google-workspace') });
     expect(e.perAccount[0]!.seconds).toBeCloseTo(4 * 86400, 0);
     expect(e.perAccount[0]!.boundBy).toMatch(/500 MB\/day upload/);
     expect(e.perAccount[1]!.seconds).toBeLessThan(1);
@@ -194,9 +194,11 @@ describe('rendering', () => {
   });
   it('writes the same verdict and fixes in Markdown', () => {
     const md = renderMarkdown(a);
-    expect(md).toContain('## Verdict: NO-GO');
+    expect(md).toContain('## NO-GO — fix the problems first');
     expect(md).toContain('**What to do:** f & g');
-    expect(md).toContain('Estimated sync duration: 2 min');
+    // No throughput was measured (no probe): the copy time is not stated.
+    expect(md).toContain('Estimated copy time: not measured');
+    expect(renderMarkdown({ ...a, estimate: { ...a.estimate, probe: { messages: 50, bytes: 1, seconds: 5, messagesPerSecond: 10, bytesPerSecond: 1, connections: 1 } } })).toContain('Estimated copy time: 2 min');
   });
 });
 
@@ -221,5 +223,15 @@ describe('certificate expiry', () => {
     const cert = { names: ['h'], selfSigned: false, trusted: true, matchesHost: true, validTo: daysAgo(-10) };
     const risks = findRisks(input({ servers: [{ side: 'source', host: 'h', port: 993, tls: 'implicit', preset: 'dovecot', addresses: [], ok: true, cert }] }));
     expect(risks.map((r) => r.id)).toEqual(['cert-expiring']);
+  });
+});
+
+describe('findings it could not make', () => {
+  it('says the "last 30 days" check was not made when no source mailbox could be read', () => {
+    const unread = account('a@x', { source: side('source', 'a@x', { login: { ok: false, failure: { kind: 'auth', reason: 'login refused', fix: 'check the password' } } as SideReport['login'], totals: { folders: 0, messages: 0, bytes: 0 } }) });
+    const r = findRisks(input({ sourcePreset: 'tencent-exmail', accounts: [unread] })).find((x) => x.id === 'fetch-range-30-days')!;
+    expect(r.severity).toBe('warning');
+    expect(r.detail).toMatch(/^Not measured/);
+    expect(r.detail).not.toMatch(/No account looks limited/);
   });
 });

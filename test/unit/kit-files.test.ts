@@ -184,8 +184,13 @@ describe('kit files for a self-hosted destination', () => {
         expect(mail.date?.getTime()).toBe(cutover + offsets[moment]! * 86_400_000);
         expect(mail.from?.value[0]?.address).toBe('it@acme.com.hk');
         expect(mail.headers.get('mime-version')).toBe('1.0');
-        expect((mail.headers.get('content-type') as { value: string }).value).toBe('multipart/alternative');
-        expect(raw.match(/charset=UTF-8/g)).toHaveLength(2);
+        // The week before and the day before carry the switch as a calendar entry (the week before also the guide).
+        const names = mail.attachments.map((a) => a.filename).sort();
+        const expected = moment === 'week-before' ? [`guide.${lang}.html`, 'switch.ics'] : moment === 'day-before' ? ['switch.ics'] : [];
+        expect(names).toEqual(expected);
+        expect((mail.headers.get('content-type') as { value: string }).value).toBe(expected.length ? 'multipart/mixed' : 'multipart/alternative');
+        const ics = mail.attachments.find((a) => a.filename === 'switch.ics');
+        if (ics) expect(ics.content.toString('utf8')).toContain(`DTSTART:${new Date(cutover).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}`);
         expect(mail.text).toContain('it@acme.com.hk');
         expect(mail.html).toBeTruthy();
         if (lang === 'zh-Hant') expect(mail.text).toContain('各位同事');

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAdoption } from './adoption.js';
 import { registerAssess } from './assess.js';
 import { registerCutover } from './cutover.js';
 import { registerDemo } from './demo.js';
@@ -10,6 +11,7 @@ import { registerKit } from './kit.js';
 import { registerReport } from './report.js';
 import { registerResume } from './resume.js';
 import { registerRun } from './run.js';
+import { registerServe } from './serve.js';
 import { registerStatus } from './status.js';
 import { registerStore } from './store.js';
 import { registerSync } from './sync.js';
@@ -32,5 +34,7 @@ export function registerCommands(program: Command): void {
   registerResume(program);
   registerReport(program);
   registerStore(program);
+  registerServe(program);
+  registerAdoption(program);
   registerDemo(program);
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { say, withJob, type GlobalOptions } from '../job.js';
 import { lazy } from '../lazy.js';
 import { outDir } from '../out-dir.js';
+import { LANGS, parseLangs } from '../../kit/catalogue/index.js';
 
 const runReport = lazy(() => import('../../phases/report.js'), 'runReport');
 
@@ -13,10 +14,12 @@ export function registerReport(program: Command): void {
     .command('report')
     .description('write the migration report (report.html, report.md, report.json) from the job store')
     .option('--out <dir>', 'output folder (default: "report" beside the config file)', outDir)
-    .action(async (o: { out?: string }, cmd: Command) => {
+    .option('--lang <lang>', `language of the report (${LANGS.join(', ')}; default: kit.languages[0], else LANG)`)
+    .action(async (o: { out?: string; lang?: string }, cmd: Command) => {
+      const lang = o.lang !== undefined ? parseLangs(o.lang)[0] : undefined;
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const { data, files } = await withJob(opts, { command: 'report', readOnly: true, needsAccounts: false }, (ctx) =>
-        runReport(ctx, { outDir: o.out ? resolve(o.out) : undefined }),
+        runReport(ctx, { outDir: o.out ? resolve(o.out) : undefined, lang }),
       );
       if (opts.json) {
         process.stdout.write(JSON.stringify({ files, report: data }, null, 2) + '\n');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { IncompleteError } from '../../errors.js';
+import { IncompleteError, InputError } from '../../errors.js';
 import { say, withJob, type GlobalOptions } from '../job.js';
 import { syncAndReport } from './sync.js';
 import { lazy } from '../lazy.js';
@@ -50,6 +50,16 @@ export function registerRun(program: Command): void {
           throw new IncompleteError(`verify found ${t.missing} missing and ${t.duplicated} duplicated message(s); run "mailshift verify" for the list, then "mailshift run" again`);
         }
         if (gw && !gw.complete) throw new IncompleteError('contacts and calendars are incomplete; run "mailshift groupware sync" again, "mailshift groupware verify" for the reasons');
+        // The kit follows the job: regenerated at the gate with the folder lists (and any planned
+        // switch date) now in the store. A kit setting still missing only skips it, with the reason.
+        try {
+          const { generateKit, defaultKitDir } = await import('../../phases/kit.js');
+          const kit = await generateKit({ config: ctx.config, accounts: ctx.accounts, store: ctx.store }, defaultKitDir(ctx.config));
+          say(opts, `staff kit updated: ${kit.outDir}`);
+        } catch (err) {
+          if (!(err instanceof InputError)) throw err;
+          say(opts, `staff kit not written: ${err.message}`);
+        }
         say(opts, 'everything is copied and verified. Operator gate - next:');
         say(opts, '  1. mailshift dual-run        keep the destination current until the MX switch (every few minutes)');
         say(opts, '  2. mailshift cutover plan --at <time>, then cutover check until it passes');

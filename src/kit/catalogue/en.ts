@@ -1,9 +1,11 @@
+import { enReports } from './reports.en.js';
 import type { Catalogue } from './types.js';
 
 // English. Placeholders: {company} {domain} {date} {oldSystem} {newSystem} {helpdesk}
 // {imapHost} {imapPort} {imapSecurity} {smtpHost} {smtpPort} {smtpSecurity} {webmail};
 // on the personal sheet also {address} and {count}.
 export const en: Catalogue = {
+  ...enReports,
   meta: {
     name: 'English',
     htmlLang: 'en',
@@ -12,11 +14,9 @@ export const en: Catalogue = {
   },
   common: {
     helpdesk: 'Helpdesk',
-    helpdeskUnknown: 'your IT contact',
-    dateUnknown: 'the switch date (to be announced)',
+    helpdeskUnknown: 'the IT team',
     selfHosted: "{company}'s own mail server",
     oldSystemUnknown: 'the old mail system',
-    webmailUnknown: 'ask the helpdesk for the webmail address',
     otherLanguages: 'Other languages',
     generated: 'Prepared for {company} by the IT team.',
     security: { implicit: 'SSL/TLS', starttls: 'STARTTLS', none: 'None (not encrypted)' },
@@ -38,9 +38,11 @@ export const en: Catalogue = {
   guide: {
     title: 'Our e-mail is moving: the 15-minute guide',
     subtitle: '{company} moves from {oldSystem} to {newSystem} on {date}.',
+    subtitleNoDate: '{company} moves from {oldSystem} to {newSystem}.',
     changes: {
       heading: 'What changes, and when',
       when: 'On {date} our e-mail moves from {oldSystem} to {newSystem}. Mail sent to us keeps arriving without a gap: for a day or two both systems run side by side, and everything that arrives on the old system is copied to the new one.',
+      whenNoDate: 'Our e-mail moves from {oldSystem} to {newSystem}; the IT team tells you the day. Mail sent to us keeps arriving without a gap: for a day or two both systems run side by side, and everything that arrives on the old system is copied to the new one.',
       what: 'What changes is where your mail program connects. Each computer, phone and tablet you read mail on needs the new settings once, and may ask you to sign in again.',
       address: 'Your e-mail address does not change: it stays the same @{domain} address, and people outside the company notice nothing.',
       oldMail: 'Your old mail, with its folders, read/unread marks and flags, has been copied to the new system. Nothing needs to be exported or forwarded by hand.',
@@ -77,12 +79,17 @@ export const en: Catalogue = {
       ],
       oauthNoFiles: '{newSystem} signs you in on its own secure sign-in page (with two-step verification where it is on). A settings file cannot carry that kind of sign-in, so none is provided: add the account in each program as a "{newSystem}" account, and sign in on the page that opens.',
     },
+    tencentApps: { heading: 'WeCom, Foxmail and QQ Mail', fromTencent: [
+        'WeCom (企业微信) mail shows only Tencent Exmail mailboxes: after the switch, read your mail in one of the programs above; keep WeCom for chat.',
+        'Foxmail: add the new account as an IMAP account with the settings above, then remove the old Exmail account after the switch.',
+        'QQ Mail app: add the new account as another mailbox (IMAP) with the settings above, then remove the old Exmail account after the switch.',
+      ], toTencent: 'WeCom (企业微信) mail, Foxmail and the QQ Mail app work with Tencent Exmail directly: sign in there with your e-mail address and new password.' },
     setupHeading: 'Set up your devices, step by step',
     setupIntroPassword: 'Before you start, have your e-mail address and new password at hand. Remove or leave the old account as the helpdesk tells you; do not delete it before the switch date.',
     setupIntroOauth: 'Before you start, have your e-mail address and new password at hand, and your phone for the sign-in check. Do not delete the old account before the switch date.',
     clients: {
       outlookWindows: {
-        title: 'Outlook on Windows',
+        title: 'Classic Outlook on Windows',
         steps: [
           'Open Outlook and choose File > Add Account.',
           'Type your e-mail address, click "Advanced options", tick "Let me set up my account manually", then Connect.',
@@ -94,6 +101,20 @@ export const en: Catalogue = {
           'Open Outlook and choose File > Add Account.',
           'Type your e-mail address and click Connect.',
           'Sign in on the {newSystem} page that opens, approve the sign-in check, and wait until the folders appear.',
+        ],
+      },
+      outlookNew: {
+        title: 'New Outlook for Windows',
+        steps: [
+          'In new Outlook, choose Settings (the gear) > Accounts > Email accounts > Add account.',
+          'Type your e-mail address and choose Continue. If it asks for the account type, choose IMAP.',
+          'Incoming: server {imapHost}, port {imapPort}, {imapSecurity}. Outgoing: server {smtpHost}, port {smtpPort}, {smtpSecurity}. User name: your full e-mail address.',
+          'Type your password and choose Continue. New Outlook keeps a copy of a non-Microsoft mailbox in the Microsoft Cloud to sync it: if the IT team asks you not to, use classic Outlook instead.',
+        ],
+        oauthSteps: [
+          'In new Outlook, choose Settings (the gear) > Accounts > Email accounts > Add account.',
+          'Type your e-mail address and choose Continue.',
+          'Sign in on the {newSystem} page that opens, and wait until the folders appear.',
         ],
       },
       outlookMac: {
@@ -122,7 +143,7 @@ export const en: Catalogue = {
         ],
         oauthSteps: [
           'Open Mail > Settings > Accounts and click +.',
-          'Choose the "{newSystem}" entry (Microsoft Exchange for Microsoft 365, Google for Google Workspace).',
+          'Choose "{appleAccount}".',
           'Sign in on the page that opens, and choose Mail to finish.',
         ],
       },
@@ -137,7 +158,7 @@ export const en: Catalogue = {
         ],
         oauthSteps: [
           'Open Settings > Apps > Mail > Mail Accounts and tap Add Account.',
-          'Choose "Microsoft Exchange" for Microsoft 365 or "Google" for Google Workspace.',
+          'Choose "{appleAccount}".',
           'Sign in on the page that opens, then Save.',
         ],
       },
@@ -180,7 +201,7 @@ export const en: Catalogue = {
         ],
         oauthSteps: [
           'Open Gmail, tap your picture at the top right, then "Add another account".',
-          'Choose "Google" for Google Workspace or "Outlook, Hotmail and Live" for Microsoft 365.',
+          'Choose "{gmailAccount}".',
           'Sign in on the {newSystem} page that opens.',
         ],
       },
@@ -243,8 +264,10 @@ export const en: Catalogue = {
     },
   },
   sheet: {
+    qr: { heading: 'Set up your phone', profile: 'Scan this code with the iPhone or iPad camera to open your settings profile.', web: 'Scan this code with your phone camera to open {newSystem} in the browser and sign in; then add the account in your mail app as described in the guide.', text: 'Scan this code with your phone camera to see your settings on the phone while you type them in.' },
     title: 'Your e-mail settings',
     intro: 'Personal sheet for {address}. Your mail moves to {newSystem} on {date}.',
+    introNoDate: 'Personal sheet for {address}. Your mail moves to {newSystem}.',
     address: 'Your e-mail address',
     noPassword: 'No password is printed on this sheet. The helpdesk gives you your new password separately.',
     profileHint: 'iPhone, iPad or Mac: ask the helpdesk for your settings profile, {profileFile}.',
@@ -268,6 +291,14 @@ export const en: Catalogue = {
     ],
   },
   email: {
+    session: { withTime: 'Please come to the 15-minute session on {training} with your laptop and phone; the helpdesk will set up your devices with you. The calendar invitation and the guide are attached.', noTime: 'Please come to a 15-minute session with your laptop and phone; the helpdesk will tell you the time and set up your devices with you. The guide is attached.' },
+    switchAttached: 'The calendar entry for the switch is attached.',
+    ics: {
+      switchSummary: '{company}: our e-mail moves to {newSystem}',
+      switchText: 'Our e-mail moves from {oldSystem} to {newSystem}. Set up your devices with the guide. Help: {helpdesk}.',
+      trainingSummary: '{company}: 15-minute e-mail session',
+      trainingText: 'Bring your laptop and phone. We set up the new e-mail ({newSystem}) together. Help: {helpdesk}.',
+    },
     greeting: 'Dear colleagues,',
     signoff: 'Thank you,\nThe IT team, {company}',
     moments: {
@@ -275,7 +306,7 @@ export const en: Catalogue = {
         subject: '[{company}] Our e-mail moves to {newSystem} on {date}',
         paragraphs: [
           'On {date} our e-mail moves from {oldSystem} to {newSystem}. Your e-mail address stays the same, and your old mail and folders are copied for you.',
-          'Please come to a 15-minute session this week with your laptop and phone; the helpdesk will set up your devices with you. The guide is attached to the invitation.',
+          '{session}',
           'Questions: {helpdesk}.',
         ],
       },
@@ -291,7 +322,8 @@ export const en: Catalogue = {
         subject: '[{company}] Today: please set up your new e-mail',
         paragraphs: [
           'Our e-mail moved to {newSystem} today ({date}).',
-          'Please set up each of your devices now with the guide or your personal sheet: incoming server {imapHost}, outgoing server {smtpHost}, user name your full e-mail address. Webmail: {webmail}.',
+          'Please set up each of your devices now with the guide or your personal sheet: incoming server {imapHost}, outgoing server {smtpHost}, user name your full e-mail address.',
+          'Webmail: {webmail}.',
           'Then send a test mail to a colleague. If anything looks wrong, do not delete anything and contact {helpdesk}.',
         ],
       },

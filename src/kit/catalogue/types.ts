@@ -7,7 +7,7 @@
 export const LANGS = ['en', 'zh-Hant', 'zh-Hans'] as const;
 export type Lang = (typeof LANGS)[number];
 
-export const CLIENTS = ['outlookWindows', 'outlookMac', 'appleMac', 'appleIos', 'thunderbird', 'androidOutlook', 'androidGmail', 'webmail'] as const;
+export const CLIENTS = ['outlookWindows', 'outlookNew', 'outlookMac', 'appleMac', 'appleIos', 'thunderbird', 'androidOutlook', 'androidGmail', 'webmail'] as const;
 export type ClientId = (typeof CLIENTS)[number];
 
 export const MOMENTS = ['week-before', 'day-before', 'on-the-day', 'day-after'] as const;
@@ -28,7 +28,10 @@ export interface FaqItem {
   only?: 'password' | 'oauth';
 }
 
-export interface Catalogue {
+import type { ReportsText } from './reports.en.js';
+
+/** The kit's texts plus the reports' (units, words, report, assess, checklist): one catalogue per language. */
+export interface Catalogue extends ReportsText {
   meta: {
     /** The language's own name, for the language links. */
     name: string;
@@ -42,10 +45,8 @@ export interface Catalogue {
   common: {
     helpdesk: string;
     helpdeskUnknown: string;
-    dateUnknown: string;
     selfHosted: string;
     oldSystemUnknown: string;
-    webmailUnknown: string;
     otherLanguages: string;
     generated: string;
     security: { implicit: string; starttls: string; none: string };
@@ -67,7 +68,9 @@ export interface Catalogue {
   guide: {
     title: string;
     subtitle: string;
-    changes: { heading: string; when: string; what: string; address: string; oldMail: string };
+    /** When no switch date is known yet (no placeholder reaches staff). */
+    subtitleNoDate: string;
+    changes: { heading: string; when: string; whenNoDate: string; what: string; address: string; oldMail: string };
     agenda: { heading: string; intro: string; items: string[] };
     settingsIntro: string;
     autoconfig: {
@@ -80,6 +83,8 @@ export interface Catalogue {
       profileMac: string[];
       oauthNoFiles: string;
     };
+    /** Shown when the source or destination is Tencent Exmail. */
+    tencentApps: { heading: string; fromTencent: string[]; toTencent: string };
     setupHeading: string;
     setupIntroPassword: string;
     setupIntroOauth: string;
@@ -90,8 +95,10 @@ export interface Catalogue {
     contact: { heading: string; text: string };
   };
   sheet: {
+    qr: { heading: string; profile: string; web: string; text: string };
     title: string;
     intro: string;
+    introNoDate: string;
     address: string;
     noPassword: string;
     profileHint: string;
@@ -111,6 +118,9 @@ export interface Catalogue {
     groupwareSteps: string[];
   };
   email: {
+    session: { withTime: string; noTime: string };
+    switchAttached: string;
+    ics: { switchSummary: string; switchText: string; trainingSummary: string; trainingText: string };
     greeting: string;
     signoff: string;
     moments: Record<Moment, { subject: string; paragraphs: string[] }>;

@@ -1,7 +1,9 @@
+import { zhHansReports } from './reports.zh-Hans.js';
 import type { Catalogue } from './types.js';
 
 // 简体中文，按中国大陆用语（邮件、服务器、登录、账户、文件夹、软件）。Placeholders as in en.ts.
 export const zhHans: Catalogue = {
+  ...zhHansReports,
   meta: {
     name: '简体中文',
     htmlLang: 'zh-Hans-CN',
@@ -10,11 +12,9 @@ export const zhHans: Catalogue = {
   },
   common: {
     helpdesk: '技术支持',
-    helpdeskUnknown: '您的 IT 联系人',
-    dateUnknown: '切换日期（稍后公布）',
+    helpdeskUnknown: 'IT 部门',
     selfHosted: '{company}自建的邮件服务器',
     oldSystemUnknown: '旧邮件系统',
-    webmailUnknown: '请向技术支持询问网页版邮箱的地址',
     otherLanguages: '其他语言',
     generated: '由 IT 部门为{company}编写。',
     security: { implicit: 'SSL/TLS', starttls: 'STARTTLS', none: '无（不加密）' },
@@ -36,9 +36,11 @@ export const zhHans: Catalogue = {
   guide: {
     title: '邮件系统切换：15 分钟指南',
     subtitle: '{company}将于{date}从{oldSystem}切换到{newSystem}。',
+    subtitleNoDate: '{company}将从{oldSystem}切换到{newSystem}。',
     changes: {
       heading: '有哪些变化？什么时候变？',
       when: '{date}起，我们的邮件将从{oldSystem}切换到{newSystem}。外部来信照常送达，不会中断：新旧两个系统会同时运行一到两天，期间发到旧系统的邮件会自动复制到新系统。',
+      whenNoDate: '我们的邮件将从{oldSystem}切换到{newSystem}，IT 部门会通知您切换日期。外部来信照常送达，不会中断：新旧两个系统会同时运行一到两天，期间发到旧系统的邮件会自动复制到新系统。',
       what: '变化的是邮件客户端连接的服务器。您用来收邮件的每台电脑、手机和平板电脑都需要设置一次新配置，并可能需要重新登录。',
       address: '您的邮箱地址不变，仍是原来的 @{domain} 地址，公司外部的人不会察觉任何区别。',
       oldMail: '您的旧邮件连同文件夹、已读／未读标记和旗标，都已复制到新系统，无需自行导出或转发。',
@@ -75,12 +77,17 @@ export const zhHans: Catalogue = {
       ],
       oauthNoFiles: '{newSystem}会在自己的安全登录页面让您登录（如已开启，还需两步验证）。配置文件无法承载这种登录方式，因此不提供配置文件：请在每个软件中以“{newSystem}”账户添加，并在弹出的页面登录。',
     },
+    tencentApps: { heading: '企业微信、Foxmail 及 QQ 邮箱', fromTencent: [
+        '企业微信的邮件功能只显示腾讯企业邮箱：切换后请用上面其中一个程序收发邮件；企业微信可继续用来聊天。',
+        'Foxmail：以 IMAP 帐户添加新帐户，并使用上面的设置；切换后删除旧的企业邮箱帐户。',
+        'QQ 邮箱 App：以“其他邮箱”（IMAP）添加新帐户，并使用上面的设置；切换后删除旧的企业邮箱帐户。',
+      ], toTencent: '企业微信的邮件功能、Foxmail 及 QQ 邮箱 App 都可直接使用腾讯企业邮箱：用您的邮箱地址和新密码登录。' },
     setupHeading: '逐步设置您的设备',
     setupIntroPassword: '开始前，请准备好您的邮箱地址和新密码。旧账户请按技术支持的要求处理；切换日期前请勿删除。',
     setupIntroOauth: '开始前，请准备好您的邮箱地址、新密码，以及用于登录验证的手机。切换日期前请勿删除旧账户。',
     clients: {
       outlookWindows: {
-        title: 'Windows 版 Outlook',
+        title: 'Windows 版经典 Outlook',
         steps: [
           '打开 Outlook，选择“文件”>“添加帐户”。',
           '输入您的邮箱地址，点击“高级选项”，勾选“让我手动设置我的帐户”，再点击“连接”。',
@@ -92,6 +99,20 @@ export const zhHans: Catalogue = {
           '打开 Outlook，选择“文件”>“添加帐户”。',
           '输入您的邮箱地址，点击“连接”。',
           '在弹出的 {newSystem} 页面登录，完成登录验证，等待文件夹出现。',
+        ],
+      },
+      outlookNew: {
+        title: '新版 Outlook for Windows',
+        steps: [
+          '在新版 Outlook 中选择“设置”（齿轮）>“帐户”>“电子邮件帐户”>“添加帐户”。',
+          '输入您的邮箱地址，选择“继续”。如要求选择帐户类型，选 IMAP。',
+          '收件：服务器 {imapHost}，端口 {imapPort}，{imapSecurity}。发件：服务器 {smtpHost}，端口 {smtpPort}，{smtpSecurity}。用户名：您的完整邮箱地址。',
+          '输入密码，选择“继续”。新版 Outlook 会把非 Microsoft 邮箱的副本同步到 Microsoft 云：如 IT 部门要求不要这样做，请改用经典 Outlook。',
+        ],
+        oauthSteps: [
+          '在新版 Outlook 中选择“设置”（齿轮）>“帐户”>“电子邮件帐户”>“添加帐户”。',
+          '输入您的邮箱地址，选择“继续”。',
+          '在弹出的 {newSystem} 页面登录，等待文件夹出现。',
         ],
       },
       outlookMac: {
@@ -120,7 +141,7 @@ export const zhHans: Catalogue = {
         ],
         oauthSteps: [
           '打开“邮件”>“设置”>“账户”，点击 +。',
-          '选择“{newSystem}”对应的项目（Microsoft 365 选 Microsoft Exchange，Google Workspace 选 Google）。',
+          '选择“{appleAccount}”。',
           '在弹出的页面登录，勾选“邮件”完成。',
         ],
       },
@@ -135,7 +156,7 @@ export const zhHans: Catalogue = {
         ],
         oauthSteps: [
           '打开“设置”>“App”>“邮件”>“邮件账户”，轻点“添加账户”。',
-          'Microsoft 365 选“Microsoft Exchange”，Google Workspace 选“Google”。',
+          '选择“{appleAccount}”。',
           '在弹出的页面登录，然后点“存储”。',
         ],
       },
@@ -178,7 +199,7 @@ export const zhHans: Catalogue = {
         ],
         oauthSteps: [
           '打开 Gmail，轻点右上角的头像，再轻点“添加其他账号”。',
-          'Google Workspace 选“Google”，Microsoft 365 选“Outlook、Hotmail 和 Live”。',
+          '选择“{gmailAccount}”。',
           '在弹出的 {newSystem} 页面登录。',
         ],
       },
@@ -241,8 +262,10 @@ export const zhHans: Catalogue = {
     },
   },
   sheet: {
+    qr: { heading: '设置您的手机', profile: '用 iPhone 或 iPad 的相机扫描此二维码，打开您的配置描述文件。', web: '用手机相机扫描此二维码，在浏览器中打开 {newSystem} 并登录；然后按指南在邮件 App 中添加帐户。', text: '用手机相机扫描此二维码，在手机上查看您的设置，方便输入。' },
     title: '您的邮箱设置',
     intro: '{address} 的个人设置单。您的邮件将于{date}切换到{newSystem}。',
+    introNoDate: '{address} 的个人设置单。您的邮件将切换到{newSystem}。',
     address: '您的邮箱地址',
     noPassword: '本单不打印任何密码。技术支持会单独通知您的新密码。',
     profileHint: 'iPhone、iPad 或 Mac：请向技术支持索取您的配置描述文件 {profileFile}。',
@@ -266,6 +289,14 @@ export const zhHans: Catalogue = {
     ],
   },
   email: {
+    session: { withTime: '请于{training}参加 15 分钟的培训，并带上笔记本电脑和手机；技术支持会和您一起设置设备。附件有日历邀请和指南。', noTime: '请参加一次 15 分钟的培训，并带上笔记本电脑和手机；技术支持会通知您时间，并和您一起设置设备。附件有指南。' },
+    switchAttached: '附件有切换时间的日历项目。',
+    ics: {
+      switchSummary: '{company}：邮件系统切换到{newSystem}',
+      switchText: '我们的邮件从{oldSystem}切换到{newSystem}。请按指南设置您的设备。如需帮助：{helpdesk}。',
+      trainingSummary: '{company}：15 分钟邮件培训',
+      trainingText: '请带上笔记本电脑和手机，我们会一起设置新邮箱（{newSystem}）。如需帮助：{helpdesk}。',
+    },
     greeting: '各位同事：',
     signoff: '谢谢！\n{company} IT 部门',
     moments: {
@@ -273,7 +304,7 @@ export const zhHans: Catalogue = {
         subject: '[{company}] 邮件系统将于{date}切换到{newSystem}',
         paragraphs: [
           '{date}起，我们的邮件将从{oldSystem}切换到{newSystem}。您的邮箱地址不变，旧邮件和文件夹也已为您复制。',
-          '请于本周参加一次 15 分钟的培训，并带上笔记本电脑和手机；技术支持会和您一起设置设备。指南已附在邀请中。',
+          '{session}',
           '如有疑问，请联系{helpdesk}。',
         ],
       },
@@ -289,7 +320,8 @@ export const zhHans: Catalogue = {
         subject: '[{company}] 今天：请设置您的新邮箱',
         paragraphs: [
           '我们的邮件今天（{date}）已切换到{newSystem}。',
-          '请按指南或个人设置单设置您的每台设备：收件服务器 {imapHost}，发件服务器 {smtpHost}，用户名为您的完整邮箱地址。网页版邮箱：{webmail}。',
+          '请按指南或个人设置单设置您的每台设备：收件服务器 {imapHost}，发件服务器 {smtpHost}，用户名为您的完整邮箱地址。',
+          '网页版邮箱：{webmail}。',
           '然后给同事发一封测试邮件。如果发现问题，请不要删除任何东西，并联系{helpdesk}。',
         ],
       },

@@ -1,7 +1,9 @@
+import { zhHantReports } from './reports.zh-Hant.js';
 import type { Catalogue } from './types.js';
 
 // 繁體中文，按香港用語（電郵、伺服器、登入、帳戶、資料夾、軟件）。Placeholders as in en.ts.
 export const zhHant: Catalogue = {
+  ...zhHantReports,
   meta: {
     name: '繁體中文',
     htmlLang: 'zh-Hant-HK',
@@ -10,11 +12,9 @@ export const zhHant: Catalogue = {
   },
   common: {
     helpdesk: '技術支援',
-    helpdeskUnknown: '你的 IT 聯絡人',
-    dateUnknown: '轉換日期（稍後公佈）',
+    helpdeskUnknown: 'IT 部',
     selfHosted: '{company}自設的電郵伺服器',
     oldSystemUnknown: '舊電郵系統',
-    webmailUnknown: '請向技術支援查詢網頁版電郵的網址',
     otherLanguages: '其他語言',
     generated: '由 IT 部為{company}編製。',
     security: { implicit: 'SSL/TLS', starttls: 'STARTTLS', none: '無（不加密）' },
@@ -36,9 +36,11 @@ export const zhHant: Catalogue = {
   guide: {
     title: '電郵系統轉換：15 分鐘指南',
     subtitle: '{company}將於{date}由{oldSystem}轉用{newSystem}。',
+    subtitleNoDate: '{company}將由{oldSystem}轉用{newSystem}。',
     changes: {
       heading: '有甚麼改變？何時改變？',
       when: '{date}起，我們的電郵會由{oldSystem}轉到{newSystem}。外來電郵會照常送達，不會中斷：新舊兩個系統會同時運作一至兩天，期間寄到舊系統的電郵都會自動複製到新系統。',
+      whenNoDate: '我們的電郵會由{oldSystem}轉到{newSystem}，IT 部會通知你轉換日期。外來電郵會照常送達，不會中斷：新舊兩個系統會同時運作一至兩天，期間寄到舊系統的電郵都會自動複製到新系統。',
       what: '改變的是電郵程式連接的伺服器。你用來看電郵的每部電腦、手機和平板電腦都要設定一次新設定，並可能要求你重新登入。',
       address: '你的電郵地址不變，仍然是原來的 @{domain} 地址，公司以外的人不會察覺任何分別。',
       oldMail: '你的舊電郵連同資料夾、已讀／未讀標記和旗標，都已複製到新系統，不需要自行匯出或轉寄。',
@@ -75,12 +77,17 @@ export const zhHant: Catalogue = {
       ],
       oauthNoFiles: '{newSystem}會在它自己的安全登入頁面讓你登入（如已啟用，亦需雙重驗證）。設定檔無法承載這種登入方式，所以不提供設定檔：請在每個程式中以「{newSystem}」帳戶加入，並在彈出的頁面登入。',
     },
+    tencentApps: { heading: '企業微信、Foxmail 及 QQ 郵箱', fromTencent: [
+        '企業微信的郵件功能只顯示騰訊企業郵箱：轉換後請用上面其中一個程式看電郵；企業微信可繼續用來聊天。',
+        'Foxmail：以 IMAP 帳戶加入新帳戶，並使用上面的設定；轉換後刪除舊的企業郵箱帳戶。',
+        'QQ 郵箱 App：以「其他郵箱」（IMAP）加入新帳戶，並使用上面的設定；轉換後刪除舊的企業郵箱帳戶。',
+      ], toTencent: '企業微信的郵件功能、Foxmail 及 QQ 郵箱 App 都可直接使用騰訊企業郵箱：以你的電郵地址和新密碼登入。' },
     setupHeading: '逐步設定你的裝置',
     setupIntroPassword: '開始前，請準備好你的電郵地址和新密碼。舊帳戶請按技術支援的指示處理；轉換日期前請勿刪除。',
     setupIntroOauth: '開始前，請準備好你的電郵地址、新密碼，以及用作登入驗證的手機。轉換日期前請勿刪除舊帳戶。',
     clients: {
       outlookWindows: {
-        title: 'Windows 版 Outlook',
+        title: 'Windows 版傳統 Outlook',
         steps: [
           '打開 Outlook，選擇「檔案」>「新增帳戶」。',
           '輸入你的電郵地址，按「進階選項」，勾選「讓我手動設定我的帳戶」，再按「連線」。',
@@ -92,6 +99,20 @@ export const zhHant: Catalogue = {
           '打開 Outlook，選擇「檔案」>「新增帳戶」。',
           '輸入你的電郵地址，按「連線」。',
           '在彈出的 {newSystem} 頁面登入，完成登入驗證，等待資料夾出現。',
+        ],
+      },
+      outlookNew: {
+        title: '新版 Outlook for Windows',
+        steps: [
+          '在新版 Outlook 選擇「設定」（齒輪）>「帳戶」>「電子郵件帳戶」>「新增帳戶」。',
+          '輸入你的電郵地址，選擇「繼續」。如要求選擇帳戶類型，選 IMAP。',
+          '收件：伺服器 {imapHost}，連接埠 {imapPort}，{imapSecurity}。寄件：伺服器 {smtpHost}，連接埠 {smtpPort}，{smtpSecurity}。用戶名稱：你的完整電郵地址。',
+          '輸入密碼，選擇「繼續」。新版 Outlook 會把非 Microsoft 郵箱的副本同步到 Microsoft 雲端：如 IT 部要求不要這樣做，請改用傳統 Outlook。',
+        ],
+        oauthSteps: [
+          '在新版 Outlook 選擇「設定」（齒輪）>「帳戶」>「電子郵件帳戶」>「新增帳戶」。',
+          '輸入你的電郵地址，選擇「繼續」。',
+          '在彈出的 {newSystem} 頁面登入，等候資料夾出現。',
         ],
       },
       outlookMac: {
@@ -120,7 +141,7 @@ export const zhHant: Catalogue = {
         ],
         oauthSteps: [
           '打開「郵件」>「設定」>「帳戶」，按 +。',
-          '選擇「{newSystem}」的項目（Microsoft 365 選 Microsoft Exchange，Google Workspace 選 Google）。',
+          '選擇「{appleAccount}」。',
           '在彈出的頁面登入，選擇「郵件」完成。',
         ],
       },
@@ -135,7 +156,7 @@ export const zhHant: Catalogue = {
         ],
         oauthSteps: [
           '打開「設定」>「App」>「郵件」>「郵件帳戶」，點按「加入帳戶」。',
-          'Microsoft 365 選「Microsoft Exchange」，Google Workspace 選「Google」。',
+          '選擇「{appleAccount}」。',
           '在彈出的頁面登入，然後按「儲存」。',
         ],
       },
@@ -178,7 +199,7 @@ export const zhHant: Catalogue = {
         ],
         oauthSteps: [
           '打開 Gmail，點按右上角的頭像，再點按「新增其他帳戶」。',
-          'Google Workspace 選「Google」，Microsoft 365 選「Outlook、Hotmail 及 Live」。',
+          '選擇「{gmailAccount}」。',
           '在彈出的 {newSystem} 頁面登入。',
         ],
       },
@@ -241,8 +262,10 @@ export const zhHant: Catalogue = {
     },
   },
   sheet: {
+    qr: { heading: '設定你的手機', profile: '用 iPhone 或 iPad 的相機掃描此二維碼，打開你的設定描述檔。', web: '用手機相機掃描此二維碼，在瀏覽器打開 {newSystem} 並登入；然後按指南在電郵 App 加入帳戶。', text: '用手機相機掃描此二維碼，在手機上查看你的設定，方便輸入。' },
     title: '你的電郵設定',
     intro: '{address} 的個人設定表。你的電郵將於{date}轉到{newSystem}。',
+    introNoDate: '{address} 的個人設定表。你的電郵將轉到{newSystem}。',
     address: '你的電郵地址',
     noPassword: '此表不印任何密碼。技術支援會另行通知你的新密碼。',
     profileHint: 'iPhone、iPad 或 Mac：請向技術支援索取你的設定描述檔 {profileFile}。',
@@ -266,6 +289,14 @@ export const zhHant: Catalogue = {
     ],
   },
   email: {
+    session: { withTime: '請於{training}出席 15 分鐘的講解會，並帶備手提電腦和手機；技術支援會和你一起設定裝置。附件有行事曆邀請和指南。', noTime: '請出席一個 15 分鐘的講解會，並帶備手提電腦和手機；技術支援會通知你時間，並和你一起設定裝置。附件有指南。' },
+    switchAttached: '附件有轉換時間的行事曆項目。',
+    ics: {
+      switchSummary: '{company}：電郵轉用{newSystem}',
+      switchText: '我們的電郵由{oldSystem}轉到{newSystem}。請按指南設定你的裝置。如需協助：{helpdesk}。',
+      trainingSummary: '{company}：15 分鐘電郵講解會',
+      trainingText: '請帶備手提電腦和手機，我們會一起設定新電郵（{newSystem}）。如需協助：{helpdesk}。',
+    },
     greeting: '各位同事：',
     signoff: '謝謝！\n{company} IT 部',
     moments: {
@@ -273,7 +304,7 @@ export const zhHant: Catalogue = {
         subject: '[{company}] 電郵將於{date}轉用{newSystem}',
         paragraphs: [
           '{date}起，我們的電郵會由{oldSystem}轉到{newSystem}。你的電郵地址不變，舊電郵和資料夾亦已為你複製。',
-          '請於本星期出席一個 15 分鐘的講解會，並帶備手提電腦和手機；技術支援會和你一起設定裝置。指南已附於邀請中。',
+          '{session}',
           '如有疑問，請聯絡{helpdesk}。',
         ],
       },
@@ -289,7 +320,8 @@ export const zhHant: Catalogue = {
         subject: '[{company}] 今天：請設定你的新電郵',
         paragraphs: [
           '我們的電郵今天（{date}）已轉到{newSystem}。',
-          '請按指南或個人設定表設定你的每部裝置：收件伺服器 {imapHost}，寄件伺服器 {smtpHost}，用戶名稱為你的完整電郵地址。網頁版電郵：{webmail}。',
+          '請按指南或個人設定表設定你的每部裝置：收件伺服器 {imapHost}，寄件伺服器 {smtpHost}，用戶名稱為你的完整電郵地址。',
+          '網頁版電郵：{webmail}。',
           '然後寄一封測試電郵給同事。如發現問題，請勿刪除任何東西，並聯絡{helpdesk}。',
         ],
       },
