@@ -3,6 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
+import { resolveAuth } from './auth-resolve.js';
 import { findPreset, PRESETS } from './presets.js';
 import { configFileSchema, type ServerFile } from './schema.js';
 import type { JobConfig, ServerConfig, Side } from './types.js';
@@ -44,8 +45,8 @@ export function loadConfig(configPath: string): JobConfig {
     configDir: dir,
     storePath,
     logPath: storePath.replace(/\.db$/, '') + '.log',
-    source: resolveServer(file, 'source', cfg.source),
-    destination: resolveServer(file, 'destination', cfg.destination),
+    source: resolveServer(file, 'source', cfg.source, dir),
+    destination: resolveServer(file, 'destination', cfg.destination, dir),
     accountsPath: resolve(dir, cfg.accounts),
     folders: cfg.folders,
     sync: cfg.sync,
@@ -55,7 +56,7 @@ export function loadConfig(configPath: string): JobConfig {
   };
 }
 
-function resolveServer(file: string, side: Side, s: ServerFile): ServerConfig {
+function resolveServer(file: string, side: Side, s: ServerFile, dir: string): ServerConfig {
   const presetId = s.preset ?? 'generic';
   const preset = findPreset(presetId);
   if (!preset) {
@@ -80,6 +81,7 @@ function resolveServer(file: string, side: Side, s: ServerFile): ServerConfig {
       bytesPerSecond: s.throttle.bytesPerSecond,
       messagesPerHour: s.throttle.messagesPerHour ?? preset.messagesPerHour,
     },
+    ...(s.auth && s.auth.method !== 'password' ? { auth: resolveAuth(file, side, s.auth, preset, dir) } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authSchema } from './auth-schema.js';
 import { cutoverSchema } from './cutover-schema.js';
 import { kitSchema } from './kit-schema.js';
 
@@ -20,6 +21,7 @@ const serverSchema = z
       })
       .strict()
       .default({}),
+    auth: authSchema.optional(),
   })
   .strict();
 

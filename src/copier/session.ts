@@ -1,16 +1,14 @@
 import type { ImapFlow } from 'imapflow';
 import type { ServerConfig, Side } from '../config/types.js';
-import { closeImap, connectImap } from '../imap/connect.js';
+import { closeImap, connectImap, type ImapLogin } from '../imap/connect.js';
 import type { Logger } from '../logger.js';
-import type { Secret } from '../secret.js';
 
 /** One reusable IMAP session: opened on first use, replaced after a failure. */
 export class Session {
   #client: ImapFlow | undefined;
   constructor(
     readonly server: ServerConfig,
-    readonly user: string,
-    readonly password: Secret,
+    readonly login: ImapLogin,
     readonly side: Side,
     readonly log: Logger,
   ) {}
@@ -18,7 +16,7 @@ export class Session {
   async get(): Promise<ImapFlow> {
     if (this.#client?.usable) return this.#client;
     await this.reset();
-    this.#client = await connectImap(this.server, this.user, this.password, { side: this.side, log: this.log });
+    this.#client = await connectImap(this.server, this.login, { side: this.side, log: this.log });
     return this.#client;
   }
 

@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import { flagPassAccount, type AccountFlagResult } from '../dualrun/account-flags.js';
 import { DualRunStore, type PassRecord } from '../store/dualrun-store.js';
 import { SyncStore } from '../store/sync-store.js';
-import { silentProgress, type PhaseContext } from './context.js';
+import { credentialsOf, silentProgress, type PhaseContext } from './context.js';
 import { runSync as syncPhase, type SyncResult } from './sync.js';
 
 export interface DualRunOptions {
@@ -95,7 +95,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     const flags: AccountFlagResult[] = [];
     if (!ctx.signal.aborted) {
       const q = new PQueue({ concurrency: Math.max(1, Math.min(ctx.config.source.maxConnections, ctx.config.destination.maxConnections, ctx.accounts.length)) });
-      const deps = { config: ctx.config, store: ctx.store, dual, log, signal: ctx.signal };
+      const deps = { config: ctx.config, store: ctx.store, dual, log, signal: ctx.signal, credentials: credentialsOf(ctx) };
       await Promise.all(ctx.accounts.map((a) => q.add(async () => (ctx.signal.aborted ? undefined : flags.push(await flagPassAccount(deps, a))))));
     }
     if (ctx.signal.aborted || flags.length < ctx.accounts.length) complete = false;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAssess } from './assess.js';
+import { registerAuth } from './auth.js';
 import { registerCutover } from './cutover.js';
 import { registerDemo } from './demo.js';
 import { registerDualRun } from './dual-run.js';
@@ -16,6 +17,7 @@ import { registerVerify } from './verify.js';
 // the order a migration runs, then the job-level commands.
 export function registerCommands(program: Command): void {
   registerInit(program);
+  registerAuth(program);
   registerAssess(program);
   registerSync(program);
   registerDualRun(program);

@@ -2,7 +2,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { loadAccounts } from '../../config/accounts.js';
+import { JobCredentials } from '../../auth/provider.js';
+import { accountsFor } from '../../config/accounts.js';
 import { loadConfig } from '../../config/load.js';
 import { PRESETS } from '../../config/presets.js';
 import { InputError } from '../../errors.js';
@@ -102,15 +103,16 @@ async function ask(o: InitOptions) {
 
 async function testLogins(configPath: string) {
   const config = loadConfig(configPath);
-  const accounts = loadAccounts(config.accountsPath);
+  const accounts = accountsFor(config);
+  const credentials = new JobCredentials(config);
   const results: { side: string; user: string; ok: boolean; error?: string }[] = [];
   for (const a of accounts) {
-    for (const [side, srv, user, pw] of [
-      ['source', config.source, a.sourceUser, a.sourcePassword],
-      ['destination', config.destination, a.destinationUser, a.destinationPassword],
+    for (const [side, srv, user] of [
+      ['source', config.source, a.sourceUser],
+      ['destination', config.destination, a.destinationUser],
     ] as const) {
       try {
-        await closeImap(await connectImap(srv, user, pw, { side, connectionTimeoutMs: 15_000 }));
+        await closeImap(await connectImap(srv, { account: a, credentials }, { side, connectionTimeoutMs: 15_000 }));
         results.push({ side, user, ok: true });
       } catch (err) {
         results.push({ side, user, ok: false, error: (err as Error).message });
