@@ -6,6 +6,8 @@ import type { Logger } from '../logger.js';
 /** One reusable IMAP session: opened on first use, replaced after a failure. */
 export class Session {
   #client: ImapFlow | undefined;
+  /** A login in progress: close() must wait for it, or its socket would outlive the run. */
+  #opening: Promise<ImapFlow> | undefined;
   constructor(
     readonly server: ServerConfig,
     readonly login: ImapLogin,
@@ -15,8 +17,15 @@ export class Session {
 
   async get(): Promise<ImapFlow> {
     if (this.#client?.usable) return this.#client;
+    if (this.#opening) return this.#opening;
     await this.reset();
-    this.#client = await connectImap(this.server, this.login, { side: this.side, log: this.log });
+    const opening = connectImap(this.server, this.login, { side: this.side, log: this.log });
+    this.#opening = opening;
+    try {
+      this.#client = await opening;
+    } finally {
+      if (this.#opening === opening) this.#opening = undefined;
+    }
     return this.#client;
   }
 
@@ -28,8 +37,12 @@ export class Session {
   }
 
   async close(): Promise<void> {
+    const opening = this.#opening;
+    this.#opening = undefined;
+    const pending = opening ? await opening.catch(() => undefined) : undefined;
     const c = this.#client;
     this.#client = undefined;
     await closeImap(c);
+    if (pending && pending !== c) await closeImap(pending);
   }
 }
