@@ -52,7 +52,8 @@ export function oauthErrorCode(err: unknown): string | undefined {
 
 /** A secret-free one-line description of a failed token request. */
 export function describeTokenError(err: unknown): string {
-  const e = err as { error?: string; error_description?: string; message?: string; code?: string };
+  const e = err as { error?: string; error_description?: string; message?: string; code?: string; status?: number; cause?: { status?: number } };
   if (e.error) return `${e.error}${e.error_description ? `: ${oneLine(e.error_description)}` : ''}`;
-  return oneLine(e.message ?? String(err));
+  const status = e.status ?? e.cause?.status;
+  return `${oneLine(e.message ?? String(err))}${status ? ` (HTTP ${status})` : ''}`;
 }

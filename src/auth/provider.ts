@@ -34,7 +34,6 @@ interface AppToken {
 export class JobCredentials implements Credentials {
   readonly tokens: TokenFile;
   readonly #issuers = new Map<Side, Promise<IssuerClient>>();
-  readonly #inflight = new Map<string, Promise<Credential>>();
   readonly #app = new Map<string, AppToken>();
   readonly #secrets = new Map<string, Secret>();
   #saKey: Partial<Record<Side, ServiceAccountKey>> = {};
@@ -111,12 +110,33 @@ export class JobCredentials implements Credentials {
       if (a.style === 'separator') return { kind: 'master', user: `${user}${a.separator}${a.user}`, secret, mailbox: user };
       return { kind: 'master', user: a.user, secret, authzid: user, mailbox: user };
     }
-    const key = a.flow === 'client-credentials' ? `${side}:app` : `${side}:${user.toLowerCase()}`;
-    const running = this.#inflight.get(key);
+    if (a.flow === 'client-credentials' || a.flow === 'service-account') {
+      const t = await this.appToken(side, a, user);
+      return { kind: 'oauth2', user, token: t.token, expiresAt: t.expiresAt, how: 'app' };
+    }
+    // Shared per mailbox: parallel sessions of one account cause one refresh.
+    return this.singleFlight(`${side}:${user.toLowerCase()}`, () => this.userCredential(side, a, user));
+  }
+
+  readonly #flights = new Map<string, Promise<unknown>>();
+  private singleFlight<T>(key: string, f: () => Promise<T>): Promise<T> {
+    const running = this.#flights.get(key) as Promise<T> | undefined;
     if (running) return running;
-    const p = this.oauthCredential(side, a, user).finally(() => this.#inflight.delete(key));
-    this.#inflight.set(key, p);
+    const p = f().finally(() => this.#flights.delete(key));
+    this.#flights.set(key, p);
     return p;
+  }
+
+  /** One app token per side (client credentials) or per mailbox (service account), renewed before it expires. */
+  private appToken(side: Side, a: OAuthSide, user: string): Promise<AppToken> {
+    const k = a.flow === 'client-credentials' ? `${side}:app` : `${side}:${user.toLowerCase()}`;
+    const t = this.#app.get(k);
+    if (t && t.expiresAt - Date.now() >= refreshMargin(t.lifetime)) return Promise.resolve(t);
+    return this.singleFlight(`app:${k}`, async () => {
+      const fresh = a.flow === 'client-credentials' ? await this.clientCredentials(side, a) : await this.jwtBearer(side, a, user);
+      this.#app.set(k, fresh);
+      return fresh;
+    });
   }
 
   /** Best-effort revocation at the issuer (RFC 7009); false when it has no endpoint or refused. */
@@ -147,16 +167,7 @@ export class JobCredentials implements Credentials {
     return true;
   }
 
-  private async oauthCredential(side: Side, a: OAuthSide, user: string): Promise<Credential> {
-    if (a.flow === 'client-credentials' || a.flow === 'service-account') {
-      const k = a.flow === 'client-credentials' ? `${side}:app` : `${side}:${user.toLowerCase()}`;
-      let t = this.#app.get(k);
-      if (!t || t.expiresAt - Date.now() < refreshMargin(t.lifetime)) {
-        t = a.flow === 'client-credentials' ? await this.clientCredentials(side, a) : await this.jwtBearer(side, a, user);
-        this.#app.set(k, t);
-      }
-      return { kind: 'oauth2', user, token: t.token, expiresAt: t.expiresAt, how: 'app' };
-    }
+  private async userCredential(side: Side, a: OAuthSide, user: string): Promise<Credential> {
     const entry = this.tokens.get(side, user);
     const hint = loginHint(this.config.configPath, user);
     if (!entry) throw new SignInRequiredError(`${side} ${user}: not signed in yet; ${hint}`);

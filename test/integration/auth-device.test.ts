@@ -1,7 +1,7 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectSame, makeJob, seed, startOidcServer, startServer, type Job, type OidcServer, type User } from '../support/auth-fixture.js';
+import { expectSame, findLeaks, makeJob, sampleProcesses, seed, startOidcServer, startServer, type Job, type OidcServer, type User } from '../support/auth-fixture.js';
 
 // Device sign-in (RFC 8628) against a real authorization server (oidc-provider), then syncs to a
 // Dovecot that accepts only OAuth2 bearer tokens, checked by introspection at that server, with
@@ -55,6 +55,7 @@ describe('auth login (device flow) + sync to an OAuth2-only server', () => {
 
     const before = idp.grants[REFRESH] ?? 0;
     const t0 = Date.now();
+    const ps = sampleProcesses();
     const sync = await job.run(['sync']);
     const seconds = (Date.now() - t0) / 1000;
     expect(sync.code, sync.stderr + sync.stdout).toBe(0);
@@ -75,6 +76,18 @@ describe('auth login (device flow) + sync to an OAuth2-only server', () => {
 
     const status = await job.run(['auth', 'status', '--json']);
     expect(status.code, status.stderr).toBe(0);
+    const argv = ps.stop();
+    expect(argv.some((a) => a.includes('mailshift.js sync'))).toBe(true);
+
+    // No access or refresh token (every one the server issued) anywhere but the token file.
+    const secrets = idp.issuedTokens();
+    expect(secrets.length).toBeGreaterThanOrEqual(users.length * 2 + refreshes * 2);
+    const tokenText = readFileSync(tokens, 'utf8');
+    expect(secrets.some((t) => tokenText.includes(t))).toBe(true);
+    const outputs = [login, sync, verify, again, status].flatMap((r) => [r.stdout, r.stderr]);
+    expect(findLeaks(secrets, { dir: job.dir, allowed: [tokens], outputs, argv })).toEqual([]);
+    // The check itself finds a token that was logged.
+    expect(findLeaks(secrets, { dir: job.dir, outputs: [`oops ${secrets[0]}`], argv: [] }).length).toBeGreaterThan(1);
     const st = JSON.parse(status.stdout) as { accounts: Array<{ account: string; state: string; scopes?: string; hasRefreshToken?: boolean }> };
     expect(st.accounts.filter((a) => a.account.endsWith('acme.test') && (a as { side?: string }).side === 'destination').map((a) => [a.account, a.hasRefreshToken, a.scopes])).toEqual(
       users.map((u) => [u.user, true, 'openid offline_access imap']),

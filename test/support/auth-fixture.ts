@@ -4,7 +4,7 @@
  * or passwords — plus a job directory driven through the built CLI.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
@@ -101,6 +101,58 @@ export function makeJob(
       const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
       const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => (clearTimeout(timer), resolve({ code, signal, stdout, stderr }))));
       return { child, done };
+    },
+  };
+}
+
+/** Every file under `dir` (recursively), as bytes. */
+function filesUnder(dir: string): Array<{ path: string; bytes: Buffer }> {
+  const out: Array<{ path: string; bytes: Buffer }> = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else if (e.isFile()) out.push({ path: p, bytes: readFileSync(p) });
+  }
+  return out;
+}
+
+/**
+ * Where any of `secrets` appears: in files under `dir` (except `allowed`, the token file), in
+ * `outputs` (stdout/stderr of every run) or in sampled process command lines. Empty = no leak.
+ */
+export function findLeaks(secrets: string[], where: { dir: string; allowed?: string[]; outputs: string[]; argv: string[] }): string[] {
+  const leaks: string[] = [];
+  const wanted = secrets.filter((s) => s.length >= 8);
+  for (const f of filesUnder(where.dir)) {
+    if (where.allowed?.includes(f.path)) continue;
+    for (const s of wanted) if (f.bytes.includes(s)) leaks.push(`${f.path} contains a secret (${s.slice(0, 4)}…)`);
+  }
+  where.outputs.forEach((o, i) => wanted.forEach((s) => o.includes(s) && leaks.push(`output #${i} contains a secret (${s.slice(0, 4)}…)`)));
+  where.argv.forEach((a) => wanted.forEach((s) => a.includes(s) && leaks.push(`a process argv contains a secret (${s.slice(0, 4)}…)`)));
+  return leaks;
+}
+
+/** Samples every process's command line until stopped. */
+export function sampleProcesses(everyMs = 150): { stop(): string[] } {
+  const seen = new Set<string>();
+  const take = () => {
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        if (!cmd) continue;
+        seen.add(cmd);
+      } catch {
+        /* gone */
+      }
+    }
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      return [...seen];
     },
   };
 }
