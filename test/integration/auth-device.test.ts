@@ -132,4 +132,37 @@ describe('auth login (device flow) + sync to an OAuth2-only server', () => {
     }
     expect((await job.run(['verify', '--deep'])).code).toBe(0);
   }, 400_000);
+
+  it('loopback sign-in (the Google way: browser, PKCE, 127.0.0.1 redirect) then a sync', async () => {
+    const idp = await startOidcServer({ accessTokenTtl: 15 });
+    const source = await startServer('src', '/');
+    const destination = await startServer('dst-oauth', '.', { oauth2: { introspectionUrl: idp.introspectionUrlWithCredentials }, passwords: false });
+    const users: User[] = ['kim', 'lee'].map((n) => ({ user: `${n}@acme.test`, password: `pw-${n}` }));
+    await seed(source, destination, users, 4);
+    const job = makeJob(source, destination, users.map((u) => [u.user, u.password, u.user, '']), {
+      destination: { auth: { method: 'oauth2', flow: 'loopback', issuer: idp.issuer, clientId: idp.userClientId, scope: 'openid offline_access imap' } },
+    });
+    const visits: Promise<void>[] = [];
+    const login = job.spawn(['auth', 'login', '--json'], (line) => {
+      const p = JSON.parse(line) as { account: string; verification_uri?: string; ok?: boolean };
+      if (p.ok !== undefined || !p.verification_uri) return;
+      expect(new URL(p.verification_uri).searchParams.get('code_challenge_method')).toBe('S256');
+      // The browser: sign in at the issuer, then follow its redirect back to mailshift's listener.
+      visits.push(idp.authorizeInBrowser(p.verification_uri, p.account).then(async (back) => {
+        expect(back).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?code=/);
+        await fetch(back);
+      }));
+    });
+    const r = await login.done;
+    await Promise.all(visits);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(visits).toHaveLength(2);
+    const sync = await job.run(['sync']);
+    expect(sync.code, sync.stderr + sync.stdout).toBe(0);
+    for (const u of users) {
+      const same = await expectSame(source, destination, u);
+      expect(same.count).toBe(4);
+      expect(same.destination).toEqual(same.source);
+    }
+  }, 200_000);
 });
