@@ -1,6 +1,9 @@
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { isLoopback } from '../config/auth-schema.js';
 import { FatalError, InputError } from '../errors.js';
+
+/** openid-client, loaded on first use so commands without OAuth2 do not pay for it at start-up. */
+export const openid = () => import('openid-client');
 
 // OpenID discovery through openid-client. http is allowed only for a loopback issuer (the test
 // authorization server); anything else is https with the certificate verified (Node's default).
@@ -14,14 +17,15 @@ export async function discoverIssuer(
   where: string,
   issuer: string,
   clientId: string,
-  clientAuth: oidc.ClientAuth = oidc.None(),
+  clientAuth?: oidc.ClientAuth,
 ): Promise<IssuerClient> {
+  const lib = await openid();
   const url = new URL(issuer);
   const insecure = url.protocol === 'http:';
   if (insecure && !isLoopback(url.hostname)) throw new InputError(`${where}.issuer: must be https (http is accepted only on a loopback address)`);
   try {
-    const config = await oidc.discovery(url, clientId, undefined, clientAuth, {
-      ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
+    const config = await lib.discovery(url, clientId, undefined, clientAuth ?? lib.None(), {
+      ...(insecure ? { execute: [lib.allowInsecureRequests] } : {}),
       timeout: 15,
     });
     return { config, issuer };

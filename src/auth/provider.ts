@@ -1,11 +1,11 @@
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import type { SideAuth } from '../config/auth-schema.js';
 import { resolvePasswordCell } from '../config/accounts.js';
 import type { Account, JobConfig, Side } from '../config/types.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Secret } from '../secret.js';
-import { describeTokenError, discoverIssuer, oauthErrorCode, type IssuerClient } from './issuer.js';
+import { describeTokenError, discoverIssuer, oauthErrorCode, openid, type IssuerClient } from './issuer.js';
 import { readServiceAccountKey, signAssertion, type ServiceAccountKey } from './service-account.js';
 import { TokenFile, tokenPathFor, type TokenEntry } from './token-file.js';
 import { loginHint, SignInRequiredError, sideUser, type Credential, type Credentials } from './types.js';
@@ -72,11 +72,14 @@ export class JobCredentials implements Credentials {
     let p = this.#issuers.get(side);
     if (!p) {
       const a = this.auth(side) as OAuthSide;
-      let clientAuth: oidc.ClientAuth = oidc.None();
-      let clientId = a.clientId;
-      if (a.flow === 'client-credentials') clientAuth = oidc.ClientSecretPost(this.secret(side, 'clientSecret', a.clientSecret!).reveal());
-      if (a.flow === 'service-account') clientId = this.saKey(side, a).clientId;
-      p = discoverIssuer(this.where(side), a.issuer, clientId, clientAuth);
+      p = (async () => {
+        const lib = await openid();
+        let clientAuth: oidc.ClientAuth = lib.None();
+        let clientId = a.clientId;
+        if (a.flow === 'client-credentials') clientAuth = lib.ClientSecretPost(this.secret(side, 'clientSecret', a.clientSecret!).reveal());
+        if (a.flow === 'service-account') clientId = this.saKey(side, a).clientId;
+        return discoverIssuer(this.where(side), a.issuer, clientId, clientAuth);
+      })();
       p.catch(() => this.#issuers.delete(side));
       this.#issuers.set(side, p);
     }
@@ -144,7 +147,7 @@ export class JobCredentials implements Credentials {
     try {
       const { config } = await this.issuer(side);
       if (!config.serverMetadata().revocation_endpoint) return false;
-      await oidc.tokenRevocation(config, token, { token_type_hint: 'refresh_token' });
+      await (await openid()).tokenRevocation(config, token, { token_type_hint: 'refresh_token' });
       return true;
     } catch {
       return false;
@@ -186,7 +189,7 @@ export class JobCredentials implements Credentials {
     let res: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
     try {
       this.counts.refresh++;
-      res = await oidc.refreshTokenGrant(config, entry.refreshToken!);
+      res = await (await openid()).refreshTokenGrant(config, entry.refreshToken!);
     } catch (err) {
       const code = oauthErrorCode(err);
       if (code === 'invalid_grant' || code === 'unauthorized_client' || code === 'invalid_client') {
@@ -216,7 +219,7 @@ export class JobCredentials implements Credentials {
     const { config } = await this.issuer(side);
     try {
       this.counts.clientCredentials++;
-      const res = await oidc.clientCredentialsGrant(config, { scope: a.scope });
+      const res = await (await openid()).clientCredentialsGrant(config, { scope: a.scope });
       this.log?.info({ side, expiresIn: res.expires_in }, 'app token obtained (client credentials)');
       return appToken(res);
     } catch (err) {
@@ -231,7 +234,7 @@ export class JobCredentials implements Credentials {
     const assertion = signAssertion(key, user, a.scope, audience);
     try {
       this.counts.jwtBearer++;
-      const res = await oidc.genericGrantRequest(config, JWT_BEARER, { assertion: assertion.reveal(), scope: a.scope });
+      const res = await (await openid()).genericGrantRequest(config, JWT_BEARER, { assertion: assertion.reveal(), scope: a.scope });
       this.log?.info({ side, user, expiresIn: res.expires_in }, 'token obtained (service account)');
       return appToken(res);
     } catch (err) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loginAll, type LoginTarget } from '../../auth/login.js';
+import type { LoginTarget } from '../../auth/login.js';
 import { JobCredentials } from '../../auth/provider.js';
 import { tokenKey } from '../../auth/token-file.js';
 import { sideUser } from '../../auth/types.js';
@@ -49,6 +49,7 @@ export function registerAuth(program: Command): void {
     const stop = () => controller.abort();
     process.once('SIGINT', stop);
     try {
+      const { loginAll } = await import('../../auth/login.js');
       const results = await loginAll(creds, targets, {
         signal: controller.signal,
         prompt: (p) => {

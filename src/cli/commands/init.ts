@@ -2,7 +2,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { loginAll } from '../../auth/login.js';
 import { JobCredentials } from '../../auth/provider.js';
 import { accountsFor } from '../../config/accounts.js';
 import { loadConfig } from '../../config/load.js';
@@ -90,6 +89,7 @@ export function registerInit(program: Command): void {
         const creds = new JobCredentials(config);
         await creds.prepare();
         const targets = accountsFor(config).map((account) => ({ side: 'destination' as const, account }));
+        const { loginAll } = await import('../../auth/login.js');
         const out = await loginAll(creds, targets, {
           prompt: (p) => process.stdout.write(p.user_code ? `${p.account}: open ${p.verification_uri} and enter ${p.user_code}\n` : `${p.account}: open ${p.verification_uri}\n`),
         });
