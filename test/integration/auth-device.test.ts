@@ -30,7 +30,7 @@ function setup(idp: OidcServer, source: Parameters<typeof makeJob>[0], destinati
     source: { maxConnections: 1 },
     destination: {
       maxConnections: 1,
-      throttle: { messagesPerHour: 1800 },
+      throttle: { messagesPerHour: 1200 },
       auth: { method: 'oauth2', flow: 'device', issuer: idp.issuer, clientId: idp.userClientId, scope: 'openid offline_access imap' },
     },
   });
