@@ -1,3 +1,4 @@
+import type { Credentials } from '../auth/types.js';
 import type { ImapFlow } from 'imapflow';
 import type { Account, JobConfig } from '../config/types.js';
 import { closeImap, connectImap } from '../imap/connect.js';
@@ -42,12 +43,12 @@ async function since(client: ImapFlow, path: string, from: Date): Promise<{ tota
   }
 }
 
-export async function checkAdoption(config: JobConfig, accounts: Account[], switchAt: Date, log: Logger): Promise<PersonAdoption[]> {
+export async function checkAdoption(config: JobConfig, accounts: Account[], switchAt: Date, log: Logger, credentials: Credentials): Promise<PersonAdoption[]> {
   const out: PersonAdoption[] = [];
   for (const a of accounts) {
     let client: ImapFlow | undefined;
     try {
-      client = await connectImap(config.destination, a.destinationUser, a.destinationPassword, { side: 'destination', log });
+      client = await connectImap(config.destination, { account: a, credentials }, { side: 'destination', log });
       const listed = await listFolders(client);
       const inbox = listed.folders.find((f) => f.path.toUpperCase() === 'INBOX');
       const sentFolder = listed.folders.find((f) => f.specialUse === '\\Sent');

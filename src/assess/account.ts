@@ -1,5 +1,8 @@
 // One account, both sides: login, capabilities, folder list, inventory, quota, and the mapping
 // preview from the very function sync uses. Nothing here writes to a server.
+import { passwordCredentials } from '../auth/provider.js';
+import { signInLabel } from '../auth/label.js';
+import type { Credentials } from '../auth/types.js';
 import type { ImapFlow } from 'imapflow';
 import type { Account, JobConfig, ServerConfig, Side } from '../config/types.js';
 import { closeImap } from '../imap/connect.js';
@@ -17,6 +20,8 @@ export interface AccountContext {
   signal?: AbortSignal;
   /** Server-level failures from the probe: the side is not logged in to again. */
   serverFailure: { source?: Failure; destination?: Failure };
+  /** What sessions send to log in (passwords from the CSV when absent). */
+  credentials?: Credentials;
   /** Capabilities seen so far (first successful login per side sets them). */
   capabilities: { source?: CapabilityReport; destination?: CapabilityReport };
   /** Called after each folder, for progress. */
@@ -52,10 +57,10 @@ export async function assessAccount(account: Account, ctx: AccountContext): Prom
     assessed: false,
   };
   // Destination first: its APPENDLIMIT decides which source messages are over-size.
-  const dst = await assessSide('destination', config.destination, account.destinationUser, account.destinationPassword, ctx, undefined);
+  const dst = await assessSide('destination', config.destination, account, ctx, undefined);
   report.destination = dst.report;
   const limit = destinationLimit(config, dst.caps ?? ctx.capabilities.destination);
-  const src = await assessSide('source', config.source, account.sourceUser, account.sourcePassword, ctx, limit?.bytes);
+  const src = await assessSide('source', config.source, account, ctx, limit?.bytes);
   report.source = src.report;
   if (src.listed && dst.listed) {
     try {
@@ -93,11 +98,11 @@ export async function assessAccount(account: Account, ctx: AccountContext): Prom
 async function assessSide(
   side: Side,
   server: ServerConfig,
-  user: string,
-  password: Account['sourcePassword'],
+  account: Account,
   ctx: AccountContext,
   oversizeLimit: number | undefined,
 ): Promise<{ report: SideReport; listed?: ListedFolders; caps?: CapabilityReport }> {
+  const user = side === 'source' ? account.sourceUser : account.destinationUser;
   const report = emptySide(side, user);
   const serverFailure = ctx.serverFailure[side];
   if (serverFailure) {
@@ -107,12 +112,12 @@ async function assessSide(
   let client: ImapFlow | undefined;
   const t0 = Date.now();
   try {
-    client = await openReadOnly(server, user, password, side, ctx.log);
+    client = await openReadOnly(server, { account, credentials: ctx.credentials ?? passwordCredentials }, side, ctx.log);
   } catch (err) {
     report.login = { ok: false, failure: loginFailure(err, server, side, user) };
     return { report };
   }
-  report.login = { ok: true, ms: Date.now() - t0 };
+  report.login = { ok: true, ms: Date.now() - t0, how: signInLabel(server) };
   try {
     const caps = capabilityReport(side, client);
     ctx.capabilities[side] ??= caps;

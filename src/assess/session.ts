@@ -3,10 +3,9 @@ import { isIP } from 'node:net';
 import { ImapFlow } from 'imapflow';
 import { findPreset } from '../config/presets.js';
 import type { ServerConfig, Side } from '../config/types.js';
-import { imapOptions } from '../imap/connect.js';
+import { openSession, type ImapLogin } from '../imap/connect.js';
 import { classifyImapError, describeImapError, type ImapFailure } from '../imap/errors.js';
 import type { Logger } from '../logger.js';
-import type { Secret } from '../secret.js';
 import type { Failure } from './types.js';
 
 /**
@@ -14,23 +13,19 @@ import type { Failure } from './types.js';
  * (CONDSTORE, UTF8=ACCEPT) turned off: the assessment must not change any server state, and
  * on Dovecot enabling CONDSTORE can turn on mod-sequence tracking for a mailbox.
  */
-export async function openReadOnly(server: ServerConfig, user: string, password: Secret, side: Side, log?: Logger): Promise<ImapFlow> {
-  const options = imapOptions(server, user, password, { side, log, connectionTimeoutMs: 15_000, socketTimeoutMs: 120_000 });
-  // SNI must not carry an IP address (RFC 6066; Node warns with DEP0123).
-  if (options.tls && isIP(server.host)) options.tls = { ...options.tls, servername: undefined };
-  const client = new ImapFlow({ ...options, disableAutoEnable: true });
-  client.on('error', (err: Error) => log?.debug({ err: { message: err.message, code: (err as { code?: string }).code } }, 'imap connection error'));
-  try {
-    await client.connect();
-  } catch (err) {
-    client.close();
-    throw describeImapError(err, { server, user, side });
-  }
-  return client;
+export async function openReadOnly(server: ServerConfig, login: ImapLogin, side: Side, log?: Logger): Promise<ImapFlow> {
+  return openSession(server, login, { side, log, connectionTimeoutMs: 15_000, socketTimeoutMs: 120_000 }, (options) => {
+    // SNI must not carry an IP address (RFC 6066; Node warns with DEP0123).
+    if (options.tls && isIP(server.host)) options.tls = { ...options.tls, servername: undefined };
+    return new ImapFlow({ ...options, disableAutoEnable: true });
+  });
 }
 
 /** Turns a login failure into the report's reason and a fix that fits the provider preset. */
 export function loginFailure(err: unknown, server: ServerConfig, side: Side, user: string): Failure {
+  // The sign-in itself must be redone (no token yet, revoked, expired): the message says how.
+  const cause = (err as { cause?: { authRequired?: boolean; message?: string } })?.cause;
+  if (cause?.authRequired) return { kind: 'auth', reason: `${side} account ${user} on ${server.host}: ${cause.message ?? 'not signed in'}`, fix: 'run "mailshift auth login" for this account' };
   const f: ImapFailure = classifyImapError((err as { cause?: unknown })?.cause ?? err);
   const preset = findPreset(server.preset);
   const text = f.message;

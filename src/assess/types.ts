@@ -124,7 +124,8 @@ export const HISTOGRAM_LABELS = ['< 10 KB', '10–100 KB', '100 KB–1 MB', '1�
 export interface SideReport {
   side: Side;
   user: string;
-  login: { ok: boolean; ms?: number; failure?: Failure };
+  /** `how`: the sign-in used (password, master user, OAuth2 ...), never a secret. */
+  login: { ok: boolean; ms?: number; failure?: Failure; how?: string };
   folders: FolderInventory[];
   totals: { folders: number; messages: number; bytes: number; oldest?: string; newest?: string };
   histogram: number[];

@@ -1,4 +1,5 @@
-import { loadAccounts, mergedDestinations } from '../config/accounts.js';
+import { JobCredentials, usesSignIn } from '../auth/provider.js';
+import { accountsFor, mergedDestinations } from '../config/accounts.js';
 import { loadConfig } from '../config/load.js';
 import type { Account, JobConfig } from '../config/types.js';
 import { InputError, InterruptedError } from '../errors.js';
@@ -39,7 +40,7 @@ export const warn = (line: string) => process.stderr.write(line + '\n');
  */
 export async function withJob<T>(opts: GlobalOptions, run: JobRunOptions, fn: (ctx: PhaseContext) => Promise<T>): Promise<T> {
   const config = loadConfig(opts.config);
-  const accounts = run.needsAccounts === false ? [] : selectAccounts(loadAccounts(config.accountsPath), opts.accounts);
+  const accounts = run.needsAccounts === false ? [] : selectAccounts(accountsFor(config), opts.accounts);
   if (!run.readOnly) for (const line of mergedDestinations(accounts)) warn(`mailshift: warning: ${line}`);
   const log = createJobLogger(config.logPath, opts.logLevel ?? 'info').child({ job: config.job, command: run.command });
   const store = Store.open(config.storePath, { readonly: false });
@@ -53,7 +54,10 @@ export async function withJob<T>(opts: GlobalOptions, run: JobRunOptions, fn: (c
     const progress = makeProgress(opts, log);
     releasers.push(() => progress.close());
     log.info({ accounts: accounts.length }, `${run.command} started`);
-    const ctx: PhaseContext = { config, accounts, store, log, signal: controller.signal, ...(stop ? { stop: stop.signal } : {}), progress };
+    const credentials = new JobCredentials(config, log);
+    // Bad sign-in settings (an issuer without discovery, a missing key file) fail before any work: exit 2.
+    if (!run.readOnly && accounts.length && usesSignIn(config)) await credentials.prepare();
+    const ctx: PhaseContext = { config, accounts, store, log, signal: controller.signal, ...(stop ? { stop: stop.signal } : {}), progress, credentials };
     const result = await fn(ctx);
     if (controller.signal.aborted) throw new InterruptedError('interrupted; the checkpoint is consistent: run the same command again to continue');
     return result;

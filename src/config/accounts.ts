@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { InputError } from '../errors.js';
 import { Secret } from '../secret.js';
-import type { Account } from './types.js';
+import type { Account, JobConfig } from './types.js';
 
 const HEADER = ['source_user', 'source_password', 'destination_user', 'destination_password'] as const;
 
@@ -12,7 +12,19 @@ const HEADER = ['source_user', 'source_password', 'destination_user', 'destinati
  * or imapsync's `user1;password1;user2;password2` lines. Password cells may be `env:NAME` or
  * `cmd:COMMAND`. With `resolveSecrets: false` the cells are checked but commands are not run.
  */
-export function loadAccounts(path: string, opts: { resolveSecrets?: boolean } = {}): Account[] {
+export interface LoadAccountsOptions {
+  resolveSecrets?: boolean;
+  /** Sides whose password cell may be empty (that side signs in with OAuth2 or a master credential). */
+  passwordOptional?: { source?: boolean; destination?: boolean };
+}
+
+/** The job's accounts, with empty password cells allowed where the side does not use them. */
+export function accountsFor(config: JobConfig, opts: { resolveSecrets?: boolean } = {}): Account[] {
+  const optional = (s: 'source' | 'destination') => !!config[s].auth && config[s].auth!.method !== 'password';
+  return loadAccounts(config.accountsPath, { ...opts, passwordOptional: { source: optional('source'), destination: optional('destination') } });
+}
+
+export function loadAccounts(path: string, opts: LoadAccountsOptions = {}): Account[] {
   const file = basename(path);
   let text: string;
   try {
@@ -36,7 +48,10 @@ export function loadAccounts(path: string, opts: { resolveSecrets?: boolean } = 
     if (row.cells.length !== 4) throw new InputError(`${at}: expected 4 columns (${HEADER.join(', ')}), found ${row.cells.length}`);
     const [su, sp, du, dp] = row.cells.map((c) => c.trim()) as [string, string, string, string];
     for (const [name, value] of [['source_user', su], ['source_password', sp], ['destination_user', du], ['destination_password', dp]] as const) {
-      if (!value) throw new InputError(`${at}: ${name} is empty`);
+      if (value) continue;
+      if (name === 'source_password' && opts.passwordOptional?.source) continue;
+      if (name === 'destination_password' && opts.passwordOptional?.destination) continue;
+      throw new InputError(`${at}: ${name} is empty`);
     }
     const dup = seen.get(su.toLowerCase());
     if (dup) throw new InputError(`${at}: source_user ${su} is already listed on line ${dup}`);
@@ -45,9 +60,9 @@ export function loadAccounts(path: string, opts: { resolveSecrets?: boolean } = 
     accounts.push({
       line: row.line,
       sourceUser: su,
-      sourcePassword: resolvePasswordCell(sp, `${at}: source_password`, resolve),
+      sourcePassword: sp ? resolvePasswordCell(sp, `${at}: source_password`, resolve) : new Secret(''),
       destinationUser: du,
-      destinationPassword: resolvePasswordCell(dp, `${at}: destination_password`, resolve),
+      destinationPassword: dp ? resolvePasswordCell(dp, `${at}: destination_password`, resolve) : new Secret(''),
     });
   }
   if (accounts.length === 0) throw new InputError(`${file}: no accounts (only a header row)`);

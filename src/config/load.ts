@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
 import { isTimeZone, systemTimeZone } from '../i18n/format.js';
+import { resolveAuth } from './auth-resolve.js';
 import { findPreset, PRESETS } from './presets.js';
 import { configFileSchema, type ServerFile } from './schema.js';
 import type { JobConfig, ServerConfig, Side } from './types.js';
@@ -102,6 +103,7 @@ function resolveServer(file: string, dir: string, side: Side, s: ServerFile): Se
       bytesPerSecond: s.throttle.bytesPerSecond,
       messagesPerHour: s.throttle.messagesPerHour ?? preset.messagesPerHour,
     },
+    ...(s.auth && s.auth.method !== 'password' ? { auth: resolveAuth(file, side, s.auth, preset, dir) } : {}),
   };
 }
 

@@ -49,6 +49,17 @@ export interface ProviderPreset {
   webmail?: string;
   /** Clients sign in through the provider's own (OAuth) flow; config files cannot carry it. */
   oauthSignIn?: boolean;
+  /** mailshift's own OAuth2 sign-in defaults (auth.method: oauth2). */
+  oauth?: {
+    issuer: string;
+    /** Scope for a user's own sign-in (device / loopback). */
+    scope: string;
+    /** Scope for app-only sign-in (client-credentials / service-account). */
+    appScope: string;
+    flow: 'device' | 'loopback';
+    /** Flows this provider refuses for IMAP, with the one-line reason. */
+    refuses?: Partial<Record<'device' | 'loopback' | 'client-credentials' | 'service-account', string>>;
+  };
 }
 
 const MB = 1024 * 1024;
@@ -179,6 +190,14 @@ export const PRESETS: Record<string, ProviderPreset> = {
     },
     webmail: 'https://outlook.office.com',
     oauthSignIn: true,
+    // "organizations" serves device and loopback sign-in for any work account; app-only needs the tenant's own issuer.
+    oauth: {
+      issuer: 'https://login.microsoftonline.com/organizations/v2.0',
+      scope: 'https://outlook.office.com/IMAP.AccessAsUser.All offline_access',
+      appScope: 'https://outlook.office365.com/.default',
+      flow: 'device',
+      refuses: { 'service-account': 'Microsoft 365 has no service accounts: use flow client-credentials (IMAP.AccessAsApp)' },
+    },
   },
   'google-workspace': {
     id: 'google-workspace',
@@ -204,6 +223,16 @@ export const PRESETS: Record<string, ProviderPreset> = {
     },
     webmail: 'https://mail.google.com',
     oauthSignIn: true,
+    oauth: {
+      issuer: 'https://accounts.google.com',
+      scope: 'https://mail.google.com/',
+      appScope: 'https://mail.google.com/',
+      flow: 'loopback',
+      refuses: {
+        device: "Google does not allow the mail scope (https://mail.google.com/) on its device flow: use flow loopback (a browser on this machine) or service-account",
+        'client-credentials': 'Google has no client-credentials grant for Gmail: use flow service-account with domain-wide delegation',
+      },
+    },
   },
   zoho: {
     id: 'zoho',

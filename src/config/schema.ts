@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authSchema } from './auth-schema.js';
 import { cutoverSchema } from './cutover-schema.js';
 import { groupwareSchema } from './groupware-schema.js';
 import { dualRunSchema } from './dualrun-schema.js';
@@ -24,6 +25,7 @@ const serverSchema = z
       })
       .strict()
       .default({}),
+    auth: authSchema.optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import type { Secret } from '../secret.js';
+import type { SideAuth } from './auth-schema.js';
 import type { CutoverConfig } from './cutover-schema.js';
 import type { GroupwareConfig } from './groupware-schema.js';
 import type { DualRunConfig } from './dualrun-schema.js';
@@ -22,6 +23,8 @@ export interface ServerConfig {
   /** Largest message this server accepts (bytes), when known from config or preset. */
   maxMessageBytes?: number;
   throttle: { bytesPerSecond?: number; messagesPerHour?: number };
+  /** How mailshift signs in here (absent: passwords from the accounts CSV). */
+  auth?: SideAuth;
 }
 
 export interface RenameRule {

@@ -1,9 +1,9 @@
+import type { Credentials } from '../auth/types.js';
 import type { Account, FolderRules, ServerConfig } from '../config/types.js';
 import { classifyImapError, ImapFailure } from '../imap/errors.js';
 import { listFolders, type ListedFolders } from '../imap/folders.js';
 import type { Logger } from '../logger.js';
 import { planFolderMapping, type FolderMapping } from '../mapping/plan.js';
-import type { Secret } from '../secret.js';
 import type { Store } from '../store/store.js';
 import type { Direction, FolderPairRow, SyncStore } from '../store/sync-store.js';
 import { retryDelay, sleep, type RetryBound } from './backoff.js';
@@ -31,6 +31,8 @@ export interface JobEnv {
    * so the server's connection limit is used in full while few accounts remain.
    */
   spareSessions: { free: number };
+  /** What every session sends to log in (passwords, a master credential, OAuth2 tokens). */
+  credentials: Credentials;
   batchMessages: number;
   batchBytes: number;
   /** How many tries and how long a transient failure gets before the account stops for this run. */
@@ -60,10 +62,10 @@ export interface PlannedFolder {
 }
 
 /** Who logs in where, for the direction of this run. */
-function credentials(env: JobEnv, a: Account): { fromUser: string; fromPass: Secret; toUser: string; toPass: Secret } {
-  return env.direction === 'forward'
-    ? { fromUser: a.sourceUser, fromPass: a.sourcePassword, toUser: a.destinationUser, toPass: a.destinationPassword }
-    : { fromUser: a.destinationUser, fromPass: a.destinationPassword, toUser: a.sourceUser, toPass: a.sourcePassword };
+function sessions(env: JobEnv, a: Account, log: Logger): { from: Session; to: Session } {
+  const login = { account: a, credentials: env.credentials };
+  const [fromSide, toSide] = env.direction === 'forward' ? (['source', 'destination'] as const) : (['destination', 'source'] as const);
+  return { from: new Session(env.from, login, fromSide, log), to: new Session(env.to, login, toSide, log) };
 }
 
 /** The mapping of this run. Reverse copies go back to the folder each one came from. */
@@ -84,9 +86,7 @@ function plan(env: JobEnv, accountId: number | undefined, from: ListedFolders, t
 
 /** Lists and maps one account without writing anything (sync --dry-run, and the first step of a run). */
 export async function planAccount(env: JobEnv, a: Account): Promise<PlannedFolder[]> {
-  const c = credentials(env, a);
-  const from = new Session(env.from, c.fromUser, c.fromPass, env.direction === 'forward' ? 'source' : 'destination', env.log);
-  const to = new Session(env.to, c.toUser, c.toPass, env.direction === 'forward' ? 'destination' : 'source', env.log);
+  const { from, to } = sessions(env, a, env.log);
   try {
     const [fl, tl] = await Promise.all([from.get().then(listFolders), to.get().then(listFolders)]);
     const accountId = env.store.accounts().find((x) => x.sourceUser === a.sourceUser)?.id;
@@ -110,7 +110,6 @@ export async function planAccount(env: JobEnv, a: Account): Promise<PlannedFolde
  * account only.
  */
 export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutcome> {
-  const c = credentials(env, a);
   const label = a.sourceUser;
   const accountId = env.store.upsertAccount(a.sourceUser, a.destinationUser);
   const log = env.log.child({ account: label });
@@ -118,10 +117,8 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
   const folderErrors: string[] = [];
   let copied = 0;
   let bytes = 0;
-  const fromSide = env.direction === 'forward' ? 'source' : 'destination';
-  const toSide = env.direction === 'forward' ? 'destination' : 'source';
   const pairs: { from: Session; to: Session }[] = [];
-  const sessionPair = (i: number) => (pairs[i] ??= { from: new Session(env.from, c.fromUser, c.fromPass, fromSide, log), to: new Session(env.to, c.toUser, c.toPass, toSide, log) });
+  const sessionPair = (i: number) => (pairs[i] ??= sessions(env, a, log));
   const event = (level: 'info' | 'warn' | 'error', kind: string, message: string) => env.store.addEvent({ phase: 'sync', accountId, level, kind, message: `${label}: ${message}` });
 
   env.store.setAccountState(accountId, 'syncing');

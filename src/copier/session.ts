@@ -1,8 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { ServerConfig, Side } from '../config/types.js';
-import { closeImap, connectImap } from '../imap/connect.js';
+import { closeImap, connectImap, type ImapLogin } from '../imap/connect.js';
 import type { Logger } from '../logger.js';
-import type { Secret } from '../secret.js';
 
 /** One reusable IMAP session: opened on first use, replaced after a failure. */
 export class Session {
@@ -11,8 +10,7 @@ export class Session {
   #connecting: Promise<ImapFlow> | undefined;
   constructor(
     readonly server: ServerConfig,
-    readonly user: string,
-    readonly password: Secret,
+    readonly login: ImapLogin,
     readonly side: Side,
     readonly log: Logger,
   ) {}
@@ -21,7 +19,7 @@ export class Session {
     if (this.#client?.usable) return this.#client;
     if (this.#connecting) return this.#connecting;
     await this.reset();
-    const connecting = connectImap(this.server, this.user, this.password, { side: this.side, log: this.log });
+    const connecting = connectImap(this.server, this.login, { side: this.side, log: this.log });
     this.#connecting = connecting;
     try {
       const client = await connecting;
@@ -46,16 +44,18 @@ export class Session {
   }
 
   async close(): Promise<void> {
-    this.#abandonLogin();
+    const pending = this.#abandonLogin();
     const c = this.#client;
     this.#client = undefined;
     await closeImap(c);
+    // Waiting for it keeps the process from ending with a socket still opening.
+    await pending;
   }
 
   /** A login still under way is closed the moment it completes (a failed one closed itself). */
-  #abandonLogin(): void {
+  #abandonLogin(): Promise<void> {
     const pending = this.#connecting;
     this.#connecting = undefined;
-    pending?.then((c) => closeImap(c), () => undefined);
+    return pending ? pending.then((c) => closeImap(c), () => undefined) : Promise.resolve();
   }
 }

@@ -1,3 +1,4 @@
+import type { Credentials } from '../auth/types.js';
 import type { Account, JobConfig } from '../config/types.js';
 import { Session } from '../copier/session.js';
 import { classifyImapError } from '../imap/errors.js';
@@ -25,6 +26,7 @@ export interface FlagPassDeps {
   dual: DualRunStore;
   log: Logger;
   signal: AbortSignal;
+  credentials: Credentials;
 }
 
 /**
@@ -47,8 +49,9 @@ export async function flagPassAccount(deps: FlagPassDeps, a: Account): Promise<A
     log,
     event: (level, kind, message, data) => deps.store.addEvent({ phase: 'dual-run', accountId, level, kind, message: `${a.sourceUser}: ${message}`, data }),
   };
-  const src = new Session(deps.config.source, a.sourceUser, a.sourcePassword, 'source', log);
-  const dst = new Session(deps.config.destination, a.destinationUser, a.destinationPassword, 'destination', log);
+  const login = { account: a, credentials: deps.credentials };
+  const src = new Session(deps.config.source, login, 'source', log);
+  const dst = new Session(deps.config.destination, login, 'destination', log);
   try {
     const listed = await listFolders(await src.get());
     const status = new Map(listed.folders.map((f) => [f.path, f.status]));

@@ -1,3 +1,4 @@
+import type { Credentials } from '../auth/types.js';
 import { randomBytes } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { CanaryConfig } from '../config/dualrun-schema.js';
@@ -141,15 +142,15 @@ export async function sendCanaries(env: { config: JobConfig; accounts: Account[]
 }
 
 const serverOf = (job: JobConfig, side: 'source' | 'destination'): ServerConfig => (side === 'source' ? job.source : job.destination);
-const session = (job: JobConfig, a: Account, side: 'source' | 'destination', log: Logger) =>
-  side === 'source' ? new Session(job.source, a.sourceUser, a.sourcePassword, 'source', log) : new Session(job.destination, a.destinationUser, a.destinationPassword, 'destination', log);
+const session = (job: JobConfig, a: Account, side: 'source' | 'destination', log: Logger, credentials: Credentials) =>
+  new Session(side === 'source' ? job.source : job.destination, { account: a, credentials }, side, log);
 
 /** Waits until every sent canary is in its recipient's INBOX on the side DNS points at (or the timeout). */
-export async function awaitDelivery(env: { config: JobConfig; store: Store; log: Logger; signal: AbortSignal }, rounds: CanaryRound[]): Promise<void> {
+export async function awaitDelivery(env: { config: JobConfig; store: Store; log: Logger; signal: AbortSignal; credentials: Credentials }, rounds: CanaryRound[]): Promise<void> {
   const hs = new DualRunHealthStore(env.store);
   const timeoutMs = (env.config.dualRun.canary?.timeoutSeconds ?? 600) * 1000;
   for (const r of rounds.filter((x) => !x.error)) {
-    const s = session(env.config, r.account, r.side, env.log);
+    const s = session(env.config, r.account, r.side, env.log, env.credentials);
     try {
       while (!env.signal.aborted) {
         const c = await s.get();
@@ -178,7 +179,7 @@ export async function awaitDelivery(env: { config: JobConfig; store: Store; log:
  * After the pass: how long until the destination had it (end-to-end lag), then removal from
  * both sides (UID EXPUNGE of exactly that UID where UIDPLUS is offered, else \Deleted).
  */
-export async function finishCanaries(env: { config: JobConfig; store: Store; log: Logger }, rounds: CanaryRound[]): Promise<CanaryOutcome[]> {
+export async function finishCanaries(env: { config: JobConfig; store: Store; log: Logger; credentials: Credentials }, rounds: CanaryRound[]): Promise<CanaryOutcome[]> {
   const hs = new DualRunHealthStore(env.store);
   const out: CanaryOutcome[] = [];
   for (const r of rounds) {
@@ -200,7 +201,7 @@ export async function finishCanaries(env: { config: JobConfig; store: Store; log
     let cleaned = true;
     const copies = hs.forgetCanaryRows(r.messageId);
     for (const side of ['source', 'destination'] as const) {
-      const s = session(env.config, r.account, side, env.log);
+      const s = session(env.config, r.account, side, env.log, env.credentials);
       try {
         const c = await s.get();
         const places = side === 'destination' ? [...new Set(['INBOX', ...copies.map((x) => x.destinationPath)])] : ['INBOX'];

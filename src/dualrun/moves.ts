@@ -1,3 +1,4 @@
+import type { Credentials } from '../auth/types.js';
 import type { ImapFlow } from 'imapflow';
 import type { Account, JobConfig } from '../config/types.js';
 import type { DeletesMode } from '../config/dualrun-schema.js';
@@ -36,6 +37,7 @@ export interface MoveDeps {
   log: Logger;
   signal: AbortSignal;
   deletes: DeletesMode;
+  credentials: Credentials;
 }
 
 interface Arrival {
@@ -73,8 +75,9 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
     deps.store.addEvent({ phase: 'dual-run', accountId, level, kind, message: `${a.sourceUser}: ${message}`, data });
   const allPairs = sync.folderPairs(accountId, 'forward');
   const pairs = allPairs.filter((p) => p.state === 'active' && p.srcUidvalidity !== null);
-  const src = new Session(deps.config.source, a.sourceUser, a.sourcePassword, 'source', log);
-  const dstSession = new Session(deps.config.destination, a.destinationUser, a.destinationPassword, 'destination', log);
+  const login = { account: a, credentials: deps.credentials };
+  const src = new Session(deps.config.source, login, 'source', log);
+  const dstSession = new Session(deps.config.destination, login, 'destination', log);
   const dst = () => dstSession.get();
   try {
     // 1. Actions left in flight by an earlier pass that was killed: settled before anything else.

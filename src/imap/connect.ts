@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
 import { rootCertificates as tlsRootCertificates } from 'node:tls';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
-import type { ServerConfig, Side } from '../config/types.js';
+import type { Credential, Credentials } from '../auth/types.js';
+import type { Account, ServerConfig, Side } from '../config/types.js';
 import type { Logger } from '../logger.js';
-import type { Secret } from '../secret.js';
-import { describeImapError } from './errors.js';
+import { describeImapError, ImapFailure } from './errors.js';
 
 export interface ConnectOptions {
   log?: Logger;
@@ -16,8 +16,22 @@ export interface ConnectOptions {
 
 const VERSION = '0.1.0';
 
+/** Who a session logs in as: the account, and the provider that says what to send. */
+export interface ImapLogin {
+  account: Account;
+  credentials: Credentials;
+}
+
+/** imapflow's `auth` for a credential: password, PLAIN with authzid, or an OAuth2 bearer token. */
+function imapAuth(cred: Credential): NonNullable<ImapFlowOptions['auth']> {
+  if (cred.kind === 'oauth2') return { user: cred.user, accessToken: cred.token.reveal() };
+  if (cred.kind === 'master' && cred.authzid) return { user: cred.user, pass: cred.secret.reveal(), authzid: cred.authzid, loginMethod: 'AUTH=PLAIN' };
+  return { user: cred.user, pass: cred.secret.reveal() };
+}
+
 /** imapflow options for one of the job's servers: TLS verified unless allowInsecure. */
-export function imapOptions(server: ServerConfig, user: string, password: Secret, opts: ConnectOptions): ImapFlowOptions {
+export function imapOptions(server: ServerConfig, cred: Credential, opts: ConnectOptions): ImapFlowOptions {
+  const user = cred.kind === 'master' ? cred.mailbox : cred.user;
   const tlsOn = server.tls !== 'none';
   return {
     host: server.host,
@@ -35,7 +49,7 @@ export function imapOptions(server: ServerConfig, user: string, password: Secret
           minVersion: 'TLSv1.2',
         }
       : undefined,
-    auth: { user, pass: password.reveal() },
+    auth: imapAuth(cred),
     logger: opts.log ? (opts.log.child({ component: 'imap', side: opts.side, user }) as unknown as ImapFlowOptions['logger']) : false,
     disableAutoIdle: true,
     // NetEase and others refuse SELECT without IMAP ID; sending it costs one round trip.
@@ -52,16 +66,37 @@ export function imapOptions(server: ServerConfig, user: string, password: Secret
  * dropped socket can never crash the process; the caller sees the failure on its next command.
  * Failures are rethrown with a one-line, secret-free description in `.message`.
  */
-export async function connectImap(server: ServerConfig, user: string, password: Secret, opts: ConnectOptions): Promise<ImapFlow> {
-  const client = new ImapFlow(imapOptions(server, user, password, opts));
-  client.on('error', (err: Error) => opts.log?.debug({ err: { message: err.message, code: (err as { code?: string }).code } }, 'imap connection error'));
-  try {
-    await client.connect();
-  } catch (err) {
-    client.close();
-    throw describeImapError(err, { server, user, side: opts.side });
+export async function connectImap(server: ServerConfig, login: ImapLogin, opts: ConnectOptions): Promise<ImapFlow> {
+  return openSession(server, login, opts, (o) => new ImapFlow(o));
+}
+
+/**
+ * Asks the credential provider what to send, logs in, and on a refused login that may be an
+ * expired or revoked token asks once more for a fresh credential (the provider decides).
+ * A sign-in the operator must redo becomes an 'auth' failure that stops this account only.
+ */
+export async function openSession(server: ServerConfig, login: ImapLogin, opts: ConnectOptions, make: (o: ImapFlowOptions) => ImapFlow): Promise<ImapFlow> {
+  for (let attempt = 0; ; attempt++) {
+    let cred: Credential;
+    try {
+      cred = await login.credentials.for(opts.side, login.account);
+    } catch (err) {
+      if ((err as { authRequired?: boolean }).authRequired) throw new ImapFailure((err as Error).message, 'auth', undefined, { cause: err });
+      throw err;
+    }
+    const user = cred.kind === 'master' ? `${cred.mailbox} (as ${cred.authzid ? cred.user : 'master user'})` : cred.user;
+    const client = make(imapOptions(server, cred, opts));
+    client.on('error', (err: Error) => opts.log?.debug({ err: { message: err.message, code: (err as { code?: string }).code } }, 'imap connection error'));
+    try {
+      await client.connect();
+      return client;
+    } catch (err) {
+      client.close();
+      const f = describeImapError(err, { server, user, side: opts.side });
+      if (f.kind === 'auth' && attempt === 0 && (await login.credentials.refused(opts.side, login.account, cred))) continue;
+      throw f;
+    }
   }
-  return client;
 }
 
 /** Logs out politely when the connection still works, else just closes the socket. */

@@ -8,7 +8,7 @@ import { buildEml } from '../kit/eml.js';
 import { baseVars, resolveKitSettings } from '../kit/settings.js';
 import { escapeHtml, fill, safeFileName } from '../kit/text.js';
 import { CutoverStore } from '../store/cutover-store.js';
-import type { PhaseContext } from './context.js';
+import { credentialsOf, type PhaseContext } from './context.js';
 
 // `mailshift adoption`: are people using the new system since the switch? Reads the destination
 // only (read-only); writes adoption.json/.md and a reminder e-mail (.eml, one per language) for
@@ -35,7 +35,7 @@ export async function runAdoption(ctx: PhaseContext, opts: AdoptionOptions = {})
   const planned = plan.confirmedAt ?? plan.plannedAt;
   const since = opts.since ?? (planned ? new Date(planned) : undefined);
   if (!since) throw new InputError('adoption: no switch time known: run mailshift cutover plan/confirm first, or give --since 2026-12-05T18:00+08:00');
-  const people = await checkAdoption(ctx.config, ctx.accounts, since, ctx.log);
+  const people = await checkAdoption(ctx.config, ctx.accounts, since, ctx.log, credentialsOf(ctx));
   const active = people.filter((p) => p.active).length;
   const share = people.length ? active / people.length : 0;
   const dir = resolve(ctx.config.configDir, opts.outDir ?? 'adoption');

@@ -17,7 +17,7 @@ import { HISTOGRAM_LABELS, type Assessment, type CapabilityReport, type DomainSn
 import type { Account } from '../config/types.js';
 import { closeImap } from '../imap/connect.js';
 import { saveAssessment } from '../store/assess-store.js';
-import type { PhaseContext } from './context.js';
+import { credentialsOf, type PhaseContext } from './context.js';
 import { ensureDir } from '../files/ensure-dir.js';
 import { writePrivate } from '../files/write-private.js';
 
@@ -98,6 +98,7 @@ export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Pr
           signal: ctx.signal,
           serverFailure,
           capabilities,
+          credentials: credentialsOf(ctx),
           onFolder: () => overall.update(finished, { now: account.sourceUser }),
         }).catch((err: Error) => failedAccount(account, err));
         const r = results[i]!.report;
@@ -137,7 +138,7 @@ export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Pr
         .map((r) => {
           const account = ctx.accounts.find((a) => a.sourceUser === r.report.sourceUser)!;
           return {
-            open: () => openReadOnly(config.source, account.sourceUser, account.sourcePassword, 'source', log),
+            open: () => openReadOnly(config.source, { account, credentials: credentialsOf(ctx) }, 'source', log),
             close: (c) => closeImap(c),
             folders: r.probeFolders,
           };

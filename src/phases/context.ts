@@ -1,3 +1,5 @@
+import { JobCredentials } from '../auth/provider.js';
+import type { Credentials } from '../auth/types.js';
 import type { Account, JobConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
@@ -31,6 +33,13 @@ export interface PhaseContext {
   /** Commands that stop gracefully (dual-run): aborted on the first Ctrl-C, to end after the work in flight. */
   stop?: AbortSignal;
   progress: ProgressSink;
+  /** What sessions send to log in; built from the config on first use when the caller gave none. */
+  credentials?: Credentials;
+}
+
+/** The job's credential provider (one per context, so parallel sessions share refreshes). */
+export function credentialsOf(ctx: PhaseContext): Credentials {
+  return (ctx.credentials ??= new JobCredentials(ctx.config, ctx.log));
 }
 
 export const silentProgress: ProgressSink = {

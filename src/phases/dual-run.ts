@@ -13,7 +13,7 @@ import { movePassAccount, type MoveStepResult } from '../dualrun/moves.js';
 import { DualRunHealthStore } from '../store/dualrun-health-store.js';
 import { DualRunStore, type PassRecord } from '../store/dualrun-store.js';
 import { SyncStore } from '../store/sync-store.js';
-import { silentProgress, type PhaseContext } from './context.js';
+import { credentialsOf, silentProgress, type PhaseContext } from './context.js';
 import { runSync as syncPhase, type SyncResult } from './sync.js';
 
 export interface DualRunOptions {
@@ -120,7 +120,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     if (canaryOn && (Date.now() - lastSent() >= canaryEveryMs || (opts.canary && n === 1)) && !ctx.signal.aborted) {
       try {
         rounds = await sendCanaries({ config: ctx.config, accounts: ctx.accounts, store: ctx.store, log, signal: ctx.signal });
-        await awaitDelivery({ config: ctx.config, store: ctx.store, log, signal: ctx.signal }, rounds);
+        await awaitDelivery({ config: ctx.config, store: ctx.store, log, signal: ctx.signal, credentials: credentialsOf(ctx) }, rounds);
       } catch (err) {
         errors.push(`canary: ${(err as Error).message}`);
       }
@@ -133,7 +133,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     // destination before the sync could see it as new mail in its new folder.
     const moves: MoveStepResult[] = [];
     const q0 = new PQueue({ concurrency: Math.max(1, Math.min(ctx.config.source.maxConnections, ctx.config.destination.maxConnections, ctx.accounts.length)) });
-    const moveDeps = { config: ctx.config, store: ctx.store, log, signal: ctx.signal, deletes };
+    const moveDeps = { config: ctx.config, store: ctx.store, log, signal: ctx.signal, deletes, credentials: credentialsOf(ctx) };
     await Promise.all(ctx.accounts.map((a) => q0.add(async () => (ctx.signal.aborted ? undefined : moves.push(await movePassAccount(moveDeps, a))))));
     for (const m of moves) errors.push(...m.errors);
     // An account whose move step did not finish is not synced this pass: its moves would be copied as new mail.
@@ -152,13 +152,13 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     const flags: AccountFlagResult[] = [];
     if (!ctx.signal.aborted) {
       const q = new PQueue({ concurrency: Math.max(1, Math.min(ctx.config.source.maxConnections, ctx.config.destination.maxConnections, ctx.accounts.length)) });
-      const deps = { config: ctx.config, store: ctx.store, dual, log, signal: ctx.signal };
+      const deps = { config: ctx.config, store: ctx.store, dual, log, signal: ctx.signal, credentials: credentialsOf(ctx) };
       await Promise.all(ctx.accounts.map((a) => q.add(async () => (ctx.signal.aborted ? undefined : flags.push(await flagPassAccount(deps, a))))));
     }
     if (ctx.signal.aborted || flags.length < ctx.accounts.length) complete = false;
     for (const f of flags) errors.push(...f.errors);
     if (ctx.config.groupware && !ctx.signal.aborted) await import('./groupware.js').then((g) => g.groupwareDelta(syncCtx)).then((d) => void (d && errors.push(...d.errors)), (e: Error) => void errors.push(`groupware: ${e.message}`));
-    const canaries = rounds.length ? await finishCanaries({ config: ctx.config, store: ctx.store, log }, rounds) : [];
+    const canaries = rounds.length ? await finishCanaries({ config: ctx.config, store: ctx.store, log, credentials: credentialsOf(ctx) }, rounds) : [];
     for (const c of canaries) {
       if (c.state === 'lost' || c.state === 'failed') errors.push(c.error ?? `canary ${c.token} ${c.state}`);
       ctx.progress.note(

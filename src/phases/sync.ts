@@ -4,7 +4,7 @@ import type { CopiedMessage } from '../copier/folder.js';
 import { ByteBudget, ServerThrottle } from '../copier/limits.js';
 import { classifyImapError } from '../imap/errors.js';
 import { SyncStore } from '../store/sync-store.js';
-import type { PhaseContext } from './context.js';
+import { credentialsOf, type PhaseContext } from './context.js';
 
 export type { CopiedMessage } from '../copier/folder.js';
 
@@ -58,6 +58,7 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
     sync: new SyncStore(ctx.store),
     log: ctx.log.child({ phase: 'sync', direction }),
     signal: ctx.signal,
+    credentials: credentialsOf(ctx),
     direction,
     rules: config.folders,
     from,

@@ -1,6 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { Account } from '../config/types.js';
 import { closeImap, connectImap } from '../imap/connect.js';
+import { credentialsOf } from './context.js';
 import { listFolders } from '../imap/folders.js';
 import { planFolderMapping, type FolderMapping } from '../mapping/plan.js';
 import { VerifyStore } from '../store/verify-store.js';
@@ -81,8 +82,9 @@ async function verifyAccount(
   try {
     let plan: FolderMapping[];
     try {
-      src = await connectImap(ctx.config.source, account.sourceUser, account.sourcePassword, { log: ctx.log, side: 'source' });
-      dst = await connectImap(ctx.config.destination, account.destinationUser, account.destinationPassword, { log: ctx.log, side: 'destination' });
+      const login = { account, credentials: credentialsOf(ctx) };
+      src = await connectImap(ctx.config.source, login, { log: ctx.log, side: 'source' });
+      dst = await connectImap(ctx.config.destination, login, { log: ctx.log, side: 'destination' });
       const [srcList, dstList] = [await listFolders(src), await listFolders(dst)];
       plan = planFolderMapping(srcList, dstList, ctx.config.folders, { destinationPreset: ctx.config.destination.preset });
     } catch (err) {

@@ -66,6 +66,21 @@ export interface StartDovecotOptions {
    * ever holds test mail is much faster to fill without it.
    */
   durable?: boolean;
+  /** Sign-in beyond passwords (the sign-in tests); absent: passwd-file passwords only, as before. */
+  signIn?: SandboxSignIn;
+}
+
+export interface SandboxSignIn {
+  /**
+   * passdb oauth2 for XOAUTH2/OAUTHBEARER: tokens are validated at this introspection endpoint
+   * (RFC 7662, POST token=..., client credentials in the URL). `usernameAttribute` (default sub)
+   * must equal the login name as formatted by `usernameFormat` (Dovecot's default %Lu).
+   */
+  oauth2?: { introspectionUrl: string; usernameAttribute?: string; usernameFormat?: string; mechanisms?: Array<'xoauth2' | 'oauthbearer'> };
+  /** false: users cannot log in with a password (OAuth2 only). Default true. */
+  passwords?: boolean;
+  /** Master users (passwd-file with master=yes): SASL PLAIN authzid or `user*master` logins. */
+  masterUsers?: Array<{ user: string; password: string }>;
 }
 
 export interface DovecotServer {
@@ -103,6 +118,8 @@ export interface DovecotServer {
   userMaildir(user: string): string;
   /** uid/gid that owns the mail files. */
   mailOwner: { uid: number; gid: number };
+  /** How the harness itself logs in as a user (seeding, reading back): the password, or via its own master user. */
+  harnessLogin(user: string): { user: string; password: string };
 }
 
 /** Path of the dovecot binary, or undefined when Dovecot is not installed. */
@@ -189,6 +206,8 @@ interface Paths {
   state: string;
   mail: string;
   passwd: string;
+  masters: string;
+  oauth2: string;
   log: string;
   stderr: string;
   cert: string;
@@ -203,6 +222,8 @@ function pathsOf(dir: string): Paths {
     state: join(dir, 'state'),
     mail: join(dir, 'mail'),
     passwd: join(dir, 'passwd'),
+    masters: join(dir, 'masters'),
+    oauth2: join(dir, 'dovecot-oauth2.conf.ext'),
     log: join(dir, 'dovecot.log'),
     stderr: join(dir, 'dovecot.stderr'),
     cert: join(dir, 'tls-cert.pem'),
@@ -241,7 +262,8 @@ log_path = ${p.log}
 info_log_path = ${p.log}
 ssl = ${tlsPort ? 'yes' : 'no'}
 ${tlsPort ? `ssl_cert = <${p.cert}\nssl_key = <${p.key}\n` : ''}disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login${o.signIn?.oauth2 ? ` ${(o.signIn.oauth2.mechanisms ?? ['xoauth2', 'oauthbearer']).join(' ')}` : ''}
+${o.signIn ? 'auth_master_user_separator = *\n' : ''}
 default_internal_user = ${id.internalUser}
 ${id.internalGroup ? `default_internal_group = ${id.internalGroup}\n` : ''}default_login_user = ${id.loginUser}
 first_valid_uid = ${Math.min(id.mailUid, 500) || 1}
@@ -256,10 +278,7 @@ ${fsyncLines}
 # avoided") on dovecot.list.index.log during parallel seeding; flock has no deadlock detection.
 lock_method = flock
 ${o.appendLimit !== undefined ? `imap_capability = +APPENDLIMIT=${Math.floor(o.appendLimit)}\n` : ''}imap_max_line_length = 4M
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${p.passwd}
-}
+${passdbs(p, o)}
 userdb {
   driver = passwd-file
   args = username_format=%u ${p.passwd}
@@ -297,6 +316,32 @@ plugin {
 ${quotaLines.join('\n')}
 }
 `;
+}
+
+// Master users first (they only answer a master login), then OAuth2 tokens, then passwords.
+function passdbs(p: Paths, o: StartDovecotOptions): string {
+  const out: string[] = [];
+  if (o.signIn) out.push(`passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u ${p.masters}\n  master = yes\n}`);
+  if (o.signIn?.oauth2) {
+    const mechs = (o.signIn.oauth2.mechanisms ?? ['xoauth2', 'oauthbearer']).join(' ');
+    out.push(`passdb {\n  driver = oauth2\n  mechanisms = ${mechs}\n  args = ${p.oauth2}\n}`);
+  }
+  if (o.signIn?.passwords !== false) out.push(`passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u ${p.passwd}\n}`);
+  return out.join('\n');
+}
+
+function oauth2Config(o: NonNullable<SandboxSignIn['oauth2']>): string {
+  return [
+    '# Tokens are checked at the authorization server on every login (RFC 7662 introspection).',
+    'introspection_mode = post',
+    `introspection_url = ${o.introspectionUrl}`,
+    'force_introspection = yes',
+    `username_attribute = ${o.usernameAttribute ?? 'sub'}`,
+    ...(o.usernameFormat ? [`username_format = ${o.usernameFormat}`] : []),
+    'active_attribute = active',
+    'active_value = true',
+    '',
+  ].join('\n');
 }
 
 function isAlive(pid: number): boolean {
@@ -447,6 +492,16 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotSe
   const p = pathsOf(dir);
   for (const d of [p.dir, p.run, p.state, p.mail]) mkdirSync(d, { recursive: true });
   if (!existsSync(p.passwd)) writeFileSync(p.passwd, '', { mode: 0o600 });
+  // The harness's own master user, so it can seed and read mailboxes that have no password login.
+  const harnessMaster = { user: 'sandbox-harness', password: `h-${Date.now().toString(36)}${Math.random().toString(36).slice(2)}` };
+  if (opts.signIn) {
+    const masters = [harnessMaster, ...(opts.signIn.masterUsers ?? [])];
+    writeFileSync(p.masters, masters.map((m) => `${m.user}:{PLAIN}${m.password}::::::\n`).join(''), { mode: 0o600 });
+    if (opts.signIn.oauth2) writeFileSync(p.oauth2, oauth2Config(opts.signIn.oauth2), { mode: 0o600 });
+  }
+  const passwords = new Map<string, string>();
+  const harnessLogin = (user: string) =>
+    opts.signIn && opts.signIn.passwords === false ? { user: `${user}*${harnessMaster.user}`, password: harnessMaster.password } : { user, password: passwords.get(user) ?? '' };
   if (id.root) {
     // Login processes (dovenull) must traverse the dir; mail processes (dovecot) own the Maildirs.
     chmodSync(p.dir, 0o711);
@@ -454,6 +509,8 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotSe
     chownSync(p.mail, id.mailUid, id.mailGid);
     chmodSync(p.mail, 0o700);
     chownSync(p.passwd, id.mailUid, id.mailGid);
+    if (opts.signIn) chownSync(p.masters, id.mailUid, id.mailGid);
+    if (opts.signIn?.oauth2) chownSync(p.oauth2, id.mailUid, id.mailGid);
   }
   if (opts.tlsPort && !existsSync(p.cert)) writeCert(p);
 
@@ -574,6 +631,7 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotSe
       }
     }
     appendFileSync(p.passwd, users.map(({ user, password }) => `${user}:{PLAIN}${password}::::::\n`).join(''));
+    for (const { user, password } of users) passwords.set(user, password);
     // Dovecot's auth process stats the passwd-file at most once per second (per its ioloop
     // second), so a login in the same second as an earlier lookup would not see the new user.
     // Waiting for the next second makes the next lookup re-read the file.
@@ -583,8 +641,9 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotSe
     // SERVERBUG). One session touching each of them now makes later parallel sessions safe.
     // Loaded here: the rest of this module needs node: modules only (a test runs it on its own).
     const { closeClient, openClient } = await import('./imap-client.js');
-    for (const { user, password } of users) {
-      const client = await openClient({ host: '127.0.0.1', port }, user, password);
+    for (const { user } of users) {
+      const login = harnessLogin(user);
+      const client = await openClient({ host: '127.0.0.1', port }, login.user, login.password);
       try {
         for (const [name] of SPECIAL_USE) await client.status(opts.namespacePrefix + name, { messages: true });
       } finally {
@@ -655,6 +714,7 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotSe
     userMaildir(user: string) {
       return join(p.mail, user);
     },
+    harnessLogin,
   };
   return server;
 }

@@ -41,4 +41,17 @@ describe('mailshift init (no terminal)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--source-preset "hotmail" is unknown/);
   });
+
+  it('Microsoft 365 gets OAuth2 sign-in (device flow by default) and the next step names auth login', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailshift-init-'));
+    const r = await runCli(['init', '--config', 'm.yaml', '--job', 'j', '--domain', 'acme.test', '--source-preset', 'tencent-exmail', '--destination-preset', 'm365', '--client-id', 'cid-123'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(parse(readFileSync(join(dir, 'm.yaml'), 'utf8')).destination).toEqual({ preset: 'm365', auth: { method: 'oauth2', flow: 'device', clientId: 'cid-123' } });
+    expect(r.stdout).toMatch(/sign-in: each person opens .* types a short code/);
+    expect(r.stdout).toMatch(/then: mailshift auth login --config m\.yaml/);
+    const bad = await runCli(['init', '--config', 'n.yaml', '--job', 'j', '--domain', 'acme.test', '--source-preset', 'generic', '--destination-preset', 'm365', '--destination-sign-in', 'sms'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('mailshift: --destination-sign-in "sms" is unknown (known: password, device, loopback, client-credentials, service-account)');
+  });
 });

@@ -6,7 +6,15 @@ import { closeImap, connectImap } from '../../src/imap/connect.js';
 import { appendMessages } from '../../src/imap/multiappend.js';
 import { rawAvailable } from '../../src/imap/raw.js';
 import { rawFetchBodies, rawFetchListing } from '../../src/imap/raw-fetch.js';
+import { passwordCredentials } from '../../src/auth/provider.js';
+import type { Account } from '../../src/config/types.js';
 import { Secret } from '../../src/secret.js';
+
+/** A password login for a sandbox user (the same password on both sides). */
+const pw = (user: string) => {
+  const account: Account = { line: 1, sourceUser: user, sourcePassword: new Secret('pw'), destinationUser: user, destinationPassword: new Secret('pw') };
+  return { account, credentials: passwordCredentials };
+};
 import { readAll, seedMessages, startDovecot, type DovecotServer, type SeedMessage } from '../support/dovecot.js';
 
 // The copier's bulk path (FETCH and MULTIAPPEND written to the socket directly) against a live
@@ -47,7 +55,7 @@ const modes: { name: string; cfg: () => ServerConfig }[] = [
 
 describe.each(modes)('bulk path over $name', ({ cfg }) => {
   it('FETCH returns what imapflow returns; the session stays usable; APPEND stores exactly what was sent', async () => {
-    const c: ImapFlow = await connectImap(cfg(), 'raw', new Secret('pw'), { side: 'source' });
+    const c: ImapFlow = await connectImap(cfg(), pw('raw'), { side: 'source' });
     try {
       const mb = await c.mailboxOpen('INBOX', { readOnly: true });
       expect(mb.exists).toBe(41);
@@ -78,7 +86,7 @@ describe.each(modes)('bulk path over $name', ({ cfg }) => {
       expect(after && [...(after.flags ?? [])]).not.toContain('\\Seen');
 
       // MULTIAPPEND through the bulk path, into another user's folder (a fresh session).
-      const t = await connectImap(cfg(), 'target', new Secret('pw'), { side: 'destination' });
+      const t = await connectImap(cfg(), pw('target'), { side: 'destination' });
       try {
         await t.mailboxCreate('INBOX.Copied').catch(() => undefined);
         await t.mailboxOpen('INBOX.Copied');
@@ -97,7 +105,7 @@ describe.each(modes)('bulk path over $name', ({ cfg }) => {
       const copied = (await readAll(server, 'target', 'pw')).find((f) => f.path === 'Copied')!;
       const want = [...raw.values()].map((m) => `${sha(m.source!)} ${m.flags.join(',')} ${m.internalDate!.toISOString()}`).sort();
       expect(copied.messages.map((m) => `${m.sha256} ${m.flags.join(',')} ${m.internalDate.toISOString()}`).sort()).toEqual(want);
-      const del = await connectImap(cfg(), 'target', new Secret('pw'), { side: 'destination' });
+      const del = await connectImap(cfg(), pw('target'), { side: 'destination' });
       await del.mailboxDelete('INBOX.Copied');
       await closeImap(del);
     } finally {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAdoption } from './adoption.js';
 import { registerAssess } from './assess.js';
+import { registerAuth } from './auth.js';
 import { registerCutover } from './cutover.js';
 import { registerDemo } from './demo.js';
 import { registerDualRun } from './dual-run.js';
@@ -21,6 +22,7 @@ import { registerVerify } from './verify.js';
 // the order a migration runs, then the job-level commands.
 export function registerCommands(program: Command): void {
   registerInit(program);
+  registerAuth(program);
   registerAssess(program);
   registerSync(program);
   registerGroupware(program);

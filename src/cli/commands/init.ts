@@ -1,8 +1,9 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { loadAccounts } from '../../config/accounts.js';
+import { JobCredentials } from '../../auth/provider.js';
+import { accountsFor } from '../../config/accounts.js';
 import { loadConfig } from '../../config/load.js';
 import { PRESETS } from '../../config/presets.js';
 import { InputError } from '../../errors.js';
@@ -20,7 +21,11 @@ interface InitOptions {
   accounts?: string;
   force?: boolean;
   test?: boolean;
+  destinationSignIn?: string;
+  clientId?: string;
 }
+
+const SIGN_INS = ['password', 'device', 'loopback', 'client-credentials', 'service-account'] as const;
 
 const HEADER = 'source_user,source_password,destination_user,destination_password\n';
 const presetChoices = Object.values(PRESETS).map((p) => ({ value: p.id, name: `${p.name} (${p.id})` }));
@@ -40,6 +45,8 @@ export function registerInit(program: Command): void {
     .option('--accounts <file>', 'accounts CSV, relative to the config', 'accounts.csv')
     .option('--force', 'overwrite an existing config')
     .option('--test', 'log in to every account on both sides after writing the config')
+    .option('--destination-sign-in <how>', `destination sign-in: ${SIGN_INS.join(', ')} (default: what the preset needs)`)
+    .option('--client-id <id>', 'OAuth2 client (application) ID for the destination sign-in')
     .action(async (o: InitOptions, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions & InitOptions>();
       const configPath = resolve(g.config);
@@ -49,7 +56,7 @@ export function registerInit(program: Command): void {
         job: answers.job,
         domain: answers.domain,
         source: server(answers.sourcePreset, answers.sourceHost),
-        destination: server(answers.destinationPreset, answers.destinationHost),
+        destination: { ...server(answers.destinationPreset, answers.destinationHost), ...signInBlock(answers.destinationPreset, answers.signIn, answers.clientId) },
         accounts: o.accounts ?? 'accounts.csv',
       };
       writeFileSync(configPath, stringify(doc));
@@ -67,11 +74,32 @@ export function registerInit(program: Command): void {
         process.stdout.write(JSON.stringify({ config: configPath, accounts: csvPath, logins: results }, null, 2) + '\n');
       } else {
         lines.push(...results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'} ${r.side} ${r.user}${r.error ? `: ${r.error}` : ''}`));
-        lines.push(`next: fill ${relative(process.cwd(), csvPath)}, then: mailshift assess --config ${relative(process.cwd(), config.configPath)}`);
+        const cfgRel = relative(process.cwd(), config.configPath);
+        if (config.destination.auth?.method === 'oauth2') lines.push(`sign-in: ${signInNote(answers.signIn)}`);
+        lines.push(
+          config.destination.auth?.method === 'oauth2'
+            ? `next: fill ${relative(process.cwd(), csvPath)}, then: mailshift auth login --config ${cfgRel}, then: mailshift assess --config ${cfgRel}`
+            : `next: fill ${relative(process.cwd(), csvPath)}, then: mailshift assess --config ${cfgRel}`,
+        );
         process.stdout.write(lines.join('\n') + '\n');
       }
       if (results.some((r) => !r.ok)) throw new InputError('some logins failed (see above); fix them before assess');
+      // The wizard ends with the sign-in itself when the accounts are already listed.
+      if (isInteractive() && config.destination.auth?.method === 'oauth2' && hasAccounts(csvPath) && (await askConfirm('Sign in the accounts now (mailshift auth login)?', true))) {
+        const creds = new JobCredentials(config);
+        await creds.prepare();
+        const targets = accountsFor(config).map((account) => ({ side: 'destination' as const, account }));
+        const { loginAll } = await import('../../auth/login.js');
+        const out = await loginAll(creds, targets, {
+          prompt: (p) => process.stdout.write(p.user_code ? `${p.account}: open ${p.verification_uri} and enter ${p.user_code}\n` : `${p.account}: open ${p.verification_uri}\n`),
+        });
+        for (const r of out) process.stdout.write(`${r.account}: ${r.ok ? r.message : `not signed in - ${r.message}`}\n`);
+      }
     });
+}
+
+function hasAccounts(csvPath: string): boolean {
+  return readFileSync(csvPath, 'utf8').split(/\r?\n/).slice(1).some((l) => l.trim() && !l.startsWith('#'));
 }
 
 function server(preset: string, host?: string) {
@@ -87,7 +115,29 @@ function fromFlags(o: InitOptions) {
   for (const [flag, id] of [['--source-preset', o.sourcePreset], ['--destination-preset', o.destinationPreset]] as const) {
     if (!PRESETS[id!]) throw new InputError(`${flag} "${id}" is unknown (known: ${Object.keys(PRESETS).join(', ')})`);
   }
-  return { job: o.job!, domain: o.domain!, sourcePreset: o.sourcePreset!, sourceHost: o.sourceHost, destinationPreset: o.destinationPreset!, destinationHost: o.destinationHost };
+  const signIn = o.destinationSignIn ?? defaultSignIn(o.destinationPreset!);
+  if (!(SIGN_INS as readonly string[]).includes(signIn)) throw new InputError(`--destination-sign-in "${signIn}" is unknown (known: ${SIGN_INS.join(', ')})`);
+  return { job: o.job!, domain: o.domain!, sourcePreset: o.sourcePreset!, sourceHost: o.sourceHost, destinationPreset: o.destinationPreset!, destinationHost: o.destinationHost, signIn, clientId: o.clientId };
+}
+
+/** OAuth2 for a preset that needs it (its own default flow), else passwords. */
+function defaultSignIn(preset: string): string {
+  return PRESETS[preset]?.oauth?.flow ?? 'password';
+}
+
+function signInBlock(preset: string, signIn: string, clientId?: string): Record<string, unknown> {
+  if (signIn === 'password') return {};
+  const auth: Record<string, unknown> = { method: 'oauth2', flow: signIn, clientId: clientId ?? 'REPLACE-WITH-YOUR-CLIENT-ID' };
+  if (signIn === 'client-credentials') Object.assign(auth, { clientSecret: 'env:MAILSHIFT_APP_SECRET', issuer: preset === 'm365' ? 'https://login.microsoftonline.com/REPLACE-WITH-TENANT-ID/v2.0' : undefined });
+  if (signIn === 'service-account') Object.assign(auth, { serviceAccountKey: 'service-account.json' });
+  return { auth: Object.fromEntries(Object.entries(auth).filter(([, v]) => v !== undefined)) };
+}
+
+/** What the staff will see, in one line. */
+function signInNote(signIn: string): string {
+  if (signIn === 'device') return 'each person opens a Microsoft/issuer page and types a short code that "mailshift auth login" prints; no password is shared';
+  if (signIn === 'loopback') return 'each person signs in once in a browser on this machine when "mailshift auth login" prints the address';
+  return 'app-only: staff see nothing; the admin grants the app access once (see the README)';
 }
 
 async function ask(o: InitOptions) {
@@ -97,20 +147,32 @@ async function ask(o: InitOptions) {
   const sourceHost = o.sourceHost ?? (PRESETS[sourcePreset]?.imap ? undefined : await askText('Source IMAP host'));
   const destinationPreset = o.destinationPreset ?? (await askSelect('Where is it going?', presetChoices, 'm365'));
   const destinationHost = o.destinationHost ?? (PRESETS[destinationPreset]?.imap ? undefined : await askText('Destination IMAP host'));
-  return { job, domain, sourcePreset, sourceHost, destinationPreset, destinationHost };
+  const preset = PRESETS[destinationPreset];
+  const signIn =
+    o.destinationSignIn ??
+    (preset?.oauth
+      ? await askSelect(
+          `How will mailshift sign in to ${preset.name}?`,
+          SIGN_INS.filter((s) => !preset.oauth?.refuses?.[s as 'device']).map((s) => ({ value: s, name: s === 'password' ? 'password / app password per mailbox' : `OAuth2: ${s}` })),
+          preset.oauth.flow,
+        )
+      : 'password');
+  const clientId = signIn !== 'password' ? (o.clientId ?? (await askText('OAuth2 client (application) ID'))) : undefined;
+  return { job, domain, sourcePreset, sourceHost, destinationPreset, destinationHost, signIn, clientId };
 }
 
 async function testLogins(configPath: string) {
   const config = loadConfig(configPath);
-  const accounts = loadAccounts(config.accountsPath);
+  const accounts = accountsFor(config);
+  const credentials = new JobCredentials(config);
   const results: { side: string; user: string; ok: boolean; error?: string }[] = [];
   for (const a of accounts) {
-    for (const [side, srv, user, pw] of [
-      ['source', config.source, a.sourceUser, a.sourcePassword],
-      ['destination', config.destination, a.destinationUser, a.destinationPassword],
+    for (const [side, srv, user] of [
+      ['source', config.source, a.sourceUser],
+      ['destination', config.destination, a.destinationUser],
     ] as const) {
       try {
-        await closeImap(await connectImap(srv, user, pw, { side, connectionTimeoutMs: 15_000 }));
+        await closeImap(await connectImap(srv, { account: a, credentials }, { side, connectionTimeoutMs: 15_000 }));
         results.push({ side, user, ok: true });
       } catch (err) {
         results.push({ side, user, ok: false, error: (err as Error).message });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadAccounts } from '../../config/accounts.js';
+import { accountsFor } from '../../config/accounts.js';
 import { loadConfig } from '../../config/load.js';
 import { LANGS, parseLangs } from '../../kit/catalogue/index.js';
 import { say, warn, type GlobalOptions } from '../job.js';
@@ -17,7 +17,7 @@ export function registerKit(program: Command): void {
       const opts = cmd.optsWithGlobals<GlobalOptions & { out?: string; lang?: string }>();
       const config = loadConfig(opts.config);
       const languages = opts.lang !== undefined ? parseLangs(opts.lang) : undefined;
-      const accounts = loadAccounts(config.accountsPath, { resolveSecrets: false });
+      const accounts = accountsFor(config, { resolveSecrets: false });
       // Loaded here: nothing else in the CLI needs the kit's renderers.
       const { generateKit, defaultKitDir } = await import('../../phases/kit.js');
       const result = await generateKit({ config, accounts }, opts.out ?? defaultKitDir(config), { languages });
