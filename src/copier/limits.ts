@@ -52,9 +52,63 @@ export class TokenBucket {
         this.#tokens -= n;
         return;
       }
-      if (signal?.aborted) return;
+      // After Ctrl-C nothing more goes out: the work waiting here is left for the next run
+      // (its checkpoint is consistent), instead of rushing out unthrottled.
+      if (signal?.aborted) throw new ThrottleStopped();
       const need = Math.min(n, this.ratePerSecond) - this.#tokens;
       await sleep(Math.max(10, Math.ceil((need / this.ratePerSecond) * 1000)), signal);
+    }
+  }
+}
+
+/** Thrown by a throttle's take() once the run is interrupted: the caller must not send. */
+export class ThrottleStopped extends Error {
+  constructor() {
+    super('interrupted while waiting for the throttle');
+    this.name = 'ThrottleStopped';
+  }
+}
+
+/**
+ * messagesPerHour as a promise: a sliding window of 10 s (longer when the rate is under 360 an
+ * hour) that never holds more than its share, so no interval of any length sends more than the
+ * rate allows (plus at most one window's share). `seed` counts what an earlier process of the
+ * job sent recently (from the store), so a restart after Ctrl-C or a kill does not start afresh.
+ */
+export class WindowLimiter {
+  readonly windowMs: number;
+  readonly perWindow: number;
+  #sent: { at: number; n: number }[] = [];
+  constructor(perHour: number) {
+    this.windowMs = perHour >= 360 ? 10_000 : Math.ceil(3_600_000 / perHour);
+    this.perWindow = Math.max(1, Math.floor((perHour * this.windowMs) / 3_600_000));
+  }
+
+  seed(sent: { at: number; n: number }[]): void {
+    this.#sent.push(...sent);
+    this.#sent.sort((a, b) => a.at - b.at);
+  }
+
+  async take(n: number, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      if (signal?.aborted) throw new ThrottleStopped();
+      const t = Date.now();
+      while (this.#sent.length && this.#sent[0]!.at <= t - this.windowMs) this.#sent.shift();
+      const used = this.#sent.reduce((a, e) => a + e.n, 0);
+      // More than a window's share at once can only go into an empty window (callers cap batches).
+      if (used + n <= this.perWindow || used === 0) {
+        this.#sent.push({ at: t, n });
+        return;
+      }
+      // Wait until enough of the window has passed for this batch to fit.
+      let free = used + n - this.perWindow;
+      let until = t;
+      for (const e of this.#sent) {
+        until = e.at + this.windowMs;
+        free -= e.n;
+        if (free <= 0) break;
+      }
+      await sleep(Math.max(5, until - t + 1), signal);
     }
   }
 }
@@ -62,17 +116,23 @@ export class TokenBucket {
 /** Per-server throttle from config: bytes/s and messages/hour, shared by every account. */
 export class ServerThrottle {
   readonly bytes?: TokenBucket;
-  readonly messages?: TokenBucket;
+  readonly messages?: WindowLimiter;
   /** Set when the server asked us to slow down: nobody sends before this time. */
   pausedUntil = 0;
   constructor(t: { bytesPerSecond?: number; messagesPerHour?: number }) {
     if (t.bytesPerSecond) this.bytes = new TokenBucket(t.bytesPerSecond);
-    if (t.messagesPerHour) this.messages = new TokenBucket(t.messagesPerHour / 3600);
+    if (t.messagesPerHour) this.messages = new WindowLimiter(t.messagesPerHour);
+  }
+
+  /** The most messages one command may carry so that it fits in one window (undefined: no cap). */
+  get batchCap(): number | undefined {
+    return this.messages?.perWindow;
   }
 
   async take(bytes: number, messages: number, signal?: AbortSignal): Promise<void> {
     const wait = this.pausedUntil - Date.now();
     if (wait > 0) await sleep(wait, signal);
+    if (signal?.aborted) throw new ThrottleStopped();
     if (this.messages) await this.messages.take(messages, signal);
     if (this.bytes) await this.bytes.take(bytes, signal);
   }

@@ -4,6 +4,7 @@ import type { CopiedMessage } from '../copier/folder.js';
 import { ByteBudget, ServerThrottle } from '../copier/limits.js';
 import { classifyImapError } from '../imap/errors.js';
 import { SyncStore } from '../store/sync-store.js';
+import { recentAppends } from '../store/throttle-store.js';
 import type { PhaseContext } from './context.js';
 
 export type { CopiedMessage } from '../copier/folder.js';
@@ -53,6 +54,15 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
   let done = 0;
   let bytes = 0;
   const accountTasks = new Map<string, { task: ReturnType<typeof ctx.progress.task>; total: number }>();
+  const fromThrottle = new ServerThrottle(from.throttle);
+  const toThrottle = new ServerThrottle(to.throttle);
+  // The rate is a promise across processes: what an interrupted or killed run sent in the
+  // current window still counts.
+  for (const t of [fromThrottle, toThrottle]) {
+    if (t.messages) t.messages.seed(recentAppends(ctx.store, direction, new Date(Date.now() - t.messages.windowMs).toISOString()));
+  }
+  // One command never carries more than a throttle window's share.
+  const batchMessages = Math.max(1, Math.min(config.sync.batchMessages, fromThrottle.batchCap ?? Infinity, toThrottle.batchCap ?? Infinity));
   const env: JobEnv = {
     store: ctx.store,
     sync: new SyncStore(ctx.store),
@@ -63,10 +73,10 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
     from,
     to,
     budget: new ByteBudget(config.sync.bytesInFlight),
-    fromThrottle: new ServerThrottle(from.throttle),
-    toThrottle: new ServerThrottle(to.throttle),
+    fromThrottle,
+    toThrottle,
     spareSessions: { free: connections - concurrentAccounts },
-    batchMessages: config.sync.batchMessages,
+    batchMessages,
     // One command should not hold more than a slice of the byte budget.
     batchBytes: Math.max(1024 * 1024, Math.floor(config.sync.bytesInFlight / Math.max(4, connections * 4))),
     sinceInternalDate: opts.sinceInternalDate,
