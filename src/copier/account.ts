@@ -34,6 +34,7 @@ export interface JobEnv {
   batchMessages: number;
   batchBytes: number;
   sinceInternalDate?: Date;
+  copySince?: Date;
   onCopied?: (m: CopiedMessage) => void;
   onProgress(account: string, messages: number, bytes: number): void;
   onListed(account: string, pending: number): void;
@@ -169,6 +170,7 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
       batchBytes: env.batchBytes,
       maxMessageBytes: env.to.maxMessageBytes,
       sinceInternalDate: env.sinceInternalDate,
+      copySince: env.copySince,
       onCopied: env.onCopied,
       onProgress: (n, b) => {
         copied += n;

@@ -1,3 +1,4 @@
+import { inDateWindow } from './date-window.js';
 import type { ImapFlow } from 'imapflow';
 import { classifyImapError } from '../imap/errors.js';
 import { rawAvailable } from '../imap/raw.js';
@@ -47,6 +48,8 @@ export interface CopyEnv {
   /** Largest message the destination takes, from config/preset (APPENDLIMIT is read live too). */
   maxMessageBytes?: number;
   sinceInternalDate?: Date;
+  /** sync.since / --since / --max-age: copy only this window now, newest first; the rest stays pending. */
+  copySince?: Date;
   onCopied?: (m: CopiedMessage) => void;
   onProgress(messages: number, bytes: number): void;
   onListed(pending: number): void;
@@ -96,7 +99,7 @@ export async function syncFolder(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp:
     await listNew(env, src, dst, fp, uv, mb.exists, mb.uidNext, mb.highestModseq);
   }
 
-  const pending = env.store.messages(fp.id, String(uv), ['pending']);
+  const pending = inDateWindow(env.store.messages(fp.id, String(uv), ['pending']), env.copySince);
   if (!pending.length || env.stopped()) return;
   dstState ??= await openDestination(env, dst, fp);
   await copyRows(env, src, dst, fp, dstState, pending);

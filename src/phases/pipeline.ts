@@ -26,6 +26,8 @@ export interface PipelineOptions {
   watchSyncEveryMs?: number;
   /** Seconds between dual-run passes (default: dualRun.intervalSeconds). */
   dualRunIntervalSeconds?: number;
+  /** Copy mail received since this first (newest first), then the rest. */
+  recentFirst?: Date;
   /** One line of progress for the operator. */
   say: (line: string) => void;
   now?: () => Date;
@@ -101,7 +103,13 @@ export const PIPELINE: readonly PipelinePhase[] = [
     async run(ctx, s, opts) {
       // Not synced yet, or a verify found something missing: the sync (from its checkpoint) fixes it.
       if (!s.syncComplete || (s.verify && !s.verify.clean)) {
-        const r = await runSync(ctx);
+        const since = opts.recentFirst ?? (ctx.config.sync.since === undefined ? undefined : new Date(ctx.config.sync.since));
+        if (since) {
+          const recent = await runSync(ctx, { copySince: since });
+          opts.say(`  recent mail first (since ${since.toISOString().slice(0, 10)}): ${recent.copied} message(s) copied; now the rest`);
+          if (ctx.signal.aborted) return;
+        }
+        const r = await runSync(ctx, { copySince: null });
         opts.say(`  ${r.copied} message(s) copied now (${(r.bytes / 1048576).toFixed(1)} MiB in ${r.seconds.toFixed(1)} s); ${r.skipped} skipped, ${r.failed} failed`);
         if (ctx.signal.aborted) return;
         if (!r.complete) {

@@ -16,6 +16,8 @@ export interface SyncOptions {
   direction?: 'forward' | 'reverse';
   /** Only messages whose INTERNALDATE is at or after this instant. */
   sinceInternalDate?: Date;
+  /** Copy only messages received on or after this (newest first); older ones stay pending. Default sync.since. */
+  copySince?: Date | null;
   onCopied?: (m: CopiedMessage) => void;
   /** What ran this sync, for the store's record of it (e.g. "dual-run delta"); default "sync". */
   label?: string;
@@ -80,6 +82,8 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
     // One command should not hold more than a slice of the byte budget.
     batchBytes: Math.max(1024 * 1024, Math.floor(config.sync.bytesInFlight / Math.max(4, connections * 4))),
     sinceInternalDate: opts.sinceInternalDate,
+    // null: everything (the rest after a recent-first pass), even when sync.since is set.
+    copySince: opts.copySince === null ? undefined : (opts.copySince ?? (config.sync.since === undefined ? undefined : new Date(config.sync.since))),
     onCopied: opts.onCopied,
     onProgress: (account, n, b) => {
       done += n;

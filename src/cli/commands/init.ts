@@ -17,7 +17,7 @@ interface InitOptions {
   sourceHost?: string;
   destinationPreset?: string;
   destinationHost?: string;
-  accounts?: string;
+  accountsCsv?: string;
   force?: boolean;
   test?: boolean;
 }
@@ -37,7 +37,7 @@ export function registerInit(program: Command): void {
     .option('--source-host <host>', 'source IMAP host (when the preset has none)')
     .option('--destination-preset <id>', 'destination provider')
     .option('--destination-host <host>', 'destination IMAP host (when the preset has none)')
-    .option('--accounts <file>', 'accounts CSV, relative to the config', 'accounts.csv')
+    .option('--accounts-csv <file>', 'accounts CSV, relative to the config', 'accounts.csv')
     .option('--force', 'overwrite an existing config')
     .option('--test', 'log in to every account on both sides after writing the config')
     .action(async (o: InitOptions, cmd: Command) => {
@@ -50,7 +50,7 @@ export function registerInit(program: Command): void {
         domain: answers.domain,
         source: server(answers.sourcePreset, answers.sourceHost),
         destination: server(answers.destinationPreset, answers.destinationHost),
-        accounts: o.accounts ?? 'accounts.csv',
+        accounts: o.accountsCsv ?? 'accounts.csv',
       };
       writeFileSync(configPath, stringify(doc));
       const csvPath = resolve(dirname(configPath), doc.accounts);

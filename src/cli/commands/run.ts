@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { say, withJob, type GlobalOptions } from '../job.js';
 import { lazy } from '../lazy.js';
+import { sinceFromFlags } from '../since.js';
 
 const runPipeline = lazy(() => import('../../phases/pipeline.js'), 'runPipeline');
 
@@ -10,6 +11,8 @@ export interface PipelineFlags {
   watchInterval?: string;
   watchSyncEvery?: string;
   dualRunInterval?: string;
+  since?: string;
+  maxAge?: string;
 }
 
 const seconds = (value: string | undefined, flag: string): number | undefined => {
@@ -25,6 +28,7 @@ export function pipelineOptions(o: PipelineFlags, opts: GlobalOptions) {
   const syncEvery = seconds(o.watchSyncEvery, '--watch-sync-every');
   return {
     acceptRisks: !!o.acceptRisks,
+    recentFirst: sinceFromFlags(o),
     watchIntervalMs: watch === undefined ? undefined : watch * 1000,
     watchSyncEveryMs: syncEvery === undefined ? undefined : syncEvery * 1000,
     dualRunIntervalSeconds: seconds(o.dualRunInterval, '--dual-run-interval'),
@@ -36,6 +40,8 @@ export function pipelineFlags(cmd: Command): Command {
   return cmd
     .option('--accounts <users>', 'only these source users (comma-separated)')
     .option('--accept-risks', 'carry on even when the assessment verdict is no-go')
+    .option('--since <date>', 'sync: copy mail received since this date first (newest first), then the rest')
+    .option('--max-age <age>', 'sync: copy mail younger than this first (90d, 12w, 6m, 1y), then the rest')
     .option('--dual-run-interval <seconds>', 'seconds between dual-run passes (default: dualRun.intervalSeconds)')
     .option('--watch-interval <seconds>', 'seconds between DNS polls of the propagation watch (default 30)')
     .option('--watch-sync-every <seconds>', 'delta sync period during the watch (default 300)');

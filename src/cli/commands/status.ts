@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { FatalError } from '../../errors.js';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { emptyFacts, readJobFacts, type JobFacts } from '../../phases/job-state.js';
@@ -22,6 +24,8 @@ export function registerStatus(program: Command): void {
       const config = loadConfig(opts.config);
       let facts: JobFacts;
       if (!existsSync(config.storePath)) {
+        const parent = dirname(config.storePath);
+        if (existsSync(parent) && !statSync(parent).isDirectory()) throw new FatalError(`cannot open the store ${config.storePath}: ${parent} is not a folder`);
         facts = emptyFacts(config);
       } else {
         const store = Store.open(config.storePath, { readonly: true });
