@@ -70,45 +70,44 @@ export class ThrottleStopped extends Error {
 }
 
 /**
- * messagesPerHour as a promise: a sliding window of 10 s (longer when the rate is under 360 an
- * hour) that never holds more than its share, so no interval of any length sends more than the
- * rate allows (plus at most one window's share). `seed` counts what an earlier process of the
- * job sent recently (from the store), so a restart after Ctrl-C or a kill does not start afresh.
+ * messagesPerHour as a promise, counted where it matters: at the server. Messages are paced one
+ * slot apart (GCRA), a command goes out only when the last of its slots has come, and commands
+ * carry at most a tenth of a 10-second window's share. The pace leaves room for one command in
+ * flight and for its transfer time, so no 10-second window at the server (a longer one below 360
+ * an hour) sees more than its share; in exchange the copy runs at about 80 % of the rate. `seed`
+ * takes what an earlier process of the job sent recently (from the store), so a restart after
+ * Ctrl-C or a kill does not start afresh.
  */
 export class WindowLimiter {
   readonly windowMs: number;
   readonly perWindow: number;
-  #sent: { at: number; n: number }[] = [];
+  /** The most messages one command may carry. */
+  readonly batchCap: number;
+  /** Milliseconds between two message slots. */
+  readonly intervalMs: number;
+  #tat = 0;
   constructor(perHour: number) {
     this.windowMs = perHour >= 360 ? 10_000 : Math.ceil(3_600_000 / perHour);
     this.perWindow = Math.max(1, Math.floor((perHour * this.windowMs) / 3_600_000));
+    this.batchCap = Math.max(1, Math.floor(this.perWindow / 10));
+    this.intervalMs = this.windowMs / Math.max(1, this.perWindow - 2 * this.batchCap);
   }
 
   seed(sent: { at: number; n: number }[]): void {
-    this.#sent.push(...sent);
-    this.#sent.sort((a, b) => a.at - b.at);
+    for (const e of sent) this.#tat = Math.max(this.#tat, e.at + e.n * this.intervalMs);
   }
 
   async take(n: number, signal?: AbortSignal): Promise<void> {
     for (;;) {
       if (signal?.aborted) throw new ThrottleStopped();
       const t = Date.now();
-      while (this.#sent.length && this.#sent[0]!.at <= t - this.windowMs) this.#sent.shift();
-      const used = this.#sent.reduce((a, e) => a + e.n, 0);
-      // More than a window's share at once can only go into an empty window (callers cap batches).
-      if (used + n <= this.perWindow || used === 0) {
-        this.#sent.push({ at: t, n });
+      const start = Math.max(this.#tat, t);
+      const ready = start + (n - 1) * this.intervalMs;
+      if (ready <= t) {
+        this.#tat = start + n * this.intervalMs;
         return;
       }
-      // Wait until enough of the window has passed for this batch to fit.
-      let free = used + n - this.perWindow;
-      let until = t;
-      for (const e of this.#sent) {
-        until = e.at + this.windowMs;
-        free -= e.n;
-        if (free <= 0) break;
-      }
-      await sleep(Math.max(5, until - t + 1), signal);
+      await sleep(Math.max(5, Math.ceil(ready - t)), signal);
     }
   }
 }
@@ -126,7 +125,7 @@ export class ServerThrottle {
 
   /** The most messages one command may carry so that it fits in one window (undefined: no cap). */
   get batchCap(): number | undefined {
-    return this.messages?.perWindow;
+    return this.messages?.batchCap;
   }
 
   async take(bytes: number, messages: number, signal?: AbortSignal): Promise<void> {

@@ -196,8 +196,8 @@ describe('mailshift run: the whole migration with operator gates', () => {
       }
       const inPhase = perPhase.get(before) ?? 0;
       const span = (before === 'assess' ? 7000 : 2200) * (before === 'dual-run' ? 1 : 2 ** Math.max(0, inPhase - 2));
-      // At most 5 kills per phase, so that the kills reach every phase.
-      const r = await runKilled(job.configPath, kills < 25 && inPhase < 5 ? 300 + rand() * span : undefined);
+      // At most 7 kills per phase, so that the kills reach every phase.
+      const r = await runKilled(job.configPath, kills < 25 && inPhase < 7 ? 300 + rand() * span : undefined);
       if (r.signal === 'SIGKILL') {
         kills++;
         hit.add(before);

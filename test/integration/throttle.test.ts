@@ -91,6 +91,10 @@ describe('throttle: messagesPerHour holds at the server, through Ctrl-C and a re
     expect(r2.code, r2.stderr).toBe(0);
     const times = saves(pair.destination.logPath);
     expect(times.length).toBe(total);
+    const t0 = times[0]!;
+    const perSecond = new Map<number, number>();
+    for (const t of times) perSecond.set(Math.floor((t - t0) / 1000), (perSecond.get(Math.floor((t - t0) / 1000)) ?? 0) + 1);
+    console.log(`throttle test: saves per second since the first: ${JSON.stringify(Object.fromEntries(perSecond))}; interrupted at +${((interruptedAt - t0) / 1000).toFixed(1)} s`);
     expect(busiestWindow(times, 10_000)).toBeLessThanOrEqual(RATE / 360);
     expect(busiestWindow(times, 60_000)).toBeLessThanOrEqual(RATE / 60);
     // And it is a rate, not a stall: the whole copy took about total / (100 per 10 s).
