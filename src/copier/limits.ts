@@ -98,18 +98,18 @@ export class WindowLimiter {
   }
 
   async take(n: number, signal?: AbortSignal): Promise<void> {
-    for (;;) {
+    if (signal?.aborted) throw new ThrottleStopped();
+    // Reserve the slots at once (concurrent callers queue behind them), then wait for the last.
+    const start = Math.max(this.#tat, Date.now());
+    const ready = start + (n - 1) * this.intervalMs;
+    this.#tat = start + n * this.intervalMs;
+    while (Date.now() < ready) {
+      await sleep(Math.max(1, Math.ceil(ready - Date.now())), signal);
+      // Slots given up on an interrupt stay used: the rate errs on the slow side.
       if (signal?.aborted) throw new ThrottleStopped();
-      const t = Date.now();
-      const start = Math.max(this.#tat, t);
-      const ready = start + (n - 1) * this.intervalMs;
-      if (ready <= t) {
-        this.#tat = start + n * this.intervalMs;
-        return;
-      }
-      await sleep(Math.max(5, Math.ceil(ready - t)), signal);
     }
   }
+
 }
 
 /** Per-server throttle from config: bytes/s and messages/hour, shared by every account. */
