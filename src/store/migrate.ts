@@ -81,16 +81,16 @@ export function checkSchemaReadOnly(db: Database.Database, storePath: string, mi
       `${storePath} was written by a newer mailshift (store schema ${newest}, this version knows up to ${known}); upgrade mailshift to continue this job`,
     );
   }
-  const version = Number(db.pragma('user_version', { simple: true }));
-  if (version !== newest) {
-    throw new FatalError(
-      `${storePath} has a tampered schema record (user_version ${version}, migrations applied up to ${newest}): restore it from a backup, or move it away to start a new job`,
-    );
-  }
   const gap = migrations.find((m) => m.id < newest && !applied.has(m.id));
   if (gap) {
     throw new FatalError(
       `${storePath} does not match its schema record (migration ${gap.name} is not recorded, but later ones are): restore it from a backup, or move it away to start a new job`,
+    );
+  }
+  const version = Number(db.pragma('user_version', { simple: true }));
+  if (version !== newest) {
+    throw new FatalError(
+      `${storePath} has a tampered schema record (user_version ${version}, migrations applied up to ${newest}): restore it from a backup, or move it away to start a new job`,
     );
   }
   return newest === known;

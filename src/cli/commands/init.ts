@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
@@ -8,7 +8,9 @@ import { PRESETS } from '../../config/presets.js';
 import { InputError } from '../../errors.js';
 import { closeImap, connectImap } from '../../imap/connect.js';
 import type { GlobalOptions } from '../job.js';
-import { askConfirm, askSelect, askText, isInteractive } from '../prompts.js';
+import { askConfirm, isInteractive } from '../prompts.js';
+import { runWizard, type WizardAnswers } from '../wizard/index.js';
+import { hostName, jobName } from '../wizard/validate.js';
 
 interface InitOptions {
   job?: string;
@@ -23,7 +25,6 @@ interface InitOptions {
 }
 
 const HEADER = 'source_user,source_password,destination_user,destination_password\n';
-const presetChoices = Object.values(PRESETS).map((p) => ({ value: p.id, name: `${p.name} (${p.id})` }));
 
 // `mailshift init`: writes a config (and an accounts CSV template) from provider presets, asking
 // on a terminal and taking flags otherwise; then optionally tests every account's login.
@@ -44,22 +45,32 @@ export function registerInit(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions & InitOptions>();
       const configPath = resolve(g.config);
       if (existsSync(configPath) && !o.force) throw new InputError(`${g.config} already exists; pass --force to overwrite it`);
-      const answers = isInteractive() ? await ask(o) : fromFlags(o);
+      const answers = isInteractive() ? await runWizard(o, { say: (l) => process.stdout.write(l + '\n') }) : fromFlags(o);
       const doc = {
         job: answers.job,
         domain: answers.domain,
-        source: server(answers.sourcePreset, answers.sourceHost),
-        destination: server(answers.destinationPreset, answers.destinationHost),
+        ...(answers.company ? { company: answers.company } : {}),
+        source: server(answers.sourcePreset, answers.sourceHost, answers.sourcePort),
+        destination: server(answers.destinationPreset, answers.destinationHost, answers.destinationPort),
         accounts: o.accountsCsv ?? 'accounts.csv',
+        ...answers.extra,
       };
-      writeFileSync(configPath, stringify(doc));
+      // Written beside the target and loaded first: an invalid config is never left behind.
+      const tmp = `${configPath}.${process.pid}.tmp`;
+      writeFileSync(tmp, '# Written by mailshift init. Passwords are never kept here: see the accounts CSV (env:/cmd: cells).\n' + stringify(doc));
+      try {
+        loadConfig(tmp);
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw err;
+      }
+      renameSync(tmp, configPath);
       const csvPath = resolve(dirname(configPath), doc.accounts);
       const lines = [`wrote ${relative(process.cwd(), configPath) || configPath}`];
       if (!existsSync(csvPath)) {
         writeFileSync(csvPath, HEADER + '# one line per mailbox; a password cell may be env:NAME or cmd:COMMAND\n');
         lines.push(`wrote ${relative(process.cwd(), csvPath)} (add one line per mailbox)`);
       }
-      // Loading what we wrote proves it is valid before the user builds on it.
       const config = loadConfig(configPath);
       const wantTest = o.test ?? (isInteractive() && existsSync(csvPath) && (await askConfirm('Test the logins now?', true)));
       const results = wantTest ? await testLogins(configPath) : [];
@@ -74,8 +85,8 @@ export function registerInit(program: Command): void {
     });
 }
 
-function server(preset: string, host?: string) {
-  return host ? { preset, host } : { preset };
+function server(preset: string, host?: string, port?: number) {
+  return { preset, ...(host ? { host } : {}), ...(port ? { port } : {}) };
 }
 
 function fromFlags(o: InitOptions) {
@@ -84,20 +95,16 @@ function fromFlags(o: InitOptions) {
     const flags = missing.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()));
     throw new InputError(`init needs a terminal to ask, or these flags: ${flags.join(' ')}`);
   }
+  const job = jobName(o.job!);
+  if (job !== true) throw new InputError(`--job "${o.job}": ${job}`);
+  for (const [flag, h] of [['--source-host', o.sourceHost], ['--destination-host', o.destinationHost]] as const) {
+    const ok = h === undefined ? true : hostName(h);
+    if (ok !== true) throw new InputError(`${flag} "${h}": ${ok}`);
+  }
   for (const [flag, id] of [['--source-preset', o.sourcePreset], ['--destination-preset', o.destinationPreset]] as const) {
     if (!PRESETS[id!]) throw new InputError(`${flag} "${id}" is unknown (known: ${Object.keys(PRESETS).join(', ')})`);
   }
-  return { job: o.job!, domain: o.domain!, sourcePreset: o.sourcePreset!, sourceHost: o.sourceHost, destinationPreset: o.destinationPreset!, destinationHost: o.destinationHost };
-}
-
-async function ask(o: InitOptions) {
-  const domain = o.domain ?? (await askText('Mail domain being moved (e.g. acme.com.hk)', undefined, (v) => /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(v) || 'a domain name like acme.com.hk'));
-  const job = o.job ?? (await askText('Job name', `${domain.split('.')[0]}-${new Date().getFullYear()}`));
-  const sourcePreset = o.sourcePreset ?? (await askSelect('Where is the mail now?', presetChoices, 'tencent-exmail'));
-  const sourceHost = o.sourceHost ?? (PRESETS[sourcePreset]?.imap ? undefined : await askText('Source IMAP host'));
-  const destinationPreset = o.destinationPreset ?? (await askSelect('Where is it going?', presetChoices, 'm365'));
-  const destinationHost = o.destinationHost ?? (PRESETS[destinationPreset]?.imap ? undefined : await askText('Destination IMAP host'));
-  return { job, domain, sourcePreset, sourceHost, destinationPreset, destinationHost };
+  return { job: o.job!, domain: o.domain!, sourcePreset: o.sourcePreset!, sourceHost: o.sourceHost, destinationPreset: o.destinationPreset!, destinationHost: o.destinationHost, extra: {} } as WizardAnswers;
 }
 
 async function testLogins(configPath: string) {
