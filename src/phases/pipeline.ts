@@ -129,7 +129,9 @@ export const PIPELINE: readonly PipelinePhase[] = [
     done: (s, e) => {
       if (s.cutover.confirmedAt) return true;
       const at = plannedAt(s, e.config);
-      return s.dualRun.passes > 0 && !!at && e.now >= at;
+      // A pass cut short (Ctrl-C, kill) leaves accounts unfinished: one more pass first.
+      const current = s.accounts.every((a) => a.state === 'complete');
+      return s.dualRun.passes > 0 && current && !!at && e.now >= at;
     },
     gate: (s, e) =>
       s.dualRun.passes > 0 && !plannedAt(s, e.config)

@@ -167,7 +167,7 @@ describe('mailshift run: the whole migration with operator gates', () => {
     const deep = await job.cli(['verify', '--deep']);
     expect(deep.code, deep.stdout).toBe(0);
     await sameMail(pair, users);
-  }, 240_000);
+  }, 480_000);
 
   it('SIGKILLed at random moments across the phases, run again each time: verify --deep clean and the same phase history', async () => {
     unflipMx();
@@ -230,7 +230,7 @@ describe('mailshift run: the whole migration with operator gates', () => {
     const deep = await job.cli(['verify', '--deep']);
     expect(deep.code, deep.stdout).toBe(0);
     await sameMail(killPair, users);
-  }, 300_000);
+  }, 480_000);
 });
 
 /** Starts `mailshift run` as runCli does, and SIGKILLs it (the node process itself) after `killAfterMs`. */
