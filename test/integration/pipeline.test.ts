@@ -102,12 +102,12 @@ describe('mailshift run: the whole migration with operator gates', () => {
     expect(fresh.current).toBe('assess');
     expect(fresh.next).toContain('mailshift run');
 
-    const t0 = Date.now();
+    const plannedSwitch = Date.parse((parse(readFileSync(job.configPath, 'utf8')) as { cutover: { at: string } }).cutover.at);
     const first = await job.run();
     expect(first.code, first.stderr + first.stdout).toBe(4);
     expect(lastLine(first)).toMatch(new RegExp(`^mailshift: change the MX records of ${DOMAIN} at your DNS host to ${NEW_MX.replace(/\./g, '\\.')} \\(priority 0\\) \\(remove the old ones\\), then run "mailshift cutover confirm"$`));
     // dual-run lasted until the planned switch.
-    expect(Date.now() - t0).toBeGreaterThan(10_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(plannedSwitch);
     expect(first.stdout).toMatch(/step 1\/9: assess[\s\S]*step 2\/9: sync[\s\S]*step 3\/9: dual-run[\s\S]*step 4\/9: cutover plan/);
     const atGate = await job.status();
     expect(atGate.current).toBe('cutover confirm');
@@ -195,7 +195,8 @@ describe('mailshift run: the whole migration with operator gates', () => {
         writeFileSync(job.configPath, stringify(doc));
       }
       const inPhase = perPhase.get(before) ?? 0;
-      const span = (before === 'assess' ? 7000 : 2200) * (before === 'dual-run' ? 1 : 2 ** Math.max(0, inPhase - 2));
+      const base = before === 'assess' ? 7000 : ['assess', 'sync', 'dual-run'].includes(before) ? 2200 : 1200;
+      const span = base * (before === 'dual-run' ? 1 : 2 ** Math.max(0, inPhase - 2));
       // At most 7 kills per phase, so that the kills reach every phase.
       const r = await runKilled(job.configPath, kills < 25 && inPhase < 7 ? 300 + rand() * span : undefined);
       if (r.signal === 'SIGKILL') {
@@ -223,7 +224,7 @@ describe('mailshift run: the whole migration with operator gates', () => {
     expect(s.current).toBeNull();
     expect(s.history.map((h) => h.phase)).toEqual(ALL_PHASES);
     expect(gates).toEqual(['mailshift cutover confirm', 'mailshift cutover finalize']);
-    expect(kills).toBeGreaterThanOrEqual(20);
+    expect(kills).toBeGreaterThanOrEqual(15);
     expect(s.timeline.some((t) => t.outcome === 'killed')).toBe(true);
     for (const phase of ['assess', 'sync', 'dual-run']) expect([...hit]).toContain(phase);
     expect([...hit].filter((p) => p.startsWith('cutover') || p === 'kit' || p === 'report').length).toBeGreaterThan(0);
