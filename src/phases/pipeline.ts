@@ -256,7 +256,32 @@ export interface PipelineResult {
  * gate it throws WaitingError (exit 4) with the one instruction. `onlyOne` (resume) runs just
  * the current phase. Every decision is made from the store, so a killed run continues.
  */
+/** The pipeline phase a timeline entry belongs to (what `resume` continues). */
+const PHASE_OF_LABEL: Record<string, PipelinePhaseName> = { assess: 'assess', sync: 'sync', verify: 'sync', 'cutover watch': 'cutover watch', kit: 'kit', report: 'report' };
+
+/** The phase the last interrupted or killed run was in, if that run is the latest of the job. */
+export function interruptedPhase(s: JobFacts): PipelinePhaseName | undefined {
+  const last = s.timeline.filter((t) => !t.label.endsWith('--force') && t.label !== 'cutover confirm').at(-1);
+  if (!last || (last.outcome !== 'interrupted' && last.outcome !== 'killed')) return undefined;
+  if (last.label.startsWith('dual-run')) return 'dual-run';
+  return PHASE_OF_LABEL[last.label];
+}
+
 export async function runPipeline(ctx: PhaseContext, opts: PipelineOptions & { onlyOne?: boolean }): Promise<PipelineResult> {
+  if (opts.onlyOne) {
+    // resume: the phase that was interrupted, from inside it (its own checkpoint), whatever it is.
+    const facts = readJobFacts(ctx.store, ctx.config);
+    const name = interruptedPhase(facts);
+    const phase = PIPELINE.find((p) => p.name === name);
+    if (phase?.run) {
+      opts.say(`resuming ${phase.name}`);
+      await phase.run(ctx, facts, opts);
+      return { finished: false, ran: [phase.name] };
+    }
+    const view = pipelineView(facts, ctx.config, opts.now?.() ?? new Date(), !!opts.acceptRisks);
+    opts.say(`nothing to resume: no phase was interrupted; next: ${view.next}`);
+    return { finished: view.current === null, ran: [] };
+  }
   const history = new PipelineStore(ctx.store);
   const ran: PipelinePhaseName[] = [];
   const clock = opts.now ?? (() => new Date());

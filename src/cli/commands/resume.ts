@@ -16,7 +16,7 @@ export function registerResume(program: Command): void {
     await withJob(opts, { command: 'resume' }, async (ctx) => {
       const r = await runPipeline(ctx, { ...popts, onlyOne: true });
       if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-      else if (!r.finished && !ctx.signal.aborted) say(opts, `${r.ran.join(', ')} done; next: mailshift run`);
+      else if (r.ran.length && !ctx.signal.aborted) say(opts, `${r.ran.join(', ')} done; next: mailshift run`);
     });
   });
 }
