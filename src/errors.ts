@@ -6,6 +6,8 @@ export const EXIT = {
   fatal: 1,
   invalidInput: 2,
   incomplete: 3,
+  /** Waiting for the operator at a gate of `mailshift run` (the line printed says what to do). */
+  waiting: 4,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -34,6 +36,11 @@ export class FatalError extends MailshiftError {
 /** The work finished but not everything was done; the reasons are in the store: exit 3. */
 export class IncompleteError extends MailshiftError {
   readonly exitCode = EXIT.incomplete;
+}
+
+/** `run` reached an operator gate (change MX, freeze the old system): exit 4 with the one thing to do. */
+export class WaitingError extends MailshiftError {
+  readonly exitCode = EXIT.waiting;
 }
 
 /** Ctrl-C / SIGTERM: the checkpoint is consistent, a re-run continues: exit 130. */

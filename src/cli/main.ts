@@ -16,6 +16,7 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'job config (YAML or JSON)', './mailshift.yaml')
     .option('--json', 'machine-readable output on stdout')
     .option('--no-progress', 'no progress bars (they are off anyway when output is not a terminal)')
+    .option('--accounts <users>', 'only these source users (comma-separated), for every command that works on accounts')
     .addOption(new Option('--log-level <level>', 'job log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
     .showHelpAfterError('(run "mailshift --help" for usage)')
     .exitOverride();

@@ -43,6 +43,7 @@ export const configFileSchema = z
     folders: z
       .object({
         exclude: z.array(z.string().min(1)).default([]),
+        include: z.array(z.string().min(1)).optional(),
         rename: z.array(z.object({ from: z.string().min(1), to: z.string().min(1) }).strict()).default([]),
       })
       .strict()
@@ -51,6 +52,7 @@ export const configFileSchema = z
       .object({
         batchMessages: z.number().int().min(1).max(1000).default(100),
         bytesInFlight: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+        since: z.union([z.string().min(1).refine((v) => !Number.isNaN(Date.parse(v)), 'must be a date like 2025-01-01'), z.date()]).optional(),
       })
       .strict()
       .default({ batchMessages: 100, bytesInFlight: 64 * 1024 * 1024 }),

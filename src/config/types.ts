@@ -37,6 +37,8 @@ export interface RenameRule {
 export interface FolderRules {
   /** Source folder paths or patterns (* and ?) that are not copied. */
   exclude: string[];
+  /** When set, only source folders matching one of these patterns are copied (exclude still applies). */
+  include?: string[];
   rename: RenameRule[];
 }
 
@@ -45,6 +47,8 @@ export interface SyncSettings {
   batchMessages: number;
   /** Bytes of message bodies in flight across the whole job. */
   bytesInFlight: number;
+  /** Only copy messages received on or after this date (the rest stays pending for a run without it). */
+  since?: string | Date;
 }
 
 export interface JobConfig {

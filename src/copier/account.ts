@@ -38,6 +38,7 @@ export interface JobEnv {
   /** How many tries and how long a transient failure gets before the account stops for this run. */
   retry: RetryBound;
   sinceInternalDate?: Date;
+  copySince?: Date;
   onCopied?: (m: CopiedMessage) => void;
   onProgress(account: string, messages: number, bytes: number): void;
   onListed(account: string, pending: number): void;
@@ -176,6 +177,7 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
       maxMessageBytes: env.to.maxMessageBytes,
       sinceInternalDate: env.sinceInternalDate,
       adopt: env.direction === 'forward',
+      copySince: env.copySince,
       onCopied: env.onCopied,
       onProgress: (n, b) => {
         copied += n;

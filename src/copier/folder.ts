@@ -1,3 +1,4 @@
+import { inDateWindow } from './date-window.js';
 import type { ImapFlow } from 'imapflow';
 import { classifyImapError } from '../imap/errors.js';
 import { ensureFolder } from '../imap/folders.js';
@@ -50,6 +51,8 @@ export interface CopyEnv {
   sinceInternalDate?: Date;
   /** Adopt mail already in a destination folder before its first copy (forward copies). */
   adopt?: boolean;
+  /** sync.since / --since / --max-age: copy only this window now, newest first; the rest stays pending. */
+  copySince?: Date;
   onCopied?: (m: CopiedMessage) => void;
   onProgress(messages: number, bytes: number): void;
   onListed(pending: number): void;
@@ -99,7 +102,7 @@ export async function syncFolder(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp:
     await listNew(env, src, dst, fp, uv, mb.exists, mb.uidNext, mb.highestModseq);
   }
 
-  let pending = env.store.messages(fp.id, String(uv), ['pending']);
+  let pending = inDateWindow(env.store.messages(fp.id, String(uv), ['pending']), env.copySince);
   if (!pending.length || env.stopped()) return;
   dstState ??= await openDestination(env, dst, fp);
   if (env.adopt && !env.store.adoptChecked(fp.id)) {

@@ -52,27 +52,73 @@ export class TokenBucket {
         this.#tokens -= n;
         return;
       }
-      if (signal?.aborted) return;
       const need = Math.min(n, this.ratePerSecond) - this.#tokens;
-      await sleep(Math.max(10, Math.ceil((need / this.ratePerSecond) * 1000)), signal);
+      // Not cut short by Ctrl-C: the batches in flight drain at the configured rate, not at once.
+      await sleep(Math.max(10, Math.ceil((need / this.ratePerSecond) * 1000)));
     }
   }
+}
+
+/**
+ * messagesPerHour as a promise, counted where it matters: at the server. Messages are paced one
+ * slot apart (GCRA), a command goes out only when the last of its slots has come, and commands
+ * carry at most a tenth of a 10-second window's share. The pace leaves room for one command in
+ * flight and for its transfer time, so no 10-second window at the server (a longer one below 360
+ * an hour) sees more than its share; in exchange the copy runs at about 80 % of the rate. `seed`
+ * takes what an earlier process of the job sent recently (from the store), so a restart after
+ * Ctrl-C or a kill does not start afresh.
+ */
+export class WindowLimiter {
+  readonly windowMs: number;
+  readonly perWindow: number;
+  /** The most messages one command may carry. */
+  readonly batchCap: number;
+  /** Milliseconds between two message slots. */
+  readonly intervalMs: number;
+  #tat = 0;
+  constructor(perHour: number) {
+    this.windowMs = perHour >= 360 ? 10_000 : Math.ceil(3_600_000 / perHour);
+    this.perWindow = Math.max(1, Math.floor((perHour * this.windowMs) / 3_600_000));
+    this.batchCap = Math.max(1, Math.floor(this.perWindow / 10));
+    this.intervalMs = this.windowMs / Math.max(1, this.perWindow - 2 * this.batchCap);
+  }
+
+  seed(sent: { at: number; n: number }[]): void {
+    for (const e of sent) this.#tat = Math.max(this.#tat, e.at + e.n * this.intervalMs);
+  }
+
+  async take(n: number, _signal?: AbortSignal): Promise<void> {
+    // Reserve the slots at once (concurrent callers queue behind them), then wait for the last.
+    const start = Math.max(this.#tat, Date.now());
+    const ready = start + (n - 1) * this.intervalMs;
+    this.#tat = start + n * this.intervalMs;
+    // Not cut short by Ctrl-C: a batch whose intent is recorded still goes, at its slot, so the
+    // interrupt leaves nothing in flight and the drain keeps the rate.
+    while (Date.now() < ready) await sleep(Math.max(1, Math.ceil(ready - Date.now())));
+  }
+
 }
 
 /** Per-server throttle from config: bytes/s and messages/hour, shared by every account. */
 export class ServerThrottle {
   readonly bytes?: TokenBucket;
-  readonly messages?: TokenBucket;
+  readonly messages?: WindowLimiter;
   /** Set when the server asked us to slow down: nobody sends before this time. */
   pausedUntil = 0;
   constructor(t: { bytesPerSecond?: number; messagesPerHour?: number }) {
     if (t.bytesPerSecond) this.bytes = new TokenBucket(t.bytesPerSecond);
-    if (t.messagesPerHour) this.messages = new TokenBucket(t.messagesPerHour / 3600);
+    if (t.messagesPerHour) this.messages = new WindowLimiter(t.messagesPerHour);
+  }
+
+  /** The most messages one command may carry so that it fits in one window (undefined: no cap). */
+  get batchCap(): number | undefined {
+    return this.messages?.batchCap;
   }
 
   async take(bytes: number, messages: number, signal?: AbortSignal): Promise<void> {
     const wait = this.pausedUntil - Date.now();
-    if (wait > 0) await sleep(wait, signal);
+    // A server's request to slow down holds during the drain after Ctrl-C too.
+    if (wait > 0) await sleep(wait);
     if (this.messages) await this.messages.take(messages, signal);
     if (this.bytes) await this.bytes.take(bytes, signal);
   }

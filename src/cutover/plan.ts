@@ -36,7 +36,8 @@ export const STEPS: StepDef[] = [
   { key: 'late-mail', offsetSeconds: 0, when: 'T … T+72h', title: 'Late-mail watch: delta sync of mail still arriving at the old server, with its Received: host', who: 'mailshift', how: 'mailshift cutover watch (delta every few minutes)', checkIds: [] },
   { key: 'client-config', offsetSeconds: 0, title: 'Autodiscover / autoconfig / RFC 6186 SRV point to the new provider', who: 'you + mailshift', how: 'mailshift cutover check (autodiscover, srv)', checkIds: ['autodiscover', 'srv'] },
   { key: 'send-receive', offsetSeconds: 0, title: 'Send test mail from outside to a few users, and from the new system outward (SPF/DKIM/DMARC pass)', who: 'you', how: 'by hand: read Authentication-Results of the received test mail', checkIds: [] },
-  { key: 'final-delta', offsetSeconds: 72 * H, when: 'T+72h', title: 'Final delta, then freeze the old system (read-only)', who: 'you + mailshift', how: 'mailshift cutover finalize', checkIds: [] },
+  { key: 'final-delta', offsetSeconds: 72 * H, when: 'T+72h', title: 'Final delta of the mail that still reached the old system', who: 'mailshift', how: 'mailshift cutover finalize', checkIds: [] },
+  { key: 'freeze-old', offsetSeconds: 72 * H, when: 'T+72h', title: 'Freeze the old system (read-only) after the final delta: operator confirms', who: 'you', how: "the old provider's admin console (mailshift cannot do this)", checkIds: [] },
   { key: 'keep-old', offsetSeconds: 1 * D, when: 'T+1d … T+30d', title: 'Keep the old server reachable and read-only for lookups and rollback (at least 30 days)', who: 'you', how: 'not checked', checkIds: [] },
   { key: 'after', offsetSeconds: 30 * D, title: 'Raise the MX TTL again; remove the old SPF include and DKIM selector; MTA-STS back to enforce with only the new MX', who: 'you', how: 'your DNS host; mailshift cutover check shows the end state', checkIds: [] },
 ];

@@ -35,6 +35,9 @@ export function demoZone(domain: string, switched = false): DemoRecord[] {
       : { name: domain, type: 'MX', priority: 10, exchange: 'mx.old-provider.test', ttl: 3600 },
     { name: domain, type: 'TXT', text: `v=spf1 include:spf.old-provider.test${switched ? ` a:${DEMO_NEW_MX(domain)}` : ''} ~all`, ttl: 3600 },
     { name: `_dmarc.${domain}`, type: 'TXT', text: `v=DMARC1; p=none; rua=mailto:dmarc@${domain}` },
+    // The old provider's SPF include resolves (a dangling include is a permanent SPF error, and
+    // the cutover gate refuses to confirm on it).
+    { name: 'spf.old-provider.test', type: 'TXT', text: 'v=spf1 ip4:192.0.2.0/24 -all' },
     { name: `mail.${domain}`, type: 'A', value: '127.0.0.1' },
     { name: `autoconfig.${domain}`, type: 'CNAME', value: `mail.${domain}` },
     { name: `_imaps._tcp.${domain}`, type: 'SRV', port: 993, target: `mail.${domain}` },

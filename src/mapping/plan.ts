@@ -45,6 +45,7 @@ export function planFolderMapping(source: ListedFolders, destination: ListedFold
     if (use && !dstSpecial.has(use)) dstSpecial.set(use, f);
   }
   const excludes = rules.exclude.map((p) => ({ p, re: compilePattern(p) }));
+  const includes = rules.include?.map((p) => compilePattern(p));
   const reserved = new Set(RESERVED_TOP[opts.destinationPreset ?? ''] ?? []);
   const out: FolderMapping[] = [];
   // Mappings that keep their name in a collision: INBOX and the special-use winners.
@@ -68,8 +69,11 @@ export function planFolderMapping(source: ListedFolders, destination: ListedFold
     const base = { source: src, specialUse } as const;
 
     const ex = excludes.find((e) => e.re.test(logical));
-    if (ex || !src.selectable) {
+    // folders.include: INBOX is always kept; any other folder must match one of the patterns.
+    const notIncluded = !!includes && logical.toUpperCase() !== 'INBOX' && !includes.some((re) => re.test(logical));
+    if (ex || notIncluded || !src.selectable) {
       if (ex) notes.push(`excluded by rule "${ex.p}"`);
+      else if (notIncluded) notes.push('not in folders.include');
       else notes.push('not selectable (a container for other folders); created on the destination only as a parent');
       const names = comps.map((c) => sanitizeName(c, dDelim, notes));
       out.push({ ...base, ...where(names, dPrefix, dDelim), action: 'exclude', existsOnDestination: false, notes });

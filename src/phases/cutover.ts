@@ -175,7 +175,37 @@ export interface ConfirmResult {
   answers: { server: string; state: string; answer: string }[];
 }
 
-export async function cutoverConfirm(ctx: PhaseContext, deps: CutoverDeps = {}): Promise<ConfirmResult> {
+export interface GateOptions {
+  /** Go ahead although blocking checks fail; the reason is recorded in the audit trail. */
+  force?: string;
+  /** The checks that decide the gate (default: all of them). */
+  checks?: string[];
+}
+
+/**
+ * A gate that means something: runs the checks and refuses (exit 3, listing each failing
+ * check) while any FAILs, unless the operator forces it with a reason, which is recorded.
+ */
+async function passGate(ctx: PhaseContext, command: string, gate: GateOptions, deps: CutoverDeps): Promise<CheckReport> {
+  const report = await cutoverCheck(ctx, { only: gate.checks }, deps);
+  const failing = report.results.filter((r) => r.status === 'FAIL');
+  if (!failing.length || ctx.signal.aborted) return report;
+  const list = failing.map((f) => `${f.id} (${f.reason})`).join('; ');
+  if (!gate.force?.trim()) {
+    throw new IncompleteError(`${command} refused: ${failing.length} blocking check(s) fail: ${list}; fix them and run it again, or pass --force "<reason>" to go ahead anyway (recorded)`);
+  }
+  ctx.store.addEvent({
+    phase: 'cutover',
+    level: 'warn',
+    kind: 'gate.forced',
+    message: `${command} forced past ${failing.length} failing check(s): ${gate.force.trim()}`,
+    data: { command, reason: gate.force.trim(), failing: failing.map((f) => ({ id: f.id, reason: f.reason })) },
+  });
+  ctx.log.warn({ command, reason: gate.force.trim(), failing: failing.map((f) => f.id) }, 'gate forced');
+  return report;
+}
+
+export async function cutoverConfirm(ctx: PhaseContext, deps: CutoverDeps = {}, gate: GateOptions = {}): Promise<ConfirmResult> {
   const e = env(ctx, deps);
   if (!e.settings.mx.length) throw new InputError("the new provider's MX hosts are not known: set cutover.mx in the config");
   const authoritative = await authoritativeServers(ctx, e.settings);
@@ -193,6 +223,7 @@ export async function cutoverConfirm(ctx: PhaseContext, deps: CutoverDeps = {}):
     );
   }
   const st = e.cutover.state();
+  if (!st.confirmedAt) await passGate(ctx, 'cutover confirm', gate, deps);
   const confirmedAt = st.confirmedAt ?? e.now().toISOString();
   if (!st.oldMx && !e.settings.oldMx) {
     // No check or plan saw the old set: take it from a resolver that still caches it (for rollback).
@@ -396,10 +427,11 @@ export interface FinalizeResult {
   files: string[];
 }
 
-export async function cutoverFinalize(ctx: PhaseContext, opts: { outDir?: string } = {}, deps: CutoverDeps = {}): Promise<FinalizeResult> {
+export async function cutoverFinalize(ctx: PhaseContext, opts: { outDir?: string } & GateOptions = {}, deps: CutoverDeps = {}): Promise<FinalizeResult> {
   const e = env(ctx, deps);
   const st = e.cutover.state();
   if (!st.confirmedAt) throw new InputError('the MX change is not confirmed yet: run "mailshift cutover confirm" first');
+  if (!st.finalizedAt) await passGate(ctx, 'cutover finalize', opts, deps);
   const runSync = deps.runSync ?? syncPhase;
   const runId = ctx.store.startPhase('cutover');
   const late = { n: 0 };
@@ -420,6 +452,8 @@ export async function cutoverFinalize(ctx: PhaseContext, opts: { outDir?: string
   if (delta.complete) {
     e.cutover.updateState({ finalizedAt });
     e.cutover.setStepState('final-delta', 'done', `last delta at ${finalizedAt}: ${delta.copied} copied`);
+    // Freezing the old system is the operator's to do and to confirm; it is never marked done here.
+    e.cutover.setStepState('freeze-old', 'pending', 'operator confirms: mailshift cannot make the old system read-only');
     e.cutover.setStepState('late-mail', 'done', `${e.cutover.lateMail().filter((l) => l.direction === 'forward').length} late message(s) copied`);
   }
   const advice = afterAdvice({ oldSpfInclude: e.settings.oldSpfInclude, oldMx: e.settings.oldMx ?? st.oldMx ?? [] });

@@ -4,6 +4,7 @@ import type { CopiedMessage } from '../copier/folder.js';
 import { ByteBudget, ServerThrottle } from '../copier/limits.js';
 import { classifyImapError } from '../imap/errors.js';
 import { SyncStore } from '../store/sync-store.js';
+import { recentAppends } from '../store/throttle-store.js';
 import { credentialsOf, type PhaseContext } from './context.js';
 
 export type { CopiedMessage } from '../copier/folder.js';
@@ -15,6 +16,8 @@ export interface SyncOptions {
   direction?: 'forward' | 'reverse';
   /** Only messages whose INTERNALDATE is at or after this instant. */
   sinceInternalDate?: Date;
+  /** Copy only messages received on or after this (newest first); older ones stay pending. Default sync.since. */
+  copySince?: Date | null;
   onCopied?: (m: CopiedMessage) => void;
   /** What ran this sync, for the store's record of it (e.g. "dual-run delta"); default "sync". */
   label?: string;
@@ -53,6 +56,15 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
   let done = 0;
   let bytes = 0;
   const accountTasks = new Map<string, { task: ReturnType<typeof ctx.progress.task>; total: number }>();
+  const fromThrottle = new ServerThrottle(from.throttle);
+  const toThrottle = new ServerThrottle(to.throttle);
+  // The rate is a promise across processes: what an interrupted or killed run sent in the
+  // current window still counts.
+  for (const t of [fromThrottle, toThrottle]) {
+    if (t.messages) t.messages.seed(recentAppends(ctx.store, direction, new Date(Date.now() - t.messages.windowMs).toISOString()));
+  }
+  // One command never carries more than a throttle window's share.
+  const batchMessages = Math.max(1, Math.min(config.sync.batchMessages, fromThrottle.batchCap ?? Infinity, toThrottle.batchCap ?? Infinity));
   const env: JobEnv = {
     store: ctx.store,
     sync: new SyncStore(ctx.store),
@@ -64,14 +76,16 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
     from,
     to,
     budget: new ByteBudget(config.sync.bytesInFlight),
-    fromThrottle: new ServerThrottle(from.throttle),
-    toThrottle: new ServerThrottle(to.throttle),
+    fromThrottle,
+    toThrottle,
     spareSessions: { free: connections - concurrentAccounts },
-    batchMessages: config.sync.batchMessages,
+    batchMessages,
     // One command should not hold more than a slice of the byte budget.
     batchBytes: Math.max(1024 * 1024, Math.floor(config.sync.bytesInFlight / Math.max(4, connections * 4))),
     retry: config.retry,
     sinceInternalDate: opts.sinceInternalDate,
+    // null: everything (the rest after a recent-first pass), even when sync.since is set.
+    copySince: opts.copySince === null ? undefined : (opts.copySince ?? (config.sync.since === undefined ? undefined : new Date(config.sync.since))),
     onCopied: opts.onCopied,
     onProgress: (account, n, b) => {
       done += n;

@@ -66,6 +66,11 @@ export interface StartDovecotOptions {
    * ever holds test mail is much faster to fill without it.
    */
   durable?: boolean;
+  /**
+   * Log every saved message (the mail_log plugin's "save" event, with a timestamp to the
+   * millisecond) to the instance's log: how tests count APPENDs at the server.
+   */
+  mailLog?: boolean;
   /** Sign-in beyond passwords (the sign-in tests); absent: passwd-file passwords only, as before. */
   signIn?: SandboxSignIn;
 }
@@ -271,8 +276,8 @@ first_valid_gid = ${id.mailGid === 0 ? 0 : 1}
 mail_uid = ${id.mailUid}
 mail_gid = ${id.mailGid}
 mail_location = maildir:${p.mail}/%u${layout}
-mail_plugins = $mail_plugins quota
-mail_max_keyword_length = 200
+mail_plugins = $mail_plugins quota${o.mailLog ? ' notify mail_log' : ''}
+${o.mailLog ? 'log_timestamp = "%Y-%m-%dT%H:%M:%S.%{usecs} "\n' : ''}mail_max_keyword_length = 200
 ${fsyncLines}
 # fcntl locks made concurrent sessions of one user panic with EDEADLK ("Resource deadlock
 # avoided") on dovecot.list.index.log during parallel seeding; flock has no deadlock detection.
@@ -314,6 +319,7 @@ protocol imap {
 }
 plugin {
 ${quotaLines.join('\n')}
+${o.mailLog ? '  mail_log_events = save\n  mail_log_fields = uid box' : ''}
 }
 `;
 }

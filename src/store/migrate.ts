@@ -67,6 +67,36 @@ export function migrate(db: Database.Database, storePath: string, migrations = r
 }
 
 /**
+ * The checks `migrate` makes, for a store opened read-only (status): nothing is written. Returns
+ * whether the store is at this version's schema (false: an older store, not migrated here).
+ */
+export function checkSchemaReadOnly(db: Database.Database, storePath: string, migrations = readMigrations()): boolean {
+  const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  if (!has) throw new FatalError(`${storePath} is not a mailshift store (it has no schema record)`);
+  const applied = new Set((db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map((r) => r.id));
+  const known = Math.max(0, ...migrations.map((m) => m.id));
+  const newest = Math.max(0, ...applied);
+  if (newest > known) {
+    throw new FatalError(
+      `${storePath} was written by a newer mailshift (store schema ${newest}, this version knows up to ${known}); upgrade mailshift to continue this job`,
+    );
+  }
+  const gap = migrations.find((m) => m.id < newest && !applied.has(m.id));
+  if (gap) {
+    throw new FatalError(
+      `${storePath} does not match its schema record (migration ${gap.name} is not recorded, but later ones are): restore it from a backup, or move it away to start a new job`,
+    );
+  }
+  const version = Number(db.pragma('user_version', { simple: true }));
+  if (version !== newest) {
+    throw new FatalError(
+      `${storePath} has a tampered schema record (user_version ${version}, migrations applied up to ${newest}): restore it from a backup, or move it away to start a new job`,
+    );
+  }
+  return newest === known;
+}
+
+/**
  * The tables a store of this version must have, found by applying every migration to an empty
  * in-memory database once: so the check can never drift from the migrations themselves.
  */

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { FatalError, LockedError } from '../errors.js';
 import { ensureDir } from '../files/ensure-dir.js';
 import { GroupwareStore } from './groupware-store.js';
-import { migrate, missingTables } from './migrate.js';
+import { checkSchemaReadOnly, migrate, missingTables } from './migrate.js';
 import { describeStoreError } from './open-errors.js';
 
 export type PhaseName = 'assess' | 'sync' | 'dual-run' | 'cutover' | 'kit' | 'verify' | 'report' | 'rollback';
@@ -85,7 +85,9 @@ export class Store {
         db.pragma('foreign_keys = ON');
         migrate(db, path);
       }
-      const missing = missingTables(db, expectedTables());
+      // Read-only (status) never migrates: an older store is read as it is.
+      const current = opts.readonly ? checkSchemaReadOnly(db, path) : true;
+      const missing = current ? missingTables(db, expectedTables()) : [];
       if (missing.length) {
         throw new FatalError(
           `${path} is missing tables (${missing.join(', ')}): restore it from a backup, or move it away to start a new job (a new job recognises the mail already on the destination)`,

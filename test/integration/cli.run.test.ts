@@ -7,8 +7,9 @@ import { writeJobFiles } from '../../src/demo/files.js';
 import { runCli } from '../support/cli.js';
 import { digestHash, readAll, seedUser, usePair } from '../support/dovecot.js';
 
-// `mailshift run`: assess once, sync, verify, then stop at the operator gate; a second run
-// assesses no more and copies nothing new.
+// `mailshift run` on a job without a planned switch: assess once, sync + verify, one dual-run
+// pass, then the gate that asks for the switch time (exit 4); a second run assesses no more and
+// copies nothing new. The whole path with a planned switch is in pipeline.test.ts.
 describe('mailshift run', () => {
   const pair = usePair();
   const dir = mkdtempSync(join(tmpdir(), 'mailshift-run-'));
@@ -26,13 +27,11 @@ describe('mailshift run', () => {
 
   it('goes from nothing to a verified copy and stops at the gate', async () => {
     const r = await runCli(['run', '--config', config, '--no-progress']);
-    expect(r.stderr).not.toContain('mailshift:');
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/step 1\/3: assess \(read-only\)\n\s+verdict: go/);
-    expect(r.stdout).toContain('step 3/3: verify');
-    expect(r.stdout).toContain('Operator gate - next:');
-    // The kit is regenerated at the gate; this self-hosted job has no kit.smtp, so it says why not.
-    expect(r.stdout).toMatch(/staff kit not written: .*kit\.smtp is required/);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stdout).toMatch(/step 1\/9: assess\n\s+verdict: go/);
+    expect(r.stdout).toMatch(/step 2\/9: sync\n.*\n\s+verify: \d+ of \d+ message\(s\) matched; missing 0, duplicated 0/);
+    expect(r.stdout).toContain('step 3/9: dual-run');
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^mailshift: the destination is current; choose the switch time: run "mailshift cutover plan --at [^"]+" \(or set cutover.at\), then "mailshift run" again$/);
     for (const u of users) {
       const src = await readAll(pair.source, u.user, u.password);
       const dst = await readAll(pair.destination, u.user, u.password);
@@ -45,9 +44,8 @@ describe('mailshift run', () => {
     const u = users[0]!;
     const before = digestHash(await readAll(pair.destination, u.user, u.password));
     const r = await runCli(['run', '--config', config, '--no-progress']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/step 1\/3: assess: done .* \(verdict go\)/);
-    expect(r.stdout).toMatch(/sync: 0 messages/);
+    expect(r.code).toBe(4);
+    expect(r.stdout).not.toContain('step ');
     expect(digestHash(await readAll(pair.destination, u.user, u.password))).toBe(before);
   });
 });

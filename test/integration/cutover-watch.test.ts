@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { cutoverConfirm, cutoverFinalize, cutoverRollback, cutoverWatch } from '../../src/phases/cutover.js';
 import { runSync } from '../../src/phases/sync.js';
 import { CutoverStore } from '../../src/store/cutover-store.js';
-import { DOMAIN, NEW_MX, startCutoverWorld, type CutoverWorld, type TestContext } from '../support/cutover-fixture.js';
+import { DOMAIN, NEW_MX, recordCompleteSync, startCutoverWorld, type CutoverWorld, type TestContext } from '../support/cutover-fixture.js';
 import { startDnsServer } from '../support/dns-server.js';
 import { readAll, seedMessages, usePair, type FolderSnapshot } from '../support/dovecot.js';
 
@@ -47,6 +47,8 @@ const inbox = (snap: FolderSnapshot[]) => snap.find((f) => f.path === 'INBOX')!.
 /** A job on the Dovecot pair with one fresh user on each side, already fully synced. */
 async function syncedJob(): Promise<{ t: TestContext; user: string }> {
   const user = `u${++userSeq}`;
+  // The new MX accepts the migrated address (confirm's gate probes RCPT for it).
+  w.smtp.accept.add(`${user}@${DOMAIN}`);
   await pair.source.addUser(user, 'pw');
   await pair.destination.addUser(user, 'pw');
   const old = new Date(Date.now() - 30 * 86400_000);
@@ -150,6 +152,7 @@ describe('cutover watch', () => {
     const deadAddr = dead.ports[0]!.address;
     await dead.stop();
     const t = w.context({ dns: { resolvers: [...w.resolvers, deadAddr], authoritative: w.auth, timeoutMs: 200 } });
+    recordCompleteSync(t.ctx); // the gate's sync-parity check: this job has nothing to copy
     open.push(t);
     w.dns.set(DOMAIN, 'MX', [{ exchange: NEW_MX, priority: 0 }]);
     await cutoverConfirm(t.ctx);

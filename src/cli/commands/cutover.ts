@@ -26,6 +26,13 @@ export function parseDuration(value: string, flag: string): number {
   return ms;
 }
 
+/** --force needs a reason: it goes into the audit trail. */
+function forceReason(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!value.trim()) throw new InputError('--force needs a reason, e.g. --force "SPF fixed at the DNS host, cache not expired yet"');
+  return value.trim();
+}
+
 const json = (opts: GlobalOptions, value: unknown) => {
   if (opts.json) process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 };
@@ -77,14 +84,17 @@ export function registerCutover(program: Command): void {
 
   cutover
     .command('confirm')
-    .description('after changing MX: check that the authoritative servers answer the new set and record T')
+    .description('after changing MX: check that the authoritative servers answer the new set, run the checks (refused while one fails), and record T')
+    .option('--force <reason>', 'confirm although blocking checks fail; the reason is recorded in the audit trail')
     .action(async (_o, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOptions>();
-      await withJob(opts, { command: 'cutover confirm', needsAccounts: false }, async (ctx) => {
-        const r = await cutoverConfirm(ctx);
+      const opts = cmd.optsWithGlobals<GlobalOptions & { force?: string }>();
+      const force = forceReason(opts.force);
+      // The accounts are needed: the SMTP probe checks RCPT for every migrated address.
+      await withJob(opts, { command: 'cutover confirm' }, async (ctx) => {
+        const r = await cutoverConfirm(ctx, {}, { force });
         json(opts, r);
         for (const a of r.answers) say(opts, `  ${a.server}: ${a.answer}`);
-        say(opts, r.alreadyConfirmed ? `already confirmed: T = ${r.confirmedAt}` : `confirmed: T = ${r.confirmedAt}; next: mailshift cutover watch`);
+        say(opts, r.alreadyConfirmed ? `already confirmed: T = ${r.confirmedAt}` : `confirmed: T = ${r.confirmedAt}; next: mailshift run (or mailshift cutover watch)`);
       });
     });
 
@@ -113,16 +123,19 @@ export function registerCutover(program: Command): void {
 
   cutover
     .command('finalize')
-    .description('last delta, freeze the checklist with its results, and print the advice for afterwards')
+    .description('you are ready to freeze the old system: checks (refused while one fails), last delta, the checklist frozen with its results, the advice for afterwards')
     .option('--out <dir>', 'where to write the frozen checklist (default: <config dir>/cutover)', outDir)
+    .option('--force <reason>', 'finalize although blocking checks fail; the reason is recorded in the audit trail')
     .action(async (_o, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOptions & { out?: string }>();
+      const opts = cmd.optsWithGlobals<GlobalOptions & { out?: string; force?: string }>();
+      const force = forceReason(opts.force);
       const r = await withJob(opts, { command: 'cutover finalize' }, async (ctx) => {
-        const res = await cutoverFinalize(ctx, { outDir: opts.out });
+        const res = await cutoverFinalize(ctx, { outDir: opts.out, force });
         json(opts, res);
         say(opts, `last delta: ${res.delta.copied} copied, ${res.delta.failed} failed; ${res.checks.fail} check(s) failing`);
         for (const a of res.advice) say(opts, `  - ${a}`);
         if (res.files.length) say(opts, `checklist ${res.finalizedAt ? 'frozen' : 'written'}: ${res.files.join(', ')}`);
+        if (res.finalizedAt) say(opts, 'now make the old system read-only (mailshift cannot do that; the checklist shows it as yours to confirm); next: mailshift run');
         return res;
       });
       if (!r.delta.complete) throw new IncompleteError('the last delta did not copy everything: see mailshift status, then run finalize again');

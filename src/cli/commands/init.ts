@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
@@ -10,6 +10,8 @@ import { InputError } from '../../errors.js';
 import { closeImap, connectImap } from '../../imap/connect.js';
 import type { GlobalOptions } from '../job.js';
 import { askConfirm, askSelect, askText, isInteractive } from '../prompts.js';
+import { runWizard, type WizardAnswers } from '../wizard/index.js';
+import { hostName, jobName } from '../wizard/validate.js';
 
 interface InitOptions {
   job?: string;
@@ -18,7 +20,7 @@ interface InitOptions {
   sourceHost?: string;
   destinationPreset?: string;
   destinationHost?: string;
-  accounts?: string;
+  accountsCsv?: string;
   force?: boolean;
   test?: boolean;
   destinationSignIn?: string;
@@ -26,9 +28,7 @@ interface InitOptions {
 }
 
 const SIGN_INS = ['password', 'device', 'loopback', 'client-credentials', 'service-account'] as const;
-
 const HEADER = 'source_user,source_password,destination_user,destination_password\n';
-const presetChoices = Object.values(PRESETS).map((p) => ({ value: p.id, name: `${p.name} (${p.id})` }));
 
 // `mailshift init`: writes a config (and an accounts CSV template) from provider presets, asking
 // on a terminal and taking flags otherwise; then optionally tests every account's login.
@@ -42,7 +42,7 @@ export function registerInit(program: Command): void {
     .option('--source-host <host>', 'source IMAP host (when the preset has none)')
     .option('--destination-preset <id>', 'destination provider')
     .option('--destination-host <host>', 'destination IMAP host (when the preset has none)')
-    .option('--accounts <file>', 'accounts CSV, relative to the config', 'accounts.csv')
+    .option('--accounts-csv <file>', 'accounts CSV, relative to the config', 'accounts.csv')
     .option('--force', 'overwrite an existing config')
     .option('--test', 'log in to every account on both sides after writing the config')
     .option('--destination-sign-in <how>', `destination sign-in: ${SIGN_INS.join(', ')} (default: what the preset needs)`)
@@ -51,22 +51,33 @@ export function registerInit(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions & InitOptions>();
       const configPath = resolve(g.config);
       if (existsSync(configPath) && !o.force) throw new InputError(`${g.config} already exists; pass --force to overwrite it`);
-      const answers = isInteractive() ? await ask(o) : fromFlags(o);
+      const answers = isInteractive() ? await runWizard(o, { say: (l) => process.stdout.write(l + '\n') }) : fromFlags(o);
+      const signIn = isInteractive() ? await askSignIn(o, answers.destinationPreset) : flagSignIn(o);
       const doc = {
         job: answers.job,
         domain: answers.domain,
-        source: server(answers.sourcePreset, answers.sourceHost),
-        destination: { ...server(answers.destinationPreset, answers.destinationHost), ...signInBlock(answers.destinationPreset, answers.signIn, answers.clientId) },
-        accounts: o.accounts ?? 'accounts.csv',
+        ...(answers.company ? { company: answers.company } : {}),
+        source: server(answers.sourcePreset, answers.sourceHost, answers.sourcePort),
+        destination: { ...server(answers.destinationPreset, answers.destinationHost, answers.destinationPort), ...signInBlock(answers.destinationPreset, signIn.signIn, signIn.clientId) },
+        accounts: o.accountsCsv ?? 'accounts.csv',
+        ...answers.extra,
       };
-      writeFileSync(configPath, stringify(doc));
+      // Written beside the target and loaded first: an invalid config is never left behind.
+      const tmp = `${configPath}.${process.pid}.tmp`;
+      writeFileSync(tmp, '# Written by mailshift init. Passwords are never kept here: see the accounts CSV (env:/cmd: cells).\n' + stringify(doc));
+      try {
+        loadConfig(tmp);
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw err;
+      }
+      renameSync(tmp, configPath);
       const csvPath = resolve(dirname(configPath), doc.accounts);
       const lines = [`wrote ${relative(process.cwd(), configPath) || configPath}`];
       if (!existsSync(csvPath)) {
         writeFileSync(csvPath, HEADER + '# one line per mailbox; a password cell may be env:NAME or cmd:COMMAND\n');
         lines.push(`wrote ${relative(process.cwd(), csvPath)} (add one line per mailbox)`);
       }
-      // Loading what we wrote proves it is valid before the user builds on it.
       const config = loadConfig(configPath);
       const wantTest = o.test ?? (isInteractive() && existsSync(csvPath) && (await askConfirm('Test the logins now?', true)));
       const results = wantTest ? await testLogins(configPath) : [];
@@ -75,7 +86,7 @@ export function registerInit(program: Command): void {
       } else {
         lines.push(...results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'} ${r.side} ${r.user}${r.error ? `: ${r.error}` : ''}`));
         const cfgRel = relative(process.cwd(), config.configPath);
-        if (config.destination.auth?.method === 'oauth2') lines.push(`sign-in: ${signInNote(answers.signIn)}`);
+        if (config.destination.auth?.method === 'oauth2') lines.push(`sign-in: ${signInNote(signIn.signIn)}`);
         lines.push(
           config.destination.auth?.method === 'oauth2'
             ? `next: fill ${relative(process.cwd(), csvPath)}, then: mailshift auth login --config ${cfgRel}, then: mailshift assess --config ${cfgRel}`
@@ -98,12 +109,8 @@ export function registerInit(program: Command): void {
     });
 }
 
-function hasAccounts(csvPath: string): boolean {
-  return readFileSync(csvPath, 'utf8').split(/\r?\n/).slice(1).some((l) => l.trim() && !l.startsWith('#'));
-}
-
-function server(preset: string, host?: string) {
-  return host ? { preset, host } : { preset };
+function server(preset: string, host?: string, port?: number) {
+  return { preset, ...(host ? { host } : {}), ...(port ? { port } : {}) };
 }
 
 function fromFlags(o: InitOptions) {
@@ -112,12 +119,42 @@ function fromFlags(o: InitOptions) {
     const flags = missing.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()));
     throw new InputError(`init needs a terminal to ask, or these flags: ${flags.join(' ')}`);
   }
+  const job = jobName(o.job!);
+  if (job !== true) throw new InputError(`--job "${o.job}": ${job}`);
+  for (const [flag, h] of [['--source-host', o.sourceHost], ['--destination-host', o.destinationHost]] as const) {
+    const ok = h === undefined ? true : hostName(h);
+    if (ok !== true) throw new InputError(`${flag} "${h}": ${ok}`);
+  }
   for (const [flag, id] of [['--source-preset', o.sourcePreset], ['--destination-preset', o.destinationPreset]] as const) {
     if (!PRESETS[id!]) throw new InputError(`${flag} "${id}" is unknown (known: ${Object.keys(PRESETS).join(', ')})`);
   }
+  return { job: o.job!, domain: o.domain!, sourcePreset: o.sourcePreset!, sourceHost: o.sourceHost, destinationPreset: o.destinationPreset!, destinationHost: o.destinationHost, extra: {} } as WizardAnswers;
+}
+
+function hasAccounts(csvPath: string): boolean {
+  return readFileSync(csvPath, 'utf8').split(/\r?\n/).slice(1).some((l) => l.trim() && !l.startsWith('#'));
+}
+
+function flagSignIn(o: InitOptions): { signIn: string; clientId?: string } {
   const signIn = o.destinationSignIn ?? defaultSignIn(o.destinationPreset!);
   if (!(SIGN_INS as readonly string[]).includes(signIn)) throw new InputError(`--destination-sign-in "${signIn}" is unknown (known: ${SIGN_INS.join(', ')})`);
-  return { job: o.job!, domain: o.domain!, sourcePreset: o.sourcePreset!, sourceHost: o.sourceHost, destinationPreset: o.destinationPreset!, destinationHost: o.destinationHost, signIn, clientId: o.clientId };
+  return { signIn, clientId: o.clientId };
+}
+
+/** The sign-in step of the wizard: OAuth2 where the destination's preset needs or offers it. */
+async function askSignIn(o: InitOptions, destinationPreset: string): Promise<{ signIn: string; clientId?: string }> {
+  const preset = PRESETS[destinationPreset];
+  const signIn =
+    o.destinationSignIn ??
+    (preset?.oauth
+      ? await askSelect(
+          `How will mailshift sign in to ${preset.name}?`,
+          SIGN_INS.filter((s) => !preset.oauth?.refuses?.[s as 'device']).map((s) => ({ value: s, name: s === 'password' ? 'password / app password per mailbox' : `OAuth2: ${s}` })),
+          preset.oauth.flow,
+        )
+      : 'password');
+  const clientId = signIn !== 'password' ? (o.clientId ?? (await askText('OAuth2 client (application) ID'))) : undefined;
+  return { signIn, clientId };
 }
 
 /** OAuth2 for a preset that needs it (its own default flow), else passwords. */
@@ -138,27 +175,6 @@ function signInNote(signIn: string): string {
   if (signIn === 'device') return 'each person opens a Microsoft/issuer page and types a short code that "mailshift auth login" prints; no password is shared';
   if (signIn === 'loopback') return 'each person signs in once in a browser on this machine when "mailshift auth login" prints the address';
   return 'app-only: staff see nothing; the admin grants the app access once (see the README)';
-}
-
-async function ask(o: InitOptions) {
-  const domain = o.domain ?? (await askText('Mail domain being moved (e.g. acme.com.hk)', undefined, (v) => /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(v) || 'a domain name like acme.com.hk'));
-  const job = o.job ?? (await askText('Job name', `${domain.split('.')[0]}-${new Date().getFullYear()}`));
-  const sourcePreset = o.sourcePreset ?? (await askSelect('Where is the mail now?', presetChoices, 'tencent-exmail'));
-  const sourceHost = o.sourceHost ?? (PRESETS[sourcePreset]?.imap ? undefined : await askText('Source IMAP host'));
-  const destinationPreset = o.destinationPreset ?? (await askSelect('Where is it going?', presetChoices, 'm365'));
-  const destinationHost = o.destinationHost ?? (PRESETS[destinationPreset]?.imap ? undefined : await askText('Destination IMAP host'));
-  const preset = PRESETS[destinationPreset];
-  const signIn =
-    o.destinationSignIn ??
-    (preset?.oauth
-      ? await askSelect(
-          `How will mailshift sign in to ${preset.name}?`,
-          SIGN_INS.filter((s) => !preset.oauth?.refuses?.[s as 'device']).map((s) => ({ value: s, name: s === 'password' ? 'password / app password per mailbox' : `OAuth2: ${s}` })),
-          preset.oauth.flow,
-        )
-      : 'password');
-  const clientId = signIn !== 'password' ? (o.clientId ?? (await askText('OAuth2 client (application) ID'))) : undefined;
-  return { job, domain, sourcePreset, sourceHost, destinationPreset, destinationHost, signIn, clientId };
 }
 
 async function testLogins(configPath: string) {

@@ -1,34 +1,22 @@
 import type { Command } from 'commander';
-import { InputError } from '../../errors.js';
-import { Store } from '../../store/store.js';
-import { loadConfig } from '../../config/load.js';
 import { say, withJob, type GlobalOptions } from '../job.js';
-import { syncAndReport } from './sync.js';
+import { lazy } from '../lazy.js';
+import { pipelineFlags, pipelineOptions, type PipelineFlags } from './run.js';
 
-// `mailshift resume`: continue the last phase that did not finish. Today the only resumable
-// long phase is sync; others say what to run.
+const runPipeline = lazy(() => import('../../phases/pipeline.js'), 'runPipeline');
+
+// `mailshift resume`: continue the phase that was interrupted (whichever it is), from inside it:
+// every phase carries on from its own checkpoint. Then it says what comes next.
 export function registerResume(program: Command): void {
-  program
-    .command('resume')
-    .description('continue the last unfinished phase from its checkpoint (today: sync)')
-    .action(async (_o, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOptions>();
-      const config = loadConfig(opts.config);
-      const store = Store.open(config.storePath);
-      let last;
-      try {
-        // The latest run of each phase decides whether that phase is finished.
-        const latest = new Map(store.phaseRuns().map((r) => [r.phase, r]));
-        last = [...latest.values()].filter((r) => r.outcome !== 'complete').sort((a, b) => a.id - b.id).at(-1);
-      } finally {
-        store.close();
-      }
-      if (!last) {
-        say(opts, 'nothing to resume: every phase run so far finished completely');
-        return;
-      }
-      if (last.phase !== 'sync') throw new InputError(`the last unfinished phase is "${last.phase}"; run "mailshift ${last.phase}" to continue it`);
-      say(opts, `resuming sync (last run started ${last.startedAt}, ${last.outcome})`);
-      await withJob(opts, { command: 'resume' }, (ctx) => syncAndReport(ctx, opts, false));
+  pipelineFlags(
+    program.command('resume').description('continue the interrupted (current) phase of the job from its checkpoint, then say what is next'),
+  ).action(async (o: PipelineFlags, cmd: Command) => {
+    const opts = cmd.optsWithGlobals<GlobalOptions>();
+    const popts = pipelineOptions(o, opts);
+    await withJob(opts, { command: 'resume' }, async (ctx) => {
+      const r = await runPipeline(ctx, { ...popts, onlyOne: true });
+      if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      else if (r.ran.length && !ctx.signal.aborted) say(opts, `${r.ran.join(', ')} done; next: mailshift run`);
     });
+  });
 }

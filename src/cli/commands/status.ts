@@ -1,104 +1,120 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { FatalError } from '../../errors.js';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
+import { emptyFacts, readJobFacts, type JobFacts } from '../../phases/job-state.js';
+import { pipelineView, type PipelineView } from '../../phases/pipeline.js';
 import { Store } from '../../store/store.js';
-import { SyncStore } from '../../store/sync-store.js';
-import { collectGroupware } from '../../groupware/report.js';
+import type { DualRunHealthReport } from '../../dualrun/health-report.js';
+import { collectGroupware, type GroupwareReportRow } from '../../groupware/report.js';
 import type { GlobalOptions } from '../job.js';
 import { lazy } from '../lazy.js';
 
 const dualRunReport = lazy(() => import('../../dualrun/health-report.js'), 'dualRunHealthReport');
+type DualRunHealth = DualRunHealthReport;
 
-// `mailshift status`: where the job stands, read from the store only (no server is contacted,
-// the job lock is not needed, so it works while a sync is running).
+/** `status --json`: a stable schema (documented in the README); fields are only ever added. */
+export type StatusJson = { schema: 1 } & Omit<JobFacts, 'dualRun'> &
+  PipelineView & { dualRun: JobFacts['dualRun'] & Partial<DualRunHealth>; groupware: GroupwareReportRow[] };
+
+const PHASE_LABEL: Record<string, string> = { 'cutover plan': 'cutover plan + check' };
+
+// `mailshift status`: where the job stands, from the store only. It opens the store read-only
+// (never creates or migrates it, needs no lock, works while a run is going and after a kill).
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('where the job stands: phases, accounts, folders, failures (reads the store only)')
+    .description('where the job stands: counts, phase timeline, the current gate and the next command (reads the store only)')
     .action(async (_o, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const config = loadConfig(opts.config);
-      const store = Store.open(config.storePath);
-      try {
-        const sync = new SyncStore(store);
-        const accounts = store.accounts().map((a) => {
-          const folders = sync.folderPairs(a.id).map((fp) => {
-            const c = sync.folderCounts(fp.id);
-            return {
-              direction: fp.direction,
-              source: fp.sourceLogical ?? fp.sourcePath,
-              destination: fp.destinationLogical ?? fp.destinationPath,
-              state: fp.state,
-              found: c.found,
-              copied: c.copied,
-              adopted: c.adopted,
-              pending: c.pending,
-              skipped: c.skipped,
-              failed: c.failed,
-              copiedWithReason: c.copiedWithReason,
-              reasons: c.reasons,
-              droppedFlags: sync.droppedFlags(fp.id).length,
-              notes: fp.notes,
-            };
-          });
-          const sum = (k: 'found' | 'copied' | 'adopted' | 'pending' | 'skipped' | 'failed') =>
-            folders.filter((f) => f.state === 'active' && f.direction === 'forward').reduce((n, f) => n + f[k], 0);
-          return {
-            sourceUser: a.sourceUser,
-            destinationUser: a.destinationUser,
-            state: a.state,
-            lastError: a.lastError,
-            updatedAt: a.updatedAt,
-            found: sum('found'),
-            copied: sum('copied'),
-            adopted: sum('adopted'),
-            pending: sum('pending'),
-            skipped: sum('skipped'),
-            failed: sum('failed'),
-            folders,
-          };
-        });
-        // A dual-run that died is alerted on here too (once per run; see mailshift health).
-        const dualRun = await dualRunReport(config, store, { alertOn: ['stalled'] });
-        const status = {
-          job: config.job,
-          store: config.storePath,
-          lock: store.lockHolder() ?? null,
-          phases: store.phaseRuns().map((r) => ({ phase: r.phase, startedAt: r.startedAt, finishedAt: r.finishedAt, outcome: r.outcome, summary: r.summary })),
-          accounts,
-          groupware: collectGroupware(store),
-          dualRun,
-        };
-        if (opts.json) {
-          process.stdout.write(JSON.stringify(status, null, 2) + '\n');
-          return;
+      let facts: JobFacts;
+      let groupware: GroupwareReportRow[] = [];
+      let health: DualRunHealth | undefined;
+      if (!existsSync(config.storePath)) {
+        const parent = dirname(config.storePath);
+        if (existsSync(parent) && !statSync(parent).isDirectory()) throw new FatalError(`cannot open the store ${config.storePath}: ${parent} is not a folder`);
+        facts = emptyFacts(config);
+      } else {
+        const store = Store.open(config.storePath, { readonly: true });
+        try {
+          facts = readJobFacts(store, config);
+          groupware = collectGroupware(store) ?? [];
+        } finally {
+          store.close();
         }
-        const lines = [`job ${status.job} (store ${status.store})`];
-        if (status.lock) lines.push(`running now: ${status.lock.command} (pid ${status.lock.pid} on ${status.lock.host})`);
-        if (store.phaseRuns('dual-run').length) lines.push(`dual-run: ${dualRun.health.state} - ${dualRun.health.reason}`);
-        for (const p of status.phases.slice(-10)) lines.push(`  ${p.phase.padEnd(9)} ${p.outcome.padEnd(11)} ${p.startedAt}`);
-        for (const a of status.accounts) {
-          lines.push(
-            `  ${a.sourceUser} -> ${a.destinationUser}: ${a.state}${a.lastError ? ` (${a.lastError})` : ''}` +
-              (a.folders.length ? ` - found ${a.found}, copied ${a.copied}${a.adopted ? ` (${a.adopted} already in the destination, adopted)` : ''}, to copy ${a.pending}, skipped ${a.skipped}, failed ${a.failed}` : ''),
-          );
-          for (const f of a.folders) {
-            if (f.state === 'excluded') {
-              lines.push(`      ${f.source}: not copied${f.notes.length ? ` (${f.notes.at(-1)})` : ''}`);
-              continue;
-            }
-            const dir = f.direction === 'reverse' ? ' [reverse]' : '';
-            lines.push(`      ${f.source} -> ${f.destination}${dir}: found ${f.found}, copied ${f.copied}${f.adopted ? ` (${f.adopted} adopted)` : ''}, to copy ${f.pending}, skipped ${f.skipped}, failed ${f.failed}${f.state === 'gone' ? ' (folder no longer on the source)' : ''}`);
-            for (const r of f.reasons) lines.push(`          ${r.count} ${r.state}: ${r.reason}`);
-            if (f.droppedFlags) lines.push(`          ${f.droppedFlags} message(s) lost flags the destination does not accept`);
+        if (facts.dualRun.passes) {
+          // A dual-run that died is alerted on here too (once per run; see mailshift health). The
+          // alert is recorded, so this one opens for writing; the read-only open above has already
+          // shown the schema is current, so nothing is migrated.
+          const rw = Store.open(config.storePath);
+          try {
+            health = await dualRunReport(config, rw, { alertOn: ['stalled'] });
+          } finally {
+            rw.close();
           }
         }
-        for (const g of status.groupware ?? []) {
-          lines.push(`  ${g.account} ${g.kind === 'addressbook' ? 'contacts' : 'calendar'} "${g.collection}": copied ${g.copied}, destination edits kept ${g.kept}, failed ${g.failed}, in flight ${g.inFlight}`);
-          for (const p of g.problems.slice(0, 20)) lines.push(`          ${p}`);
-        }
-        process.stdout.write(lines.join('\n') + '\n');
-      } finally {
-        store.close();
       }
+      const view = pipelineView(facts, config);
+      const configFlag = opts.config && opts.config !== './mailshift.yaml' ? ` --config ${opts.config}` : '';
+      const withConfig = (c: string) => (c.startsWith('mailshift ') ? c.replace(/^(mailshift [a-z-]+(?: [a-z]+)?)/, `$1${configFlag}`) : c);
+      const status: StatusJson = { schema: 1, ...facts, ...view, next: withConfig(view.next), dualRun: { ...facts.dualRun, ...(health ?? {}) }, groupware };
+      if (opts.accounts) {
+        const wanted = new Set(opts.accounts.split(',').map((s) => s.trim().toLowerCase()));
+        status.accounts = status.accounts.filter((a) => wanted.has(a.sourceUser.toLowerCase()));
+      }
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(render(status).join('\n') + '\n');
     });
+}
+
+function render(s: StatusJson): string[] {
+  const lines = [`job ${s.job} (store ${s.store})`];
+  if (!s.exists) {
+    lines.push('nothing done yet: no store exists for this job');
+    lines.push(`next: ${s.next}`);
+    return lines;
+  }
+  lines.push(s.running ? `running now: ${s.running.command} (pid ${s.running.pid} on ${s.running.host}, since ${s.running.acquiredAt})` : 'not running');
+  lines.push('phases: ' + s.phases.map((p) => `${PHASE_LABEL[p.name] ?? p.name} ${p.done ? 'done' : p.name === s.current ? '<- now' : '-'}`).join(' | '));
+  const t = s.totals;
+  lines.push(
+    `messages: found ${t.found}, copied ${t.copied}, to copy ${t.pending}, skipped ${t.skipped}, failed ${t.failed}, remaining ${t.remaining}` +
+      (t.unlistedFolders ? ` (${t.unlistedFolders} folder(s) not listed yet)` : ''),
+  );
+  for (const a of s.accounts) {
+    lines.push(
+      `  ${a.sourceUser} -> ${a.destinationUser}: ${a.state}${a.lastError ? ` (${a.lastError})` : ''} - found ${a.found}, copied ${a.copied}, to copy ${a.pending}, skipped ${a.skipped}, failed ${a.failed}, remaining ${a.remaining}` +
+        (a.unlistedFolders ? `, ${a.unlistedFolders} folder(s) not listed yet` : ''),
+    );
+    for (const r of a.reasons) lines.push(`      ${r.count} ${r.state}: ${r.reason}`);
+  }
+  if (s.dualRun.passes) lines.push(`dual-run: ${s.dualRun.passes} pass(es), last at ${s.dualRun.lastPassAt}${s.dualRun.lastPassComplete === false ? ' (incomplete)' : ''}`);
+  if (s.dualRun.health) lines.push(`dual-run: ${s.dualRun.health.state} - ${s.dualRun.health.reason}`);
+  for (const g of s.groupware) {
+    lines.push(`  ${g.account} ${g.kind === 'addressbook' ? 'contacts' : 'calendar'} "${g.collection}": copied ${g.copied}, destination edits kept ${g.kept}, failed ${g.failed}, in flight ${g.inFlight}`);
+    for (const p of g.problems.slice(0, 20)) lines.push(`          ${p}`);
+  }
+  const c = s.cutover;
+  if (c.planned || c.confirmedAt) {
+    lines.push(
+      `cutover: T ${c.confirmedAt ? `${c.confirmedAt} (confirmed)` : `${c.plannedAt} (planned)`}; ${c.propagated ? 'propagated' : 'not propagated yet'}; ${c.finalizedAt ? `finalized ${c.finalizedAt}` : 'not finalized'}${c.rolledBackAt ? `; rolled back ${c.rolledBackAt}` : ''}`,
+    );
+    for (const f of c.failing) lines.push(`  FAIL ${f.title}: ${f.reason}`);
+    const open = c.operatorSteps.filter((x) => x.state !== 'done');
+    if (c.finalizedAt && open.length) lines.push(`  yours to do (mailshift cannot): ${open.map((x) => x.title).join('; ')}`);
+  }
+  if (s.timeline.length) {
+    lines.push('timeline:');
+    const shown = s.timeline.slice(-12);
+    if (s.timeline.length > shown.length) lines.push(`  … ${s.timeline.length - shown.length} earlier`);
+    for (const e of shown) lines.push(`  ${e.startedAt.slice(0, 19).replace('T', ' ')}  ${e.label.padEnd(22)} ${e.outcome}`);
+  }
+  if (s.gate) lines.push(`waiting for you: ${s.gate.instruction}`);
+  lines.push(`next: ${s.next}`);
+  return lines;
 }

@@ -3,6 +3,7 @@ import { IncompleteError } from '../../errors.js';
 import { runSync, type SyncResult } from '../../phases/sync.js';
 import type { PhaseContext } from '../../phases/context.js';
 import { say, withJob, type GlobalOptions } from '../job.js';
+import { sinceFromFlags } from '../since.js';
 
 // `mailshift sync`: copy every account (or --accounts a,b) from source to destination.
 // Exit 0 complete, 3 incomplete (reasons in `status`), 130 interrupted (re-run continues).
@@ -12,15 +13,18 @@ export function registerSync(program: Command): void {
     .description('copy every mailbox to the destination exactly once; safe to interrupt and run again')
     .option('--accounts <users>', 'only these source users (comma-separated)')
     .option('--dry-run', 'print the folder mapping and counts; write nothing anywhere')
+    .option('--since <date>', 'copy only mail received on or after this date (e.g. 2025-01-01), newest first; the rest stays for a later run')
+    .option('--max-age <age>', 'copy only mail younger than this (90d, 12w, 6m, 1y), newest first; the rest stays for a later run')
     .action(async (_o, cmd: Command) => {
-      const opts = cmd.optsWithGlobals<GlobalOptions & { dryRun?: boolean }>();
-      await withJob(opts, { command: opts.dryRun ? 'sync --dry-run' : 'sync', readOnly: !!opts.dryRun }, (ctx) => syncAndReport(ctx, opts, !!opts.dryRun));
+      const opts = cmd.optsWithGlobals<GlobalOptions & { dryRun?: boolean; since?: string; maxAge?: string }>();
+      const copySince = sinceFromFlags(opts);
+      await withJob(opts, { command: opts.dryRun ? 'sync --dry-run' : 'sync', readOnly: !!opts.dryRun }, (ctx) => syncAndReport(ctx, opts, !!opts.dryRun, copySince));
     });
 }
 
 /** Runs the sync phase and prints its summary; shared with `resume`. */
-export async function syncAndReport(ctx: PhaseContext, opts: GlobalOptions, dryRun: boolean): Promise<SyncResult> {
-  const result = await runSync(ctx, { dryRun });
+export async function syncAndReport(ctx: PhaseContext, opts: GlobalOptions, dryRun: boolean, copySince?: Date): Promise<SyncResult> {
+  const result = await runSync(ctx, { dryRun, copySince });
   if (opts.json) process.stdout.write(JSON.stringify(result, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
   if (dryRun) {
     for (const a of result.plan ?? []) {
@@ -54,6 +58,7 @@ export async function syncAndReport(ctx: PhaseContext, opts: GlobalOptions, dryR
   }
   // An interrupt is reported by withJob (exit 130), not as "incomplete".
   if (!result.complete && !ctx.signal.aborted) {
+    if (copySince) say(opts, `only mail received since ${copySince.toISOString().slice(0, 10)} was copied; older mail stays listed as remaining: run sync again without --since/--max-age to copy it`);
     throw new IncompleteError(`sync incomplete: ${result.accounts.filter((a) => a.state !== 'complete').length} account(s) not complete; see "mailshift status"; run sync again to continue`);
   }
   return result;
