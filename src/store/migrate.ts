@@ -26,22 +26,9 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
 export function migrate(db: Database.Database, storePath: string, migrations = readMigrations()): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const applied = new Set((db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map((r) => r.id));
-  const known = Math.max(0, ...migrations.map((m) => m.id));
-  const newest = Math.max(0, ...applied);
-  if (newest > known) {
-    throw new FatalError(
-      `${storePath} was written by a newer mailshift (store schema ${newest}, this version knows up to ${known}); upgrade mailshift to continue this job`,
-    );
-  }
-  // user_version mirrors the newest applied migration: a mismatch means the schema record was
-  // edited by hand or by another program, and the tables can no longer be trusted.
-  const version = Number(db.pragma('user_version', { simple: true }));
-  if (version !== 0 && version !== newest) {
-    throw new FatalError(
-      `${storePath} has a tampered schema record (user_version ${version}, migrations applied up to ${newest}): restore it from a backup, or move it away to start a new job`,
-    );
-  }
+  const { applied, newest } = schemaRecord(db, storePath, migrations);
+  // A store from before user_version was kept has 0 there; it gets the right value below.
+  const version = checkUserVersion(db, storePath, newest, true);
   const done: number[] = [];
   for (const m of migrations) {
     if (applied.has(m.id)) continue;
@@ -73,6 +60,19 @@ export function migrate(db: Database.Database, storePath: string, migrations = r
 export function checkSchemaReadOnly(db: Database.Database, storePath: string, migrations = readMigrations()): boolean {
   const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
   if (!has) throw new FatalError(`${storePath} is not a mailshift store (it has no schema record)`);
+  const { applied, known, newest } = schemaRecord(db, storePath, migrations);
+  const gap = migrations.find((m) => m.id < newest && !applied.has(m.id));
+  if (gap) {
+    throw new FatalError(
+      `${storePath} does not match its schema record (migration ${gap.name} is not recorded, but later ones are): restore it from a backup, or move it away to start a new job`,
+    );
+  }
+  checkUserVersion(db, storePath, newest, false);
+  return newest === known;
+}
+
+/** The migrations a store records as applied; a store written by a newer mailshift is refused. */
+function schemaRecord(db: Database.Database, storePath: string, migrations: Migration[]): { applied: Set<number>; known: number; newest: number } {
   const applied = new Set((db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map((r) => r.id));
   const known = Math.max(0, ...migrations.map((m) => m.id));
   const newest = Math.max(0, ...applied);
@@ -81,19 +81,21 @@ export function checkSchemaReadOnly(db: Database.Database, storePath: string, mi
       `${storePath} was written by a newer mailshift (store schema ${newest}, this version knows up to ${known}); upgrade mailshift to continue this job`,
     );
   }
-  const gap = migrations.find((m) => m.id < newest && !applied.has(m.id));
-  if (gap) {
-    throw new FatalError(
-      `${storePath} does not match its schema record (migration ${gap.name} is not recorded, but later ones are): restore it from a backup, or move it away to start a new job`,
-    );
-  }
+  return { applied, known, newest };
+}
+
+/**
+ * user_version mirrors the newest applied migration: a mismatch means the schema record was
+ * edited by hand or by another program, and the tables can no longer be trusted.
+ */
+function checkUserVersion(db: Database.Database, storePath: string, newest: number, allowUnset: boolean): number {
   const version = Number(db.pragma('user_version', { simple: true }));
-  if (version !== newest) {
+  if (version !== newest && !(allowUnset && version === 0)) {
     throw new FatalError(
       `${storePath} has a tampered schema record (user_version ${version}, migrations applied up to ${newest}): restore it from a backup, or move it away to start a new job`,
     );
   }
-  return newest === known;
+  return version;
 }
 
 /**
