@@ -13,7 +13,8 @@ import { SyncStore } from '../store/sync-store.js';
 // pipeline table so that other sections (dual-run health, sign-in) can add facts here.
 
 export interface Reason {
-  state: 'skipped' | 'failed';
+  /** copied: copied, but with something the destination would not keep (dropped keywords). */
+  state: 'skipped' | 'failed' | 'copied';
   reason: string;
   count: number;
 }
@@ -22,6 +23,10 @@ export interface Counts {
   /** Source messages listed so far (every one has a row in the store). */
   found: number;
   copied: number;
+  /** Of the copied: found already in the destination and adopted, not appended again. */
+  adopted: number;
+  /** Of the copied: copied with a recorded reason (keywords the destination could not keep). */
+  copiedWithReason: number;
   /** Listed but not copied yet (pending or in flight). */
   pending: number;
   skipped: number;
@@ -50,6 +55,8 @@ export interface FolderState {
   listed: boolean;
   found: number;
   copied: number;
+  adopted: number;
+  copiedWithReason: number;
   pending: number;
   skipped: number;
   failed: number;
@@ -98,7 +105,7 @@ export interface JobFacts {
   history: HistoryRow[];
 }
 
-const ZERO: Counts = { found: 0, copied: 0, pending: 0, skipped: 0, failed: 0, remaining: 0, unlistedFolders: 0 };
+const ZERO: Counts = { found: 0, copied: 0, adopted: 0, copiedWithReason: 0, pending: 0, skipped: 0, failed: 0, remaining: 0, unlistedFolders: 0 };
 
 /** What a job without a store looks like. */
 export function emptyFacts(config: JobConfig): JobFacts {
@@ -204,6 +211,8 @@ function accountStates(store: Store, runs: PhaseRun[], running: LockHolder | nul
         listed: listedAll,
         found: c.found,
         copied: c.copied,
+        adopted: c.adopted,
+        copiedWithReason: c.copiedWithReason,
         pending: c.pending,
         skipped: c.skipped,
         failed: c.failed,
@@ -214,6 +223,8 @@ function accountStates(store: Store, runs: PhaseRun[], running: LockHolder | nul
       if (fp.state !== 'active' || fp.direction !== 'forward') continue;
       counts.found += c.found;
       counts.copied += c.copied;
+      counts.adopted += c.adopted;
+      counts.copiedWithReason += c.copiedWithReason;
       counts.pending += c.pending;
       counts.skipped += c.skipped;
       counts.failed += c.failed;

@@ -88,7 +88,7 @@ function render(s: StatusJson): string[] {
   );
   for (const a of s.accounts) {
     lines.push(
-      `  ${a.sourceUser} -> ${a.destinationUser}: ${a.state}${a.lastError ? ` (${a.lastError})` : ''} - found ${a.found}, copied ${a.copied}, to copy ${a.pending}, skipped ${a.skipped}, failed ${a.failed}, remaining ${a.remaining}` +
+      `  ${a.sourceUser} -> ${a.destinationUser}: ${a.state}${a.lastError ? ` (${a.lastError})` : ''} - found ${a.found}, copied ${a.copied}${a.adopted ? ` (${a.adopted} already in the destination, adopted)` : ''}, to copy ${a.pending}, skipped ${a.skipped}, failed ${a.failed}, remaining ${a.remaining}` +
         (a.unlistedFolders ? `, ${a.unlistedFolders} folder(s) not listed yet` : ''),
     );
     for (const r of a.reasons) lines.push(`      ${r.count} ${r.state}: ${r.reason}`);
