@@ -78,6 +78,11 @@ describe('mailshift init on a terminal (the wizard)', () => {
     await w.expect(/Where is it going\?/);
     w.send(ENTER); // the default: Microsoft 365
     await w.expect(/OAuth2/);
+    // The sign-in step: Microsoft 365 takes OAuth2 only; its default flow is the device flow.
+    await w.expect(/How will mailshift sign in to Microsoft 365[^?]*\?/);
+    w.send(ENTER);
+    await w.expect(/OAuth2 client \(application\) ID/);
+    w.send('cid-123' + ENTER);
     await w.expect(/Test the logins now\?/);
     w.send('n' + ENTER);
     const r = await w.done;
@@ -87,9 +92,10 @@ describe('mailshift init on a terminal (the wizard)', () => {
       domain: 'acme.com.hk',
       company: 'Acme Trading',
       source: { preset: 'tencent-exmail' },
-      destination: { preset: 'm365' },
+      destination: { preset: 'm365', auth: { method: 'oauth2', flow: 'device', clientId: 'cid-123' } },
       accounts: 'accounts.csv',
     });
+    expect(r.screen).toMatch(/then: mailshift auth login --config mailshift\.yaml/);
     expect(readFileSync(join(dir, 'accounts.csv'), 'utf8')).toMatch(/^source_user,source_password,destination_user,destination_password\n/);
   }, 90_000);
 
@@ -114,6 +120,10 @@ describe('mailshift init on a terminal (the wizard)', () => {
     w.send(erase(10) + '993' + ENTER);
     await w.expect(/Where is it going\?/);
     w.send(ENTER);
+    await w.expect(/How will mailshift sign in to Microsoft 365[^?]*\?/);
+    w.send(ENTER);
+    await w.expect(/OAuth2 client \(application\) ID/);
+    w.send('cid-456' + ENTER);
     await w.expect(/Test the logins now\?/);
     w.send('n' + ENTER);
     const r = await w.done;
