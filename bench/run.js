@@ -6,6 +6,8 @@
 //   npm run bench                  # medium corpus (~20,000 messages, ~1 GB), 3 rounds
 //   npm run bench -- --preset small --runs 5
 //   npm run bench -- --preset many --runs 1   # 100,000 small messages: memory must stay flat
+//   npm run bench -- --profile m365           # destinations behind the capability proxy (m365, gmail, minimal)
+//   npm run bench -- --destination cyrus      # Cyrus IMAP destinations (test/support/install-cyrus.sh)
 //
 // Plain ESM importing the built code from dist/ (npm run bench builds first).
 import { spawn, spawnSync } from 'node:child_process';
@@ -18,6 +20,8 @@ import { startDovecot } from '../dist/sandbox/dovecot.js';
 import { readAll } from '../dist/sandbox/read-all.js';
 import { seedMaildir } from '../dist/sandbox/maildir.js';
 import { seedMessages, seedUser } from '../dist/sandbox/seed.js';
+import { startCyrus } from '../dist/sandbox/cyrus.js';
+import { startCapProxy } from '../dist/sandbox/cap-proxy.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const BIN = join(ROOT, 'bin', 'mailshift.js');
@@ -27,6 +31,8 @@ const opt = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const preset = opt('--preset', 'medium');
+const profile = opt('--profile', undefined);
+const destKind = opt('--destination', 'dovecot');
 const runs = Number(opt('--runs', '3'));
 if (!Number.isInteger(runs) || runs < 1 || runs > 9) {
   console.error(`--runs: a whole number from 1 to 9, not "${opt('--runs')}"`);
@@ -34,6 +40,14 @@ if (!Number.isInteger(runs) || runs < 1 || runs > 9) {
 }
 if (!['tiny', 'small', 'medium', 'many'].includes(preset)) {
   console.error(`--preset: tiny, small, medium or many, not "${preset}"`);
+  process.exit(2);
+}
+if (profile !== undefined && !['m365', 'gmail', 'minimal'].includes(profile)) {
+  console.error(`--profile: m365, gmail or minimal, not "${profile}"`);
+  process.exit(2);
+}
+if (!['dovecot', 'cyrus'].includes(destKind)) {
+  console.error(`--destination: dovecot or cyrus, not "${destKind}"`);
   process.exit(2);
 }
 const MBSYNC = ['/usr/bin/mbsync', '/usr/local/bin/mbsync'].find((p) => existsSync(p));
@@ -65,6 +79,26 @@ function timed(cmd, argv, opts = {}) {
 // Destinations store mail as a production server does (fsync before each APPEND's OK); the
 // source only serves reads, and is filled faster without it.
 const server = (name, sep, prefix) => startDovecot({ name, separator: sep, namespacePrefix: prefix, durable: name !== 'source' });
+
+/**
+ * A destination as the tools see it: Dovecot ('.' + 'INBOX.') or Cyrus (classic namespace, the
+ * same shape), optionally behind the capability-filtering proxy of a provider profile. `imap` is
+ * where the tools connect; the server itself is read for the fidelity check and its CPU.
+ */
+async function destination(name) {
+  const srv = destKind === 'cyrus' ? await startCyrus({ name, namespace: 'classic' }) : await server(name, '.', 'INBOX.');
+  const proxy = profile ? await startCapProxy({ host: '127.0.0.1', port: srv.port }, profile) : undefined;
+  return {
+    srv,
+    proxy,
+    imap: { port: proxy ? proxy.port : srv.port },
+    addUsers: (us) => srv.addUsers(us),
+    destroy: async () => {
+      await proxy?.close();
+      await srv.destroy();
+    },
+  };
+}
 
 // ---- fidelity ---------------------------------------------------------------------------------
 
@@ -114,14 +148,22 @@ function mailshiftJob(src, dst, users, round) {
   const dir = join(work, `mailshift-job-${round}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'accounts.csv'), 'source_user,source_password,destination_user,destination_password\n' + users.map((u) => `${u.user},${u.password},${u.user},${u.password}`).join('\n') + '\n');
-  const s = (x) => ({ host: '127.0.0.1', port: x.port, tls: 'none', allowInsecure: true, preset: 'dovecot' });
-  writeFileSync(join(dir, 'mailshift.yaml'), JSON.stringify({ job: 'bench', domain: 'acme.test', source: s(src), destination: s(dst), accounts: 'accounts.csv' }));
+  const s = (port, preset) => ({ host: '127.0.0.1', port, tls: 'none', allowInsecure: true, ...(preset ? { preset } : {}) });
+  writeFileSync(join(dir, 'mailshift.yaml'), JSON.stringify({ job: 'bench', domain: 'acme.test', source: s(src.port, 'dovecot'), destination: s(dst.imap.port, destKind === 'dovecot' && !profile ? 'dovecot' : undefined), accounts: 'accounts.csv' }));
   return async () => {
     const r = await timed(process.execPath, [BIN, 'sync', '--config', join(dir, 'mailshift.yaml'), '--no-progress', '--json']);
     if (r.code !== 0) throw new Error(`mailshift exited ${r.code}: ${r.err.slice(-2000)}`);
     const json = JSON.parse(r.out);
     return { ...r, copied: json.copied, bytes: json.bytes };
   };
+}
+
+/** One dual-run pass of the same job (after its sync): nothing changed, so nothing is copied. */
+async function mailshiftDualRunPass(round) {
+  const dir = join(work, `mailshift-job-${round}`);
+  const r = await timed(process.execPath, [BIN, 'dual-run', '--once', '--config', join(dir, 'mailshift.yaml'), '--no-progress', '--json']);
+  if (r.code !== 0) throw new Error(`mailshift dual-run exited ${r.code}: ${r.err.slice(-2000)}`);
+  return r;
 }
 
 /** mbsync folder name -> mailshift's mapping (for the fidelity check of mailshift). */
@@ -149,7 +191,7 @@ function mbsyncJob(src, dst, users, round) {
       [
         `IMAPAccount far`, `Host 127.0.0.1`, `Port ${src.port}`, `User ${u.user}`, `PassCmd "cat ${pass}"`, `SSLType None`, `AuthMechs LOGIN`, '',
         `IMAPStore far`, `Account far`, '',
-        `IMAPAccount near`, `Host 127.0.0.1`, `Port ${dst.port}`, `User ${u.user}`, `PassCmd "cat ${pass}"`, `SSLType None`, `AuthMechs LOGIN`, '',
+        `IMAPAccount near`, `Host 127.0.0.1`, `Port ${dst.imap.port}`, `User ${u.user}`, `PassCmd "cat ${pass}"`, `SSLType None`, `AuthMechs LOGIN`, '',
         `IMAPStore near`, `Account near`, '',
         `Channel all`, `Far :far:`, `Near :near:`, `Patterns *`, `Sync Pull`, `Create Near`, `Expunge None`, `Remove None`, `CopyArrivalDate yes`, `SyncState ${state}`, '',
       ].join('\n'),
@@ -243,18 +285,18 @@ async function main() {
     let round = 0;
     for (; round < runs; round++) {
       await Promise.all([dstA?.destroy(), dstB?.destroy()]);
-      [dstA, dstB] = await Promise.all([server('dest-mailshift', '.', 'INBOX.'), server('dest-mbsync', '.', 'INBOX.')]);
+      [dstA, dstB] = await Promise.all([destination('dest-mailshift'), destination('dest-mbsync')]);
       for (const d of [dstA, dstB]) await d.addUsers(users.map((u) => ({ user: u.user, password: u.password })));
       ms = mailshiftJob(src, dstA, users, round);
       mb = MBSYNC ? mbsyncJob(src, dstB, users, round) : undefined;
       const order = round % 2 === 0 ? ['mailshift', 'mbsync'] : ['mbsync', 'mailshift'];
       for (const tool of order) {
         if (tool === 'mailshift') {
-          const r = await measured(ms, src, dstA);
+          const r = await measured(ms, src, dstA.srv);
           firsts.mailshift.push(r);
           log(`round ${round + 1}/${runs} mailshift: ${r.copied} messages in ${fmt(r.seconds, 2)} s, peak RSS ${fmt(r.rssMiB)} MiB`);
         } else if (mb) {
-          const r = await measured(mb, src, dstB);
+          const r = await measured(mb, src, dstB.srv);
           firsts.mbsync.push(r);
           log(`round ${round + 1}/${runs} mbsync: ${fmt(r.seconds, 2)} s`);
         }
@@ -281,9 +323,13 @@ async function main() {
     const b3 = mb ? await mb() : undefined;
     if (b3) log(`mbsync: +100/user re-run ${fmt(b3.seconds, 2)} s`);
 
+    const d1 = await mailshiftDualRunPass(round);
+    log(`mailshift: no-change dual-run pass ${fmt(d1.seconds, 2)} s`);
+
     log('checking fidelity (reading every message of every destination)');
-    const fa = await compare(src, dstA, users, mailshiftMapping(round));
-    const fb = mb ? await compare(src, dstB, users, (_u, p) => p) : undefined;
+    const fa = await compare(src, dstA.srv, users, mailshiftMapping(round));
+    const fb = mb ? await compare(src, dstB.srv, users, (_u, p) => p) : undefined;
+    const violations = [dstA, dstB].flatMap((d) => d.proxy?.violations ?? []);
     const mib = bytes / 1048576;
     const rows = [];
     const median = (xs) => [...xs].sort((a, b) => a.seconds - b.seconds)[Math.floor((xs.length - 1) / 2)];
@@ -291,10 +337,11 @@ async function main() {
     rows.push({ tool: 'mailshift', run: summary(firsts.mailshift), noChange: m2, delta: m3, fid: fa });
     if (firsts.mbsync.length) rows.push({ tool: `mbsync (isync ${spawnSync(MBSYNC, ['--version'], { encoding: 'utf8' }).stdout.trim().split(' ')[1] ?? ''}, ${users.length} processes)`, run: summary(firsts.mbsync), noChange: b2, delta: b3, fid: fb });
 
+    const destText = `${destKind === 'cyrus' ? 'Cyrus IMAP destinations (classic INBOX. namespace)' : "Dovecot destinations ('.' + 'INBOX.', mail_fsync=optimized as in production)"}${profile ? `, behind the capability proxy's ${profile} profile (${violations.length} commands outside it)` : ''}`;
     const lines = [
-      `# mailshift benchmark: ${preset} corpus`,
+      `# mailshift benchmark: ${preset} corpus${profile ? `, ${profile} profile` : ''}${destKind === 'cyrus' ? ', Cyrus destination' : ''}`,
       '',
-      `${new Date().toISOString()} · ${users.length} accounts · ${total} messages · ${fmt(mib, 1)} MiB · loopback Dovecot (source '/' no prefix; destinations '.' + 'INBOX.', mail_fsync=optimized as in production) · ${(await import('node:os')).cpus().length} cores`,
+      `${new Date().toISOString()} · ${users.length} accounts · ${total} messages · ${fmt(mib, 1)} MiB · loopback; source Dovecot ('/' no prefix); ${destText} · ${(await import('node:os')).cpus().length} cores`,
       '',
       `| tool | first copy, median of ${runs} (s) | all runs (s) | msgs/s | MiB/s | CPU s: tool / source / destination server | peak RSS (MiB) | no-change re-run (s) | +100/user re-run (s) | missing | duplicated | altered bytes | flag diffs | date diffs |`,
       '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -309,9 +356,10 @@ async function main() {
       'Times are wall-clock end to end (process start to exit); the first copy figures are those of the median run. CPU: the tool\'s own (user + system, /usr/bin/time) and each Dovecot\'s (its processes, from /proc), on a 2-core machine where all three share the cores. Peak RSS from /usr/bin/time -v (mbsync: sum of the per-account processes). Fidelity: every destination message compared with the source by SHA-256 of its bytes, flags (keywords included) and INTERNALDATE, per mapped folder.',
     ];
     if (rows[1]) lines.push('', `Speed-up, messages per second: ${fmt(rows[1].run.seconds / rows[0].run.seconds, 2)}x mbsync.`);
+    lines.push('', `No-change dual-run pass (mailshift, all ${users.length} accounts, \`dual-run --once\` after the runs above): ${fmt(d1.seconds, 2)} s.`);
     const md = lines.join('\n') + '\n';
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    const file = join(ROOT, 'bench', 'results', `${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')}-${preset}.md`);
+    const file = join(ROOT, 'bench', 'results', `${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')}-${preset}${profile ? `-${profile}` : ''}${destKind === 'cyrus' ? '-cyrus' : ''}.md`);
     writeFileSync(file, md);
     process.stdout.write(md);
     log(`written ${file}`);
