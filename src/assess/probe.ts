@@ -145,35 +145,24 @@ export function describeCert(sock: TLSSocket, host: string): CertInfo {
 }
 
 function tcpConnect(host: string, port: number, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = netConnect({ host, port });
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(Object.assign(new Error('connect timeout'), { code: 'ETIMEOUT' }));
-    }, timeoutMs);
-    s.once('connect', () => {
-      clearTimeout(timer);
-      s.removeAllListeners('error');
-      s.on('error', () => {});
-      resolve(s);
-    });
-    s.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
+  return settle(netConnect({ host, port }), 'connect', 'connect timeout', timeoutMs);
 }
 
 function tlsUpgrade(socket: Socket, host: string, timeoutMs: number, ca?: string): Promise<TLSSocket> {
+  // rejectUnauthorized false: the probe wants to see and report the certificate; whether it
+  // is acceptable is decided above from `authorized` and the config's allowInsecure.
+  const s = tlsConnect({ socket, servername: isIP(host) ? undefined : host, rejectUnauthorized: false, minVersion: 'TLSv1.2', ...(ca ? { ca: [...rootCertificates, ca] } : {}) });
+  return settle(s, 'secureConnect', 'TLS handshake timeout', timeoutMs);
+}
+
+/** Resolves with the socket once `ready` fires (later errors are ignored), or rejects on error or timeout. */
+function settle<S extends Socket>(s: S, ready: 'connect' | 'secureConnect', timeoutText: string, timeoutMs: number): Promise<S> {
   return new Promise((resolve, reject) => {
-    // rejectUnauthorized false: the probe wants to see and report the certificate; whether it
-    // is acceptable is decided above from `authorized` and the config's allowInsecure.
-    const s = tlsConnect({ socket, servername: isIP(host) ? undefined : host, rejectUnauthorized: false, minVersion: 'TLSv1.2', ...(ca ? { ca: [...rootCertificates, ca] } : {}) });
     const timer = setTimeout(() => {
       s.destroy();
-      reject(Object.assign(new Error('TLS handshake timeout'), { code: 'ETIMEOUT' }));
+      reject(Object.assign(new Error(timeoutText), { code: 'ETIMEOUT' }));
     }, timeoutMs);
-    s.once('secureConnect', () => {
+    s.once(ready, () => {
       clearTimeout(timer);
       s.removeAllListeners('error');
       s.on('error', () => {});
