@@ -1,7 +1,7 @@
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
+import { Document, type Scalar, type YAMLMap } from 'yaml';
 import { JobCredentials } from '../../auth/provider.js';
 import { accountsFor, loadAccounts } from '../../config/accounts.js';
 import { loadConfig } from '../../config/load.js';
@@ -208,8 +208,24 @@ const SAMPLE = 5;
 
 const tmpBeside = (path: string) => resolve(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
 
+/** What a person reading the config should know about each section, as YAML comments. */
+const COMMENTS: Record<string, string> = {
+  job: ' the job: its store, reports and kit are named after it',
+  timezone: ' every date people read (reports, kit, checklist) is in this time zone',
+  source: ' the old system: where the mail is now (read-only: nothing is changed there)',
+  destination: ' the new system',
+  accounts: ' one line per mailbox; each password cell is env:NAME or cmd:COMMAND (never the password)',
+  cutover: ' the planned MX switch; "mailshift run" keeps both systems in step until then (change it with "mailshift cutover plan --at")',
+};
+
 function render(doc: Record<string, unknown>): string {
-  return '# Written by mailshift init. Passwords are never kept here: see the accounts CSV (env:/cmd: cells).\n' + stringify(doc);
+  const d = new Document(doc);
+  d.commentBefore = ' Written by mailshift init. Passwords are never kept here: see the accounts CSV (env:/cmd: cells).';
+  for (const item of (d.contents as YAMLMap<Scalar<string>, unknown>).items) {
+    const note = COMMENTS[item.key.value];
+    if (note) item.key.commentBefore = note;
+  }
+  return d.toString();
 }
 
 function configDoc(answers: WizardAnswers, signIn: { signIn: string; clientId?: string }, accounts: string, extra: Record<string, unknown>) {
@@ -276,7 +292,9 @@ function fromFlags(o: InitOptions, config: string) {
       ...(o.destinationHost ? [`--destination-host ${o.destinationHost}`] : []),
       `--accounts-csv ${o.accountsCsv ?? 'accounts.csv'}`,
     ].join(' ');
-    throw new InputError(`init needs a terminal to ask its questions; without one, give the answers as flags: ${line}`);
+    throw new InputError(
+      o.nonInteractive ? `init --non-interactive asks nothing; give the missing answers as flags: ${line}` : `init needs a terminal to ask its questions; without one, give the answers as flags: ${line}`,
+    );
   }
   const job = jobName(o.job!);
   if (job !== true) throw new InputError(`--job "${o.job}": ${job}`);
