@@ -141,6 +141,11 @@ describe('mailshift init on a terminal (the wizard)', () => {
       cutover: { at: '2099-03-06T10:00:00+08:00' },
     });
     expect(r.screen).toMatch(/next: mailshift auth login --config mailshift\.yaml/);
+    // A commented config: what each section is, and that no password is in it.
+    const text = readFileSync(join(dir, 'mailshift.yaml'), 'utf8');
+    expect(text).toMatch(/^# Written by mailshift init\. Passwords are never kept here/);
+    expect(text).toMatch(/# one line per mailbox; each password cell is env:NAME or cmd:COMMAND \(never the password\)\naccounts: accounts\.csv/);
+    expect(text).toMatch(/# the planned MX switch; [^\n]*\ncutover:/);
     expect(readFileSync(join(dir, 'accounts.csv'), 'utf8')).toBe(
       'source_user,source_password,destination_user,destination_password\n' +
         '# written by mailshift init: the password cells say where each password comes from (env:NAME or cmd:COMMAND)\n' +
