@@ -16,6 +16,8 @@ export interface LoadAccountsOptions {
   resolveSecrets?: boolean;
   /** Sides whose password cell may be empty (that side signs in with OAuth2 or a master credential). */
   passwordOptional?: { source?: boolean; destination?: boolean };
+  /** When given, a bad line is pushed here (one line each) and skipped instead of thrown: the wizard shows them all. */
+  lineErrors?: string[];
 }
 
 /** The job's accounts, with empty password cells allowed where the side does not use them. */
@@ -44,27 +46,33 @@ export function loadAccounts(path: string, opts: LoadAccountsOptions = {}): Acco
   const accounts: Account[] = [];
   const seen = new Map<string, number>();
   for (const row of dataRows) {
-    const at = `${file} line ${row.line}`;
-    if (row.cells.length !== 4) throw new InputError(`${at}: expected 4 columns (${HEADER.join(', ')}), found ${row.cells.length}`);
-    const [su, sp, du, dp] = row.cells.map((c) => c.trim()) as [string, string, string, string];
-    for (const [name, value] of [['source_user', su], ['source_password', sp], ['destination_user', du], ['destination_password', dp]] as const) {
-      if (value) continue;
-      if (name === 'source_password' && opts.passwordOptional?.source) continue;
-      if (name === 'destination_password' && opts.passwordOptional?.destination) continue;
-      throw new InputError(`${at}: ${name} is empty`);
+    try {
+      const at = `${file} line ${row.line}`;
+      if (row.cells.length !== 4) throw new InputError(`${at}: expected 4 columns (${HEADER.join(', ')}), found ${row.cells.length}`);
+      const [su, sp, du, dp] = row.cells.map((c) => c.trim()) as [string, string, string, string];
+      for (const [name, value] of [['source_user', su], ['source_password', sp], ['destination_user', du], ['destination_password', dp]] as const) {
+        if (value) continue;
+        if (name === 'source_password' && opts.passwordOptional?.source) continue;
+        if (name === 'destination_password' && opts.passwordOptional?.destination) continue;
+        throw new InputError(`${at}: ${name} is empty`);
+      }
+      const dup = seen.get(su.toLowerCase());
+      if (dup) throw new InputError(`${at}: source_user ${su} is already listed on line ${dup}`);
+      seen.set(su.toLowerCase(), row.line);
+      const resolve = opts.resolveSecrets !== false;
+      accounts.push({
+        line: row.line,
+        sourceUser: su,
+        sourcePassword: sp ? resolvePasswordCell(sp, `${at}: source_password`, resolve) : new Secret(''),
+        destinationUser: du,
+        destinationPassword: dp ? resolvePasswordCell(dp, `${at}: destination_password`, resolve) : new Secret(''),
+      });
+    } catch (err) {
+      if (!opts.lineErrors || !(err instanceof InputError)) throw err;
+      opts.lineErrors.push(err.message);
     }
-    const dup = seen.get(su.toLowerCase());
-    if (dup) throw new InputError(`${at}: source_user ${su} is already listed on line ${dup}`);
-    seen.set(su.toLowerCase(), row.line);
-    const resolve = opts.resolveSecrets !== false;
-    accounts.push({
-      line: row.line,
-      sourceUser: su,
-      sourcePassword: sp ? resolvePasswordCell(sp, `${at}: source_password`, resolve) : new Secret(''),
-      destinationUser: du,
-      destinationPassword: dp ? resolvePasswordCell(dp, `${at}: destination_password`, resolve) : new Secret(''),
-    });
   }
+  if (accounts.length === 0 && opts.lineErrors?.length) return accounts;
   if (accounts.length === 0) throw new InputError(`${file}: no accounts (only a header row)`);
   return accounts;
 }

@@ -10,7 +10,7 @@ describe('mailshift init (no terminal)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mailshift-init-'));
     const r = await runCli(['init', '--config', join(dir, 'm.yaml'), '--domain', 'acme.com.hk'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('mailshift: init needs a terminal to ask, or these flags: --job --source-preset --destination-preset');
+    expect(r.stderr.trim()).toBe(`mailshift: init needs a terminal to ask its questions; without one, give the answers as flags: mailshift init --non-interactive --config ${join(dir, 'm.yaml')} --job <name> --domain acme.com.hk --source-preset <id> --destination-preset <id> --accounts-csv accounts.csv`);
   });
 
   it('writes a config that loads, from presets, plus an accounts template', async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { generateCorpus } from '../../src/corpus/index.js';
 import { writeJobFiles } from '../../src/demo/files.js';
 import { PIPELINE } from '../../src/phases/pipeline.js';
@@ -90,6 +90,8 @@ describe('mailshift run: the whole migration with operator gates', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
+  /** How long each phase took in the uninterrupted (gated) run, from its timeline: the kill test's spans. */
+  const observed = new Map<string, number>();
   const flipMx = () => world.dns.set(DOMAIN, 'MX', [{ exchange: NEW_MX, priority: 0, ttl: 300 }]);
   const unflipMx = () => world.baseline();
 
@@ -160,6 +162,9 @@ describe('mailshift run: the whole migration with operator gates', () => {
     expect(done.timeline.some((t) => /^dual-run pass \d+$/.test(t.label))).toBe(true);
     expect(done.totals.pending).toBe(0);
     expect(done.totals.remaining).toBe(0);
+    for (const t of done.timeline as { label: string; outcome: string; startedAt: string; finishedAt: string | null }[]) {
+      if (t.outcome === 'complete' && t.finishedAt) observed.set(t.label, Date.parse(t.finishedAt) - Date.parse(t.startedAt));
+    }
 
     const fourth = await job.run();
     expect(fourth.code).toBe(0);
@@ -169,87 +174,162 @@ describe('mailshift run: the whole migration with operator gates', () => {
     await sameMail(pair, users);
   }, 480_000);
 
-  it('SIGKILLed at random moments across the phases, run again each time: verify --deep clean and the same phase history', async () => {
+  it('SIGKILLed at exactly 25 random moments spread over every phase, run again each time: verify --deep clean and the same phase history', async () => {
     unflipMx();
-    // The switch is planned far off, then moved to 25 s ahead once dual-run is reached (however long
-    // the killed assess and sync took on a busy machine), so that dual-run is killed too.
+    // The switch is planned far off while dual-run is being killed, then moved to a few seconds
+    // ahead once dual-run has had its kills (however long assess and sync took on a busy machine).
     const job = setup(world, () => killPair, users, 'killed', 3600);
-    let replanned = false;
     dirs.push(job.dir);
+    // A throttled destination (10 messages/s) makes the sync of the 60 messages last ~6 s, so it can be killed mid-copy.
+    const doc0 = parse(readFileSync(job.configPath, 'utf8')) as { destination: Record<string, unknown> };
+    doc0.destination.throttle = { messagesPerHour: 36_000 };
+    writeFileSync(job.configPath, stringify(doc0));
     // A fixed-seed generator: the kill moments are random but the test is repeatable.
     let seed = 20261201;
     const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    // The schedule: 25 kills over the phases `run` performs itself (the two gates are the
+    // operator's: `run` exits 4 there at once). A kill lands at a random moment after the phase's
+    // "step" line (start-up does not eat the window), within 80 % of the phase's observed length
+    // (the uninterrupted run above, else a default). When the phase ends before its kill, its
+    // span becomes what it lasted this time, and a kill it can no longer take (the phase is done)
+    // is drawn again in the next phase: dual-run takes any number, as it lasts until the switch.
+    const ORDER = ['assess', 'sync', 'dual-run', 'cutover plan', 'cutover watch', 'kit', 'report'];
+    const plan = new Map<string, number>(Object.entries({ assess: 4, sync: 4, 'dual-run': 7, 'cutover plan': 3, 'cutover watch': 3, kit: 2, report: 2 }));
+    expect([...plan.values()].reduce((a, b) => a + b, 0)).toBe(25);
+    const span = new Map<string, number>(Object.entries({ assess: 3000, sync: 5000, 'dual-run': 3000, 'cutover plan': 800, 'cutover watch': 1500, kit: 800, report: 500 }));
+    for (const [phase, ms] of observed) if (phase !== 'dual-run' && phase !== 'sync' && span.has(phase)) span.set(phase, Math.min(span.get(phase)!, ms));
+    const killed = new Map<string, number>();
+    const moved: string[] = [];
     const started = Date.now();
-    let kills = 0;
-    const hit = new Set<string>();
-    const perPhase = new Map<string, number>();
     const gates: string[] = [];
-    for (let round = 0; round < 80; round++) {
-      const before = (await job.status()).current ?? 'finished';
-      // assess starts over when killed and needs a longer life to get past; a phase killed often
-      // gets a longer life each time, so that every phase is reached.
-      if (before === 'dual-run' && !replanned) {
+    let kills = 0;
+    let replanned = false;
+    let finished = false;
+    const log: string[] = [];
+    onTestFinished(() => console.log(`pipeline kill test rounds:\n${log.join('\n')}`));
+    for (let round = 0; round < 150 && !finished; round++) {
+      // Dual-run has had its kills: the planned switch comes a few seconds from now.
+      if (!replanned && (killed.get('dual-run') ?? 0) >= plan.get('dual-run')!) {
         replanned = true;
         const doc = parse(readFileSync(job.configPath, 'utf8')) as { cutover: { at: string } };
-        doc.cutover.at = new Date(Date.now() + 25_000).toISOString();
+        doc.cutover.at = new Date(Date.now() + 3000).toISOString();
         writeFileSync(job.configPath, stringify(doc));
       }
-      const inPhase = perPhase.get(before) ?? 0;
-      const base = before === 'assess' ? 7000 : before === 'dual-run' ? 2200 : 1200;
-      const span = base * (before === 'dual-run' ? 1 : 2 ** Math.max(0, inPhase - 2));
-      // At most 7 kills per phase (12 in the long dual-run), so that the kills reach every phase.
-      const r = await runKilled(job.configPath, kills < 25 && inPhase < (before === 'dual-run' ? 12 : 7) ? 300 + rand() * span : undefined);
-      if (r.signal === 'SIGKILL') {
+      const r = await runKilled(job.configPath, (phase) => ((killed.get(phase) ?? 0) < (plan.get(phase) ?? 0) ? rand() * 0.8 * span.get(phase)! : undefined));
+      // Phases that ended before their kill: a shorter span next time, and kills a done phase can no longer take move on.
+      for (const [phase, ms] of r.endedEarly) span.set(phase, Math.max(5, Math.min(span.get(phase)!, ms)));
+      const t = ((Date.now() - started) / 1000).toFixed(0);
+      log.push(`+${t}s round ${round}: ${r.killedIn ? `killed in ${r.killedIn}` : `exit ${r.code}`}${r.endedEarly.size ? `; ended before the kill: ${JSON.stringify(Object.fromEntries(r.endedEarly))}` : ''}`);
+      // Only a run that was not killed where armed can have finished a phase with kills left.
+      const phases = r.killedIn && r.endedEarly.size === 0 ? [] : (await job.status()).phases;
+      for (const phase of ORDER) {
+        const left = (plan.get(phase) ?? 0) - (killed.get(phase) ?? 0) - (r.killedIn === phase ? 1 : 0);
+        if (left <= 0 || !phases.find((p) => p.name === phase)?.done) continue;
+        const next = ORDER.slice(ORDER.indexOf(phase) + 1).find((p) => !phases.find((q) => q.name === p)?.done);
+        expect(next, `${left} kill(s) of ${phase} left after every phase was done`).toBeDefined();
+        plan.set(phase, plan.get(phase)! - left);
+        plan.set(next!, (plan.get(next!) ?? 0) + left);
+        moved.push(`${left} ${phase}->${next}`);
+      }
+      if (r.killedIn) {
         kills++;
-        hit.add(before);
-        perPhase.set(before, inPhase + 1);
+        killed.set(r.killedIn, (killed.get(r.killedIn) ?? 0) + 1);
         continue;
       }
-      if (r.code === 0) break;
+      if (r.code === 0) {
+        finished = true;
+        continue;
+      }
+      // Not killed: it stopped at a gate, as an uninterrupted run does.
       expect(r.code, r.stderr + r.stdout).toBe(4);
-      const s = await job.status();
-      gates.push(s.gate!.command);
-      if (s.gate!.command === 'mailshift cutover confirm') {
+      const command = (await job.status()).gate!.command;
+      if (gates.at(-1) !== command) gates.push(command);
+      if (command === 'mailshift cutover confirm') {
         flipMx();
         const c = await job.cli(['cutover', 'confirm']);
         expect(c.code, c.stderr).toBe(0);
       } else {
-        expect(s.gate!.command).toBe('mailshift cutover finalize');
+        expect(command).toBe('mailshift cutover finalize');
         const f = await job.cli(['cutover', 'finalize']);
         expect(f.code, f.stderr).toBe(0);
       }
     }
-    console.log(`pipeline kill test: ${kills} kills in ${((Date.now() - started) / 1000).toFixed(0)} s, phases hit: ${JSON.stringify(Object.fromEntries(perPhase))}`);
+    console.log(
+      `pipeline kill test: ${kills} kills in ${((Date.now() - started) / 1000).toFixed(0)} s; per phase ${JSON.stringify(Object.fromEntries(killed))}; moved ${JSON.stringify(moved)}`,
+    );
+    expect(finished).toBe(true);
+    expect(kills).toBe(25);
+    // Every phase `run` performs was killed at least once.
+    expect(ORDER.filter((p) => !killed.get(p))).toEqual([]);
     const s = await job.status();
     expect(s.current).toBeNull();
     expect(s.history.map((h) => h.phase)).toEqual(ALL_PHASES);
     expect(gates).toEqual(['mailshift cutover confirm', 'mailshift cutover finalize']);
-    expect(kills).toBeGreaterThanOrEqual(12);
-    expect(s.timeline.some((t) => t.outcome === 'killed')).toBe(true);
-    // sync of the tiny corpus lasts well under a second: kills land in it on a busy machine only.
-    for (const phase of ['assess', 'dual-run']) expect([...hit]).toContain(phase);
-    expect([...hit].filter((p) => p.startsWith('cutover') || p === 'kit' || p === 'report').length).toBeGreaterThan(0);
+    expect(s.timeline.filter((t) => t.outcome === 'killed').length).toBeGreaterThan(0);
     const deep = await job.cli(['verify', '--deep']);
     expect(deep.code, deep.stdout).toBe(0);
     await sameMail(killPair, users);
-  }, 480_000);
+    // About 8 minutes on a 2-core machine at load 18 (each of the ~28 runs starts Node and the store).
+  }, 900_000);
 });
 
-/** Starts `mailshift run` as runCli does, and SIGKILLs it (the node process itself) after `killAfterMs`. */
-function runKilled(configPath: string, killAfterMs: number | undefined): Promise<CliResult> {
+interface KilledRun extends CliResult {
+  /** The phase the SIGKILL landed in (its "step" line was printed and the next one was not). */
+  killedIn?: string;
+  /** Phases that had a kill armed and ended first, with how long they lasted (ms). */
+  endedEarly: Map<string, number>;
+}
+
+/**
+ * Starts `mailshift run` as runCli does. When a phase's "step" line appears, `delayFor(phase)`
+ * may arm a SIGKILL of the node process that many ms later; the next "step" line or the exit
+ * disarms it (the phase ended first).
+ */
+function runKilled(configPath: string, delayFor: (phase: string) => number | undefined): Promise<KilledRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'run', ...RUN_FLAGS, '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let scanned = 0;
+    let armed: { phase: string; at: number; timer: NodeJS.Timeout } | undefined;
+    let killedIn: string | undefined;
+    const endedEarly = new Map<string, number>();
+    const disarm = () => {
+      if (!armed) return;
+      clearTimeout(armed.timer);
+      endedEarly.set(armed.phase, Date.now() - armed.at);
+      armed = undefined;
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      for (let nl = stdout.indexOf('\n', scanned); nl >= 0 && !killedIn; nl = stdout.indexOf('\n', scanned)) {
+        const line = stdout.slice(scanned, nl);
+        scanned = nl + 1;
+        const m = /^step \d+\/\d+: (.+)$/.exec(line.trim());
+        if (!m) continue;
+        disarm();
+        const phase = m[1]!;
+        const delay = delayFor(phase);
+        if (delay === undefined) continue;
+        const at = Date.now();
+        armed = {
+          phase,
+          at,
+          timer: setTimeout(() => {
+            armed = undefined;
+            killedIn = phase;
+            child.kill('SIGKILL');
+          }, delay),
+        };
+      }
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const kill = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    const limit = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    const limit = setTimeout(() => child.kill('SIGKILL'), 180_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      clearTimeout(kill);
+      disarm();
       clearTimeout(limit);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, signal, stdout, stderr, endedEarly, ...(killedIn && signal === 'SIGKILL' ? { killedIn } : {}) });
     });
   });
 }

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { relative, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { markStopped, prepareDemo, stopKeptServers, type DemoSandbox } from '../../demo/sandbox.js';
@@ -38,7 +37,7 @@ export function registerDemo(program: Command): void {
         out(pids.length ? `stopped the demo servers (pids ${pids.join(', ')})` : `no demo servers were running for ${dir}`);
         return;
       }
-      ensureDovecot(out);
+      ensureDovecot();
 
       const t0 = Date.now();
       out(`mailshift demo (${o.preset}): everything runs on this machine, in ${shown(dir)}`);
@@ -101,17 +100,10 @@ export function registerDemo(program: Command): void {
     });
 }
 
-/** Dovecot is needed for the sandbox: installed from Debian when we are root, else the command is printed. */
-function ensureDovecot(out: (line: string) => void): void {
+/** Dovecot is needed for the sandbox. The demo installs nothing itself: that is the README's set-up step. */
+function ensureDovecot(): void {
   if (dovecotAvailable()) return;
-  const cmd = 'apt-get update && apt-get install -y dovecot-imapd';
-  if (process.getuid?.() !== 0) throw new FatalError(`the demo needs Dovecot, which is not installed; install it with: sudo sh -c '${cmd}'`);
-  out(`Dovecot is not installed; installing Debian's dovecot-imapd (${cmd})`);
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'dovecot-imapd']]) {
-    const r = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (r.status !== 0) throw new FatalError(`installing dovecot-imapd failed (apt-get ${args[0]} exited ${r.status ?? r.signal}); run: ${cmd}`);
-  }
-  if (!dovecotAvailable()) throw new FatalError(`dovecot-imapd was installed but no dovecot binary was found; run: ${cmd}`);
+  throw new FatalError("the demo needs Dovecot (Debian's dovecot-imapd), which is not installed; install it first: sudo apt-get install -y dovecot-imapd (see the README's \"Try it\")");
 }
 
 const shown = (p: string) => {
