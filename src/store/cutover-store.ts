@@ -1,3 +1,4 @@
+import { sqliteOf } from './sqlite-handle.js';
 import type { Store } from './store.js';
 
 // The cutover phase's tables (migrations/0003_cutover.sql). All SQL of the phase lives here.
@@ -87,7 +88,7 @@ export class CutoverStore {
   constructor(private readonly store: Store) {}
 
   private get db() {
-    return this.store.db;
+    return sqliteOf(this.store);
   }
 
   state(): CutoverStateRow {

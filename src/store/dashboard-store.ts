@@ -1,10 +1,11 @@
+import { sqliteOf } from './sqlite-handle.js';
 import type { StoredEvent, Store } from './store.js';
 
 // Read-only queries for the live dashboard (mailshift serve) that the other store modules do not
 // already offer: the newest events first, bounded, so a poll never reads the whole trail.
 
 export function latestEvents(store: Store, limit: number): StoredEvent[] {
-  const rows = store.db
+  const rows = sqliteOf(store)
     .prepare(`SELECT id, at, phase, account_id AS accountId, level, kind, message, data FROM events ORDER BY id DESC LIMIT ?`)
     .all(limit) as (Omit<StoredEvent, 'data'> & { data: string | null })[];
   return rows.map((r) => ({ ...r, data: r.data === null ? null : safeJson(r.data) }));
@@ -12,7 +13,7 @@ export function latestEvents(store: Store, limit: number): StoredEvent[] {
 
 /** Events of one phase (e.g. dual-run health, canaries), newest first. */
 export function latestPhaseEvents(store: Store, phase: string, limit: number): StoredEvent[] {
-  const rows = store.db
+  const rows = sqliteOf(store)
     .prepare(`SELECT id, at, phase, account_id AS accountId, level, kind, message, data FROM events WHERE phase = ? OR kind LIKE ? ORDER BY id DESC LIMIT ?`)
     .all(phase, `${phase.replace('-', '')}.%`, limit) as (Omit<StoredEvent, 'data'> & { data: string | null })[];
   return rows.map((r) => ({ ...r, data: r.data === null ? null : safeJson(r.data) }));

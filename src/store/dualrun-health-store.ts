@@ -1,3 +1,4 @@
+import { sqliteOf } from './sqlite-handle.js';
 import type Database from 'better-sqlite3';
 import type { Store } from './store.js';
 
@@ -47,9 +48,9 @@ export interface AlertRow {
 }
 
 export class DualRunHealthStore {
-  readonly db: Database.Database;
+  private readonly db: Database.Database;
   constructor(store: Store) {
-    this.db = store.db;
+    this.db = sqliteOf(store);
   }
 
   heartbeat(): Heartbeat | undefined {

@@ -1,3 +1,4 @@
+import { sqliteOf } from './sqlite-handle.js';
 import type Database from 'better-sqlite3';
 import type { Store } from './store.js';
 
@@ -63,11 +64,11 @@ const toCopied = (r: RawCopied): CopiedRow => ({
 });
 
 export class DualRunStore {
-  readonly db: Database.Database;
+  private readonly db: Database.Database;
   // The flag pass looks up one row per changed message: prepare those statements once.
   readonly #stmts = new Map<string, Database.Statement>();
   constructor(store: Store) {
-    this.db = store.db;
+    this.db = sqliteOf(store);
   }
 
   #st(sql: string): Database.Statement {

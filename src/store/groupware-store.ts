@@ -1,3 +1,4 @@
+import { sqliteOf } from './sqlite-handle.js';
 import type { Store } from './store.js';
 
 // The groupware tables (0008): per-object checkpoints for contacts and calendars, so that a kill
@@ -80,7 +81,7 @@ export class GroupwareStore {
   constructor(private readonly store: Store) {}
 
   private get db() {
-    return this.store.db;
+    return sqliteOf(this.store);
   }
 
   // ---- accounts -----------------------------------------------------------------------------

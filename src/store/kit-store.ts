@@ -1,3 +1,4 @@
+import { sqliteOf } from './sqlite-handle.js';
 import { existsSync } from 'node:fs';
 import { CutoverStore } from './cutover-store.js';
 import { Store } from './store.js';
@@ -34,7 +35,7 @@ const NO_DATES: KitCutoverDates = { plannedAt: null, confirmedAt: null, finalize
 
 /** Reads the view from an open store (e.g. `ctx.store`). */
 export function readKitView(store: Store): KitStoreView {
-  const db = store.db;
+  const db = sqliteOf(store);
   const syncRuns = db.prepare(`SELECT COUNT(*) AS n FROM phase_runs WHERE phase = 'sync'`).get() as { n: number };
   // Logical paths read better than wire paths ("客戶/2024" rather than "INBOX.客戶.2024");
   // rollback rows are not the person's folders.

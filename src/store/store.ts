@@ -8,6 +8,7 @@ import { ensureDir } from '../files/ensure-dir.js';
 import { GroupwareStore } from './groupware-store.js';
 import { checkSchemaReadOnly, migrate, missingTables } from './migrate.js';
 import { describeStoreError } from './open-errors.js';
+import { registerSqlite } from './sqlite-handle.js';
 
 export type PhaseName = 'assess' | 'sync' | 'dual-run' | 'cutover' | 'kit' | 'verify' | 'report' | 'rollback';
 export type PhaseOutcome = 'running' | 'complete' | 'incomplete' | 'failed' | 'interrupted';
@@ -53,18 +54,24 @@ const now = () => new Date().toISOString();
 /**
  * The job's SQLite store (WAL). This class holds the job-wide tables: the job row, the lock,
  * accounts, phase runs and events. Each phase keeps its own tables in a sibling module
- * (sync-store.ts, assess-store.ts, …) built on `store.db`.
+ * (sync-store.ts, assess-store.ts, …) built on the same handle (`sqliteOf`, private to src/store).
  */
 export class Store {
-  readonly db: Database.Database;
+  readonly #db: Database.Database;
   readonly path: string;
   #locked = false;
   #wal: Promise<FileHandle> | undefined;
   #groupware: GroupwareStore | undefined;
 
   private constructor(db: Database.Database, path: string) {
-    this.db = db;
+    this.#db = db;
     this.path = path;
+    registerSqlite(this, db);
+  }
+
+  /** The handle, for this class only; sibling modules use `sqliteOf(store)`. */
+  private get db(): Database.Database {
+    return this.#db;
   }
 
   /**

@@ -1,3 +1,4 @@
+import { sqliteOf } from './sqlite-handle.js';
 import type Database from 'better-sqlite3';
 import type { Store } from './store.js';
 
@@ -7,14 +8,13 @@ import type { Store } from './store.js';
 export type Direction = 'forward' | 'reverse';
 export type MessageState = 'pending' | 'copying' | 'copied' | 'skipped' | 'failed' | 'gone';
 
-const REVERSE = '\u0001reverse\u0001';
 const now = () => new Date().toISOString();
 
 export interface FolderPairRow {
   id: number;
   accountId: number;
   direction: Direction;
-  /** The path on the side copied from (without the reverse key prefix). */
+  /** The path on the side copied from (the destination's path for a reverse pair). */
   sourcePath: string;
   destinationPath: string;
   sourceLogical: string | null;
@@ -93,16 +93,15 @@ const toMsg = (r: RawMsg): MessageRow => ({ ...r, flags: JSON.parse(r.flags) as 
 type RawFp = Omit<FolderPairRow, 'notes'> & { notes: string | null };
 const toFp = (r: RawFp): FolderPairRow => ({
   ...r,
-  sourcePath: r.direction === 'reverse' && r.sourcePath.startsWith(REVERSE) ? r.sourcePath.slice(REVERSE.length) : r.sourcePath,
   notes: r.notes ? (JSON.parse(r.notes) as string[]) : [],
 });
 
 export class SyncStore {
-  readonly db: Database.Database;
+  private readonly db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
   readonly #store: Store;
   constructor(store: Store) {
-    this.db = store.db;
+    this.db = sqliteOf(store);
     this.#store = store;
   }
 
@@ -126,17 +125,16 @@ export class SyncStore {
     state: 'active' | 'excluded';
     notes: string[];
   }): number {
-    const key = p.direction === 'reverse' ? REVERSE + p.sourcePath : p.sourcePath;
     this.st(
-        `INSERT INTO folder_pairs (account_id, source_path, destination_path, special_use, state, note, updated_at,
-           direction, source_logical, destination_logical, notes)
-         VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)
-         ON CONFLICT (account_id, source_path) DO UPDATE SET destination_path = excluded.destination_path,
+        `INSERT INTO folder_pairs (account_id, direction, source_path, destination_path, special_use, state, updated_at,
+           source_logical, destination_logical, notes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account_id, direction, source_path) DO UPDATE SET destination_path = excluded.destination_path,
            special_use = excluded.special_use, state = excluded.state, updated_at = excluded.updated_at,
            source_logical = excluded.source_logical, destination_logical = excluded.destination_logical, notes = excluded.notes`,
       )
-      .run(p.accountId, key, p.destinationPath, p.specialUse ?? null, p.state, now(), p.direction, p.sourceLogical, p.destinationLogical, JSON.stringify(p.notes));
-    return (this.st('SELECT id FROM folder_pairs WHERE account_id = ? AND source_path = ?').get(p.accountId, key) as { id: number }).id;
+      .run(p.accountId, p.direction, p.sourcePath, p.destinationPath, p.specialUse ?? null, p.state, now(), p.sourceLogical, p.destinationLogical, JSON.stringify(p.notes));
+    return (this.st('SELECT id FROM folder_pairs WHERE account_id = ? AND direction = ? AND source_path = ?').get(p.accountId, p.direction, p.sourcePath) as { id: number }).id;
   }
 
   folderPair(id: number): FolderPairRow {
@@ -385,6 +383,22 @@ export class SyncStore {
       copiedWithReason: reasons.filter((r) => r.state === 'copied').reduce((n, r) => n + r.count, 0),
       reasons,
     };
+  }
+
+  /** Job-wide: what a crash or a dropped connection left in flight (0 and 0 after a clean stop). */
+  inFlight(): { copying: number; openBatches: number } {
+    const copying = (this.st(`SELECT count(*) AS n FROM messages WHERE state = 'copying'`).get() as { n: number }).n;
+    const openBatches = (this.st(`SELECT count(*) AS n FROM append_batches WHERE state = 'sent'`).get() as { n: number }).n;
+    return { copying, openBatches };
+  }
+
+  /** Job-wide, one direction: messages copied, and of them those with no destination UID recorded. */
+  copiedTotals(direction: Direction = 'forward'): { copied: number; withoutDstUid: number } {
+    const r = this.st(
+      `SELECT count(*) AS n, coalesce(sum(m.dst_uid IS NULL), 0) AS missing FROM messages m JOIN folder_pairs fp ON fp.id = m.folder_pair_id
+       WHERE m.state = 'copied' AND fp.direction = ?`,
+    ).get(direction) as { n: number; missing: number };
+    return { copied: r.n, withoutDstUid: r.missing };
   }
 
   /** Messages whose flags the destination would not take: source UID and the flags. */

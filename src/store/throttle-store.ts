@@ -1,3 +1,4 @@
+import { sqliteOf } from './sqlite-handle.js';
 import type { Store } from './store.js';
 
 // What the job sent recently (append_batches of 0001/0004), so that a new process honours the
@@ -5,7 +6,7 @@ import type { Store } from './store.js';
 
 /** APPEND commands to the side copied to, in one direction, since `sinceIso`: when and how many messages. */
 export function recentAppends(store: Store, direction: 'forward' | 'reverse', sinceIso: string): { at: number; n: number }[] {
-  const rows = store.db
+  const rows = sqliteOf(store)
     .prepare(
       `SELECT COALESCE(b.finished_at, b.created_at) AS at, b.messages AS n FROM append_batches b
        JOIN folder_pairs f ON f.id = b.folder_pair_id
