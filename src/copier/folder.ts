@@ -7,7 +7,7 @@ import { rawFetchBodies, rawFetchListing, type FetchedBody } from '../imap/raw-f
 import { appendEach, appendLimit, appendMessages, supportsMultiappend, type AppendItem, type EachResult } from '../imap/multiappend.js';
 import { toUidSet } from '../imap/uidset.js';
 import type { Logger } from '../logger.js';
-import type { FolderPairRow, ListedMessage, MessageRow, SyncStore } from '../store/sync-store.js';
+import type { FolderPairRow, ListedMessage, MessageRow, CopyCheckpoints } from '../store/sync-store.js';
 import { dateKey, HEADER_LIMIT, headerBlock, identityOf, matchMultiset, type Candidate } from './identity.js';
 import type { AdaptiveBatch, ByteBudget, ServerThrottle } from './limits.js';
 
@@ -36,7 +36,7 @@ export class AccountStop extends Error {
 
 export interface CopyEnv {
   account: string;
-  store: SyncStore;
+  store: CopyCheckpoints;
   log: Logger;
   /** True once the user interrupted or the account was stopped: take no new batch. */
   stopped(): boolean;

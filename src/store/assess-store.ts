@@ -1,4 +1,5 @@
 // The assess phase's tables (migrations/0002_assess.sql): each assessment with its full result,
+import type { AssessRecords } from './contract/assess.js';
 // per-folder figures and ranked risks.
 import { sqliteOf } from './sqlite-handle.js';
 import type { Assessment, Risk, Severity, Verdict } from '../assess/types.js';
@@ -110,4 +111,24 @@ export function assessRisks(store: Store, runId: number): (Pick<Risk, 'id' | 'se
     .prepare('SELECT rank, risk_id AS id, severity, title, fix, accounts, folders FROM assess_risks WHERE run_id = ? ORDER BY rank')
     .all(runId) as { rank: number; id: string; severity: Severity; title: string; fix: string; accounts: string; folders: string }[];
   return rows.map((r) => ({ ...r, accounts: JSON.parse(r.accounts) as string[], folders: JSON.parse(r.folders) as string[] }));
+}
+
+/** The assessment records of a SQLite store, as the contract's aggregate. */
+export class SqliteAssessRecords implements AssessRecords {
+  constructor(private readonly store: Store) {}
+  saveAssessment(a: Assessment, opts?: { phaseRunId?: number; reportDir?: string }): number {
+    return saveAssessment(this.store, a, opts);
+  }
+  latestAssessRun(): AssessRunRow | undefined {
+    return latestAssessRun(this.store);
+  }
+  loadAssessment(runId?: number): Assessment | undefined {
+    return loadAssessment(this.store, runId);
+  }
+  assessFolders(runId: number, filter?: { sourceUser?: string; side?: 'source' | 'destination' }): AssessFolderRow[] {
+    return assessFolders(this.store, runId, filter);
+  }
+  assessRisks(runId: number): ReturnType<AssessRecords['assessRisks']> {
+    return assessRisks(this.store, runId);
+  }
 }

@@ -1,4 +1,5 @@
 import { sqliteOf } from './sqlite-handle.js';
+import type { CutoverRecords } from './contract/cutover.js';
 import type { Store } from './store.js';
 
 // The cutover phase's tables (migrations/0003_cutover.sql). All SQL of the phase lives here.
@@ -84,7 +85,7 @@ const STATE_COLUMNS: Record<keyof CutoverStateRow, string> = {
   rolledBackAt: 'rolled_back_at',
 };
 
-export class CutoverStore {
+export class CutoverStore implements CutoverRecords {
   constructor(private readonly store: Store) {}
 
   private get db() {

@@ -1,4 +1,5 @@
 import { sqliteOf } from './sqlite-handle.js';
+import type { DashboardReads } from './contract/reads.js';
 import type { StoredEvent, Store } from './store.js';
 
 // Read-only queries for the live dashboard (mailshift serve) that the other store modules do not
@@ -24,5 +25,16 @@ function safeJson(s: string): unknown {
     return JSON.parse(s);
   } catch {
     return s;
+  }
+}
+
+/** The dashboard's reads of a SQLite store, as the contract's aggregate. */
+export class SqliteDashboardReads implements DashboardReads {
+  constructor(private readonly store: Store) {}
+  latestEvents(limit: number): StoredEvent[] {
+    return latestEvents(this.store, limit);
+  }
+  latestPhaseEvents(phase: string, limit: number): StoredEvent[] {
+    return latestPhaseEvents(this.store, phase, limit);
   }
 }

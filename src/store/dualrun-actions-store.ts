@@ -1,4 +1,5 @@
 import { sqliteOf } from './sqlite-handle.js';
+import type { DualRunActions } from './contract/dualrun.js';
 import type Database from 'better-sqlite3';
 import type { Store } from './store.js';
 
@@ -51,7 +52,7 @@ const COLS = `id, kind, message_row_id AS messageRowId, from_pair_id AS fromPair
   to_src_uidvalidity AS toSrcUidvalidity, to_src_uid AS toSrcUid, to_dst_path AS toDstPath,
   to_dst_uidvalidity AS toDstUidvalidity, to_dst_uidnext AS toDstUidnext, method, state, to_dst_uid AS toDstUid, note`;
 
-export class DualRunActionsStore {
+export class DualRunActionsStore implements DualRunActions {
   private readonly db: Database.Database;
   readonly #store: Store;
   constructor(store: Store) {

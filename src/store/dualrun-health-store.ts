@@ -1,4 +1,5 @@
 import { sqliteOf } from './sqlite-handle.js';
+import type { DualRunHealth } from './contract/dualrun.js';
 import type Database from 'better-sqlite3';
 import type { Store } from './store.js';
 
@@ -47,7 +48,7 @@ export interface AlertRow {
   results: Record<string, string>;
 }
 
-export class DualRunHealthStore {
+export class DualRunHealthStore implements DualRunHealth {
   private readonly db: Database.Database;
   constructor(store: Store) {
     this.db = sqliteOf(store);

@@ -1,4 +1,5 @@
 import { sqliteOf } from './sqlite-handle.js';
+import type { DualRunState } from './contract/dualrun.js';
 import type Database from 'better-sqlite3';
 import type { Store } from './store.js';
 
@@ -63,7 +64,7 @@ const toCopied = (r: RawCopied): CopiedRow => ({
   dstUid: r.dstUid,
 });
 
-export class DualRunStore {
+export class DualRunStore implements DualRunState {
   private readonly db: Database.Database;
   // The flag pass looks up one row per changed message: prepare those statements once.
   readonly #stmts = new Map<string, Database.Statement>();

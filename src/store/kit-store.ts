@@ -1,4 +1,5 @@
 import { sqliteOf } from './sqlite-handle.js';
+import type { KitReads } from './contract/reads.js';
 import { existsSync } from 'node:fs';
 import { CutoverStore } from './cutover-store.js';
 import { Store } from './store.js';
@@ -76,5 +77,13 @@ export function readKitViewFromFile(storePath: string): KitStoreView {
     return readKitView(store);
   } finally {
     store.close();
+  }
+}
+
+/** The kit's read of a SQLite store, as the contract's aggregate. */
+export class SqliteKitReads implements KitReads {
+  constructor(private readonly store: Store) {}
+  kitView(): KitStoreView {
+    return readKitView(this.store);
   }
 }

@@ -1,4 +1,5 @@
 import { sqliteOf } from './sqlite-handle.js';
+import type { PipelineHistory } from './contract/pipeline.js';
 import type { Store } from './store.js';
 
 // The pipeline's own table (migrations/0012_pipeline.sql): the order in which `mailshift run`
@@ -10,7 +11,7 @@ export interface HistoryRow {
   doneAt: string;
 }
 
-export class PipelineStore {
+export class PipelineStore implements PipelineHistory {
   constructor(private readonly store: Store) {}
 
   /** Records that `phase` is done (once: the first time wins, so re-runs keep the history). */

@@ -1,4 +1,5 @@
 import { sqliteOf } from './sqlite-handle.js';
+import type { CopyCheckpoints } from './contract/copy.js';
 import type Database from 'better-sqlite3';
 import type { Store } from './store.js';
 
@@ -96,7 +97,7 @@ const toFp = (r: RawFp): FolderPairRow => ({
   notes: r.notes ? (JSON.parse(r.notes) as string[]) : [],
 });
 
-export class SyncStore {
+export class SyncStore implements CopyCheckpoints {
   private readonly db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
   readonly #store: Store;
@@ -408,3 +409,4 @@ export class SyncStore {
     );
   }
 }
+export type { CopyCheckpoints } from './contract/copy.js';

@@ -1,4 +1,5 @@
 import { sqliteOf } from './sqlite-handle.js';
+import type { ThrottleReads } from './contract/reads.js';
 import type { Store } from './store.js';
 
 // What the job sent recently (append_batches of 0001/0004), so that a new process honours the
@@ -14,4 +15,12 @@ export function recentAppends(store: Store, direction: 'forward' | 'reverse', si
     )
     .all(direction, sinceIso) as { at: string; n: number }[];
   return rows.map((r) => ({ at: Date.parse(r.at), n: r.n }));
+}
+
+/** The throttle's read of a SQLite store, as the contract's aggregate. */
+export class SqliteThrottleReads implements ThrottleReads {
+  constructor(private readonly store: Store) {}
+  recentAppends(direction: 'forward' | 'reverse', sinceIso: string): { at: number; n: number }[] {
+    return recentAppends(this.store, direction, sinceIso);
+  }
 }

@@ -1,4 +1,5 @@
 import { sqliteOf } from './sqlite-handle.js';
+import type { VerifyRecords } from './contract/verify.js';
 import type { Difference } from '../verify/compare.js';
 import { DIFFERENCES_KEPT, type VerifiedFolder, type VerifyResult, type VerifyTotals } from '../verify/result.js';
 import type { Store } from './store.js';
@@ -47,7 +48,7 @@ export interface ProblemRow {
  * state 'gone' (deleted on the source before they were copied) are not counted as messages.
  * Nothing here writes to another phase's tables.
  */
-export class VerifyStore {
+export class VerifyStore implements VerifyRecords {
   constructor(private readonly store: Store) {}
 
   private get db() {
