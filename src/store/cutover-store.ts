@@ -213,9 +213,8 @@ export class CutoverStore implements CutoverRecords {
 
   // ---- sync parity (read-only view of the sync tables) ------------------------------------
 
-  /** Message rows per state across the job (messages table of 0001). */
+  /** Message rows per state across the job: the copy's aggregate owns the messages table. */
   messageStates(): Record<string, number> {
-    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM messages GROUP BY state').all() as { state: string; n: number }[];
-    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+    return this.store.sync.messageStates();
   }
 }

@@ -402,6 +402,40 @@ export class SyncStore implements CopyCheckpoints {
     return { copied: r.n, withoutDstUid: r.missing };
   }
 
+  /** Job-wide: message rows per state (cutover's sync-parity check). */
+  messageStates(): Record<string, number> {
+    const rows = this.st('SELECT state, COUNT(*) AS n FROM messages GROUP BY state').all() as { state: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
+  /** APPEND commands to the side copied to, in one direction, since `sinceIso`: when and how many messages (the throttle's memory). */
+  recentAppends(direction: Direction, sinceIso: string): { at: number; n: number }[] {
+    const rows = this.st(
+      `SELECT COALESCE(b.finished_at, b.created_at) AS at, b.messages AS n FROM append_batches b
+       JOIN folder_pairs f ON f.id = b.folder_pair_id
+       WHERE f.direction = ? AND b.state IN ('done', 'sent') AND COALESCE(b.finished_at, b.created_at) >= ?
+       ORDER BY b.id`,
+    ).all(direction, sinceIso) as { at: string; n: number }[];
+    return rows.map((r) => ({ at: Date.parse(r.at), n: r.n }));
+  }
+
+  /**
+   * Per active forward pair, in (account id, source path) order: its account, logical paths and
+   * how many messages were copied / not copied / listed at all (the training kit's sheets).
+   */
+  forwardFolderTotals(): { accountId: number; sourcePath: string; destinationPath: string; specialUse: string | null; copied: number; notCopied: number; total: number }[] {
+    return this.st(
+      `SELECT f.account_id AS accountId, COALESCE(f.source_logical, f.source_path) AS sourcePath,
+              COALESCE(f.destination_logical, f.destination_path) AS destinationPath, f.special_use AS specialUse,
+              COALESCE(SUM(CASE WHEN m.state = 'copied' THEN 1 ELSE 0 END), 0) AS copied,
+              COALESCE(SUM(CASE WHEN m.state IN ('skipped', 'failed') THEN 1 ELSE 0 END), 0) AS notCopied,
+              COUNT(m.id) AS total
+         FROM folder_pairs f LEFT JOIN messages m ON m.folder_pair_id = f.id
+        WHERE f.state = 'active' AND f.direction = 'forward'
+        GROUP BY f.id ORDER BY f.account_id, sourcePath`,
+    ).all() as ReturnType<CopyCheckpoints['forwardFolderTotals']>;
+  }
+
   /** Messages whose flags the destination would not take: source UID and the flags. */
   droppedFlags(fpId: number): { srcUid: number; flags: string[] }[] {
     return (this.st('SELECT src_uid AS srcUid, dropped_flags AS f FROM messages WHERE folder_pair_id = ? AND dropped_flags IS NOT NULL').all(fpId) as { srcUid: number; f: string }[]).map(

@@ -297,6 +297,26 @@ describe.each(FACTORIES)('store contract: $name', (f) => {
     });
   });
 
+  it('job-wide reads of the copy: rows per state, and per active forward folder (the kit and cutover read these)', () => {
+    const { store, acct, fp, sync } = seeded(3);
+    const bob = store.upsertAccount('bob@old.test', 'bob@new.test');
+    const rows = ident(sync, fp, '7');
+    sync.finishBatch(sync.beginBatch(fp, { uidValidity: 9n, uidNext: 1 }, rows.slice(0, 1)), 9n, [{ id: rows[0]!.id, dstUid: 1 }]);
+    sync.setMessageState([rows[1]!.id], 'failed', 'NO');
+    const archive = sync.upsertFolderPair({ accountId: acct, direction: 'forward', sourcePath: 'INBOX.Archive', destinationPath: 'Archive', sourceLogical: 'Archive', destinationLogical: 'Archive', state: 'active', notes: [] });
+    sync.upsertFolderPair({ accountId: acct, direction: 'forward', sourcePath: 'Junk', destinationPath: 'Junk', sourceLogical: 'Junk', destinationLogical: 'Junk', state: 'excluded', notes: [] });
+    sync.upsertFolderPair({ accountId: acct, direction: 'reverse', sourcePath: 'INBOX', destinationPath: 'INBOX', sourceLogical: 'INBOX', destinationLogical: 'INBOX', state: 'active', notes: [] });
+    const bobs = sync.upsertFolderPair({ accountId: bob, direction: 'forward', sourcePath: 'INBOX', destinationPath: 'INBOX', sourceLogical: 'INBOX', destinationLogical: 'INBOX', state: 'active', notes: [] });
+    sync.insertListed(bobs, 3n, listed([1]));
+    expect(sync.messageStates()).toEqual({ copied: 1, failed: 1, pending: 2 });
+    expect(sync.forwardFolderTotals()).toEqual([
+      { accountId: acct, sourcePath: 'Archive', destinationPath: 'Archive', specialUse: null, copied: 0, notCopied: 0, total: 0 },
+      { accountId: acct, sourcePath: 'INBOX', destinationPath: 'INBOX', specialUse: null, copied: 1, notCopied: 1, total: 3 },
+      { accountId: bob, sourcePath: 'INBOX', destinationPath: 'INBOX', specialUse: null, copied: 0, notCopied: 0, total: 1 },
+    ]);
+    expect(archive).toBeGreaterThan(fp);
+  });
+
   it('every aggregate the contract names is there (memory: the ones not kept yet say so)', () => {
     const s: JobStore = f.open();
     for (const k of ['sync', 'pipeline', 'throttle', 'dashboard'] as const) expect(s[k]).toBeDefined();

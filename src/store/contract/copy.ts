@@ -131,6 +131,12 @@ export interface CopyCheckpoints {
     withoutDstUid: number;
   };
   /** Messages whose flags the destination would not take: source UID and the flags. */
+  /** Job-wide: message rows per state (cutover's sync-parity check). */
+  messageStates(): Record<string, number>;
+  /** APPEND commands to the side copied to, in one direction, since `sinceIso`: when and how many messages (the throttle's memory). */
+  recentAppends(direction: Direction, sinceIso: string): { at: number; n: number }[];
+  /** Per active forward pair, by account id then logical source path: copied / not copied / listed (the kit's sheets). */
+  forwardFolderTotals(): { accountId: number; sourcePath: string; destinationPath: string; specialUse: string | null; copied: number; notCopied: number; total: number }[];
   droppedFlags(fpId: number): {
     srcUid: number;
     flags: string[];

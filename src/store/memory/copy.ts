@@ -421,6 +421,37 @@ export class MemoryCopyCheckpoints implements CopyCheckpoints {
     return { copied: copied.length, withoutDstUid: copied.filter((m) => m.dstUid === null).length };
   }
 
+  messageStates(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const m of this.d.messages.values()) out[m.state] = (out[m.state] ?? 0) + 1;
+    return out;
+  }
+
+  recentAppends(direction: Direction, sinceIso: string): { at: number; n: number }[] {
+    return [...this.d.batches.values()]
+      .filter((b) => this.d.pairs.get(b.fpId)?.direction === direction && (b.state === 'done' || b.state === 'sent') && (b.finishedAt ?? b.createdAt) >= sinceIso)
+      .sort(byId)
+      .map((b) => ({ at: Date.parse(b.finishedAt ?? b.createdAt), n: b.messages }));
+  }
+
+  forwardFolderTotals(): ReturnType<CopyCheckpoints['forwardFolderTotals']> {
+    return [...this.d.pairs.values()]
+      .filter((p) => p.state === 'active' && p.direction === 'forward')
+      .map((p) => {
+        const rows = this.rows((m) => m.fpId === p.id);
+        return {
+          accountId: p.accountId,
+          sourcePath: p.sourceLogical ?? p.sourcePath,
+          destinationPath: p.destinationLogical ?? p.destinationPath,
+          specialUse: p.specialUse,
+          copied: rows.filter((m) => m.state === 'copied').length,
+          notCopied: rows.filter((m) => m.state === 'skipped' || m.state === 'failed').length,
+          total: rows.length,
+        };
+      })
+      .sort((a, b) => a.accountId - b.accountId || (a.sourcePath < b.sourcePath ? -1 : a.sourcePath > b.sourcePath ? 1 : 0));
+  }
+
   droppedFlags(fpId: number): { srcUid: number; flags: string[] }[] {
     return this.rows((m) => m.fpId === fpId && m.droppedFlags !== null)
       .sort(byId)

@@ -71,11 +71,7 @@ export class MemoryStore implements JobStore {
   };
 
   readonly throttle: ThrottleReads = {
-    recentAppends: (direction, sinceIso) =>
-      [...this.data.batches.values()]
-        .filter((b) => this.data.pairs.get(b.fpId)?.direction === direction && (b.state === 'done' || b.state === 'sent') && (b.finishedAt ?? b.createdAt) >= sinceIso)
-        .sort((a, b) => a.id - b.id)
-        .map((b) => ({ at: Date.parse(b.finishedAt ?? b.createdAt), n: b.messages })),
+    recentAppends: (direction, sinceIso) => this.sync.recentAppends(direction, sinceIso),
   };
 
   readonly dashboard: DashboardReads = {
