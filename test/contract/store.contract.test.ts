@@ -317,10 +317,82 @@ describe.each(FACTORIES)('store contract: $name', (f) => {
     expect(archive).toBeGreaterThan(fp);
   });
 
+  describe('cutover records', () => {
+    it('keeps one state row, set field by field', () => {
+      const s = f.open();
+      expect(s.cutover.state()).toMatchObject({ plannedAt: null, confirmedAt: null, oldMx: null });
+      s.cutover.updateState({ plannedAt: '2026-12-05T10:00:00.000Z', oldMx: [{ host: 'mx.old.test', priority: 10 }] });
+      s.cutover.updateState({ confirmedAt: '2026-12-05T10:05:00.000Z', mxTtlMax: 3600 });
+      expect(s.cutover.state()).toMatchObject({ plannedAt: '2026-12-05T10:00:00.000Z', confirmedAt: '2026-12-05T10:05:00.000Z', oldMx: [{ host: 'mx.old.test', priority: 10 }], mxTtlMax: 3600, finalizedAt: null });
+    });
+
+    it('re-planning keeps the state of steps already there; steps come in order', () => {
+      const s = f.open();
+      const step = (key: string, seq: number) => ({ key, seq, offsetSeconds: seq * 60, dueAt: null, title: key, who: 'IT', how: 'by hand', checkIds: ['mx'] });
+      s.cutover.saveSteps([step('b', 2), step('a', 1)]);
+      s.cutover.setStepState('a', 'done', 'checked by Wei');
+      s.cutover.saveSteps([step('a', 1), step('b', 2), step('c', 3)]);
+      s.cutover.setStepState('b', 'warn');
+      expect(s.cutover.steps().map((r) => [r.key, r.state, r.note, r.checkIds])).toEqual([
+        ['a', 'done', 'checked by Wei', ['mx']],
+        ['b', 'warn', null, ['mx']],
+        ['c', 'pending', null, ['mx']],
+      ]);
+    });
+
+    it('reads back the latest check run only, in the order saved', () => {
+      const s = f.open();
+      const r = (checkId: string, status: 'PASS' | 'FAIL') => ({ checkId, title: checkId, status, reason: 'r', fix: null, data: { n: 1 } });
+      s.cutover.saveCheckRun('2026-12-01T10:00:00.000Z', [r('mx', 'FAIL')]);
+      s.cutover.saveCheckRun('2026-12-01T11:00:00.000Z', [r('spf', 'PASS'), r('mx', 'PASS')]);
+      expect(s.cutover.lastCheckRun().map((c) => [c.runAt, c.checkId, c.status, c.data])).toEqual([
+        ['2026-12-01T11:00:00.000Z', 'spf', 'PASS', { n: 1 }],
+        ['2026-12-01T11:00:00.000Z', 'mx', 'PASS', { n: 1 }],
+      ]);
+    });
+
+    it('a server flips once; a failed query neither flips it nor takes the flip back', () => {
+      const s = f.open();
+      expect(s.cutover.recordServer('192.0.2.1', 'resolver', 'old', 'mx.old.test', 't1')).toBe(false);
+      expect(s.cutover.recordServer('192.0.2.1', 'resolver', 'new', 'mx.new.test', 't2')).toBe(true);
+      expect(s.cutover.recordServer('192.0.2.1', 'resolver', 'error', 'timeout', 't3')).toBe(false);
+      expect(s.cutover.recordServer('192.0.2.1', 'resolver', 'new', 'mx.new.test', 't4')).toBe(false);
+      expect(s.cutover.recordServer('192.0.2.9', 'authoritative', 'error', 'refused', 't4')).toBe(false);
+      expect(s.cutover.servers()).toEqual([
+        { address: '192.0.2.9', kind: 'authoritative', state: 'error', answer: 'no answer: refused', flippedAt: null, lastSeenAt: 't4' },
+        { address: '192.0.2.1', kind: 'resolver', state: 'new', answer: 'mx.new.test', flippedAt: 't2', lastSeenAt: 't4' },
+      ]);
+    });
+
+    it('keeps late mail in arrival order', () => {
+      const s = f.open();
+      const m = (srcUid: number, direction: 'forward' | 'reverse') => ({ at: `t${srcUid}`, direction, account: 'a@old.test', sourcePath: 'INBOX', destinationPath: 'INBOX', srcUid, messageId: null, receivedFrom: 'mx.old.test', receivedBy: null, receivedDate: null });
+      s.cutover.addLateMail(m(2, 'forward'));
+      s.cutover.addLateMail(m(1, 'reverse'));
+      expect(s.cutover.lateMail().map((r) => [r.srcUid, r.direction])).toEqual([
+        [2, 'forward'],
+        [1, 'reverse'],
+      ]);
+    });
+  });
+
+  it("the kit's view: each person's active forward folders with counts, and the cutover dates", () => {
+    const { store, fp, sync } = seeded(3);
+    const rows = ident(sync, fp, '7');
+    expect(store.kit.kitView()).toMatchObject({ synced: true, cutover: { plannedAt: null, confirmedAt: null, finalizedAt: null } });
+    sync.finishBatch(sync.beginBatch(fp, { uidValidity: 9n, uidNext: 1 }, rows.slice(0, 2)), 9n, [{ id: rows[0]!.id, dstUid: 1 }, { id: rows[1]!.id, dstUid: 2 }]);
+    sync.setMessageState([rows[2]!.id], 'skipped', 'too large');
+    store.cutover.updateState({ confirmedAt: '2026-12-05T10:00:00.000Z' });
+    const v = store.kit.kitView();
+    expect([...v.folders]).toEqual([['alice@new.test', [{ sourcePath: 'INBOX', destinationPath: 'INBOX', specialUse: null, copied: 2, notCopied: 1 }]]]);
+    expect(v.cutover.confirmedAt).toBe('2026-12-05T10:00:00.000Z');
+    expect(f.open().kit.kitView()).toEqual({ synced: false, folders: new Map(), cutover: { plannedAt: null, confirmedAt: null, finalizedAt: null } });
+  });
+
   it('every aggregate the contract names is there (memory: the ones not kept yet say so)', () => {
     const s: JobStore = f.open();
-    for (const k of ['sync', 'pipeline', 'throttle', 'dashboard'] as const) expect(s[k]).toBeDefined();
-    for (const k of ['dualRun', 'dualRunActions', 'dualRunHealth', 'cutover', 'verify', 'assess', 'groupware', 'kit'] as const) {
+    for (const k of ['sync', 'pipeline', 'throttle', 'dashboard', 'cutover', 'kit'] as const) expect(s[k]).toBeDefined();
+    for (const k of ['dualRun', 'dualRunActions', 'dualRunHealth', 'verify', 'assess', 'groupware'] as const) {
       if (f.name === 'memory') expect(() => s[k]).toThrow(/in-memory store does not keep/);
       else expect(s[k]).toBeDefined();
     }

@@ -1,5 +1,6 @@
 import type { AccountRow, LockHolder, PhaseRun, StoredEvent } from '../contract/job.js';
 import type { BatchRecord, MessageRecord, PairRecord } from './copy.js';
+import { emptyCutover } from './cutover.js';
 
 /**
  * Everything a memory store holds. Kept apart from the store object so that a test can drop a
@@ -15,6 +16,7 @@ export class MemoryData {
   readonly messages = new Map<number, MessageRecord>();
   readonly batches = new Map<number, BatchRecord>();
   readonly pipelineHistory: { phase: string; seq: number; doneAt: string }[] = [];
+  readonly cutover = emptyCutover();
   readonly #ids = new Map<string, number>();
 
   /** Like SQLite's INTEGER PRIMARY KEY: one more than the highest id handed out. */

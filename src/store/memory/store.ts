@@ -8,12 +8,14 @@ import type { AccountRow, JobStore, LockHolder, PhaseName, PhaseOutcome, PhaseRu
 import type { PipelineHistory } from '../contract/pipeline.js';
 import type { DashboardReads, KitReads, ThrottleReads } from '../contract/reads.js';
 import type { VerifyRecords } from '../contract/verify.js';
+import { readKitView } from '../kit-store.js';
 import { MemoryCopyCheckpoints } from './copy.js';
+import { MemoryCutoverRecords } from './cutover.js';
 import { MemoryData } from './data.js';
 
 // The in-memory twin of the SQLite store, for tests of the engines' state machines without a
 // file or a server. Same contract (src/store/contract/), same behaviour (test/contract/).
-// Not yet in memory: dual-run, cutover, verify, assess, groupware and the kit view; asking for
+// Not yet in memory: dual-run, verify, assess and groupware; asking for
 // them fails loudly rather than answering something the SQLite store would not.
 
 const now = () => new Date().toISOString();
@@ -31,12 +33,15 @@ export class MemoryStore implements JobStore {
   readonly path = ':memory:';
   readonly data: MemoryData;
   readonly sync: MemoryCopyCheckpoints;
+  readonly cutover: CutoverRecords;
+  readonly kit: KitReads = { kitView: () => readKitView(this) };
   #locked = false;
   #closed = false;
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.data = opts.data ?? new MemoryData();
     this.sync = new MemoryCopyCheckpoints(this.data, opts.onDurable);
+    this.cutover = new MemoryCutoverRecords(this.data.cutover, this.sync);
   }
 
   check(): string[] {
@@ -94,9 +99,6 @@ export class MemoryStore implements JobStore {
   get dualRunHealth(): DualRunHealth {
     return missing('dual-run health');
   }
-  get cutover(): CutoverRecords {
-    return missing('cutover records');
-  }
   get verify(): VerifyRecords {
     return missing('verify records');
   }
@@ -105,9 +107,6 @@ export class MemoryStore implements JobStore {
   }
   get groupware(): GroupwareRecords {
     return missing('groupware records');
-  }
-  get kit(): KitReads {
-    return missing('the kit view');
   }
 
   // ---- job ----------------------------------------------------------------------------------
