@@ -5,7 +5,7 @@ import { listFolders, type ListedFolders } from '../imap/folders.js';
 import type { Logger } from '../logger.js';
 import { planFolderMapping, type FolderMapping } from '../mapping/plan.js';
 import type { Store } from '../store/store.js';
-import type { Direction, FolderPairRow, SyncStore } from '../store/sync-store.js';
+import type { Direction, FolderPairRow, CopyCheckpoints } from '../store/sync-store.js';
 import { retryDelay, sleep, type RetryBound } from './backoff.js';
 import { AccountStop, syncFolder, type CopiedMessage, type CopyEnv } from './folder.js';
 import { AdaptiveBatch, type ByteBudget, type ServerThrottle } from './limits.js';
@@ -14,7 +14,7 @@ import { Session } from './session.js';
 /** Job-wide things every account shares. */
 export interface JobEnv {
   store: Store;
-  sync: SyncStore;
+  sync: CopyCheckpoints;
   log: Logger;
   signal: AbortSignal;
   direction: Direction;
@@ -287,7 +287,7 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
   return { user: label, state, ...(error ? { error } : {}), copied, skipped: totals.skipped, failed: totals.failed, pending: totals.pending, bytes };
 }
 
-function needsWork(sync: SyncStore, fp: FolderPairRow, src: { uidNext: number; uidValidity: bigint } | undefined, dst: { uidValidity: bigint } | undefined): boolean {
+function needsWork(sync: CopyCheckpoints, fp: FolderPairRow, src: { uidNext: number; uidValidity: bigint } | undefined, dst: { uidValidity: bigint } | undefined): boolean {
   if (!src || fp.srcUidvalidity === null) return true;
   if (fp.srcUidvalidity !== String(src.uidValidity) || fp.srcUidnext !== src.uidNext) return true;
   if (fp.dstUidvalidity !== null && (!dst || fp.dstUidvalidity !== String(dst.uidValidity))) return true;

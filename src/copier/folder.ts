@@ -7,9 +7,10 @@ import { rawFetchBodies, rawFetchListing, type FetchedBody } from '../imap/raw-f
 import { appendEach, appendLimit, appendMessages, supportsMultiappend, type AppendItem, type EachResult } from '../imap/multiappend.js';
 import { toUidSet } from '../imap/uidset.js';
 import type { Logger } from '../logger.js';
-import type { FolderPairRow, ListedMessage, MessageRow, SyncStore } from '../store/sync-store.js';
+import type { FolderPairRow, ListedMessage, MessageRow, CopyCheckpoints } from '../store/sync-store.js';
 import { dateKey, HEADER_LIMIT, headerBlock, identityOf, matchMultiset, type Candidate } from './identity.js';
 import type { AdaptiveBatch, ByteBudget, ServerThrottle } from './limits.js';
+import { resolveOpenBatches, scanFrom } from './reconcile.js';
 
 /** What cutover's delta loop hears about every message copied. */
 export interface CopiedMessage {
@@ -36,7 +37,7 @@ export class AccountStop extends Error {
 
 export interface CopyEnv {
   account: string;
-  store: SyncStore;
+  store: CopyCheckpoints;
   log: Logger;
   /** True once the user interrupted or the account was stopped: take no new batch. */
   stopped(): boolean;
@@ -177,16 +178,9 @@ async function reconcileDestination(env: CopyEnv, dst: ImapFlow, fp: FolderPairR
     env.event('warn', 'dst-uidvalidity-changed', `${fp.destinationPath}: destination UIDVALIDITY changed; ${pairs.length} copied messages re-found, ${unmatched.length} to copy again`);
   }
   if (open.length) {
-    const from = Math.min(...open.map((b) => (b.dstUidvalidity === String(state.uidValidity) && b.dstUidnextBefore ? b.dstUidnextBefore : 1)));
-    const claimed = env.store.claimedDestinationUids(fp.id, String(state.uidValidity), from);
-    let pool = (await scanDestination(dst, from, exists)).filter((d) => !claimed.has(d.uid));
-    for (const b of open) {
-      const lo = b.dstUidvalidity === String(state.uidValidity) && b.dstUidnextBefore ? b.dstUidnextBefore : 1;
-      const { pairs, unmatched } = matchMultiset(b.messages.map(rowCand), pool.filter((d) => d.uid >= lo).map(dstCand));
-      const used = new Set(pairs.map(([, d]) => d.uid));
-      pool = pool.filter((d) => !used.has(d.uid));
-      env.store.resolveBatch(b.id, state.uidValidity, pairs.map(([r, d]) => ({ id: r.id, dstUid: d.uid })), unmatched.map((r) => r.id));
-      env.log.info({ folder: fp.destinationPath, batch: b.id, found: pairs.length, missing: unmatched.length }, 'reconciled a batch left in flight');
+    const scanned = await scanDestination(dst, scanFrom(open, state.uidValidity), exists);
+    for (const r of resolveOpenBatches(env.store, fp.id, open, state.uidValidity, scanned)) {
+      env.log.info({ folder: fp.destinationPath, batch: r.batch, found: r.found, missing: r.missing }, 'reconciled a batch left in flight');
     }
   }
   env.store.setDestinationState(fp.id, state.uidValidity, state.uidNext);

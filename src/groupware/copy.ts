@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
 import type { Logger } from '../logger.js';
-import type { CollectionRow, GroupwareStore, Homes, ObjectRow } from '../store/groupware-store.js';
+import type { CollectionRow, GroupwareRecords, Homes, ObjectRow } from '../store/groupware-store.js';
 import type { DavCollectionInfo, DavSession } from './dav.js';
 import { describeObject, sameContent } from './objects.js';
 import { CONTENT_TYPE, type GroupwareSource } from './source.js';
@@ -30,7 +30,7 @@ export interface CopyCounts {
 export const emptyCounts = (): CopyCounts => ({ created: 0, updated: 0, adopted: 0, kept: 0, failed: 0, unchanged: 0, collections: 0, collectionsUnchanged: 0, bytes: 0 });
 
 export interface CopyDeps {
-  gs: GroupwareStore;
+  gs: GroupwareRecords;
   accountId: number;
   source: GroupwareSource;
   dst: DavSession;

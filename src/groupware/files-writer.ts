@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, writeFileSyn
 import { join } from 'node:path';
 import ICAL from 'ical.js';
 import type { Logger } from '../logger.js';
-import type { GroupwareStore } from '../store/groupware-store.js';
+import type { GroupwareRecords } from '../store/groupware-store.js';
 import { emptyCounts, type CopyCounts } from './copy.js';
 import type { DavCollectionInfo } from './dav.js';
 import { describeObject, parseObject } from './objects.js';
@@ -17,7 +17,7 @@ import { toVcard3, vcardToOutlook } from './vcard.js';
 // changed, so a kill leaves the previous complete file or the new one, never half of one.
 
 export interface FilesDeps {
-  gs: GroupwareStore;
+  gs: GroupwareRecords;
   accountId: number;
   source: GroupwareSource;
   dir: string;

@@ -1,5 +1,5 @@
 import type { GroupwareConfig } from '../config/groupware-schema.js';
-import type { CollectionKind, GroupwareStore, Homes } from '../store/groupware-store.js';
+import type { CollectionKind, GroupwareRecords, Homes } from '../store/groupware-store.js';
 import { NotDavError, type DavCollectionInfo, type DavItem, type DavSession } from './dav.js';
 
 // Where contacts and calendars are read from: a DAV server or a folder of export files. Both
@@ -37,7 +37,7 @@ export function wantedCollection(c: DavCollectionInfo, include: GroupwareConfig[
 }
 
 /** Home sets, discovered once per account and side and then read from the store. */
-export async function homesFor(dav: DavSession, gs: GroupwareStore, accountId: number, side: 'source' | 'destination', kinds: CollectionKind[]): Promise<Homes> {
+export async function homesFor(dav: DavSession, gs: GroupwareRecords, accountId: number, side: 'source' | 'destination', kinds: CollectionKind[]): Promise<Homes> {
   const known = gs.homes(accountId, side) ?? {};
   let changed = false;
   let missing: Error | undefined;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { GroupwareStore } from '../store/groupware-store.js';
+import type { GroupwareRecords } from '../store/groupware-store.js';
 import type { DavSession } from './dav.js';
 import { describeObject, parseObject, sameContent, splitExport } from './objects.js';
 import type { GroupwareSource } from './source.js';
@@ -22,7 +22,7 @@ export interface CollectionVerify {
 
 export type VerifyDestination = { kind: 'dav'; dav: DavSession } | { kind: 'files'; dir: string; person: string };
 
-export async function verifyAccount(deps: { gs: GroupwareStore; accountId: number; source: GroupwareSource; dst: VerifyDestination }): Promise<CollectionVerify[]> {
+export async function verifyAccount(deps: { gs: GroupwareRecords; accountId: number; source: GroupwareSource; dst: VerifyDestination }): Promise<CollectionVerify[]> {
   const { gs, accountId, source, dst } = deps;
   const rows = new Map(gs.collections(accountId).map((r) => [r.sourceHref, r]));
   const out: CollectionVerify[] = [];

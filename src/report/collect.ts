@@ -29,7 +29,7 @@ export function collectReport(config: JobConfig, store: Store, at = new Date()):
   for (const r of rows) {
     const acc = accounts.get(r.account)!;
     const t = { total: r.total, copied: r.copied, adopted: r.adopted, skipped: r.skipped, failed: r.failed, pending: r.pending, bytesCopied: r.bytesCopied };
-    acc.folders.push({ ...t, sourcePath: r.sourcePath, destinationPath: r.destinationPath, specialUse: r.specialUse, state: r.folderState, note: r.note });
+    acc.folders.push({ ...t, sourcePath: r.sourcePath, destinationPath: r.destinationPath, specialUse: r.specialUse, state: r.folderState });
     addTotals(acc.totals, t);
     addTotals(totals, t);
     totals.folders++;

@@ -91,7 +91,7 @@ ${r.accounts
     const row = rows.get(a.sourceUser)!;
     const check = row.check && (row.check.missing || row.check.duplicated) ? `<div class="err">${esc(t(R.accounts.verified, { missing: row.check.missing, duplicated: row.check.duplicated }))}</div>` : '';
     return `<tr class="account" data-account="${esc(a.sourceUser)}" data-status="${row.status}"><td>${esc(a.sourceUser)} <span class="tag ${row.tone}">${esc(row.label)}</span>${check}${a.lastError ? `<div class="err">${esc(a.lastError)}</div>` : ''}</td><td>${esc(a.destinationUser)}</td>${counts(a.totals)}</tr>
-${a.folders.map((f) => `<tr class="folder"><td>${esc(f.sourcePath)}${f.specialUse ? ` <span class="tag">${esc(f.specialUse)}</span>` : ''}${f.note ? `<div class="muted">${esc(f.note)}</div>` : ''}</td><td>${esc(f.destinationPath)}</td>${counts(f)}</tr>`).join('\n')}`;
+${a.folders.map((f) => `<tr class="folder"><td>${esc(f.sourcePath)}${f.specialUse ? ` <span class="tag">${esc(f.specialUse)}</span>` : ''}</td><td>${esc(f.destinationPath)}</td>${counts(f)}</tr>`).join('\n')}`;
   })
   .join('\n')}
 <tr class="total"><td>${esc(R.accounts.total)}</td><td>${esc(t(R.accounts.totalLine, { accounts: r.totals.accounts, folders: r.totals.folders }))}</td>${counts(r.totals)}</tr>

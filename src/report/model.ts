@@ -22,7 +22,7 @@ export interface ReportData {
     state: string;
     lastError: string | null;
     totals: MessageTotals;
-    folders: (MessageTotals & { sourcePath: string; destinationPath: string; specialUse: string | null; state: string; note: string | null })[];
+    folders: (MessageTotals & { sourcePath: string; destinationPath: string; specialUse: string | null; state: string })[];
   }[];
   /** Copied messages per minute. */
   throughput: { minute: string; messages: number; bytes: number }[];

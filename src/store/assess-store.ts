@@ -1,5 +1,7 @@
 // The assess phase's tables (migrations/0002_assess.sql): each assessment with its full result,
+import type { AssessRecords } from './contract/assess.js';
 // per-folder figures and ranked risks.
+import { sqliteOf } from './sqlite-handle.js';
 import type { Assessment, Risk, Severity, Verdict } from '../assess/types.js';
 import type { Store } from './store.js';
 
@@ -32,7 +34,7 @@ export interface AssessFolderRow {
 
 /** Saves one assessment; returns its run id. */
 export function saveAssessment(store: Store, a: Assessment, opts: { phaseRunId?: number; reportDir?: string } = {}): number {
-  const db = store.db;
+  const db = sqliteOf(store);
   const tx = db.transaction(() => {
     const runId = Number(
       db
@@ -73,7 +75,7 @@ export function saveAssessment(store: Store, a: Assessment, opts: { phaseRunId?:
 }
 
 export function latestAssessRun(store: Store): AssessRunRow | undefined {
-  return store.db
+  return sqliteOf(store)
     .prepare(
       `SELECT id, generated_at AS generatedAt, verdict, blockers, warnings, messages, bytes, estimated_seconds AS estimatedSeconds,
               report_dir AS reportDir FROM assess_runs ORDER BY id DESC LIMIT 1`,
@@ -85,8 +87,8 @@ export function latestAssessRun(store: Store): AssessRunRow | undefined {
 export function loadAssessment(store: Store, runId?: number): Assessment | undefined {
   const row = (
     runId === undefined
-      ? store.db.prepare('SELECT result FROM assess_runs ORDER BY id DESC LIMIT 1').get()
-      : store.db.prepare('SELECT result FROM assess_runs WHERE id = ?').get(runId)
+      ? sqliteOf(store).prepare('SELECT result FROM assess_runs ORDER BY id DESC LIMIT 1').get()
+      : sqliteOf(store).prepare('SELECT result FROM assess_runs WHERE id = ?').get(runId)
   ) as { result: string } | undefined;
   return row ? (JSON.parse(row.result) as Assessment) : undefined;
 }
@@ -96,7 +98,7 @@ export function assessFolders(store: Store, runId: number, filter: { sourceUser?
   const args: unknown[] = [runId];
   if (filter.sourceUser) (where.push('source_user = ?'), args.push(filter.sourceUser));
   if (filter.side) (where.push('side = ?'), args.push(filter.side));
-  return store.db
+  return sqliteOf(store)
     .prepare(
       `SELECT source_user AS sourceUser, side, path, logical_path AS logicalPath, special_use AS specialUse, messages, bytes, oldest, newest,
               destination_path AS destinationPath, action, error FROM assess_folders WHERE ${where.join(' AND ')} ORDER BY id`,
@@ -105,8 +107,28 @@ export function assessFolders(store: Store, runId: number, filter: { sourceUser?
 }
 
 export function assessRisks(store: Store, runId: number): (Pick<Risk, 'id' | 'severity' | 'title' | 'fix' | 'accounts' | 'folders'> & { rank: number })[] {
-  const rows = store.db
+  const rows = sqliteOf(store)
     .prepare('SELECT rank, risk_id AS id, severity, title, fix, accounts, folders FROM assess_risks WHERE run_id = ? ORDER BY rank')
     .all(runId) as { rank: number; id: string; severity: Severity; title: string; fix: string; accounts: string; folders: string }[];
   return rows.map((r) => ({ ...r, accounts: JSON.parse(r.accounts) as string[], folders: JSON.parse(r.folders) as string[] }));
+}
+
+/** The assessment records of a SQLite store, as the contract's aggregate. */
+export class SqliteAssessRecords implements AssessRecords {
+  constructor(private readonly store: Store) {}
+  saveAssessment(a: Assessment, opts?: { phaseRunId?: number; reportDir?: string }): number {
+    return saveAssessment(this.store, a, opts);
+  }
+  latestAssessRun(): AssessRunRow | undefined {
+    return latestAssessRun(this.store);
+  }
+  loadAssessment(runId?: number): Assessment | undefined {
+    return loadAssessment(this.store, runId);
+  }
+  assessFolders(runId: number, filter?: { sourceUser?: string; side?: 'source' | 'destination' }): AssessFolderRow[] {
+    return assessFolders(this.store, runId, filter);
+  }
+  assessRisks(runId: number): ReturnType<AssessRecords['assessRisks']> {
+    return assessRisks(this.store, runId);
+  }
 }

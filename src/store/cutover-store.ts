@@ -1,3 +1,5 @@
+import { sqliteOf } from './sqlite-handle.js';
+import type { CutoverRecords } from './contract/cutover.js';
 import type { Store } from './store.js';
 
 // The cutover phase's tables (migrations/0003_cutover.sql). All SQL of the phase lives here.
@@ -83,11 +85,11 @@ const STATE_COLUMNS: Record<keyof CutoverStateRow, string> = {
   rolledBackAt: 'rolled_back_at',
 };
 
-export class CutoverStore {
+export class CutoverStore implements CutoverRecords {
   constructor(private readonly store: Store) {}
 
   private get db() {
-    return this.store.db;
+    return sqliteOf(this.store);
   }
 
   state(): CutoverStateRow {
@@ -211,9 +213,8 @@ export class CutoverStore {
 
   // ---- sync parity (read-only view of the sync tables) ------------------------------------
 
-  /** Message rows per state across the job (messages table of 0001). */
+  /** Message rows per state across the job: the copy's aggregate owns the messages table. */
   messageStates(): Record<string, number> {
-    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM messages GROUP BY state').all() as { state: string; n: number }[];
-    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+    return this.store.sync.messageStates();
   }
 }

@@ -1,3 +1,5 @@
+import { sqliteOf } from './sqlite-handle.js';
+import type { DualRunActions } from './contract/dualrun.js';
 import type Database from 'better-sqlite3';
 import type { Store } from './store.js';
 
@@ -50,11 +52,11 @@ const COLS = `id, kind, message_row_id AS messageRowId, from_pair_id AS fromPair
   to_src_uidvalidity AS toSrcUidvalidity, to_src_uid AS toSrcUid, to_dst_path AS toDstPath,
   to_dst_uidvalidity AS toDstUidvalidity, to_dst_uidnext AS toDstUidnext, method, state, to_dst_uid AS toDstUid, note`;
 
-export class DualRunActionsStore {
-  readonly db: Database.Database;
+export class DualRunActionsStore implements DualRunActions {
+  private readonly db: Database.Database;
   readonly #store: Store;
   constructor(store: Store) {
-    this.db = store.db;
+    this.db = sqliteOf(store);
     this.#store = store;
   }
 
@@ -172,6 +174,15 @@ export class DualRunActionsStore {
          VALUES (?, ?, ?, ?, ?, ?, 'declined', ?, ?, ?)`,
       )
       .run(a.kind, a.messageRowId, a.fromPairId, a.fromDstPath, a.fromDstUidvalidity, a.fromDstUid, note, now(), now());
+  }
+
+  /** Every action by kind and state (what a kill left behind, for tests and `store check`-like reads). */
+  tally(): { kind: ActionRow['kind']; state: string; n: number }[] {
+    return this.db.prepare(`SELECT kind, state, count(*) AS n FROM dualrun_actions GROUP BY kind, state ORDER BY kind, state`).all() as {
+      kind: ActionRow['kind'];
+      state: string;
+      n: number;
+    }[];
   }
 
   counts(): { moved: number; trashed: number; expunged: number; declined: number } {

@@ -1,3 +1,5 @@
+import { sqliteOf } from './sqlite-handle.js';
+import type { DualRunHealth } from './contract/dualrun.js';
 import type Database from 'better-sqlite3';
 import type { Store } from './store.js';
 
@@ -46,10 +48,10 @@ export interface AlertRow {
   results: Record<string, string>;
 }
 
-export class DualRunHealthStore {
-  readonly db: Database.Database;
+export class DualRunHealthStore implements DualRunHealth {
+  private readonly db: Database.Database;
   constructor(store: Store) {
-    this.db = store.db;
+    this.db = sqliteOf(store);
   }
 
   heartbeat(): Heartbeat | undefined {

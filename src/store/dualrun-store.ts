@@ -1,3 +1,5 @@
+import { sqliteOf } from './sqlite-handle.js';
+import type { DualRunState } from './contract/dualrun.js';
 import type Database from 'better-sqlite3';
 import type { Store } from './store.js';
 
@@ -62,12 +64,12 @@ const toCopied = (r: RawCopied): CopiedRow => ({
   dstUid: r.dstUid,
 });
 
-export class DualRunStore {
-  readonly db: Database.Database;
+export class DualRunStore implements DualRunState {
+  private readonly db: Database.Database;
   // The flag pass looks up one row per changed message: prepare those statements once.
   readonly #stmts = new Map<string, Database.Statement>();
   constructor(store: Store) {
-    this.db = store.db;
+    this.db = sqliteOf(store);
   }
 
   #st(sql: string): Database.Statement {

@@ -1,3 +1,5 @@
+import { sqliteOf } from './sqlite-handle.js';
+import type { GroupwareRecords } from './contract/groupware.js';
 import type { Store } from './store.js';
 
 // The groupware tables (0008): per-object checkpoints for contacts and calendars, so that a kill
@@ -76,11 +78,11 @@ const COLLECTION_COLS = `id, account_id AS accountId, kind, source_href AS sourc
 const OBJECT_COLS = `id, collection_id AS collectionId, source_href AS sourceHref, source_etag AS sourceEtag, uid, component, bytes,
   destination_href AS destinationHref, destination_etag AS destinationEtag, state, reason`;
 
-export class GroupwareStore {
+export class GroupwareStore implements GroupwareRecords {
   constructor(private readonly store: Store) {}
 
   private get db() {
-    return this.store.db;
+    return sqliteOf(this.store);
   }
 
   // ---- accounts -----------------------------------------------------------------------------
@@ -255,3 +257,4 @@ export class GroupwareStore {
     return !!this.db.prepare('SELECT 1 FROM groupware_collections LIMIT 1').get();
   }
 }
+export type { GroupwareRecords } from './contract/groupware.js';

@@ -1,5 +1,6 @@
+import type { JobStore } from './contract/job.js';
+import type { KitReads } from './contract/reads.js';
 import { existsSync } from 'node:fs';
-import { CutoverStore } from './cutover-store.js';
 import { Store } from './store.js';
 
 // Read-only view of the store for the training kit: which folders each person's mail went to
@@ -32,28 +33,15 @@ export interface KitStoreView {
 
 const NO_DATES: KitCutoverDates = { plannedAt: null, confirmedAt: null, finalizedAt: null };
 
-/** Reads the view from an open store (e.g. `ctx.store`). */
-export function readKitView(store: Store): KitStoreView {
-  const db = store.db;
-  const syncRuns = db.prepare(`SELECT COUNT(*) AS n FROM phase_runs WHERE phase = 'sync'`).get() as { n: number };
+/** Reads the view from an open store (e.g. `ctx.store`), through the aggregates that own the rows. */
+export function readKitView(store: JobStore): KitStoreView {
+  const users = new Map(store.accounts().map((a) => [a.id, a.destinationUser]));
   // Logical paths read better than wire paths ("客戶/2024" rather than "INBOX.客戶.2024");
-  // rollback rows are not the person's folders.
-  const rows = db
-    .prepare(
-      `SELECT a.destination_user AS user, COALESCE(f.source_logical, f.source_path) AS sourcePath,
-              COALESCE(f.destination_logical, f.destination_path) AS destinationPath,
-              f.special_use AS specialUse,
-              COALESCE(SUM(CASE WHEN m.state = 'copied' THEN 1 ELSE 0 END), 0) AS copied,
-              COALESCE(SUM(CASE WHEN m.state IN ('skipped', 'failed') THEN 1 ELSE 0 END), 0) AS notCopied,
-              COUNT(m.id) AS total
-         FROM folder_pairs f
-         JOIN accounts a ON a.id = f.account_id
-         LEFT JOIN messages m ON m.folder_pair_id = f.id
-        WHERE f.state = 'active' AND f.direction = 'forward'
-        GROUP BY f.id
-        ORDER BY a.destination_user, sourcePath`,
-    )
-    .all() as (KitFolder & { user: string; total: number })[];
+  // rollback rows are not the person's folders. Ordered by person, then source path.
+  const rows = store.sync
+    .forwardFolderTotals()
+    .map((r) => ({ ...r, user: users.get(r.accountId) ?? '' }))
+    .sort((a, b) => binary(a.user, b.user) || binary(a.sourcePath, b.sourcePath));
   const folders = new Map<string, KitFolder[]>();
   let anyMessage = false;
   for (const r of rows) {
@@ -63,9 +51,20 @@ export function readKitView(store: Store): KitStoreView {
     list.push({ sourcePath: r.sourcePath, destinationPath: r.destinationPath, specialUse: r.specialUse, copied: r.copied, notCopied: r.notCopied });
     folders.set(key, list);
   }
-  const st = new CutoverStore(store).state();
-  return { synced: syncRuns.n > 0 || anyMessage, folders, cutover: { plannedAt: st.plannedAt, confirmedAt: st.confirmedAt, finalizedAt: st.finalizedAt } };
+  const st = store.cutover.state();
+  return { synced: store.phaseRuns('sync').length > 0 || anyMessage, folders, cutover: { plannedAt: st.plannedAt, confirmedAt: st.confirmedAt, finalizedAt: st.finalizedAt } };
 }
+
+/** SQLite's default (BINARY) text order, by code point. */
+const binary = (a: string, b: string) => {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    if (d) return d;
+  }
+  return x.length - y.length;
+};
 
 /** Opens the store file read-only if it exists; no file means no sync and no plan yet. */
 export function readKitViewFromFile(storePath: string): KitStoreView {
@@ -75,5 +74,13 @@ export function readKitViewFromFile(storePath: string): KitStoreView {
     return readKitView(store);
   } finally {
     store.close();
+  }
+}
+
+/** The kit's read of a SQLite store, as the contract's aggregate. */
+export class SqliteKitReads implements KitReads {
+  constructor(private readonly store: Store) {}
+  kitView(): KitStoreView {
+    return readKitView(this.store);
   }
 }

@@ -30,23 +30,37 @@ export function migrate(db: Database.Database, storePath: string, migrations = r
   // A store from before user_version was kept has 0 there; it gets the right value below.
   const version = checkUserVersion(db, storePath, newest, true);
   const done: number[] = [];
-  for (const m of migrations) {
-    if (applied.has(m.id)) continue;
-    try {
-      db.transaction(() => {
-        db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
-        db.exec(m.sql);
-      })();
-    } catch (err) {
-      if (/already exists|duplicate column/i.test((err as Error).message)) {
-        throw new FatalError(
-          `${storePath} does not match its schema record (migration ${m.name} is not recorded, but ${(err as Error).message}): restore it from a backup, or move it away to start a new job`,
-          { cause: err },
-        );
+  // A migration that rebuilds a table (0013) must run with foreign keys off, SQLite's documented
+  // procedure; they are checked before each commit instead and turned back on afterwards.
+  const foreignKeys = Number(db.pragma('foreign_keys', { simple: true })) === 1;
+  if (foreignKeys) db.pragma('foreign_keys = OFF');
+  try {
+    for (const m of migrations) {
+      if (applied.has(m.id)) continue;
+      try {
+        db.transaction(() => {
+          db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
+          db.exec(m.sql);
+          const broken = foreignKeys ? (db.pragma('foreign_key_check') as { table: string; parent: string }[]) : [];
+          if (broken.length) {
+            throw new FatalError(
+              `${storePath}: migration ${m.name} would leave ${broken.length} row(s) pointing at missing rows (first: ${broken[0]!.table} -> ${broken[0]!.parent}); nothing was changed: restore the store from a backup`,
+            );
+          }
+        })();
+      } catch (err) {
+        if (/already exists|duplicate column/i.test((err as Error).message)) {
+          throw new FatalError(
+            `${storePath} does not match its schema record (migration ${m.name} is not recorded, but ${(err as Error).message}): restore it from a backup, or move it away to start a new job`,
+            { cause: err },
+          );
+        }
+        throw err;
       }
-      throw err;
+      done.push(m.id);
     }
-    done.push(m.id);
+  } finally {
+    if (foreignKeys) db.pragma('foreign_keys = ON');
   }
   const latest = Math.max(newest, ...done);
   if (latest !== version) db.pragma(`user_version = ${latest}`);

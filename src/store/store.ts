@@ -5,9 +5,22 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { FatalError, LockedError } from '../errors.js';
 import { ensureDir } from '../files/ensure-dir.js';
+import { SqliteAssessRecords } from './assess-store.js';
+import type { AssessRecords, CopyCheckpoints, CutoverRecords, DashboardReads, DualRunActions, DualRunHealth, DualRunState, GroupwareRecords, JobStore, KitReads, PipelineHistory, ThrottleReads, VerifyRecords } from './contract/index.js';
+import { CutoverStore } from './cutover-store.js';
+import { SqliteDashboardReads } from './dashboard-store.js';
+import { DualRunActionsStore } from './dualrun-actions-store.js';
+import { DualRunHealthStore } from './dualrun-health-store.js';
+import { DualRunStore } from './dualrun-store.js';
 import { GroupwareStore } from './groupware-store.js';
+import { SqliteKitReads } from './kit-store.js';
+import { PipelineStore } from './pipeline-store.js';
+import { SyncStore } from './sync-store.js';
+import { SqliteThrottleReads } from './throttle-store.js';
+import { VerifyStore } from './verify-store.js';
 import { checkSchemaReadOnly, migrate, missingTables } from './migrate.js';
 import { describeStoreError } from './open-errors.js';
+import { registerSqlite } from './sqlite-handle.js';
 
 export type PhaseName = 'assess' | 'sync' | 'dual-run' | 'cutover' | 'kit' | 'verify' | 'report' | 'rollback';
 export type PhaseOutcome = 'running' | 'complete' | 'incomplete' | 'failed' | 'interrupted';
@@ -53,18 +66,24 @@ const now = () => new Date().toISOString();
 /**
  * The job's SQLite store (WAL). This class holds the job-wide tables: the job row, the lock,
  * accounts, phase runs and events. Each phase keeps its own tables in a sibling module
- * (sync-store.ts, assess-store.ts, …) built on `store.db`.
+ * (sync-store.ts, assess-store.ts, …) built on the same handle (`sqliteOf`, private to src/store).
  */
-export class Store {
-  readonly db: Database.Database;
+export class Store implements JobStore {
+  readonly #db: Database.Database;
   readonly path: string;
   #locked = false;
   #wal: Promise<FileHandle> | undefined;
-  #groupware: GroupwareStore | undefined;
+  readonly #aggregates = new Map<string, unknown>();
 
   private constructor(db: Database.Database, path: string) {
-    this.db = db;
+    this.#db = db;
     this.path = path;
+    registerSqlite(this, db);
+  }
+
+  /** The handle, for this class only; sibling modules use `sqliteOf(store)`. */
+  private get db(): Database.Database {
+    return this.#db;
   }
 
   /**
@@ -141,9 +160,50 @@ export class Store {
     if (this.db.open) this.db.close();
   }
 
+  // ---- aggregates (the contract's views; each created once per open store) ------------------
+
+  #one<T>(key: string, make: () => T): T {
+    let v = this.#aggregates.get(key) as T | undefined;
+    if (v === undefined) this.#aggregates.set(key, (v = make()));
+    return v;
+  }
+  /** The copy's checkpoints: folder pairs, messages, append batches. */
+  get sync(): CopyCheckpoints {
+    return this.#one('sync', () => new SyncStore(this));
+  }
+  get dualRun(): DualRunState {
+    return this.#one('dualRun', () => new DualRunStore(this));
+  }
+  get dualRunActions(): DualRunActions {
+    return this.#one('dualRunActions', () => new DualRunActionsStore(this));
+  }
+  get dualRunHealth(): DualRunHealth {
+    return this.#one('dualRunHealth', () => new DualRunHealthStore(this));
+  }
+  get cutover(): CutoverRecords {
+    return this.#one('cutover', () => new CutoverStore(this));
+  }
+  get verify(): VerifyRecords {
+    return this.#one('verify', () => new VerifyStore(this));
+  }
+  get assess(): AssessRecords {
+    return this.#one('assess', () => new SqliteAssessRecords(this));
+  }
   /** The contacts/calendars tables (0008). */
-  get groupware(): GroupwareStore {
-    return (this.#groupware ??= new GroupwareStore(this));
+  get groupware(): GroupwareRecords {
+    return this.#one('groupware', () => new GroupwareStore(this));
+  }
+  get pipeline(): PipelineHistory {
+    return this.#one('pipeline', () => new PipelineStore(this));
+  }
+  get throttle(): ThrottleReads {
+    return this.#one('throttle', () => new SqliteThrottleReads(this));
+  }
+  get kit(): KitReads {
+    return this.#one('kit', () => new SqliteKitReads(this));
+  }
+  get dashboard(): DashboardReads {
+    return this.#one('dashboard', () => new SqliteDashboardReads(this));
   }
 
   // ---- job ----------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import { sqliteOf } from './sqlite-handle.js';
+import type { CopyCheckpoints } from './contract/copy.js';
 import type Database from 'better-sqlite3';
 import type { Store } from './store.js';
 
@@ -7,14 +9,13 @@ import type { Store } from './store.js';
 export type Direction = 'forward' | 'reverse';
 export type MessageState = 'pending' | 'copying' | 'copied' | 'skipped' | 'failed' | 'gone';
 
-const REVERSE = '\u0001reverse\u0001';
 const now = () => new Date().toISOString();
 
 export interface FolderPairRow {
   id: number;
   accountId: number;
   direction: Direction;
-  /** The path on the side copied from (without the reverse key prefix). */
+  /** The path on the side copied from (the destination's path for a reverse pair). */
   sourcePath: string;
   destinationPath: string;
   sourceLogical: string | null;
@@ -93,16 +94,15 @@ const toMsg = (r: RawMsg): MessageRow => ({ ...r, flags: JSON.parse(r.flags) as 
 type RawFp = Omit<FolderPairRow, 'notes'> & { notes: string | null };
 const toFp = (r: RawFp): FolderPairRow => ({
   ...r,
-  sourcePath: r.direction === 'reverse' && r.sourcePath.startsWith(REVERSE) ? r.sourcePath.slice(REVERSE.length) : r.sourcePath,
   notes: r.notes ? (JSON.parse(r.notes) as string[]) : [],
 });
 
-export class SyncStore {
-  readonly db: Database.Database;
+export class SyncStore implements CopyCheckpoints {
+  private readonly db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
   readonly #store: Store;
   constructor(store: Store) {
-    this.db = store.db;
+    this.db = sqliteOf(store);
     this.#store = store;
   }
 
@@ -126,17 +126,16 @@ export class SyncStore {
     state: 'active' | 'excluded';
     notes: string[];
   }): number {
-    const key = p.direction === 'reverse' ? REVERSE + p.sourcePath : p.sourcePath;
     this.st(
-        `INSERT INTO folder_pairs (account_id, source_path, destination_path, special_use, state, note, updated_at,
-           direction, source_logical, destination_logical, notes)
-         VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)
-         ON CONFLICT (account_id, source_path) DO UPDATE SET destination_path = excluded.destination_path,
+        `INSERT INTO folder_pairs (account_id, direction, source_path, destination_path, special_use, state, updated_at,
+           source_logical, destination_logical, notes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account_id, direction, source_path) DO UPDATE SET destination_path = excluded.destination_path,
            special_use = excluded.special_use, state = excluded.state, updated_at = excluded.updated_at,
            source_logical = excluded.source_logical, destination_logical = excluded.destination_logical, notes = excluded.notes`,
       )
-      .run(p.accountId, key, p.destinationPath, p.specialUse ?? null, p.state, now(), p.direction, p.sourceLogical, p.destinationLogical, JSON.stringify(p.notes));
-    return (this.st('SELECT id FROM folder_pairs WHERE account_id = ? AND source_path = ?').get(p.accountId, key) as { id: number }).id;
+      .run(p.accountId, p.direction, p.sourcePath, p.destinationPath, p.specialUse ?? null, p.state, now(), p.sourceLogical, p.destinationLogical, JSON.stringify(p.notes));
+    return (this.st('SELECT id FROM folder_pairs WHERE account_id = ? AND direction = ? AND source_path = ?').get(p.accountId, p.direction, p.sourcePath) as { id: number }).id;
   }
 
   folderPair(id: number): FolderPairRow {
@@ -387,6 +386,56 @@ export class SyncStore {
     };
   }
 
+  /** Job-wide: what a crash or a dropped connection left in flight (0 and 0 after a clean stop). */
+  inFlight(): { copying: number; openBatches: number } {
+    const copying = (this.st(`SELECT count(*) AS n FROM messages WHERE state = 'copying'`).get() as { n: number }).n;
+    const openBatches = (this.st(`SELECT count(*) AS n FROM append_batches WHERE state = 'sent'`).get() as { n: number }).n;
+    return { copying, openBatches };
+  }
+
+  /** Job-wide, one direction: messages copied, and of them those with no destination UID recorded. */
+  copiedTotals(direction: Direction = 'forward'): { copied: number; withoutDstUid: number } {
+    const r = this.st(
+      `SELECT count(*) AS n, coalesce(sum(m.dst_uid IS NULL), 0) AS missing FROM messages m JOIN folder_pairs fp ON fp.id = m.folder_pair_id
+       WHERE m.state = 'copied' AND fp.direction = ?`,
+    ).get(direction) as { n: number; missing: number };
+    return { copied: r.n, withoutDstUid: r.missing };
+  }
+
+  /** Job-wide: message rows per state (cutover's sync-parity check). */
+  messageStates(): Record<string, number> {
+    const rows = this.st('SELECT state, COUNT(*) AS n FROM messages GROUP BY state').all() as { state: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
+  /** APPEND commands to the side copied to, in one direction, since `sinceIso`: when and how many messages (the throttle's memory). */
+  recentAppends(direction: Direction, sinceIso: string): { at: number; n: number }[] {
+    const rows = this.st(
+      `SELECT COALESCE(b.finished_at, b.created_at) AS at, b.messages AS n FROM append_batches b
+       JOIN folder_pairs f ON f.id = b.folder_pair_id
+       WHERE f.direction = ? AND b.state IN ('done', 'sent') AND COALESCE(b.finished_at, b.created_at) >= ?
+       ORDER BY b.id`,
+    ).all(direction, sinceIso) as { at: string; n: number }[];
+    return rows.map((r) => ({ at: Date.parse(r.at), n: r.n }));
+  }
+
+  /**
+   * Per active forward pair, in (account id, source path) order: its account, logical paths and
+   * how many messages were copied / not copied / listed at all (the training kit's sheets).
+   */
+  forwardFolderTotals(): { accountId: number; sourcePath: string; destinationPath: string; specialUse: string | null; copied: number; notCopied: number; total: number }[] {
+    return this.st(
+      `SELECT f.account_id AS accountId, COALESCE(f.source_logical, f.source_path) AS sourcePath,
+              COALESCE(f.destination_logical, f.destination_path) AS destinationPath, f.special_use AS specialUse,
+              COALESCE(SUM(CASE WHEN m.state = 'copied' THEN 1 ELSE 0 END), 0) AS copied,
+              COALESCE(SUM(CASE WHEN m.state IN ('skipped', 'failed') THEN 1 ELSE 0 END), 0) AS notCopied,
+              COUNT(m.id) AS total
+         FROM folder_pairs f LEFT JOIN messages m ON m.folder_pair_id = f.id
+        WHERE f.state = 'active' AND f.direction = 'forward'
+        GROUP BY f.id ORDER BY f.account_id, sourcePath`,
+    ).all() as ReturnType<CopyCheckpoints['forwardFolderTotals']>;
+  }
+
   /** Messages whose flags the destination would not take: source UID and the flags. */
   droppedFlags(fpId: number): { srcUid: number; flags: string[] }[] {
     return (this.st('SELECT src_uid AS srcUid, dropped_flags AS f FROM messages WHERE folder_pair_id = ? AND dropped_flags IS NOT NULL').all(fpId) as { srcUid: number; f: string }[]).map(
@@ -394,3 +443,4 @@ export class SyncStore {
     );
   }
 }
+export type { CopyCheckpoints } from './contract/copy.js';

@@ -1,3 +1,5 @@
+import { sqliteOf } from './sqlite-handle.js';
+import type { VerifyRecords } from './contract/verify.js';
 import type { Difference } from '../verify/compare.js';
 import { DIFFERENCES_KEPT, type VerifiedFolder, type VerifyResult, type VerifyTotals } from '../verify/result.js';
 import type { Store } from './store.js';
@@ -13,7 +15,6 @@ export interface FolderTotalsRow {
   destinationPath: string;
   specialUse: string | null;
   folderState: string;
-  note: string | null;
   total: number;
   copied: number;
   /** Of copied: already in the destination and adopted (migration 0007). */
@@ -47,11 +48,11 @@ export interface ProblemRow {
  * state 'gone' (deleted on the source before they were copied) are not counted as messages.
  * Nothing here writes to another phase's tables.
  */
-export class VerifyStore {
+export class VerifyStore implements VerifyRecords {
   constructor(private readonly store: Store) {}
 
   private get db() {
-    return this.store.db;
+    return sqliteOf(this.store);
   }
 
   // ---- verify runs ------------------------------------------------------------------------
@@ -220,7 +221,7 @@ export class VerifyStore {
       .prepare(
         `SELECT a.source_user AS account, a.destination_user AS destinationAccount, a.state AS accountState,
                 fp.source_path AS sourcePath, fp.destination_path AS destinationPath, fp.special_use AS specialUse,
-                fp.state AS folderState, fp.note AS note,
+                fp.state AS folderState,
                 COALESCE(SUM(m.state != 'gone'), 0) AS total,
                 COALESCE(SUM(m.state = 'copied'), 0) AS copied,
                 COALESCE(SUM(m.state = 'copied' AND m.adopted = 1), 0) AS adopted,

@@ -1,9 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { generateCorpus } from '../../src/corpus/index.js';
+import { Store } from '../../src/store/store.js';
+import { SyncStore } from '../../src/store/sync-store.js';
 import { BIN } from '../support/cli.js';
 import { startCapProxy, type ProfileName } from '../support/cap-proxy.js';
 import { closeClient, openClient, readAll, seedMessages, seedUser, snapshotDigest, startPair, type SeedMessage } from '../support/dovecot.js';
@@ -96,13 +97,13 @@ describe('capability proxy', () => {
       expect(v.code, v.stdout).toBe(0);
       // Every copy has its destination UID recorded (from APPENDUID, or found by identity without UIDPLUS).
       const dbFile = readdirSync(job.dir).find((f) => f.endsWith('.db'))!;
-      const db = new Database(join(job.dir, dbFile), { readonly: true });
+      const store = Store.open(join(job.dir, dbFile), { readonly: true });
       try {
-        const row = db.prepare(`SELECT count(*) AS n, sum(dst_uid IS NULL) AS missing FROM messages m JOIN folder_pairs fp ON fp.id = m.folder_pair_id WHERE m.state = 'copied' AND fp.direction = 'forward'`).get() as { n: number; missing: number };
-        expect(row.n).toBeGreaterThan(500);
-        expect(row.missing).toBe(0);
+        const row = new SyncStore(store).copiedTotals('forward');
+        expect(row.copied).toBeGreaterThan(500);
+        expect(row.withoutDstUid).toBe(0);
       } finally {
-        db.close();
+        store.close();
       }
       // A dual-run pass: new mail and a flag change on the source reach the destination once
       // (CONDSTORE only where the profile offers it, a full FLAGS scan otherwise).

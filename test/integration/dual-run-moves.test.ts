@@ -223,7 +223,7 @@ describe('dual-run: moves and deletions', () => {
     expectDestination(s, await destination(s), 'keep');
     const store = Store.open(join(s.dir, 'moves.mailshift.db'), { readonly: true });
     try {
-      const acts = store.db.prepare(`SELECT kind, state, count(*) AS n FROM dualrun_actions GROUP BY kind, state ORDER BY kind, state`).all();
+      const acts = new DualRunActionsStore(store).tally();
       // Five moves done; the one killed before its command was sent was dropped and done again.
       expect(acts).toEqual([
         { kind: 'move', state: 'abandoned', n: 1 },

@@ -10,6 +10,7 @@ import { InputError } from '../../src/errors.js';
 import { buildEml } from '../../src/kit/eml.js';
 import { generateKit, type KitResult } from '../../src/phases/kit.js';
 import { Store } from '../../src/store/store.js';
+import { SyncStore, type Direction, type MessageState } from '../../src/store/sync-store.js';
 import { makeKitJob, PEOPLE, type KitJob } from '../support/kit-fixture.js';
 
 // The kit's files, checked by independent parsers (fast-xml-parser, plist, mailparser) for
@@ -46,29 +47,16 @@ function seedSync(store: Store): void {
   store.finishPhase(run, 'incomplete');
   const alice = store.upsertAccount('old0@acme.com.hk', PEOPLE[0]!);
   store.upsertAccount('old1@acme.com.hk', PEOPLE[1]!);
-  const now = new Date().toISOString();
-  const pair = (src: string, dst: string, special: string | null) =>
-    Number(
-      store.db
-        .prepare('INSERT INTO folder_pairs (account_id, source_path, destination_path, special_use, updated_at) VALUES (?, ?, ?, ?, ?)')
-        .run(alice, src, dst, special, now).lastInsertRowid,
-    );
-  const msg = (pairId: number, uid: number, state: string) =>
-    store.db
-      .prepare('INSERT INTO messages (folder_pair_id, src_uidvalidity, src_uid, size, state, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(pairId, '7', uid, 1000, state, now);
-  const inbox = pair('INBOX', 'INBOX', null);
-  for (const uid of [1, 2, 3]) msg(inbox, uid, 'copied');
-  const clients = pair('客戶/2024', 'INBOX.客戶.2024', null);
-  msg(clients, 1, 'copied');
-  msg(clients, 2, 'copied');
-  msg(clients, 3, 'failed');
+  const sync = new SyncStore(store);
+  const pair = (direction: Direction, src: string, dst: string, dstLogical = dst) =>
+    sync.upsertFolderPair({ accountId: alice, direction, sourcePath: src, destinationPath: dst, sourceLogical: src, destinationLogical: dstLogical, state: 'active', notes: [] });
+  const msgs = (pairId: number, states: MessageState[]) =>
+    sync.insertListed(pairId, 7n, states.map((state, i) => ({ uid: i + 1, size: 1000, flags: [], state })));
+  msgs(pair('forward', 'INBOX', 'INBOX'), ['copied', 'copied', 'copied']);
   // The sync records logical paths (migration 0004): the sheet shows those, not wire paths.
-  store.db.prepare('UPDATE folder_pairs SET destination_logical = ? WHERE id = ?').run('客戶/2024', clients);
+  msgs(pair('forward', '客戶/2024', 'INBOX.客戶.2024', '客戶/2024'), ['copied', 'copied', 'failed']);
   // A rollback copy (destination -> source) is not one of the person's folders.
-  const reverse = pair('\x01reverse\x01INBOX', 'INBOX', null);
-  store.db.prepare(`UPDATE folder_pairs SET direction = 'reverse' WHERE id = ?`).run(reverse);
-  msg(reverse, 1, 'copied');
+  msgs(pair('reverse', 'INBOX', 'INBOX'), ['copied']);
 }
 
 describe('kit files for a self-hosted destination', () => {

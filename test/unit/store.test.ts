@@ -2,9 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FatalError, LockedError } from '../../src/errors.js';
-import { readMigrations } from '../../src/store/migrate.js';
+import { migrate, readMigrations } from '../../src/store/migrate.js';
+import { SyncStore } from '../../src/store/sync-store.js';
 import { Store } from '../../src/store/store.js';
 
 const tmp = () => join(mkdtempSync(join(tmpdir(), 'mailshift-store-')), 'job.db');
@@ -17,29 +19,38 @@ const open = (p: string) => {
 afterEach(() => {
   for (const s of opened.splice(0)) s.close();
 });
+/** What another program (or another mailshift process) does to the FILE: opened by itself. */
+const onFile = <T>(path: string, fn: (db: Database.Database) => T): T => {
+  const db = new Database(path);
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+};
 
 describe('Store', () => {
   it('applies every migration to an empty store, in WAL mode, once', () => {
     const path = tmp();
     const store = open(path);
-    const applied = store.db.prepare('SELECT id, name FROM schema_migrations ORDER BY id').all() as { id: number; name: string }[];
-    expect(applied.map((m) => m.name)).toEqual(readMigrations().map((m) => m.name));
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
-    expect(tables).toEqual(expect.arrayContaining(['job', 'job_lock', 'accounts', 'folder_pairs', 'messages', 'phase_runs', 'events']));
     store.close();
     opened.pop();
+    const applied = onFile(path, (db) => db.prepare('SELECT id, name FROM schema_migrations ORDER BY id').all() as { id: number; name: string }[]);
+    expect(applied.map((m) => m.name)).toEqual(readMigrations().map((m) => m.name));
+    expect(onFile(path, (db) => db.pragma('journal_mode', { simple: true }))).toBe('wal');
+    const tables = onFile(path, (db) => (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name));
+    expect(tables).toEqual(expect.arrayContaining(['job', 'job_lock', 'accounts', 'folder_pairs', 'messages', 'phase_runs', 'events']));
     // Re-opening applies nothing new and keeps the data.
-    const again = open(path);
-    expect((again.db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number }).n).toBe(applied.length);
+    open(path).close();
+    opened.pop();
+    expect(onFile(path, (db) => (db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number }).n)).toBe(applied.length);
   });
 
   it('refuses a store written by a newer mailshift, with a clear message', () => {
     const path = tmp();
-    const store = open(path);
-    store.db.prepare("INSERT INTO schema_migrations (id, name, applied_at) VALUES (9999, '9999_future', 'x')").run();
-    store.close();
+    open(path).close();
     opened.pop();
+    onFile(path, (db) => db.prepare("INSERT INTO schema_migrations (id, name, applied_at) VALUES (9999, '9999_future', 'x')").run());
     expect(() => Store.open(path)).toThrow(FatalError);
     expect(() => Store.open(path)).toThrow(/written by a newer mailshift \(store schema 9999, this version knows up to \d+\); upgrade mailshift/);
   });
@@ -60,17 +71,82 @@ describe('Store', () => {
   });
 
   it('takes over a lock left by a process that no longer exists', () => {
-    const store = open(tmp());
+    const path = tmp();
+    const store = open(path);
     const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
-    store.db.prepare("INSERT INTO job_lock (id, pid, host, command, acquired_at) VALUES (1, ?, ?, 'mailshift sync', 'x')").run(dead, hostname());
+    // The lock row another mailshift process left behind.
+    onFile(path, (db) => db.prepare("INSERT INTO job_lock (id, pid, host, command, acquired_at) VALUES (1, ?, ?, 'mailshift sync', 'x')").run(dead, hostname()));
     store.acquireLock('mailshift sync');
     expect(store.lockHolder()!.pid).toBe(process.pid);
   });
 
   it('refuses a lock held by a live process', () => {
-    const store = open(tmp());
-    store.db.prepare("INSERT INTO job_lock (id, pid, host, command, acquired_at) VALUES (1, 1, ?, 'mailshift sync', '2026-11-25T10:00:00Z')").run(hostname());
+    const path = tmp();
+    const store = open(path);
+    onFile(path, (db) => db.prepare("INSERT INTO job_lock (id, pid, host, command, acquired_at) VALUES (1, 1, ?, 'mailshift sync', '2026-11-25T10:00:00Z')").run(hostname()));
     expect(() => store.acquireLock('mailshift verify')).toThrow(LockedError);
     expect(() => store.acquireLock('mailshift verify')).toThrow(/job is locked by "mailshift sync" \(pid 1 on .+, since 2026-11-25T10:00:00Z\)/);
+  });
+});
+
+describe('a store written by the previous version (migrations 0001..0012)', () => {
+  it('keeps every row through 0013: the reverse prefix becomes the direction, the dead columns go', () => {
+    const path = tmp();
+    onFile(path, (db) => {
+      db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db, path, readMigrations().filter((m) => m.id <= 12));
+      const t = '2026-11-30T10:00:00.000Z';
+      db.prepare("INSERT INTO accounts (id, source_user, destination_user, updated_at) VALUES (1, 'a@old.test', 'a@new.test', ?)").run(t);
+      const fp = db.prepare(
+        `INSERT INTO folder_pairs (id, account_id, source_path, destination_path, special_use, src_uidvalidity, src_uidnext, src_listed_uid,
+           dst_uidvalidity, dst_uidnext, state, note, updated_at, direction, source_logical, destination_logical, notes, adopt_checked)
+         VALUES (?, 1, ?, ?, ?, '7', 4, 3, '9', 10, 'active', NULL, ?, ?, ?, ?, '[]', 1)`,
+      );
+      fp.run(1, 'INBOX', 'INBOX', null, t, 'forward', 'INBOX', 'INBOX');
+      fp.run(2, 'Sent', 'Sent Items', '\\Sent', t, 'forward', 'Sent', 'Sent Items');
+      // The rollback pair of INBOX, keyed apart by the old prefix.
+      fp.run(3, '\u0001reverse\u0001INBOX', 'INBOX', null, t, 'reverse', 'INBOX', 'INBOX');
+      const msg = db.prepare(
+        `INSERT INTO messages (folder_pair_id, src_uidvalidity, src_uid, size, flags, state, batch_id, dst_uidvalidity, dst_uid, updated_at)
+         VALUES (?, '7', ?, 100, '["\\\\Seen"]', ?, ?, ?, ?, ?)`,
+      );
+      msg.run(1, 1, 'copied', null, '9', 5, t);
+      msg.run(1, 2, 'copying', 1, null, null, t);
+      msg.run(2, 1, 'pending', null, null, null, t);
+      msg.run(3, 1, 'copied', null, '7', 8, t);
+      db.prepare("INSERT INTO append_batches (id, folder_pair_id, dst_uidvalidity, dst_uidnext_before, state, created_at, messages) VALUES (1, 1, '9', 6, 'sent', ?, 1)").run(t);
+    });
+
+    const store = open(path);
+    expect(store.check()).toEqual([]);
+    const sync = new SyncStore(store);
+    const pairs = sync.folderPairs(1);
+    expect(pairs.map((p) => [p.id, p.direction, p.sourcePath, p.destinationPath])).toEqual([
+      [1, 'forward', 'INBOX', 'INBOX'],
+      [2, 'forward', 'Sent', 'Sent Items'],
+      [3, 'reverse', 'INBOX', 'INBOX'],
+    ]);
+    expect(pairs[0]).toMatchObject({ srcUidvalidity: '7', srcUidnext: 4, srcListedUid: 3, dstUidvalidity: '9', dstUidnext: 10, state: 'active' });
+    expect(sync.adoptChecked(1)).toBe(true);
+    expect(sync.messages(1, '7').map((m) => [m.srcUid, m.state, m.dstUid])).toEqual([
+      [1, 'copied', 5],
+      [2, 'copying', null],
+    ]);
+    expect(sync.messages(3, '7').map((m) => [m.srcUid, m.state, m.dstUid])).toEqual([[1, 'copied', 8]]);
+    expect(sync.openBatches(1).map((b) => [b.id, b.dstUidnextBefore, b.messages.map((m) => m.srcUid)])).toEqual([[1, 6, [2]]]);
+    // The same pair written again by the new code is the same row, in either direction.
+    const again = (direction: 'forward' | 'reverse') =>
+      sync.upsertFolderPair({ accountId: 1, direction, sourcePath: 'INBOX', destinationPath: 'INBOX', sourceLogical: 'INBOX', destinationLogical: 'INBOX', state: 'active', notes: [] });
+    expect([again('forward'), again('reverse')]).toEqual([1, 3]);
+    // The opposite pair is still found (a rollback's copies are not copied forward again).
+    expect(sync.oppositePair(sync.folderPair(1))?.id).toBe(3);
+    store.close();
+    opened.pop();
+    const cols = onFile(path, (db) => (db.prepare("SELECT name FROM pragma_table_info('folder_pairs')").all() as { name: string }[]).map((c) => c.name));
+    expect(cols).toContain('direction');
+    expect(cols).not.toContain('note');
+    expect(cols).not.toContain('dst_highestmodseq');
+    expect(onFile(path, (db) => db.prepare('SELECT count(*) AS n FROM folder_pairs WHERE instr(source_path, char(1)) > 0').get())).toEqual({ n: 0 });
   });
 });
