@@ -109,13 +109,16 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
     }
 
     if (vanished.length) {
-      // Folders the sync has not paired yet (created during dual-run) can only hold arrivals.
-      const known = new Set(allPairs.map((p) => p.sourcePath));
+      // Folders the sync has not listed yet (created during dual-run, or paired by an earlier
+      // move step that was killed before its sync ran) can only hold arrivals.
+      const listedBySync = new Set(pairs.map((p) => p.sourcePath));
       for (const f of listed.folders) {
-        if (known.has(f.path) || !f.selectable || !f.status?.messages) continue;
+        if (listedBySync.has(f.path) || !f.selectable || !f.status?.messages) continue;
+        const pending = allPairs.find((p) => p.sourcePath === f.path && p.srcUidvalidity === null);
+        if (!pending && allPairs.some((p) => p.sourcePath === f.path)) continue;
         const mb = await c.mailboxOpen(f.path, { readOnly: true });
         const uids = mb.exists > 0 ? ((await c.search({ all: true }, { uid: true })) || []) : [];
-        if (uids.length) newUids.set(f.path, { uidValidity: String(mb.uidValidity), uids });
+        if (uids.length) newUids.set(f.path, { ...(pending?.state === 'active' ? { pair: pending } : {}), uidValidity: String(mb.uidValidity), uids });
       }
       // 3. Identities of the arrivals (headers only) matched with what vanished.
       const arrivals: Arrival[] = [];
