@@ -19,6 +19,9 @@ describe('dual-run: moves and deletions', () => {
       expect(r.code, r.stderr).toBe(0);
       const pass = (JSON.parse(r.stdout) as { passes: Record<string, unknown>[] }).passes[0]!;
       expect(pass).toMatchObject({ copied: 20, moved: 5, expunged: 3, deletesApplied: mode === 'keep' ? 0 : 2, destinationKept: 1, complete: true, errors: [] });
+      // Dovecot offers QRESYNC: what vanished came as VANISHED (EARLIER), no UID list was read.
+      expect(pass).toMatchObject({ uidDiffFolders: 0 });
+      expect(pass.qresyncFolders).toBeGreaterThanOrEqual(2);
       // 10 flag changes + 2 \Deleted, minus in1 whose destination change won.
       expect(pass.flagsApplied).toBe(11);
       expectDestination(s, await destination(s), mode);

@@ -12,14 +12,16 @@ import { destinationOf, expectDestination, setUpMoves, type Scenario } from '../
 // no MOVE, UID COPY + \Deleted where it has neither; UID MOVE under m365. Every case ends exactly
 // once, checked message by message, and the proxy saw no command outside its profile.
 
-async function behindProxy(profile: ProfileName, without: string[] = []): Promise<{ s: Scenario; proxy: CapProxy }> {
+async function behindProxy(profile: ProfileName, without: string[] = [], sourceProfile?: ProfileName): Promise<{ s: Scenario; proxy: CapProxy; sourceProxy?: CapProxy }> {
   const pair = await startPair();
   await pair.source.addUser(DUAL_USER.user, DUAL_USER.password);
   await pair.destination.addUser(DUAL_USER.user, DUAL_USER.password);
   const proxy = await startCapProxy(pair.destination, profile, { without });
   onTestFinished(() => proxy.close());
-  const s = await setUpMoves({ pair, destination: proxy, preset: 'generic', direct: pair.destination });
-  return { s, proxy };
+  const sourceProxy = sourceProfile ? await startCapProxy(pair.source, sourceProfile) : undefined;
+  if (sourceProxy) onTestFinished(() => sourceProxy.close());
+  const s = await setUpMoves({ pair, destination: proxy, ...(sourceProxy ? { source: sourceProxy } : {}), preset: 'generic', direct: pair.destination });
+  return { s, proxy, ...(sourceProxy ? { sourceProxy } : {}) };
 }
 
 const passOf = (stdout: string) => (JSON.parse(stdout) as { passes: Record<string, unknown>[] }).passes[0]!;
@@ -39,16 +41,22 @@ function actions(s: Scenario) {
 const args = (s: Scenario) => ['dual-run', '--once', '--json', '--no-progress', '--config', s.config];
 
 describe('dual-run moves under provider profiles', () => {
-  const cases: { title: string; profile: ProfileName; without: string[]; method: string; copyMark: boolean }[] = [
-    { title: 'UIDPLUS but no MOVE (m365 without MOVE): UID COPY + UID EXPUNGE of exactly that UID', profile: 'm365', without: ['MOVE'], method: 'copy-expunge', copyMark: false },
-    { title: 'neither MOVE nor UIDPLUS (minimal): UID COPY + \\Deleted on the old copy, never EXPUNGE', profile: 'minimal', without: [], method: 'copy-mark', copyMark: true },
+  // The source is Dovecot itself (QRESYNC: expunges come as VANISHED) or Dovecot behind the gmail
+  // profile (CONDSTORE without QRESYNC: the UID diff per changed folder stays).
+  const cases: { title: string; profile: ProfileName; without: string[]; method: string; copyMark: boolean; sourceProfile?: ProfileName }[] = [
+    { title: 'UIDPLUS but no MOVE (m365 without MOVE): UID COPY + UID EXPUNGE of exactly that UID; source expunges read as QRESYNC VANISHED', profile: 'm365', without: ['MOVE'], method: 'copy-expunge', copyMark: false },
+    { title: 'neither MOVE nor UIDPLUS (minimal): UID COPY + \\Deleted on the old copy, never EXPUNGE; a source without QRESYNC (gmail) gets the UID diff', profile: 'minimal', without: [], method: 'copy-mark', copyMark: true, sourceProfile: 'gmail' },
   ];
   for (const c of cases) {
     it(c.title, async () => {
-      const { s, proxy } = await behindProxy(c.profile, c.without);
+      const { s, proxy, sourceProxy } = await behindProxy(c.profile, c.without, c.sourceProfile);
       const r = await runCli(args(s), { timeoutMs: 180_000 });
       expect(r.code, r.stderr).toBe(0);
-      expect(passOf(r.stdout)).toMatchObject({ copied: 20, moved: 5, expunged: 3, deletesApplied: 0, destinationKept: 1, complete: true, errors: [] });
+      const pass = passOf(r.stdout);
+      expect(pass).toMatchObject({ copied: 20, moved: 5, expunged: 3, deletesApplied: 0, destinationKept: 1, complete: true, errors: [] });
+      if (sourceProxy) expect(pass).toMatchObject({ qresyncFolders: 0, uidDiffFolders: expect.any(Number) });
+      else expect(pass).toMatchObject({ uidDiffFolders: 0, qresyncFolders: expect.any(Number) });
+      expect(Number(sourceProxy ? pass.uidDiffFolders : pass.qresyncFolders)).toBeGreaterThanOrEqual(2);
       expectDestination(s, await destinationOf(s), 'keep', { copyMark: c.copyMark });
       expect(actions(s).rows).toEqual([{ kind: 'move', method: c.method, state: 'done', n: 5 }]);
       // The proxy answers BAD to what the profile lacks and records it: nothing was.
@@ -64,6 +72,7 @@ describe('dual-run moves under provider profiles', () => {
       expect(passOf(again.stdout)).toMatchObject({ copied: 0, moved: 0, expunged: 0, complete: true });
       expectDestination(s, await destinationOf(s), 'keep', { copyMark: c.copyMark });
       expect(proxy.violations).toEqual([]);
+      expect(sourceProxy?.violations ?? []).toEqual([]);
     }, 420_000);
   }
 

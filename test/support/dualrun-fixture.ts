@@ -25,6 +25,8 @@ export interface DualRunJobOptions {
   pair?: DovecotPair;
   /** Where the job's destination points (default: the pair's destination). */
   destination?: Endpoint;
+  /** Where the job's source points (default: the pair's source; e.g. a proxy in front of it). */
+  source?: Endpoint;
   /** Server preset of both sides (default 'dovecot'; 'generic' behind a proxy or for Cyrus). */
   preset?: string;
   /** More top-level config fields (dualRun, cutover, sync, …). */
@@ -59,7 +61,7 @@ export async function dualRunJob(job: string, opts: DualRunJobOptions = {}): Pro
   const server = (e: Endpoint) => ({ preset, host: e.host, port: e.port, tls: 'none', allowInsecure: true });
   writeFileSync(join(dir, 'accounts.csv'), `source_user,source_password,destination_user,destination_password\n${user.user},${user.password},${opts.destinationUser ?? user.user},${user.password}\n`);
   const write = (more: Record<string, unknown>) =>
-    writeFileSync(config, JSON.stringify({ job, domain: 'acme.test', source: server(pair.source), destination: server(dst), accounts: 'accounts.csv', ...more }));
+    writeFileSync(config, JSON.stringify({ job, domain: 'acme.test', source: server(opts.source ?? pair.source), destination: server(dst), accounts: 'accounts.csv', ...more }));
   write(opts.config ?? {});
   return { pair, dir, config, db: join(dir, `${job}.mailshift.db`), user, write, cli: (args, o) => runCli([...args, '--config', config], o) };
 }
