@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cutoverConfirm, cutoverFinalize, cutoverRollback, cutoverWatch } from '../../src/phases/cutover.js';
@@ -9,7 +8,7 @@ import { DOMAIN, NEW_MX, recordCompleteSync, startCutoverWorld, type CutoverWorl
 import { startDnsServer } from '../support/dns-server.js';
 import { readAll, seedMessages, usePair, type FolderSnapshot } from '../support/dovecot.js';
 import { startWebhookReceiver } from '../support/alert-receivers.js';
-import { BIN } from '../support/cli.js';
+import { startDualRun } from '../support/dualrun-fixture.js';
 
 // The propagation watch and the rollback against real servers: loopback DNS whose answers are
 // switched during the watch, and a Dovecot source/destination pair synced by the real runSync.
@@ -243,16 +242,7 @@ describe('cutover watch and the dual-run heartbeat', () => {
       switchAuthoritative();
       await cutoverConfirm(t.ctx);
       // A real dual-run beside the watch, killed after its first pass (no clean stop).
-      const child = spawn(process.execPath, [BIN, 'dual-run', '--no-progress', '--config', t.configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      const exited = new Promise<NodeJS.Signals | null>((res) => child.on('close', (_c, sig) => res(sig)));
-      await new Promise<void>((res, rej) => {
-        const timer = setTimeout(() => rej(new Error(`no pass line: ${stderr}`)), 90_000);
-        child.stderr.on('data', (d: Buffer) => {
-          stderr += d.toString();
-          if (/dual-run pass 1 /.test(stderr)) (clearTimeout(timer), res());
-        });
-      });
+      const { child, exited } = await startDualRun(t.configPath, { args: ['--no-progress'] });
       // While it runs, the watch has nothing to say about it.
       const quiet = await cutoverWatch(t.ctx, { intervalMs: 100, syncEveryMs: 0, forMs: 300 });
       expect(quiet.dualRun?.state).toBe('healthy');

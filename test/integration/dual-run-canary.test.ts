@@ -147,6 +147,11 @@ describe('dual-run canaries', () => {
       const summary = L.summary.replace('{canaries}', '4').replace('{lost}', '1').replace('{peak}', String(peak));
       expect(section).toContain(summary);
       if (lang !== 'en') expect(section).not.toMatch(/delivery by the MX|end to end|canary message/);
+      // The Markdown report lists the same rounds (one row each) under the same heading.
+      const md = readFileSync(join(out, 'report.md'), 'utf8');
+      const part = md.slice(md.indexOf(`## ${L.heading}`));
+      expect(part).toContain(summary);
+      expect(part.split('\n## ')[0]!.split('\n').filter((l) => /^\| \d/.test(l))).toHaveLength(4);
     }
   }, 240_000);
 });

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { BIN, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { seedMessages } from '../support/dovecot.js';
-import { dualRunJob } from '../support/dualrun-fixture.js';
+import { dualRunJob, startDualRun } from '../support/dualrun-fixture.js';
 import { startMailSink, startWebhookReceiver } from '../support/alert-receivers.js';
 
 // Issue 13, "Done when" 3: a dual-run killed with SIGKILL is reported stalled by `status` and by
@@ -60,16 +59,7 @@ describe('dual-run health and alerts', () => {
     expect(never.code).toBe(1);
     expect(never.stdout).toMatch(/^dual-run: stopped - dual-run has not been started/);
 
-    const child = spawn(process.execPath, [BIN, 'dual-run', '--config', config], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    const exited = new Promise<NodeJS.Signals | null>((res) => child.on('close', (_c, sig) => res(sig)));
-    await new Promise<void>((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`no pass line: ${stderr}`)), 60_000);
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (/dual-run pass 1 /.test(stderr)) (clearTimeout(t), res());
-      });
-    });
+    const { child, exited } = await startDualRun(config, { env, timeoutMs: 60_000 });
     const healthy = await cli(['health', '--json']);
     noSecrets(healthy);
     expect(healthy.code, healthy.stderr).toBe(0);

@@ -3,10 +3,11 @@
  * config in a temp dir. The destination may be the pair's Dovecot itself or anything standing in
  * front of it (the capability proxy), or another server (Cyrus) given by endpoint.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './cli.js';
+import { BIN, runCli } from './cli.js';
 import { startPair, type DovecotPair } from './dovecot.js';
 
 export const DUAL_USER = { user: 'alice@acme.test', password: 'alice-pw' };
@@ -64,4 +65,26 @@ export async function dualRunJob(job: string, opts: DualRunJobOptions = {}): Pro
     writeFileSync(config, JSON.stringify({ job, domain: 'acme.test', source: server(opts.source ?? pair.source), destination: server(dst), accounts: 'accounts.csv', ...more }));
   write(opts.config ?? {});
   return { pair, dir, config, db: join(dir, `${job}.mailshift.db`), user, write, cli: (args, o) => runCli([...args, '--config', config], o) };
+}
+
+export interface RunningDualRun {
+  child: ChildProcess;
+  /** Resolves with the signal that ended the process (null: it exited by itself). */
+  exited: Promise<NodeJS.Signals | null>;
+  stderr(): string;
+}
+
+/** Starts `mailshift dual-run` (a loop) and resolves once its first pass line is printed. */
+export async function startDualRun(config: string, opts: { env?: NodeJS.ProcessEnv; args?: string[]; timeoutMs?: number } = {}): Promise<RunningDualRun> {
+  const child = spawn(process.execPath, [BIN, 'dual-run', ...(opts.args ?? []), '--config', config], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<NodeJS.Signals | null>((res) => child.on('close', (_c, sig) => res(sig)));
+  await new Promise<void>((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`no pass line: ${stderr}`)), opts.timeoutMs ?? 90_000);
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/dual-run pass 1 /.test(stderr)) (clearTimeout(t), res());
+    });
+  });
+  return { child, exited, stderr: () => stderr };
 }
