@@ -13,13 +13,15 @@ export class Session {
     readonly login: ImapLogin,
     readonly side: Side,
     readonly log: Logger,
+    /** Extra session options (the dual-run asks for QRESYNC on its source sessions). */
+    readonly options: { qresync?: boolean } = {},
   ) {}
 
   async get(): Promise<ImapFlow> {
     if (this.#client?.usable) return this.#client;
     if (this.#connecting) return this.#connecting;
     await this.reset();
-    const connecting = connectImap(this.server, this.login, { side: this.side, log: this.log });
+    const connecting = connectImap(this.server, this.login, { side: this.side, log: this.log, ...this.options });
     this.#connecting = connecting;
     try {
       const client = await connecting;

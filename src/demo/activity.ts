@@ -79,3 +79,13 @@ export async function fileNewestMessage(server: DovecotServer, user: { user: str
     await closeClient(client);
   }
 }
+
+/** Puts one message into a user's folder as delivered now (the demo MX's delivery). */
+export async function appendTo(server: DovecotServer, user: { user: string; password: string }, folder: string, raw: Buffer): Promise<void> {
+  const client = await openClient(server, user.user, user.password);
+  try {
+    await client.append(folder, raw, [], new Date());
+  } finally {
+    await closeClient(client);
+  }
+}

@@ -43,6 +43,8 @@ export async function prepareDemo(opts: {
   note: (line: string) => void;
   /** The demo's loopback DNS server ("127.0.0.1:PORT"): assess and cutover ask it, not the internet. */
   dns?: string;
+  /** The demo's old-provider MX ("127.0.0.1:PORT"), where the dual-run's canaries are sent. */
+  oldMx?: string;
 }): Promise<DemoSandbox> {
   const dir = resolve(opts.dir);
   await clearDemoDir(dir);
@@ -96,6 +98,7 @@ export async function prepareDemo(opts: {
                 // The new MX staff mail will go to; the zone still points at the old provider.
                 mx: [{ host: 'mail.acme.test', priority: 10 }],
                 dns: { resolvers: [opts.dns], authoritative: [opts.dns], timeoutMs: 1500 },
+                ...(opts.oldMx ? { smtp: { hostMap: { 'mx.old-provider.test': opts.oldMx } } } : {}),
               },
             }
           : {}),

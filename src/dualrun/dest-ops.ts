@@ -1,6 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import { createWithParents } from '../copier/folder.js';
 import { dateKey, identityOf } from '../copier/identity.js';
+import { faultPoint } from './fault.js';
 
 // Destination-side moves and deletions of the dual-run, through imapflow's public API and only
 // with the extensions the server advertises: UID MOVE (RFC 6851); else UID COPY and, with UIDPLUS
@@ -48,6 +49,8 @@ export async function moveOne(c: ImapFlow, uid: number, to: string, method: Move
   }
   const r = await c.messageCopy(range, to, { uid: true });
   if (!r) return false;
+  // The copy is there and the old one not yet removed: the state a reconcile must finish.
+  faultPoint('dualrun-after-copy');
   await removeOne(c, uid, method === 'copy-expunge');
   return r.uidMap?.get(uid);
 }

@@ -1,5 +1,5 @@
 import type { Credentials } from '../auth/types.js';
-import type { ImapFlow } from 'imapflow';
+import type { ExpungeEvent, ImapFlow, MailboxObject } from 'imapflow';
 import type { Account, JobConfig } from '../config/types.js';
 import type { DeletesMode } from '../config/dualrun-schema.js';
 import { Session } from '../copier/session.js';
@@ -9,10 +9,11 @@ import { listFolders, type ListedFolders } from '../imap/folders.js';
 import type { Logger } from '../logger.js';
 import { planFolderMapping } from '../mapping/plan.js';
 import { DualRunActionsStore, type ActionRow, type LiveRow } from '../store/dualrun-actions-store.js';
-import { DualRunStore } from '../store/dualrun-store.js';
+import { DualRunStore, type FlagWatermark } from '../store/dualrun-store.js';
 import type { Store } from '../store/store.js';
 import { SyncStore, type FolderPairRow } from '../store/sync-store.js';
 import { findByIdentity, flagsOf, moveMethod, moveOne, openOrCreate, removeOne } from './dest-ops.js';
+import { toUidSet } from '../imap/uidset.js';
 import { faultPoint } from './fault.js';
 import { normFlags, sameFlags } from './flags.js';
 
@@ -29,6 +30,10 @@ export interface MoveStepResult {
   errors: string[];
   /** False when the step did not finish: the sync skips this account for this pass. */
   ok: boolean;
+  /** Folders whose expunges were read as QRESYNC VANISHED (no UID list fetched). */
+  qresyncFolders: number;
+  /** Folders whose expunges needed a UID diff (UID SEARCH ALL against the store). */
+  uidDiffFolders: number;
 }
 
 export interface MoveDeps {
@@ -64,7 +69,7 @@ const lastWritten = (r: LiveRow) => {
  * copied message vanished somewhere in the account.
  */
 export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveStepResult> {
-  const out: MoveStepResult = { user: a.sourceUser, moved: 0, expunged: 0, deletesApplied: 0, deletesDeclined: 0, errors: [], ok: true };
+  const out: MoveStepResult = { user: a.sourceUser, moved: 0, expunged: 0, deletesApplied: 0, deletesDeclined: 0, errors: [], ok: true, qresyncFolders: 0, uidDiffFolders: 0 };
   const accountId = deps.store.accounts().find((x) => x.sourceUser === a.sourceUser)?.id;
   if (accountId === undefined) return out;
   const log = deps.log.child({ account: a.sourceUser, step: 'moves' });
@@ -76,7 +81,7 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
   const allPairs = sync.folderPairs(accountId, 'forward');
   const pairs = allPairs.filter((p) => p.state === 'active' && p.srcUidvalidity !== null);
   const login = { account: a, credentials: deps.credentials };
-  const src = new Session(deps.config.source, login, 'source', log);
+  const src = new Session(deps.config.source, login, 'source', log, { qresync: true });
   const dstSession = new Session(deps.config.destination, login, 'destination', log);
   const dst = () => dstSession.get();
   try {
@@ -100,22 +105,39 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
       }
       if (String(f.status.uidValidity) !== uv) continue; // the sync re-identifies that folder
       if (f.status.messages === dual.expectedOnSource(fp.id, uv) && f.status.uidNext === fp.srcUidnext) continue;
-      const mb = await c.mailboxOpen(fp.sourcePath, { readOnly: true });
-      const present = new Set(mb.exists > 0 ? ((await c.search({ all: true }, { uid: true })) || []) : []);
-      vanished.push(...acts.liveRows(fp.id, uv).filter((r) => r.srcUid < mb.uidNext && !present.has(r.srcUid)));
       const pendingUids = new Set(acts.pendingRows(fp.id).filter((r) => r.srcUidvalidity === uv).map((r) => r.srcUid));
-      const fresh = [...present].filter((u) => u > fp.srcListedUid || pendingUids.has(u));
+      const q = await openWithVanished(c, fp.sourcePath, uv, dual.watermark(fp.id));
+      const mb = q.mailbox;
+      let fresh: number[];
+      if (q.vanished) {
+        // QRESYNC: what was expunged since the last flag pass came with the EXAMINE; only UIDs
+        // above what the sync listed (and those it still has pending) are asked for.
+        out.qresyncFolders++;
+        const gone = q.vanished;
+        vanished.push(...acts.liveRows(fp.id, uv).filter((r) => r.srcUid < mb.uidNext && gone.has(r.srcUid)));
+        const above = mb.exists > 0 && mb.uidNext > fp.srcListedUid + 1 ? ((await c.search({ uid: `${fp.srcListedUid + 1}:*` }, { uid: true })) || []) : [];
+        const pend = mb.exists > 0 && pendingUids.size ? ((await c.search({ uid: toUidSet([...pendingUids]) }, { uid: true })) || []) : [];
+        fresh = [...new Set([...above.filter((u) => u > fp.srcListedUid), ...pend])];
+      } else {
+        out.uidDiffFolders++;
+        const present = new Set(mb.exists > 0 ? ((await c.search({ all: true }, { uid: true })) || []) : []);
+        vanished.push(...acts.liveRows(fp.id, uv).filter((r) => r.srcUid < mb.uidNext && !present.has(r.srcUid)));
+        fresh = [...present].filter((u) => u > fp.srcListedUid || pendingUids.has(u));
+      }
       if (fresh.length) newUids.set(fp.sourcePath, { pair: fp, uidValidity: uv, uids: fresh });
     }
 
     if (vanished.length) {
-      // Folders the sync has not paired yet (created during dual-run) can only hold arrivals.
-      const known = new Set(allPairs.map((p) => p.sourcePath));
+      // Folders the sync has not listed yet (created during dual-run, or paired by an earlier
+      // move step that was killed before its sync ran) can only hold arrivals.
+      const listedBySync = new Set(pairs.map((p) => p.sourcePath));
       for (const f of listed.folders) {
-        if (known.has(f.path) || !f.selectable || !f.status?.messages) continue;
+        if (listedBySync.has(f.path) || !f.selectable || !f.status?.messages) continue;
+        const pending = allPairs.find((p) => p.sourcePath === f.path && p.srcUidvalidity === null);
+        if (!pending && allPairs.some((p) => p.sourcePath === f.path)) continue;
         const mb = await c.mailboxOpen(f.path, { readOnly: true });
         const uids = mb.exists > 0 ? ((await c.search({ all: true }, { uid: true })) || []) : [];
-        if (uids.length) newUids.set(f.path, { uidValidity: String(mb.uidValidity), uids });
+        if (uids.length) newUids.set(f.path, { ...(pending?.state === 'active' ? { pair: pending } : {}), uidValidity: String(mb.uidValidity), uids });
       }
       // 3. Identities of the arrivals (headers only) matched with what vanished.
       const arrivals: Arrival[] = [];
@@ -352,4 +374,30 @@ async function applyDeletes(
   }
   log.info({ mode, applied: res.applied, declined: res.declined }, 'source expunges carried to the destination');
   return res;
+}
+
+/**
+ * EXAMINEs a source folder. With QRESYNC enabled and a mod-sequence from the last flag pass of
+ * the same UIDVALIDITY, the server reports the UIDs expunged since then (VANISHED (EARLIER)),
+ * so no UID list is needed; `vanished` is undefined when that was not possible.
+ */
+async function openWithVanished(c: ImapFlow, path: string, uidValidity: string, w: FlagWatermark | undefined): Promise<{ mailbox: MailboxObject; vanished?: Set<number> }> {
+  const usable = c.enabled.has('QRESYNC') && w !== undefined && w.srcUidvalidity === uidValidity && w.flagsModseq !== null && /^\d+$/.test(w.flagsModseq);
+  if (!usable) return { mailbox: await c.mailboxOpen(path, { readOnly: true }) };
+  // VANISHED comes only with a real SELECT/EXAMINE: leave the folder first if it is open.
+  if (c.mailbox && c.mailbox.path === path) await c.mailboxClose();
+  const gone = new Set<number>();
+  const onExpunge = (e: ExpungeEvent) => {
+    if (e.vanished && e.uid !== undefined && e.path === path) gone.add(e.uid);
+  };
+  c.on('expunge', onExpunge);
+  let mailbox: MailboxObject;
+  try {
+    mailbox = await c.mailboxOpen(path, { readOnly: true, changedSince: w.flagsModseq!, uidValidity });
+  } finally {
+    c.off('expunge', onExpunge);
+  }
+  // The server applies QRESYNC only for the same UIDVALIDITY and a folder with mod-sequences.
+  if (String(mailbox.uidValidity) !== uidValidity || mailbox.noModseq || mailbox.highestModseq === undefined) return { mailbox };
+  return { mailbox, vanished: gone };
 }

@@ -12,6 +12,8 @@ export interface ConnectOptions {
   /** Socket inactivity limit; long FETCHes of big messages need minutes. */
   socketTimeoutMs?: number;
   connectionTimeoutMs?: number;
+  /** ENABLE QRESYNC (RFC 7162) where the server advertises it (the dual-run's source reads VANISHED). */
+  qresync?: boolean;
 }
 
 const VERSION = '0.1.0';
@@ -52,6 +54,7 @@ export function imapOptions(server: ServerConfig, cred: Credential, opts: Connec
     auth: imapAuth(cred),
     logger: opts.log ? (opts.log.child({ component: 'imap', side: opts.side, user }) as unknown as ImapFlowOptions['logger']) : false,
     disableAutoIdle: true,
+    ...(opts.qresync ? { qresync: true } : {}),
     // NetEase and others refuse SELECT without IMAP ID; sending it costs one round trip.
     clientInfo: { name: 'mailshift', version: VERSION },
     connectionTimeout: opts.connectionTimeoutMs ?? 30_000,

@@ -8,6 +8,8 @@ import { afterAdvice, buildDoc, renderHtml, renderMarkdown, rollbackPlan, stepsF
 import { firstReceived, isMtaStsTxt } from '../cutover/records.js';
 import { formatMx, parseTime, resolveCutoverSettings, type CutoverSettings, type MxHost } from '../cutover/settings.js';
 import { pollMx, renderTable, type WatchedServer } from '../cutover/watch.js';
+import { checkDualRunHeartbeat } from '../cutover/watch-health.js';
+import type { Health } from '../dualrun/health.js';
 import { CutoverStore, type CheckStatus, type ServerRow, type StepState } from '../store/cutover-store.js';
 import type { PhaseContext } from './context.js';
 import { runSync as syncPhase, type CopiedMessage, type SyncResult } from './sync.js';
@@ -294,6 +296,8 @@ export interface WatchResult {
   deltas: number;
   lateMail: number;
   deltaFailures: string[];
+  /** The dual-run's health as the last round saw it (a stalled one is alerted). */
+  dualRun?: Health;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -349,6 +353,21 @@ export async function cutoverWatch(ctx: PhaseContext, opts: WatchOptions = {}, d
     }
   };
 
+  // The dual-run's heartbeat each round: a stalled one is said once per change and alerted.
+  let lastHealthState: string | undefined;
+  const dualRunRound = async () => {
+    try {
+      const h = await checkDualRunHeartbeat(ctx.config, ctx.store);
+      result.dualRun = h.health;
+      // Once per state (its reason carries a growing age, so it is not compared).
+      if (h.line && h.health.state !== lastHealthState) ctx.progress.note(h.line);
+      if (h.alerted) ctx.progress.note(h.alerted);
+      lastHealthState = h.health.state;
+    } catch (err) {
+      ctx.log.warn({ err: (err as Error).message }, 'cutover watch: dual-run health check failed');
+    }
+  };
+
   try {
     for (;;) {
       if (ctx.signal.aborted) {
@@ -392,6 +411,7 @@ export async function cutoverWatch(ctx: PhaseContext, opts: WatchOptions = {}, d
       if (result.propagated) e.cutover.setStepState('propagation', 'done', `all ${rows.length} servers on the new MX at ${at.toISOString()}`);
 
       if (runSync && (lastDelta === 0 || Date.now() - lastDelta >= syncEveryMs)) await delta();
+      await dualRunRound();
       if (opts.untilPropagated && result.propagated) {
         // One more delta so mail that arrived while the last resolvers flipped is copied too.
         if (Date.now() - lastDelta > 1000) await delta();

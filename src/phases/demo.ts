@@ -31,6 +31,8 @@ export interface DemoWorld {
   userFilesMessage?(folder: string): Promise<void>;
   /** The operator changes the MX (and SPF) records at the DNS host. */
   switchMx(): void;
+  /** A mailbox the old MX delivers to: the dual-run step sends a canary to it (optional). */
+  canaryTo?: string;
 }
 
 export interface DemoRunResult {
@@ -79,8 +81,17 @@ export async function runDemoPhases(ctx: PhaseContext, opts: { dir: string; say:
       // While both systems are live: mail keeps arriving at the old server and people use it.
       await world.mailArrives(3, 'during dual-run');
       await world.userFlagsMessage();
-      const first = await runDualRun(ctx, { once: true });
+      // A canary through the old MX (from the demo's DNS) proves mail flows and measures the lag;
+      // only this pass has it, so the job's config (and a kept sandbox) stays without canaries.
+      const canaryCtx: PhaseContext | undefined = world.canaryTo
+        ? { ...ctx, config: { ...ctx.config, dualRun: { ...ctx.config.dualRun, canary: { to: [world.canaryTo], every: '15m', timeoutSeconds: 30 } } } }
+        : undefined;
+      const first = await runDualRun(canaryCtx ?? ctx, { once: true, canary: !!canaryCtx });
       if (!first.complete) throw new Error(`the dual-run pass was incomplete: ${first.passes.at(-1)?.errors[0] ?? 'see the log'}`);
+      const c = first.passes[0]?.canaries[0];
+      const canary = c
+        ? `; a canary sent through the old MX (${c.mx}) was delivered in ${c.deliverySeconds?.toFixed(1) ?? '?'} s and on the new system after ${c.lagSeconds?.toFixed(1) ?? '?'} s, then removed from both sides`
+        : '';
       // Someone files one of the new messages into a customer folder on the old server: the
       // next pass moves it on the new one too, instead of copying it a second time.
       let moved = '';
@@ -91,7 +102,7 @@ export async function runDemoPhases(ctx: PhaseContext, opts: { dir: string; say:
         moved = `; then a message filed into 客戶 on the old server: ${second.totals.moved} moved the same way on the new one (not copied twice)`;
       }
       const t = first.totals;
-      return `one delta pass after 3 new messages and a flag change on the old server: ${t.copied} new message(s) copied, ${t.flagsApplied} flag change(s) applied${moved}; first pass in ${first.passes[0]!.seconds.toFixed(1)} s (for real: every ${ctx.config.dualRun.intervalSeconds / 60} min for 1-3 days, until the planned switch)`;
+      return `one delta pass after 3 new messages and a flag change on the old server: ${t.copied} new message(s) copied, ${t.flagsApplied} flag change(s) applied${canary}${moved}; first pass in ${first.passes[0]!.seconds.toFixed(1)} s (for real: every ${ctx.config.dualRun.intervalSeconds / 60} min for 1-3 days, until the planned switch)`;
     },
     'cutover plan': async () => {
       // Only against the demo's own DNS server (set in the config); never the internet's.

@@ -40,6 +40,9 @@ export interface DualRunPass extends PassRecord {
   canaries: CanaryOutcome[];
   /** Source folders whose STATUS showed no change at all (nothing was selected). */
   unchangedFolders: number;
+  /** Folders of the move step whose expunges came as QRESYNC VANISHED, and those that needed a UID diff. */
+  qresyncFolders: number;
+  uidDiffFolders: number;
 }
 
 export interface DualRunResult {
@@ -184,6 +187,8 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
       expunged: moves.reduce((s, m) => s + m.expunged, 0) + flags.reduce((s, f) => s + f.deleted, 0),
       deletesApplied: moves.reduce((s, m) => s + m.deletesApplied, 0),
       unchangedFolders: flags.reduce((s, f) => s + f.unchangedFolders, 0),
+      qresyncFolders: moves.reduce((s, m) => s + m.qresyncFolders, 0),
+      uidDiffFolders: moves.reduce((s, m) => s + m.uidDiffFolders, 0),
       complete,
       errors,
       canaries,
@@ -253,7 +258,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
       show(true);
       const p = await onePass(n);
       rows = rows.map((r) => p.perAccount.find((x) => x.user === r.user) ?? r);
-      const { unchangedFolders: _u, canaries: _c, perAccount: _a, ...record } = p;
+      const { unchangedFolders: _u, qresyncFolders: _q, uidDiffFolders: _d, canaries: _c, perAccount: _a, ...record } = p;
       dual.addPass(runId, record);
       passes.push(p);
       ctx.progress.note(passLine(p, deletes));

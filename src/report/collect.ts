@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JobConfig, ServerConfig } from '../config/types.js';
 import { collectGroupware } from '../groupware/report.js';
+import { DualRunHealthStore } from '../store/dualrun-health-store.js';
 import { VerifyStore } from '../store/verify-store.js';
 import type { Store } from '../store/store.js';
 import { addTotals, zeroTotals, type ReportData, type ServerSummary } from './model.js';
@@ -81,6 +82,10 @@ export function collectReport(config: JobConfig, store: Store, at = new Date()):
     totals,
     accounts: [...accounts.values()],
     throughput: vs.throughputPerMinute(),
+    canaries: new DualRunHealthStore(store)
+      .canaries(5000)
+      .reverse()
+      .map((c) => ({ sentAt: c.sentAt, recipient: c.recipient, state: c.state, deliverySeconds: c.deliveryS, lagSeconds: c.lagS })),
     problems: vs.problems().map((p) => ({ ...p, reason: p.reason ?? 'no reason recorded' })),
     droppedFlags,
     groupware: collectGroupware(store),

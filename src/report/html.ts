@@ -2,6 +2,7 @@ import { findPreset } from '../config/presets.js';
 import { word } from '../i18n/index.js';
 import { throughputSvg } from './chart.js';
 import { esc } from './format.js';
+import { lagSvg } from './lag-chart.js';
 import type { ReportData } from './model.js';
 import { groupwareHtml } from '../groupware/report.js';
 import { accountRows, bossSummary, type I18n } from './summary.js';
@@ -111,6 +112,7 @@ ${throughputSvg(r.throughput, {
 ${r.throughput.length ? `<p class="muted">${esc(t(R.throughput.peak, { peak: Math.max(...r.throughput.map((x) => x.messages)), total: r.throughput.reduce((s, x) => s + x.messages, 0), minutes: r.throughput.length }))}</p>` : ''}
 </section>
 
+${r.canaries?.length || r.phases.some((p) => p.phase === 'dual-run') ? lagSection(r, I) : ''}
 <section id="problems">
 <h2>${esc(R.problems.heading)}</h2>
 ${r.problems.length === 0 ? `<p class="good">${esc(R.problems.none)}</p>` : `<p>${esc(t(R.problems.intro, { n: r.problems.length }))}${r.problems.length > PROBLEMS_SHOWN ? ' ' + esc(t(R.problems.more, { shown: PROBLEMS_SHOWN, total: r.problems.length })) : ''}</p>
@@ -239,3 +241,29 @@ footer{margin-top:32px;color:#666;font-size:12px;border-top:1px solid #ddd;paddi
 @page{size:A4;margin:14mm}
 @media print{body{max-width:none;padding:0;font-size:11px}#boss{break-after:page}h2{break-after:avoid}tr,.card{break-inside:avoid}a{color:inherit}}
 `;
+
+/** The dual-run's canary lag over time (src/report/lag-chart.ts), with a one-line summary. */
+function lagSection(r: ReportData, I: I18n): string {
+  const { fmt, t } = I;
+  const L = I.cat.report.lag;
+  const pts = r.canaries ?? [];
+  const lost = pts.filter((p) => p.state === 'lost' || p.state === 'failed').length;
+  const peak = Math.round(Math.max(0, ...pts.map((p) => p.lagSeconds ?? 0)));
+  const svg = lagSvg(pts, {
+    none: L.none,
+    label: (canaries, nLost, top) => t(L.label, { canaries, lost: nLost, peak: top }),
+    axisTime: t(L.axisTime, { zone: fmt.timeZone }),
+    axisSeconds: L.axisSeconds,
+    delivery: L.delivery,
+    endToEnd: L.endToEnd,
+    lost: L.lost,
+    time: (d) => fmt.time(d),
+    seconds: (n) => t(L.seconds, { n: Math.round(n * 10) / 10 }),
+  });
+  return `<section id="lag">
+<h2>${esc(L.heading)}</h2>
+${svg}
+${pts.length ? `<p class="muted">${esc(t(L.summary, { canaries: pts.length, lost, peak }))}</p>` : ''}
+</section>
+`;
+}

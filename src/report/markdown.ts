@@ -50,6 +50,7 @@ export function renderMarkdown(r: ReportData, I: I18n): string {
     for (const p of r.throughput.slice(0, LIST_LIMIT)) out.push(`| ${fmt.dateTime(p.minute + ':00Z')} | ${n(p.messages)} | ${fmt.bytes(p.bytes)} |`);
   } else out.push(R.throughput.none);
   out.push('');
+  if (r.canaries?.length || r.phases.some((p) => p.phase === 'dual-run')) out.push(...lagMarkdown(r, I));
 
   const Pr = R.problems;
   out.push(`## ${Pr.heading}`, '');
@@ -101,4 +102,19 @@ export function renderMarkdown(r: ReportData, I: I18n): string {
   for (const p of a.perAccount) out.push(`- ${p.account} -> ${p.destination}: ${n(p.copied)}, \`${p.fingerprint}\``);
   out.push(`- ${Au.credentials}: ${Au.credentialsValue}`, '');
   return out.join('\n');
+}
+
+/** The dual-run's canaries as a table (the HTML report draws them as a chart). */
+function lagMarkdown(r: ReportData, I: I18n): string[] {
+  const { fmt, t } = I;
+  const L = I.cat.report.lag;
+  const pts = r.canaries ?? [];
+  const out = [`## ${L.heading}`, ''];
+  if (!pts.length) return [...out, L.none, ''];
+  const lost = pts.filter((p) => p.state === 'lost' || p.state === 'failed').length;
+  out.push(t(L.summary, { canaries: pts.length, lost, peak: Math.round(Math.max(0, ...pts.map((p) => p.lagSeconds ?? 0))) }), '');
+  const s = (x: number | null) => (x === null ? L.lost : t(L.seconds, { n: Math.round(x * 10) / 10 }));
+  out.push(`| ${t(L.axisTime, { zone: fmt.timeZone })} | ${L.delivery} | ${L.endToEnd} |`, '|---|--:|--:|');
+  for (const p of pts.slice(-LIST_LIMIT)) out.push(`| ${fmt.dateTime(p.sentAt)} | ${s(p.deliverySeconds)} | ${s(p.lagSeconds)} |`);
+  return [...out, ''];
 }

@@ -26,6 +26,8 @@ export interface ReportData {
   }[];
   /** Copied messages per minute. */
   throughput: { minute: string; messages: number; bytes: number }[];
+  /** Dual-run canary rounds, oldest first (absent in reports written before canaries existed). */
+  canaries?: { sentAt: string; recipient: string; state: string; deliverySeconds: number | null; lagSeconds: number | null }[];
   /** Every skipped or failed message with its reason. */
   problems: {
     account: string;

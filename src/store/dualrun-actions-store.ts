@@ -185,6 +185,16 @@ export class DualRunActionsStore implements DualRunActions {
     }[];
   }
 
+  /** The same, split by the method used (UID MOVE, COPY + EXPUNGE, COPY + \\Deleted …). */
+  tallyByMethod(): { kind: ActionRow['kind']; method: ActionMethod | null; state: string; n: number }[] {
+    return this.db.prepare(`SELECT kind, method, state, count(*) AS n FROM dualrun_actions GROUP BY kind, method, state ORDER BY kind, method, state`).all() as {
+      kind: ActionRow['kind'];
+      method: ActionMethod | null;
+      state: string;
+      n: number;
+    }[];
+  }
+
   counts(): { moved: number; trashed: number; expunged: number; declined: number } {
     const r = this.db
       .prepare(

@@ -7,6 +7,8 @@ import { CutoverStore } from '../../src/store/cutover-store.js';
 import { DOMAIN, NEW_MX, recordCompleteSync, startCutoverWorld, type CutoverWorld, type TestContext } from '../support/cutover-fixture.js';
 import { startDnsServer } from '../support/dns-server.js';
 import { readAll, seedMessages, usePair, type FolderSnapshot } from '../support/dovecot.js';
+import { startWebhookReceiver } from '../support/alert-receivers.js';
+import { startDualRun } from '../support/dualrun-fixture.js';
 
 // The propagation watch and the rollback against real servers: loopback DNS whose answers are
 // switched during the watch, and a Dovecot source/destination pair synced by the real runSync.
@@ -45,7 +47,7 @@ const msg = (subject: string, date: Date, received?: string) =>
 const inbox = (snap: FolderSnapshot[]) => snap.find((f) => f.path === 'INBOX')!.messages.map((m) => m.raw.toString().match(/^Subject: (.*)$/m)![1]).sort();
 
 /** A job on the Dovecot pair with one fresh user on each side, already fully synced. */
-async function syncedJob(): Promise<{ t: TestContext; user: string }> {
+async function syncedJob(extra: Record<string, unknown> = {}): Promise<{ t: TestContext; user: string }> {
   const user = `u${++userSeq}`;
   // The new MX accepts the migrated address (confirm's gate probes RCPT for it).
   w.smtp.accept.add(`${user}@${DOMAIN}`);
@@ -57,7 +59,7 @@ async function syncedJob(): Promise<{ t: TestContext; user: string }> {
     { folder: 'INBOX', raw: msg('before 2', old), flags: [], internalDate: old },
   ]);
   const server = (port: number) => ({ preset: 'dovecot', host: '127.0.0.1', port, tls: 'none', allowInsecure: true });
-  const t = w.context({}, { config: { source: server(pair.source.port), destination: server(pair.destination.port) }, accounts: [[user, user]] });
+  const t = w.context({}, { config: { source: server(pair.source.port), destination: server(pair.destination.port), ...extra }, accounts: [[user, user]] });
   open.push(t);
   const first = await runSync(t.ctx);
   expect(first.complete).toBe(true);
@@ -229,6 +231,44 @@ describe('cutover rollback', () => {
     open.push(fresh);
     await expect(cutoverRollback(fresh.ctx, { planOnly: true })).rejects.toThrow('nothing to roll back');
   });
+});
+
+describe('cutover watch and the dual-run heartbeat', () => {
+  it('a dual-run killed during the watch is reported stalled by the watch and alerted once', async () => {
+    const hooks = await startWebhookReceiver();
+    try {
+      process.env.MAILSHIFT_TEST_WATCH_HOOK = hooks.url('/hook');
+      const { t } = await syncedJob({ dualRun: { intervalSeconds: 60, alerts: [{ type: 'webhook', url: 'env:MAILSHIFT_TEST_WATCH_HOOK' }] } });
+      switchAuthoritative();
+      await cutoverConfirm(t.ctx);
+      // A real dual-run beside the watch, killed after its first pass (no clean stop).
+      const { child, exited } = await startDualRun(t.configPath, { args: ['--no-progress'] });
+      // While it runs, the watch has nothing to say about it.
+      const quiet = await cutoverWatch(t.ctx, { intervalMs: 100, syncEveryMs: 0, forMs: 300 });
+      expect(quiet.dualRun?.state).toBe('healthy');
+      expect(t.notes.filter((n) => n.startsWith('dual-run:'))).toEqual([]);
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+
+      const res = await cutoverWatch(t.ctx, { intervalMs: 100, syncEveryMs: 0, forMs: 600 });
+      expect(res.dualRun?.state).toBe('stalled');
+      const said = t.notes.filter((n) => n.startsWith('dual-run:'));
+      // Said once (not every round), with the reason, and the alert went out.
+      expect(said).toHaveLength(1);
+      expect(said[0]).toMatch(/^dual-run: stalled - the dual-run process \(pid \d+\) is gone; last heartbeat \d+ s ago, without a clean stop$/);
+      expect(t.notes).toContain('alert sent: webhook ok');
+      expect(hooks.requests).toHaveLength(1);
+      expect(hooks.requests[0]!.body).toMatchObject({ source: 'mailshift', level: 'critical', title: 'dual-run stalled', key: expect.stringMatching(/^stalled:\d+$/) });
+      // A later watch reports it again but does not alert twice for the same state.
+      const again = await cutoverWatch(t.ctx, { intervalMs: 100, syncEveryMs: 0, forMs: 300 });
+      expect(again.dualRun?.state).toBe('stalled');
+      expect(t.notes.filter((n) => n.startsWith('dual-run:'))).toHaveLength(2);
+      expect(hooks.requests).toHaveLength(1);
+    } finally {
+      delete process.env.MAILSHIFT_TEST_WATCH_HOOK;
+      await hooks.stop();
+    }
+  }, 180_000);
 });
 
 describe('cutover finalize', () => {

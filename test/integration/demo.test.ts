@@ -47,11 +47,17 @@ describe('mailshift demo', () => {
     expect(r.stdout).toMatch(/verify --deep: (\d+) of \1 messages matched byte for byte with flags and dates; missing 0, duplicated 0, altered 0/);
     // The dual-run step shows a message filed into another folder moved, not copied twice.
     expect(r.stdout).toMatch(/then a message filed into 客戶 on the old server: 1 moved the same way on the new one \(not copied twice\)/);
+    // And a canary through the old MX (the demo's DNS and SMTP), its lag measured, cleaned up.
+    expect(r.stdout).toMatch(/a canary sent through the old MX \(mx\.old-provider\.test\) was delivered in \d+\.\d s and on the new system after \d+\.\d s, then removed from both sides/);
     const report = join(dir, 'report', 'report.html');
     expect(r.stdout).toContain(`report: ${report}`);
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('Complete and checked');
     // The report's phase table names every step the demo ran, deltas included.
+    // The report's lag chart has the demo's canary: one point per series.
+    const lag = /<section id="lag">([\s\S]*?)<\/section>/.exec(html)?.[1] ?? '';
+    expect(lag.match(/<circle class="pt delivery"/g)).toHaveLength(1);
+    expect(lag.match(/<circle class="pt lag"/g)).toHaveLength(1);
     for (const step of ['assessment', 'dual run: delta', 'cutover: watch', 'cutover: final delta', 'cutover: finalize', 'verification']) expect(html).toContain(`<td>${step}</td>`);
     expect(existsSync(join(dir, 'mailshift.yaml'))).toBe(true);
     expect(existsSync(join(dir, 'kit'))).toBe(true);

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { CATALOGUES, LANGS } from '../../src/kit/catalogue/index.js';
+import { dualRunJob } from '../support/dualrun-fixture.js';
 import { startDnsServer } from '../support/dns-server.js';
-import { closeClient, openClient, readAll, seedMessages, startPair, type DovecotPair } from '../support/dovecot.js';
+import { closeClient, openClient, readAll, seedMessages, type DovecotPair } from '../support/dovecot.js';
 import { startMailSink, startWebhookReceiver } from '../support/alert-receivers.js';
 
 // Issue 13, "Done when" 2: `dual-run --canary` sends a tagged message through the MX that DNS
@@ -15,14 +15,14 @@ import { startMailSink, startWebhookReceiver } from '../support/alert-receivers.
 
 const USER = { user: 'alice@acme.test', password: 'alice-pw' };
 
-async function setUp(opts: { deliver: boolean }) {
-  const pair = await startPair();
-  await pair.source.addUser(USER.user, USER.password);
-  await pair.destination.addUser(USER.user, USER.password);
+async function setUp(opts: { deliver: boolean; timeoutSeconds?: number }) {
+  const job = await dualRunJob('canary', { user: USER });
+  const { pair } = job;
   await seedMessages(pair.source, USER.user, USER.password, [
     { folder: 'INBOX', raw: Buffer.from('Message-ID: <c1@acme.test>\r\nSubject: one\r\n\r\nx\r\n'), flags: ['\\Seen'], internalDate: new Date('2026-03-01T00:00:00Z') },
   ]);
-  // The old provider's MX: accepts mail for alice and puts it in her source INBOX (or loses it).
+  // The old provider's MX: accepts mail for alice and puts it in her source INBOX (or loses it,
+  // while opts.deliver is false: the test may switch it).
   const mx = await startMailSink({
     accept: (r) => r.toLowerCase() === USER.user,
     deliver: async (m) => {
@@ -42,38 +42,26 @@ async function setUp(opts: { deliver: boolean }) {
   onTestFinished(async () => {
     await Promise.all([mx.stop(), dns.stop(), hooks.stop(), alertMail.stop()]);
   });
-  const dir = mkdtempSync(join(tmpdir(), 'mailshift-canary-'));
-  const config = join(dir, 'mailshift.json');
-  const server = (port: number) => ({ preset: 'dovecot', host: '127.0.0.1', port, tls: 'none', allowInsecure: true });
-  writeFileSync(join(dir, 'accounts.csv'), `source_user,source_password,destination_user,destination_password\n${USER.user},${USER.password},${USER.user},${USER.password}\n`);
-  writeFileSync(
-    config,
-    JSON.stringify({
-      job: 'canary',
-      domain: 'acme.test',
-      source: server(pair.source.port),
-      destination: server(pair.destination.port),
-      accounts: 'accounts.csv',
-      cutover: { mx: [{ host: 'mail.acme.test', priority: 10 }], dns: { resolvers: [dns.ports[0]!.address], timeoutMs: 2000 }, smtp: { hostMap: { 'mx.old-provider.test': `127.0.0.1:${mx.port}` } } },
-      dualRun: {
-        intervalSeconds: 10,
-        canary: { to: [USER.user], every: '15m', timeoutSeconds: opts.deliver ? 30 : 5 },
-        alerts: [
-          { type: 'dingtalk', url: 'env:C_DT', secret: 'env:C_DT_SECRET' },
-          { type: 'wecom', url: 'env:C_WECOM' },
-          { type: 'teams', url: 'env:C_TEAMS' },
-          { type: 'slack', url: 'env:C_SLACK' },
-          { type: 'webhook', url: 'env:C_HOOK' },
-          { type: 'email', to: ['it@acme.test'], from: 'mailshift@acme.test', smtp: { host: '127.0.0.1', port: alertMail.port, tls: 'none', allowInsecure: true } },
-        ],
-      },
-    }),
-  );
+  job.write({
+    cutover: { mx: [{ host: 'mail.acme.test', priority: 10 }], dns: { resolvers: [dns.ports[0]!.address], timeoutMs: 2000 }, smtp: { hostMap: { 'mx.old-provider.test': `127.0.0.1:${mx.port}` } } },
+    dualRun: {
+      intervalSeconds: 10,
+      canary: { to: [USER.user], every: '15m', timeoutSeconds: opts.timeoutSeconds ?? (opts.deliver ? 30 : 5) },
+      alerts: [
+        { type: 'dingtalk', url: 'env:C_DT', secret: 'env:C_DT_SECRET' },
+        { type: 'wecom', url: 'env:C_WECOM' },
+        { type: 'teams', url: 'env:C_TEAMS' },
+        { type: 'slack', url: 'env:C_SLACK' },
+        { type: 'webhook', url: 'env:C_HOOK' },
+        { type: 'email', to: ['it@acme.test'], from: 'mailshift@acme.test', smtp: { host: '127.0.0.1', port: alertMail.port, tls: 'none', allowInsecure: true } },
+      ],
+    },
+  });
   const env = { C_DT: hooks.url('/dingtalk?access_token=t'), C_DT_SECRET: 'SECx', C_WECOM: hooks.url('/wecom?key=k'), C_TEAMS: hooks.url('/teams'), C_SLACK: hooks.url('/slack'), C_HOOK: hooks.url('/hook') };
-  const cli = (args: string[]) => runCli([...args, '--config', config], { env, timeoutMs: 120_000 });
+  const cli = (args: string[]) => job.cli(args, { env, timeoutMs: 120_000 });
   const sync = await cli(['sync', '--no-progress']);
   expect(sync.code, sync.stderr).toBe(0);
-  return { pair, mx, hooks, alertMail, cli };
+  return { pair, mx, hooks, alertMail, cli, dir: job.dir };
 }
 
 async function canariesOn(pair: DovecotPair, side: 'source' | 'destination'): Promise<number> {
@@ -127,4 +115,43 @@ describe('dual-run canaries', () => {
     const h = await cli(['status', '--json']);
     expect((JSON.parse(h.stdout) as { dualRun: { canaries: { state: string }[] } }).dualRun.canaries.map((x) => x.state)).toEqual(['lost']);
   }, 180_000);
+
+  it('the report shows the lag chart: one point per canary round for delivery and end-to-end lag, a lost one marked, in en, zh-Hant and zh-Hans', async () => {
+    const opts = { deliver: true, timeoutSeconds: 8 };
+    const { cli, dir } = await setUp(opts);
+    // Three rounds delivered (each invocation with --canary sends one on its first pass), then one lost.
+    const lags: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await cli(['dual-run', '--once', '--canary', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      lags.push((JSON.parse(r.stdout) as { passes: { canaries: { lagSeconds: number }[] }[] }).passes[0]!.canaries[0]!.lagSeconds);
+    }
+    opts.deliver = false;
+    expect((await cli(['dual-run', '--once', '--canary', '--json'])).code).toBe(3);
+    for (const lang of LANGS) {
+      const out = join(dir, `report-${lang}`);
+      const r = await cli(['report', '--lang', lang, '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      const html = readFileSync(join(out, 'report.html'), 'utf8');
+      const section = /<section id="lag">([\s\S]*?)<\/section>/.exec(html)?.[1];
+      expect(section, `lag section in ${lang}`).toBeDefined();
+      const L = CATALOGUES[lang].report.lag;
+      expect(section).toContain(`<h2>${L.heading.replace(/&/g, '&amp;')}</h2>`);
+      expect(section).toMatch(/<svg [^>]*class="chart lag-chart"/);
+      // Three delivered rounds: three points in each series; the lost one is a cross on the axis.
+      expect(section!.match(/<circle class="pt delivery"/g)).toHaveLength(3);
+      expect(section!.match(/<circle class="pt lag"/g)).toHaveLength(3);
+      expect(section!.match(/<path class="pt lost"/g)).toHaveLength(1);
+      for (const label of [L.delivery, L.endToEnd, L.lost, L.axisSeconds]) expect(section).toContain(`>${label}</text>`);
+      const peak = Math.round(Math.max(...lags));
+      const summary = L.summary.replace('{canaries}', '4').replace('{lost}', '1').replace('{peak}', String(peak));
+      expect(section).toContain(summary);
+      if (lang !== 'en') expect(section).not.toMatch(/delivery by the MX|end to end|canary message/);
+      // The Markdown report lists the same rounds (one row each) under the same heading.
+      const md = readFileSync(join(out, 'report.md'), 'utf8');
+      const part = md.slice(md.indexOf(`## ${L.heading}`));
+      expect(part).toContain(summary);
+      expect(part.split('\n## ')[0]!.split('\n').filter((l) => /^\| \d/.test(l))).toHaveLength(4);
+    }
+  }, 240_000);
 });

@@ -1,11 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { BIN, runCli } from '../support/cli.js';
-import { seedMessages, startPair } from '../support/dovecot.js';
+import { runCli } from '../support/cli.js';
+import { seedMessages } from '../support/dovecot.js';
+import { dualRunJob, startDualRun } from '../support/dualrun-fixture.js';
 import { startMailSink, startWebhookReceiver } from '../support/alert-receivers.js';
 
 // Issue 13, "Done when" 3: a dual-run killed with SIGKILL is reported stalled by `status` and by
@@ -17,30 +14,15 @@ const SECRETS = { dtToken: 'tok-dt-5d1f', dtSecret: 'SECtest-dingtalk-secret-42'
 
 describe('dual-run health and alerts', () => {
   it('healthy while running; SIGKILL -> stalled in status and health --alert (exit 1) within one interval (60 s); one alert per channel, in each shape', async () => {
-    const pair = await startPair();
-    await pair.source.addUser(USER.user, USER.password);
-    await pair.destination.addUser(USER.user, USER.password);
-    await seedMessages(pair.source, USER.user, USER.password, [
-      { folder: 'INBOX', raw: Buffer.from('Message-ID: <h1@acme.test>\r\nSubject: one\r\n\r\nx\r\n'), flags: [], internalDate: new Date('2026-03-01T00:00:00Z') },
-    ]);
     const hooks = await startWebhookReceiver();
     const mail = await startMailSink();
     onTestFinished(async () => {
       await hooks.stop();
       await mail.stop();
     });
-    const dir = mkdtempSync(join(tmpdir(), 'mailshift-health-'));
-    const config = join(dir, 'mailshift.json');
-    const server = (port: number) => ({ preset: 'dovecot', host: '127.0.0.1', port, tls: 'none', allowInsecure: true });
-    writeFileSync(join(dir, 'accounts.csv'), `source_user,source_password,destination_user,destination_password\n${USER.user},${USER.password},${USER.user},${USER.password}\n`);
-    writeFileSync(
-      config,
-      JSON.stringify({
-        job: 'health',
-        domain: 'acme.test',
-        source: server(pair.source.port),
-        destination: server(pair.destination.port),
-        accounts: 'accounts.csv',
+    const job = await dualRunJob('health', {
+      user: USER,
+      config: {
         dualRun: {
           intervalSeconds: 60,
           alerts: [
@@ -52,8 +34,12 @@ describe('dual-run health and alerts', () => {
             { type: 'email', to: ['it@acme.test'], from: 'mailshift@acme.test', smtp: { host: '127.0.0.1', port: mail.port, tls: 'none', allowInsecure: true } },
           ],
         },
-      }),
-    );
+      },
+    });
+    const { config } = job;
+    await seedMessages(job.pair.source, USER.user, USER.password, [
+      { folder: 'INBOX', raw: Buffer.from('Message-ID: <h1@acme.test>\r\nSubject: one\r\n\r\nx\r\n'), flags: [], internalDate: new Date('2026-03-01T00:00:00Z') },
+    ]);
     const env = {
       T_DT_URL: hooks.url(`/dingtalk/robot/send?access_token=${SECRETS.dtToken}`),
       T_DT_SECRET: SECRETS.dtSecret,
@@ -73,16 +59,7 @@ describe('dual-run health and alerts', () => {
     expect(never.code).toBe(1);
     expect(never.stdout).toMatch(/^dual-run: stopped - dual-run has not been started/);
 
-    const child = spawn(process.execPath, [BIN, 'dual-run', '--config', config], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    const exited = new Promise<NodeJS.Signals | null>((res) => child.on('close', (_c, sig) => res(sig)));
-    await new Promise<void>((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`no pass line: ${stderr}`)), 60_000);
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (/dual-run pass 1 /.test(stderr)) (clearTimeout(t), res());
-      });
-    });
+    const { child, exited } = await startDualRun(config, { env, timeoutMs: 60_000 });
     const healthy = await cli(['health', '--json']);
     noSecrets(healthy);
     expect(healthy.code, healthy.stderr).toBe(0);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { BIN, runCli } from '../support/cli.js';
 import { startDnsServer } from '../support/dns-server.js';
-import { startPair } from '../support/dovecot.js';
+import { dualRunJob } from '../support/dualrun-fixture.js';
 
 // Issue 13, deliverable 4: --install-service writes a user service that runs the same dual-run;
 // --until-cutover ends the loop (exit 0) once DNS shows the new MX.
@@ -36,27 +36,11 @@ describe('dual-run unattended', () => {
   });
 
   it('--until-cutover: exit 0 once the MX in DNS is the new one; on a terminal a live table per account and a countdown', async () => {
-    const pair = await startPair();
-    await pair.source.addUser(USER.user, USER.password);
-    await pair.destination.addUser(USER.user, USER.password);
     const dns = await startDnsServer();
     onTestFinished(() => dns.stop());
     dns.set('acme.test', 'MX', [{ exchange: 'mail.acme.test', priority: 10 }]);
-    const dir = mkdtempSync(join(tmpdir(), 'mailshift-until-'));
-    const config = join(dir, 'mailshift.json');
-    const server = (port: number) => ({ preset: 'dovecot', host: '127.0.0.1', port, tls: 'none', allowInsecure: true });
-    writeFileSync(join(dir, 'accounts.csv'), `source_user,source_password,destination_user,destination_password\n${USER.user},${USER.password},${USER.user},${USER.password}\n`);
-    writeFileSync(
-      config,
-      JSON.stringify({
-        job: 'until',
-        domain: 'acme.test',
-        source: server(pair.source.port),
-        destination: server(pair.destination.port),
-        accounts: 'accounts.csv',
-        cutover: { mx: [{ host: 'mail.acme.test', priority: 10 }], dns: { resolvers: [dns.ports[0]!.address], timeoutMs: 2000 } },
-      }),
-    );
+    const job = await dualRunJob('until', { user: USER, config: { cutover: { mx: [{ host: 'mail.acme.test', priority: 10 }], dns: { resolvers: [dns.ports[0]!.address], timeoutMs: 2000 } } } });
+    const { config } = job;
     expect((await runCli(['sync', '--config', config])).code).toBe(0);
     const t0 = Date.now();
     const r = await runCli(['dual-run', '--until-cutover', '--interval', '60', '--config', config], { timeoutMs: 60_000 });

@@ -67,8 +67,13 @@ function filterCaps(list: string, allowed: Set<string>): string {
   return keep.join(' ');
 }
 
-export async function startCapProxy(upstream: { host: string; port: number }, profile: ProfileName): Promise<CapProxy> {
-  const allowed = new Set(PROFILES[profile].map((c) => c.toUpperCase()));
+/**
+ * @param opts.without capabilities taken away from the profile (e.g. MOVE: UIDPLUS without MOVE,
+ *   as servers that predate RFC 6851 offer), so a test can reach each fallback path
+ */
+export async function startCapProxy(upstream: { host: string; port: number }, profile: ProfileName, opts: { without?: string[] } = {}): Promise<CapProxy> {
+  const without = new Set((opts.without ?? []).map((c) => c.toUpperCase()));
+  const allowed = new Set(PROFILES[profile].map((c) => c.toUpperCase()).filter((c) => !without.has(c)));
   const has = (c: string) => allowed.has(c);
   const violations: Violation[] = [];
   const commands = new Map<string, number>();

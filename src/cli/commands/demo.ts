@@ -1,7 +1,8 @@
 import { relative, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { markStopped, prepareDemo, stopKeptServers, type DemoSandbox } from '../../demo/sandbox.js';
-import { deliverMail, fileNewestMessage, flagOldestMessage } from '../../demo/activity.js';
+import { appendTo, deliverMail, fileNewestMessage, flagOldestMessage } from '../../demo/activity.js';
+import { startDemoMx, type DemoMx } from '../../demo/mx.js';
 import { demoZone, startDemoDns, type DemoDns } from '../../demo/dns.js';
 import { FatalError, IncompleteError } from '../../errors.js';
 import type { DemoWorld } from '../../phases/demo.js';
@@ -44,9 +45,19 @@ export function registerDemo(program: Command): void {
       let sandbox: DemoSandbox | undefined;
       let stopped = false;
       let dns: DemoDns | undefined;
+      let mx: DemoMx | undefined;
       try {
         dns = await startDemoDns(demoZone('acme.test'));
-        sandbox = await prepareDemo({ dir, preset: o.preset, keep: !!o.keep, note: out, dns: dns.address });
+        // The old provider's MX: mail it accepts lands in the user's source INBOX (canaries).
+        const deliverTo = (rcpt: string) => sandbox?.users.find((u) => u.user.toLowerCase() === rcpt.toLowerCase());
+        mx = await startDemoMx({
+          name: 'mx.old-provider.test',
+          accept: (rcpt) => !!deliverTo(rcpt),
+          deliver: async (rcpts, raw) => {
+            for (const r of rcpts) await appendTo(sandbox!.pair.source, deliverTo(r)!, 'INBOX', raw);
+          },
+        });
+        sandbox = await prepareDemo({ dir, preset: o.preset, keep: !!o.keep, note: out, dns: dns.address, oldMx: mx.address });
         out(`  source ${sandbox.pair.source.host}:${sandbox.pair.source.port} holds ${sandbox.messages} messages (${(sandbox.bytes / 1048576).toFixed(1)} MiB) of ${sandbox.users.length} users; destination ${sandbox.pair.destination.host}:${sandbox.pair.destination.port} is empty`);
         out(`  wrote ${shown(sandbox.configPath)} and accounts.csv`);
         const s = sandbox;
@@ -57,6 +68,7 @@ export function registerDemo(program: Command): void {
           userFlagsMessage: async () => void (await flagOldestMessage(s.pair.source, someone)),
           userFilesMessage: async (folder) => void (await fileNewestMessage(s.pair.source, someone, folder)),
           switchMx: () => d.setRecords(demoZone('acme.test', true)),
+          canaryTo: someone.user,
         };
         const result = await withJob({ ...opts, config: s.configPath }, { command: 'demo' }, (ctx) => runDemoPhases(ctx, { dir, say: out, world }));
         if (!o.keep) {
@@ -96,6 +108,7 @@ export function registerDemo(program: Command): void {
         // Never leave a server behind unless asked to (also on Ctrl-C and on errors).
         if (sandbox && !o.keep && !stopped) await sandbox.pair.stop().catch(() => undefined);
         await dns?.stop().catch(() => undefined);
+        await mx?.stop().catch(() => undefined);
       }
     });
 }

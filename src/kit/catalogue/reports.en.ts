@@ -194,6 +194,18 @@ export const enReports = {
       axisMessages: 'messages / minute',
       label: 'Messages copied per minute: {total} messages over {minutes} minute(s), at most {peak} in one minute',
     },
+    lag: {
+      heading: 'Mail flow during the dual run (canaries)',
+      none: 'No canary has been sent yet (run dual-run with --canary).',
+      summary: '{canaries} canary message(s), {lost} lost; end-to-end lag at most {peak} s.',
+      axisTime: 'time sent ({zone})',
+      axisSeconds: 'seconds',
+      delivery: 'delivery by the MX',
+      endToEnd: 'end to end (on the new system)',
+      lost: 'lost',
+      label: 'Canary lag over time: {canaries} canary message(s), {lost} lost, end-to-end lag at most {peak} s',
+      seconds: '{n} s',
+    },
     problems: {
       heading: 'Skipped and failed messages',
       none: 'No message was skipped and none failed.',

@@ -192,6 +192,18 @@ export const zhHansReports: ReportsText = {
       axisMessages: '每分钟邮件数',
       label: '每分钟复制的邮件：{minutes} 分钟内共 {total} 封，单分钟最多 {peak} 封',
     },
+    lag: {
+      heading: '并行期间的邮件流转（测试邮件）',
+      none: '尚未发出测试邮件（以 --canary 运行 dual-run）。',
+      summary: '共 {canaries} 封测试邮件，丢失 {lost} 封；端到端延迟最长 {peak} 秒。',
+      axisTime: '发出时间（{zone}）',
+      axisSeconds: '秒',
+      delivery: 'MX 投递',
+      endToEnd: '端到端（到达新系统）',
+      lost: '丢失',
+      label: '测试邮件延迟走势：共 {canaries} 封，丢失 {lost} 封，端到端延迟最长 {peak} 秒',
+      seconds: '{n} 秒',
+    },
     problems: {
       heading: '跳过及失败的邮件',
       none: '没有邮件被跳过，也没有失败。',

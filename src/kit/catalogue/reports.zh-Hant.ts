@@ -192,6 +192,18 @@ export const zhHantReports: ReportsText = {
       axisMessages: '每分鐘電郵數',
       label: '每分鐘複製的電郵：{minutes} 分鐘內共 {total} 封，最多一分鐘 {peak} 封',
     },
+    lag: {
+      heading: '並行期間的郵件流轉（測試郵件）',
+      none: '尚未發出測試郵件（以 --canary 執行 dual-run）。',
+      summary: '共 {canaries} 封測試郵件，遺失 {lost} 封；端到端延遲最長 {peak} 秒。',
+      axisTime: '發出時間（{zone}）',
+      axisSeconds: '秒',
+      delivery: 'MX 投遞',
+      endToEnd: '端到端（到達新系統）',
+      lost: '遺失',
+      label: '測試郵件延遲走勢：共 {canaries} 封，遺失 {lost} 封，端到端延遲最長 {peak} 秒',
+      seconds: '{n} 秒',
+    },
     problems: {
       heading: '略過及失敗的電郵',
       none: '沒有電郵被略過，也沒有失敗。',

@@ -80,6 +80,13 @@ export interface DualRunActions {
     state: string;
     n: number;
   }[];
+  /** The same, split by the method used (UID MOVE, COPY + EXPUNGE, COPY + \\Deleted …). */
+  tallyByMethod(): {
+    kind: ActionRow['kind'];
+    method: ActionMethod | null;
+    state: string;
+    n: number;
+  }[];
   counts(): {
     moved: number;
     trashed: number;

@@ -1,0 +1,88 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { seedMaildir, startPair, type SeedMessage } from '../support/dovecot.js';
+
+// Issue 13, "QRESYNC VANISHED where offered, otherwise a UID diff per folder, so a no-change pass
+// stays cheap": five accounts of 4,000 messages each (small bodies: the cost of a no-change pass
+// does not depend on message size), synced; then a dual-run pass with no change anywhere selects
+// no folder, runs no UID diff and downloads nothing. Then an expunge and a move in one account:
+// that pass reads them as QRESYNC VANISHED (Dovecot offers it), still with no UID diff.
+
+const ACCOUNTS = 5;
+const PER_ACCOUNT = 4000;
+const FOLDERS = ['INBOX', 'Archive', 'Projects', 'Sent'];
+
+function messages(user: string): SeedMessage[] {
+  const out: SeedMessage[] = [];
+  for (let i = 0; i < PER_ACCOUNT; i++) {
+    const d = new Date(Date.UTC(2025, 0, 1, 0, 0, i));
+    out.push({
+      folder: FOLDERS[i % FOLDERS.length]!,
+      raw: Buffer.from(`Message-ID: <n${i}.${user}>\r\nFrom: a@acme.test\r\nTo: ${user}\r\nSubject: message ${i}\r\nDate: ${d.toUTCString()}\r\n\r\nbody ${i}\r\n`),
+      flags: i % 3 ? ['\\Seen'] : [],
+      internalDate: d,
+    });
+  }
+  return out;
+}
+
+describe('dual-run: a no-change pass', () => {
+  it(`${ACCOUNTS} accounts x ${PER_ACCOUNT} messages: a no-change pass takes seconds and selects nothing; an expunge and a move come as QRESYNC VANISHED`, async () => {
+    const pair = await startPair();
+    const users = Array.from({ length: ACCOUNTS }, (_, i) => ({ user: `u${i}@acme.test`, password: `pw${i}` }));
+    for (const u of users) {
+      await pair.source.addUser(u.user, u.password);
+      await pair.destination.addUser(u.user, u.password);
+      await seedMaildir(pair.source, u.user, u.password, messages(u.user), { folders: FOLDERS.filter((f) => f !== 'INBOX').map((path) => ({ path })) });
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'mailshift-nochange-'));
+    const config = join(dir, 'mailshift.json');
+    const server = (port: number) => ({ preset: 'dovecot', host: '127.0.0.1', port, tls: 'none', allowInsecure: true, maxConnections: 5 });
+    writeFileSync(join(dir, 'accounts.csv'), 'source_user,source_password,destination_user,destination_password\n' + users.map((u) => `${u.user},${u.password},${u.user},${u.password}`).join('\n') + '\n');
+    writeFileSync(config, JSON.stringify({ job: 'nochange', domain: 'acme.test', source: server(pair.source.port), destination: server(pair.destination.port), accounts: 'accounts.csv' }));
+    const cli = (args: string[]) => runCli([...args, '--config', config], { timeoutMs: 600_000 });
+    const sync = await cli(['sync', '--no-progress']);
+    expect(sync.code, sync.stderr).toBe(0);
+    // The first dual-run pass records the flag watermarks (a full FLAGS read per folder).
+    const first = await cli(['dual-run', '--once', '--json', '--no-progress']);
+    expect(first.code, first.stderr).toBe(0);
+
+    type Pass = { copied: number; moved: number; expunged: number; flagsApplied: number; unchangedFolders: number; qresyncFolders: number; uidDiffFolders: number; seconds: number; complete: boolean };
+    const started = Date.now();
+    const r = await cli(['dual-run', '--once', '--json', '--no-progress']);
+    const wall = (Date.now() - started) / 1000;
+    expect(r.code, r.stderr).toBe(0);
+    const p = (JSON.parse(r.stdout) as { passes: Pass[] }).passes[0]!;
+    expect(p).toMatchObject({ copied: 0, moved: 0, expunged: 0, flagsApplied: 0, complete: true, qresyncFolders: 0, uidDiffFolders: 0 });
+    // The figure the benchmark row will carry (measured here once; the process start is included in the wall time).
+    console.log(`no-change dual-run pass, ${ACCOUNTS} accounts x ${PER_ACCOUNT} messages: pass ${p.seconds.toFixed(2)} s, whole command ${wall.toFixed(2)} s`);
+    // Every folder pair of every account was judged unchanged from LIST-STATUS alone.
+    const st = await cli(['status', '--json']);
+    const pairs = (JSON.parse(st.stdout) as { accounts: { folders: { direction: string; state: string }[] }[] }).accounts.flatMap((a) => a.folders.filter((f) => f.direction === 'forward' && f.state === 'active'));
+    expect(pairs.length).toBeGreaterThanOrEqual(ACCOUNTS * FOLDERS.length);
+    expect(p.unchangedFolders).toBe(pairs.length);
+    expect(p.seconds).toBeLessThan(10);
+
+    // One expunge and one move in u0: read through VANISHED, no UID diff anywhere.
+    const { openClient, closeClient } = await import('../support/dovecot.js');
+    const c = await openClient(pair.source, users[0]!.user, users[0]!.password);
+    try {
+      await c.mailboxOpen('INBOX');
+      const uids = (await c.search({ all: true }, { uid: true })) || [];
+      expect(await c.messageDelete(String(uids[0]), { uid: true })).toBe(true);
+      expect(await c.messageMove(String(uids[1]), 'Archive', { uid: true })).toBeTruthy();
+    } finally {
+      await closeClient(c);
+    }
+    const changed = await cli(['dual-run', '--once', '--json', '--no-progress']);
+    expect(changed.code, changed.stderr).toBe(0);
+    const q = (JSON.parse(changed.stdout) as { passes: Pass[] }).passes[0]!;
+    expect(q).toMatchObject({ copied: 0, moved: 1, expunged: 1, uidDiffFolders: 0, complete: true });
+    expect(q.qresyncFolders).toBeGreaterThanOrEqual(1);
+    const v = await cli(['verify', '--json']);
+    expect(v.code, v.stdout).toBe(0);
+  }, 900_000);
+});
