@@ -53,6 +53,9 @@ export interface CapProxy {
   violations: Violation[];
   /** Commands seen, by name (e.g. APPEND), for tests that check the path taken. */
   commands: Map<string, number>;
+  /** With `throttle`: when each throttling answer was sent, and when each APPEND was forwarded. */
+  throttledAt: number[];
+  appendsAt: number[];
   close(): Promise<void>;
 }
 
@@ -67,7 +70,21 @@ function filterCaps(list: string, allowed: Set<string>): string {
   return keep.join(' ');
 }
 
-export async function startCapProxy(upstream: { host: string; port: number }, profile: ProfileName): Promise<CapProxy> {
+/**
+ * Provider throttling answers, injected instead of forwarding every `everyNth` APPEND (counted
+ * across all connections): 'm365' answers `NO Request is throttled. Suggested Backoff Time: N
+ * milliseconds`, 'gmail' `NO [THROTTLED] …`, 'bye' sends `* BYE` with the M365 text and closes.
+ */
+export interface ThrottlePlan {
+  everyNth: number;
+  style: 'm365' | 'gmail' | 'bye';
+  backoffMs?: number;
+}
+
+export async function startCapProxy(upstream: { host: string; port: number }, profile: ProfileName, opts: { throttle?: ThrottlePlan } = {}): Promise<CapProxy> {
+  const throttledAt: number[] = [];
+  const appendsAt: number[] = [];
+  let appends = 0;
   const allowed = new Set(PROFILES[profile].map((c) => c.toUpperCase()));
   const has = (c: string) => allowed.has(c);
   const violations: Violation[] = [];
@@ -216,6 +233,21 @@ export async function startCapProxy(upstream: { host: string; port: number }, pr
           client.write(`${tag} BAD [CLIENTBUG] ${ext} is not offered by this server\r\n`);
           continue;
         }
+        if (opts.throttle && /^\S+ APPEND /i.test(whole.subarray(0, 200).toString('latin1'))) {
+          const t = opts.throttle;
+          if (++appends % t.everyNth === 0) {
+            throttledAt.push(Date.now());
+            const said = `Request is throttled. Suggested Backoff Time: ${t.backoffMs ?? 2000} milliseconds`;
+            if (t.style === 'bye') {
+              client.end(`* BYE ${said}\r\n`);
+              up.destroy();
+              return;
+            }
+            client.write(t.style === 'gmail' ? `${tag} NO [THROTTLED] Account exceeded command or bandwidth limits\r\n` : `${tag} NO ${said}\r\n`);
+            continue;
+          }
+          appendsAt.push(Date.now());
+        }
         if (/^\S+ (AUTHENTICATE|IDLE)\b/i.test(text)) passTag = tag;
         up.write(whole);
       }
@@ -233,6 +265,8 @@ export async function startCapProxy(upstream: { host: string; port: number }, pr
     profile,
     violations,
     commands,
+    throttledAt,
+    appendsAt,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
