@@ -1,8 +1,11 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { startCapProxy } from '../support/cap-proxy.js';
 import { runCli } from '../support/cli.js';
+import { seedMessages, usePair, type SeedMessage } from '../support/dovecot.js';
+import { makeJob } from '../support/interop.js';
 
 // The bad-input catalogue: each case is what a user might type or leave in a file, with the
 // exact line mailshift must answer and the exit code. None may print a stack trace or
@@ -114,5 +117,88 @@ describe('warnings that do not stop the run', () => {
     const r = await runCli(['sync', '--config', join(dir, 'j.yaml')], { cwd: dir });
     expect(r.stderr.split('\n')[0]).toBe('mailshift: warning: lines 2, 3 (a@x, b@x) all copy into same@y: their folders will be merged there');
     expect(r.code).toBe(1); // nothing listens on port 9: nothing at all could be done
+  });
+});
+
+// Server-side bad input: what a real server, a real mailbox or a real network hands mailshift.
+// Each case runs against sandbox Dovecot servers (directly, or behind the capability proxy), with
+// its exact last line and exit code, nothing already copied lost, and no stack trace.
+describe('bad input from the servers: one line, the documented exit code, no stack trace', () => {
+  const pair = usePair({ tlsPort: true });
+  let n = 0;
+  const user = () => {
+    n++;
+    return { user: `srv${n}@acme.test`, password: `pw-srv-${n}` };
+  };
+  const both = async (u: { user: string; password: string }) => {
+    await pair.source.addUser(u.user, u.password);
+    await pair.destination.addUser(u.user, u.password);
+  };
+  const msg = (i: number, body: Buffer | string, head = `Message-ID: <srv-${i}@acme.test>\r\nSubject: m ${i}\r\nDate: Tue, 01 Apr 2025 00:00:${String(i % 60).padStart(2, '0')} +0000\r\n\r\n`): SeedMessage => ({ folder: 'INBOX', raw: Buffer.concat([Buffer.from(head, 'latin1'), Buffer.isBuffer(body) ? body : Buffer.from(body, 'latin1')]), flags: [], internalDate: new Date(Date.UTC(2025, 3, 1, 0, 0, i)) });
+  const lastLine = (r: { stderr: string }) => r.stderr.trim().split('\n').filter((l) => !l.includes('allowInsecure')).at(-1) ?? '';
+  const sane = (r: { stdout: string; stderr: string }) => expect(r.stdout + r.stderr).not.toMatch(/internal error|^\s+at /m);
+
+  it('tls: implicit on the plaintext port: exit 1, says it is not TLS, ends at once', async () => {
+    const u = user();
+    await both(u);
+    const job = makeJob({ host: '127.0.0.1', port: pair.source.port }, pair.destination, [u], { source: { tls: 'implicit', allowInsecure: false } });
+    const t0 = Date.now();
+    const r = await job.run(['sync', '--no-progress'], 60_000);
+    console.log('CASE1', r.code, JSON.stringify(r.stdout), JSON.stringify(r.stderr));
+    sane(r);
+  });
+
+  it('tls: starttls on a server that offers no STARTTLS: exit 1', async () => {
+    const u = user();
+    await both(u);
+    const job = makeJob(pair.source, pair.destination, [u], { source: { tls: 'starttls', allowInsecure: false } });
+    const r = await job.run(['sync', '--no-progress'], 60_000);
+    console.log('CASE2', r.code, JSON.stringify(r.stdout), JSON.stringify(r.stderr));
+    sane(r);
+  });
+
+  it('a self-signed certificate without allowInsecure: exit 1', async () => {
+    const u = user();
+    await both(u);
+    const job = makeJob({ host: '127.0.0.1', port: pair.source.tlsPort! }, pair.destination, [u], { source: { tls: 'implicit', allowInsecure: false } });
+    const r = await job.run(['sync', '--no-progress'], 60_000);
+    console.log('CASE3', r.code, JSON.stringify(r.stdout), JSON.stringify(r.stderr));
+    sane(r);
+  });
+
+  it('bare LF line ends and NUL bytes in messages', async () => {
+    const u = user();
+    await both(u);
+    await seedMessages(pair.source, u.user, u.password, [msg(1, 'ok\r\n'), msg(2, 'bare\nlf\nonly\n', 'Message-ID: <srv-lf@acme.test>\nSubject: lf\nDate: Tue, 01 Apr 2025 00:00:02 +0000\n\n'), msg(3, Buffer.from('nul\u0000byte\r\n', 'latin1'))]);
+    const job = makeJob(pair.source, pair.destination, [u]);
+    const r = await job.run(['sync', '--no-progress'], 60_000);
+    console.log('CASE4', r.code, JSON.stringify(r.stdout), JSON.stringify(r.stderr));
+    const v = await job.run(['verify', '--deep', '--no-progress'], 60_000);
+    console.log('CASE4v', v.code, JSON.stringify(v.stdout.slice(0, 800)), JSON.stringify(v.stderr));
+    sane(r);
+  });
+
+  it('a 1,000-character folder name', async () => {
+    const u = user();
+    await both(u);
+    const long = Array.from({ length: 5 }, (_x, i) => `L${i}${'x'.repeat(198)}`).join('/');
+    console.log('LEN', long.length);
+    await seedMessages(pair.source, u.user, u.password, [{ ...msg(1, 'deep\r\n'), folder: long }], { folders: [{ path: 'INBOX' }, { path: long }] }).catch((e) => console.log('SEEDERR', String(e)));
+    const job = makeJob(pair.source, pair.destination, [u]);
+    const r = await job.run(['sync', '--no-progress'], 60_000);
+    console.log('CASE5', r.code, JSON.stringify(r.stdout), JSON.stringify(r.stderr));
+    sane(r);
+  });
+
+  it('a destination that refuses CREATE', async () => {
+    const u = user();
+    await both(u);
+    await seedMessages(pair.source, u.user, u.password, [msg(1, 'a\r\n'), { ...msg(2, 'b\r\n'), folder: 'Refused' }], { folders: [{ path: 'INBOX' }, { path: 'Refused' }] });
+    const proxy = await startCapProxy(pair.destination, 'm365', { refuse: /^CREATE /i });
+    onTestFinished(() => proxy.close());
+    const job = makeJob(pair.source, proxy, [u]);
+    const r = await job.run(['sync', '--no-progress'], 60_000);
+    console.log('CASE6', r.code, JSON.stringify(r.stdout), JSON.stringify(r.stderr));
+    sane(r);
   });
 });

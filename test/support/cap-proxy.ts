@@ -81,7 +81,7 @@ export interface ThrottlePlan {
   backoffMs?: number;
 }
 
-export async function startCapProxy(upstream: { host: string; port: number }, profile: ProfileName, opts: { throttle?: ThrottlePlan } = {}): Promise<CapProxy> {
+export async function startCapProxy(upstream: { host: string; port: number }, profile: ProfileName, opts: { throttle?: ThrottlePlan; /** Commands answered NO [CANNOT] by the proxy (e.g. /^CREATE /i), as a server refusing a name. */ refuse?: RegExp } = {}): Promise<CapProxy> {
   const throttledAt: number[] = [];
   const appendsAt: number[] = [];
   let appends = 0;
@@ -231,6 +231,10 @@ export async function startCapProxy(upstream: { host: string; port: number }, pr
         if (ext) {
           violations.push({ extension: ext, command: whole.subarray(0, 120).toString('latin1').split('\r\n')[0]! });
           client.write(`${tag} BAD [CLIENTBUG] ${ext} is not offered by this server\r\n`);
+          continue;
+        }
+        if (opts.refuse && opts.refuse.test(whole.subarray(0, 2000).toString('latin1').replace(/^\S+ /, ''))) {
+          client.write(`${tag} NO [CANNOT] Mailbox name not allowed here\r\n`);
           continue;
         }
         if (opts.throttle && /^\S+ APPEND /i.test(whole.subarray(0, 200).toString('latin1'))) {
