@@ -66,7 +66,7 @@ describe('50 SIGKILLs across sync and dual-run', () => {
     for (const u of users) {
       await pair.destination.addUser(u.user, u.password);
       await seedUser(pair.source, u, { connections: 1 });
-      await seedMessages(pair.source, u.user, u.password, newMail(u.user, 'base', 160), { folders: u.folders, connections: 1 });
+      await seedMessages(pair.source, u.user, u.password, newMail(u.user, 'base', 120), { folders: u.folders, connections: 1 });
     }
     // Small batches and a destination throttle (100 messages/s) keep each run busy for longer
     // than its kill window, however fast the machine.
@@ -74,7 +74,14 @@ describe('50 SIGKILLs across sync and dual-run', () => {
     const landed = { sync: 0, dualRun: 0 };
     // Kills that came after the run had copied something (not only during start-up).
     const midWork = { sync: 0, dualRun: 0 };
-    const copiedNow = async () => (await job.status()).accounts.reduce((n, a) => n + a.copied, 0);
+    // One status read per round (the CLI, as a user would): this round's count against the last one.
+    let lastCopied = 0;
+    const copiedSince = async () => {
+      const now = (await job.status()).accounts.reduce((n, a) => n + a.copied, 0);
+      const more = now > lastCopied;
+      lastCopied = now;
+      return more;
+    };
     // The kill window adapts to the machine: longer when kills keep landing before any work
     // (start-up is slow on a loaded machine), shorter when runs finish before their kill.
     let span = 2600;
@@ -84,12 +91,11 @@ describe('50 SIGKILLs across sync and dual-run', () => {
     // 1. sync, killed at random moments; when a run finishes first, more mail arrives.
     while (landed.sync < KILLS.sync && round < 80) {
       round++;
-      const before = await copiedNow();
       const r = await killedAfter(job, ['sync'], window());
       if (r.signal === 'SIGKILL') {
         landed.sync++;
-        if ((await copiedNow()) > before) midWork.sync++;
-        else span = Math.min(8000, span * 1.25);
+        if (await copiedSince()) midWork.sync++;
+        else span = Math.min(5000, span * 1.2);
       } else if (r.code === 0) {
         span = Math.max(1500, span * 0.8);
         for (const u of users) await seedMessages(pair.source, u.user, u.password, newMail(u.user, `s${round}`, 40), { folders: u.folders, connections: 1 });
@@ -97,17 +103,17 @@ describe('50 SIGKILLs across sync and dual-run', () => {
     }
     const synced = await job.run(['sync', '--no-progress']);
     expect(synced.code, synced.stdout + synced.stderr).toBe(0);
+    await copiedSince();
 
     // 2. dual-run passes, killed at random moments, with the source changing between them.
     while (landed.dualRun < KILLS.dualRun && round < 200) {
       round++;
       for (const u of users) await changeSource(pair, u, round);
-      const before = await copiedNow();
       const r = await killedAfter(job, ['dual-run', '--once'], window());
       if (r.signal === 'SIGKILL') {
         landed.dualRun++;
-        if ((await copiedNow()) > before) midWork.dualRun++;
-        else span = Math.min(8000, span * 1.25);
+        if (await copiedSince()) midWork.dualRun++;
+        else span = Math.min(5000, span * 1.2);
       } else if (r.code === 0) span = Math.max(1500, span * 0.8);
       else if (r.code !== 0) throw new Error(`dual-run exited ${r.code}: ${r.out}`);
     }
