@@ -34,6 +34,7 @@ const alertChannel = z.discriminatedUnion('type', [
           port: z.number().int().min(1).max(65535).default(587),
           tls: z.enum(['implicit', 'starttls', 'none']).default('starttls'),
           allowInsecure: z.boolean().default(false),
+          caFile: z.string().min(1).optional(),
           user: z.string().optional(),
           password: secretText.optional(),
         })
@@ -48,7 +49,7 @@ const canarySchema = z
     to: z.array(z.string().min(3)).min(1),
     every: z.string().default('15m'),
     via: z
-      .object({ host: z.string().min(1), port: z.number().int().min(1).max(65535).default(25), tls: z.enum(['implicit', 'starttls', 'none']).default('starttls'), allowInsecure: z.boolean().default(false) })
+      .object({ host: z.string().min(1), port: z.number().int().min(1).max(65535).default(25), tls: z.enum(['implicit', 'starttls', 'none']).default('starttls'), allowInsecure: z.boolean().default(false), caFile: z.string().min(1).optional() })
       .strict()
       .optional(),
     from: z.string().optional(),

@@ -6,7 +6,8 @@ import type { Logger } from '../logger.js';
 import { planFolderMapping, type FolderMapping } from '../mapping/plan.js';
 import type { Store } from '../store/store.js';
 import type { Direction, FolderPairRow, CopyCheckpoints } from '../store/sync-store.js';
-import { retryDelay, sleep, type RetryBound } from './backoff.js';
+import { decide, policyOf } from '../errors/policy.js';
+import { sleep, type RetryBound } from './backoff.js';
 import { AccountStop, syncFolder, type CopiedMessage, type CopyEnv } from './folder.js';
 import { AdaptiveBatch, type ByteBudget, type ServerThrottle } from './limits.js';
 import { Session } from './session.js';
@@ -229,13 +230,11 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
             return;
           }
           if (env.signal.aborted) return;
+          // withRetry has already retried what the policy retries; what reaches here is final.
           const f = classifyImapError(err);
-          if (f.kind === 'auth' || f.kind === 'tls') {
-            stop ??= new AccountStop(f.message, 'failed');
-            return;
-          }
-          if (f.transient) {
-            stop ??= new AccountStop(`gave up after repeated connection failures: ${f.message}`, 'incomplete');
+          const p = policyOf(f);
+          if (p.scope === 'account' || p.scope === 'job') {
+            stop ??= new AccountStop(p.permanent ? f.message : `gave up after repeated ${f.kind === 'throttled' ? 'throttling answers' : 'connection failures'}: ${f.message}`, p.accountState);
             return;
           }
           // A folder-level refusal (e.g. the folder cannot be selected): the other folders go on.
@@ -252,7 +251,8 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
     if (err instanceof AccountStop) stop = err;
     else {
       const f = classifyImapError(err);
-      stop = new AccountStop(f.message, f.kind === 'quota' ? 'incomplete' : 'failed');
+      // Listing failed before anything was copied: a transient cause still leaves nothing done.
+      stop = new AccountStop(f.message, policyOf(f).permanent ? policyOf(f).accountState : 'failed');
     }
   } finally {
     await Promise.all(pairs.map((p) => Promise.all([p.from.close(), p.to.close()])));
@@ -296,9 +296,10 @@ function needsWork(sync: CopyCheckpoints, fp: FolderPairRow, src: { uidNext: num
 }
 
 /**
- * Runs `fn`, retrying transient failures with jittered exponential back-off on fresh sessions.
+ * Runs `fn`, retrying what the failure policy retries (src/errors/policy.ts) on fresh sessions.
  * `progress` (messages copied so far) restarts the count: a lossy link that still moves mail
- * between cuts is worth retrying; one that moves nothing gives up after the bound.
+ * between cuts is worth retrying; one that moves nothing gives up after the bound. A throttling
+ * answer pauses every account's sessions on the job's servers for the time the server asked.
  */
 async function withRetry<T>(env: JobEnv, fn: () => Promise<T>, reset: () => Promise<void>, maxAttempts = Infinity, progress?: () => number): Promise<T> {
   let seen = progress?.() ?? 0;
@@ -310,13 +311,13 @@ async function withRetry<T>(env: JobEnv, fn: () => Promise<T>, reset: () => Prom
       if (err instanceof AccountStop) throw err;
       const now = progress?.() ?? 0;
       if (now > seen) (attempt = 1), (seen = now), (since = Date.now());
-      const f = classifyImapError(err);
-      let wait = attempt < maxAttempts ? retryDelay(f, attempt, Math.random, env.retry) : undefined;
-      // The time bound counts from the first failure without progress, waits included.
-      if (wait !== undefined && Date.now() - since + wait > env.retry.maxSeconds * 1000) wait = undefined;
-      if (wait === undefined || env.signal.aborted) throw f instanceof ImapFailure ? f : err;
-      if (f.kind === 'throttled') (env.fromThrottle.pause(wait), env.toThrottle.pause(wait));
-      env.log.warn({ kind: f.kind, err: f.message, attempt, waitMs: wait }, 'transient failure; retrying on a fresh connection');
+      const d = decide(err, attempt, Date.now() - since, { ...env.retry, maxAttempts: Math.min(env.retry.maxAttempts, maxAttempts - 1) });
+      const f = d.failure;
+      if (d.action === 'stop' || env.signal.aborted) throw f instanceof ImapFailure ? f : err;
+      // Which side throttled is not known here: both servers' sessions wait (all accounts).
+      let wait = d.waitMs;
+      if (d.serverPauseMs !== undefined) wait = Math.max(env.fromThrottle.throttled(f), env.toThrottle.throttled(f));
+      env.log.warn({ kind: f.kind, err: f.message, attempt, waitMs: wait }, f.kind === 'throttled' ? 'server throttling; every session to it waits' : 'transient failure; retrying on a fresh connection');
       await reset();
       await sleep(wait, env.signal);
       if (env.signal.aborted) throw f;

@@ -523,6 +523,9 @@ async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state:
     const uv = okRes.find((r) => r.uidValidity !== undefined)?.uidValidity ?? state.uidValidity;
     // Refused ones are free again and go one by one (their reason is recorded there).
     if (failed.length) env.store.setMessageState(failed.map((p) => p.it.row.id), 'pending', null);
+    // A throttling answer among them holds every session to this server first (failure policy).
+    const throttled = each.flatMap((r) => (r.ok ? [] : [classifyImapError(r.error)])).find((f) => f.kind === 'throttled');
+    if (throttled) env.dstThrottle.throttled(throttled);
     env.store.finishBatch(batchId, uv, ok.map((p, i) => ({ id: p.it.row.id, dstUid: okUids[i], droppedFlags: p.dropped, ...(p.dropped.length ? { reason: droppedReason(p.dropped, p.limitHit) } : {}) })));
     const known = okUids.filter((u): u is number => u !== undefined);
     if (known.length) state.uidNext = Math.max(state.uidNext, Math.max(...known) + 1);

@@ -1,4 +1,6 @@
 import { sleep } from './backoff.js';
+import { serverPauseMs } from '../errors/policy.js';
+import type { ImapFailure } from '../imap/errors.js';
 
 /**
  * Bytes of message bodies held in memory across the job. A message larger than the whole budget
@@ -125,6 +127,24 @@ export class ServerThrottle {
 
   pause(ms: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+  }
+
+  #streak = 0;
+  #streakEnds = 0;
+  /**
+   * The server answered "throttled" to any session: every session to it (all accounts) waits
+   * the server's suggested time, or a doubling back-off while answers keep coming. Returns the wait.
+   */
+  throttled(f: ImapFailure): number {
+    const now = Date.now();
+    // Answers to commands sent before the pause are the same episode, not a new step.
+    if (now < this.pausedUntil) return this.pausedUntil - now;
+    this.#streak = now < this.#streakEnds ? this.#streak + 1 : 1;
+    const ms = serverPauseMs(f, this.#streak);
+    this.pause(ms);
+    // Another answer within twice the pause after it ends continues the streak.
+    this.#streakEnds = now + 3 * ms;
+    return ms;
   }
 }
 

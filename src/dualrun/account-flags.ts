@@ -1,4 +1,6 @@
 import type { Credentials } from '../auth/types.js';
+import { decide, policyOf } from '../errors/policy.js';
+import { sleep } from '../copier/backoff.js';
 import type { Account, JobConfig } from '../config/types.js';
 import { Session } from '../copier/session.js';
 import { classifyImapError } from '../imap/errors.js';
@@ -69,7 +71,11 @@ export async function flagPassAccount(deps: FlagPassDeps, a: Account): Promise<A
         const f = classifyImapError(err);
         out.errors.push(`${a.sourceUser}: ${fp.sourcePath}: ${f.message}`);
         log.warn({ folder: fp.sourcePath, err: f.message }, 'flag pass of a folder failed');
-        if (f.kind === 'auth' || f.kind === 'tls') break;
+        // The failure policy (src/errors/policy.ts): a permanent account-wide failure ends this
+        // account's pass; a throttling answer waits what the server asked before the next folder.
+        const d = decide(f, 1, 0, deps.config.retry);
+        if (d.action === 'stop' && d.scope === 'account' && policyOf(f).permanent) break;
+        if (d.action === 'retry' && d.serverPauseMs) await sleep(d.serverPauseMs, deps.signal);
         // A fresh session for the next folder; this one is retried next pass.
         await Promise.all([src.reset(), dst.reset()]);
       }

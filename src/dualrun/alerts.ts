@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { readCa, tlsTrust, warnInsecureOnce } from '../net/tls-trust.js';
 import nodemailer from 'nodemailer';
 import { resolvePasswordCell } from '../config/accounts.js';
 import type { AlertChannelConfig } from '../config/dualrun-schema.js';
@@ -94,6 +95,7 @@ async function sendOne(job: JobConfig, ch: AlertChannelConfig, i: number, a: Ale
     if (ch.type === 'email') {
       const s = ch.smtp;
       if (s.tls === 'none' && !s.allowInsecure) return `${where}: smtp.tls "none" needs smtp.allowInsecure: true`;
+      if (s.allowInsecure) warnInsecureOnce(`${where}.smtp`, s.host, s.port, s.tls);
       const pass = s.password ? resolvePasswordCell(s.password, `${where}.smtp.password`) : undefined;
       const t = nodemailer.createTransport({
         host: s.host,
@@ -101,7 +103,7 @@ async function sendOne(job: JobConfig, ch: AlertChannelConfig, i: number, a: Ale
         secure: s.tls === 'implicit',
         requireTLS: s.tls === 'starttls',
         ignoreTLS: s.tls === 'none',
-        tls: { rejectUnauthorized: !s.allowInsecure },
+        tls: tlsTrust({ allowInsecure: s.allowInsecure, ...(s.caFile ? { ca: readCa(job.configDir, s.caFile, `${where}.smtp.caFile`) } : {}) }),
         ...(s.user ? { auth: { user: s.user, pass: pass?.reveal() ?? '' } } : {}),
         connectionTimeout: 10_000,
         socketTimeout: 15_000,

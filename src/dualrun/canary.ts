@@ -1,4 +1,5 @@
 import type { Credentials } from '../auth/types.js';
+import { readCa, tlsTrust } from '../net/tls-trust.js';
 import { randomBytes } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { CanaryConfig } from '../config/dualrun-schema.js';
@@ -46,6 +47,8 @@ interface Route {
   port: number;
   tls: 'implicit' | 'starttls' | 'none' | 'opportunistic';
   allowInsecure: boolean;
+  /** PEM of dualRun.canary.via.caFile. */
+  ca?: string;
   /** The MX name (or via host), as reported. */
   name: string;
   side: 'source' | 'destination';
@@ -59,7 +62,7 @@ const hostPort = (s: string, port: number) => {
 /** The current inbound route: `via`, else the domain's lowest-preference MX from DNS. */
 async function route(job: JobConfig, c: CanaryConfig, signal: AbortSignal): Promise<Route> {
   const newMx = new Set((job.cutover.mx ?? []).map((m) => normHost(m.host)));
-  if (c.via) return { host: c.via.host, port: c.via.port, tls: c.via.tls, allowInsecure: c.via.allowInsecure, name: c.via.host, side: newMx.has(normHost(c.via.host)) ? 'destination' : 'source' };
+  if (c.via) return { host: c.via.host, port: c.via.port, tls: c.via.tls, allowInsecure: c.via.allowInsecure, ...(c.via.caFile ? { ca: readCa(job.configDir, c.via.caFile, 'dualRun.canary.via.caFile') } : {}), name: c.via.host, side: newMx.has(normHost(c.via.host)) ? 'destination' : 'source' };
   const servers = (job.cutover.dns?.resolvers ?? PUBLIC_RESOLVERS).map(parseServer);
   const r = await lookup(servers, job.domain, 'MX', { timeoutMs: job.cutover.dns?.timeoutMs ?? 3000, signal });
   const mx = r.records.flatMap((x) => (x.type === 'MX' ? [x] : [])).sort((a, b) => a.priority - b.priority)[0];
@@ -114,7 +117,7 @@ export async function sendCanaries(env: { config: JobConfig; accounts: Account[]
       secure: r.tls === 'implicit',
       requireTLS: r.tls === 'starttls',
       ignoreTLS: r.tls === 'none',
-      tls: { rejectUnauthorized: !r.allowInsecure },
+      tls: tlsTrust(r),
       name: `mailshift.${env.config.domain}`,
       connectionTimeout: 15_000,
       socketTimeout: 30_000,

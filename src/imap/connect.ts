@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { warnInsecureOnce } from '../net/tls-trust.js';
 import { rootCertificates as tlsRootCertificates } from 'node:tls';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { Credential, Credentials } from '../auth/types.js';
@@ -88,6 +89,7 @@ export async function openSession(server: ServerConfig, login: ImapLogin, opts: 
       throw err;
     }
     const user = cred.kind === 'master' ? `${cred.mailbox} (as ${cred.authzid ? cred.user : 'master user'})` : cred.user;
+    if (server.allowInsecure) warnInsecureOnce(`${opts.side} server`, server.host, server.port, server.tls);
     const client = make(imapOptions(server, cred, opts));
     client.on('error', (err: Error) => opts.log?.debug({ err: { message: err.message, code: (err as { code?: string }).code } }, 'imap connection error'));
     try {

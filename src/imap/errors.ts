@@ -38,6 +38,8 @@ interface RawImapError {
   serverResponseCode?: string;
   authenticationFailed?: boolean;
   throttleReset?: number;
+  /** imapflow's NoConnection error carries the server's BYE text here ("[THROTTLED] …"). */
+  reason?: string;
 }
 
 const CONNECTION_CODES = new Set(['NoConnection', 'EConnectionClosed', 'ETIMEOUT', 'ECONNRESET', 'EPIPE', 'ClosedAfterConnectText', 'ClosedAfterConnectTLS', 'SocketTimeout']);
@@ -49,15 +51,15 @@ export function classifyImapError(err: unknown): ImapFailure {
   if (err instanceof ImapFailure) return err;
   const e = (err ?? {}) as RawImapError;
   const code = e.code ?? '';
-  const text = (e.responseText ?? e.message ?? String(err)).replace(/\s+/g, ' ').trim();
+  const text = (e.responseText ?? (typeof e.reason === 'string' ? `${e.message ?? ''}: ${e.reason}` : e.message) ?? String(err)).replace(/\s+/g, ' ').trim();
   const src = e.serverResponseCode?.toUpperCase() ?? '';
   const upper = text.toUpperCase();
   if (e.authenticationFailed || src === 'AUTHENTICATIONFAILED' || src === 'AUTHORIZATIONFAILED' || code === 'AuthenticationFailure') {
     return new ImapFailure(`login refused: ${text}`, 'auth', undefined, { cause: err });
   }
-  if (code === 'ETHROTTLE' || /THROTTLED|SUGGESTED BACKOFF/.test(upper)) {
+  if (code === 'ETHROTTLE' || src === 'THROTTLED' || /THROTTLED|SUGGESTED BACKOFF/.test(upper)) {
     const m = /Suggested Backoff Time:\s*(\d+)/i.exec(text);
-    return new ImapFailure(`server throttling: ${text}`, 'throttled', e.throttleReset ?? (m ? Number(m[1]) : 30_000), { cause: err });
+    return new ImapFailure(`server throttling: ${text}`, 'throttled', e.throttleReset ?? (m ? Number(m[1]) : undefined), { cause: err });
   }
   if (src === 'OVERQUOTA' || /QUOTA/.test(upper)) {
     // The server's own text usually says "full" already; say it once.

@@ -1,6 +1,6 @@
 import type { JobConfig } from '../config/types.js';
 import { resolveCutoverSettings } from '../cutover/settings.js';
-import { IncompleteError, WaitingError } from '../errors.js';
+import { FatalError, IncompleteError, WaitingError } from '../errors.js';
 import { PipelineStore } from '../store/pipeline-store.js';
 import type { PhaseContext } from './context.js';
 import { readJobFacts, type JobFacts } from './job-state.js';
@@ -113,6 +113,8 @@ export const PIPELINE: readonly PipelinePhase[] = [
         opts.say(`  ${r.copied} message(s) copied now (${(r.bytes / 1048576).toFixed(1)} MiB in ${r.seconds.toFixed(1)} s); ${r.skipped} skipped, ${r.failed} failed`);
         if (ctx.signal.aborted) return;
         if (!r.complete) {
+          const sync = await import('./sync.js');
+          if (sync.nothingCouldBeDone(r)) throw new FatalError(sync.nothingDoneMessage(r));
           throw new IncompleteError(`sync incomplete: ${r.accounts.filter((a) => a.state !== 'complete').map((a) => `${a.user}${a.error ? ` (${a.error})` : ''}`).join(', ')}; see "mailshift status", then run again`);
         }
       }

@@ -168,3 +168,21 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
   }
   return result;
 }
+
+/**
+ * True when this run could do nothing at all: every account failed (every login refused, every
+ * server unreachable) and nothing was copied. That is exit 1, not 3 ("some work done, not all").
+ */
+export function nothingCouldBeDone(r: SyncResult): boolean {
+  if (r.plan) return r.plan.length > 0 && r.plan.every((a) => a.error);
+  return r.accounts.length > 0 && r.copied === 0 && r.accounts.every((a) => a.state === 'failed');
+}
+
+/** The line for nothingCouldBeDone: how many accounts, and the first reason (they often share it). */
+export function nothingDoneMessage(r: SyncResult, what = 'sync'): string {
+  const errors = r.plan ? r.plan.map((a) => a.error) : r.accounts.map((a) => a.error);
+  const first = errors.find((e) => e) ?? 'unknown reason';
+  const same = errors.every((e) => e === first);
+  return `${what}: nothing could be done: all ${errors.length} account(s) failed${same || errors.length === 1 ? '' : ', the first one'}: ${first}`;
+}
+

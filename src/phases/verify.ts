@@ -1,4 +1,6 @@
 import type { ImapFlow } from 'imapflow';
+import { decide } from '../errors/policy.js';
+import { sleep } from '../copier/backoff.js';
 import type { Account } from '../config/types.js';
 import { closeImap, connectImap } from '../imap/connect.js';
 import { credentialsOf } from './context.js';
@@ -93,6 +95,7 @@ async function verifyAccount(
     }
     const pairs = plan.filter((m) => m.action === 'copy');
     progress.grow(pairs.reduce((n, m) => n + (m.source.status?.messages ?? 0), 0));
+    const attempts = new Map<string, number>();
     for (const m of pairs) {
       if (ctx.signal.aborted) return;
       try {
@@ -130,7 +133,26 @@ async function verifyAccount(
           differences: c.differences,
         });
       } catch (err) {
-        // One unreadable folder does not hide the others; it is counted and shown.
+        // The failure policy: a dropped session or a throttling answer gets fresh sessions and
+        // this folder again (bounded by retry:); anything else is counted and shown, and one
+        // unreadable folder does not hide the others.
+        const d = decide(err, (attempts.get(m.source.path) ?? 0) + 1, 0, ctx.config.retry);
+        if (d.action === 'retry' && !ctx.signal.aborted) {
+          attempts.set(m.source.path, (attempts.get(m.source.path) ?? 0) + 1);
+          ctx.log.warn({ folder: m.source.path, kind: d.failure.kind, err: d.failure.message, waitMs: d.waitMs }, 'verify: transient failure; reading the folder again on fresh sessions');
+          await sleep(d.waitMs, ctx.signal);
+          await closeImap(src);
+          await closeImap(dst);
+          try {
+            const login = { account, credentials: credentialsOf(ctx) };
+            src = await connectImap(ctx.config.source, login, { log: ctx.log, side: 'source' });
+            dst = await connectImap(ctx.config.destination, login, { log: ctx.log, side: 'destination' });
+            pairs.splice(pairs.indexOf(m) + 1, 0, m);
+            continue;
+          } catch {
+            // Reconnecting failed too: recorded below like any other failure.
+          }
+        }
         record(failed(who, m.source.logicalPath, m.destinationLogicalPath, (err as Error).message));
         if (!src.usable || !dst.usable) return;
       }

@@ -68,7 +68,7 @@ describe('app-only and master sign-in', () => {
     expect(leaks).toEqual([]);
   }, 300_000);
 
-  it('master users, both styles: three accounts with no password in the CSV; a wrong admin password fails each account (exit 3)', async () => {
+  it('master users, both styles: three accounts with no password in the CSV; a wrong admin password fails each account (exit 1: nothing could be done)', async () => {
     const source = await startServer('src-master', '/', { masterUsers: [{ user: 'src-admin', password: 'src-admin-pw-1234' }] });
     const destination = await startServer('dst-master', '.', { masterUsers: [{ user: 'dst-admin', password: 'dst-admin-pw-5678' }] });
     await seed(source, destination, users, 5);
@@ -78,7 +78,7 @@ describe('app-only and master sign-in', () => {
     });
 
     const wrong = await job.run(['sync'], { env: { SRC_ADMIN_PW: 'not-the-password', DST_ADMIN_PW: 'dst-admin-pw-5678' } });
-    expect(wrong.code, wrong.stderr + wrong.stdout).toBe(3);
+    expect(wrong.code, wrong.stderr + wrong.stdout).toBe(1);
     for (const u of users) expect(wrong.stdout).toMatch(new RegExp(`${u.user.replace('.', '\\.')}: failed - source .*login refused`));
     expect(wrong.stderr).not.toMatch(/not-the-password|\n\s+at /);
 

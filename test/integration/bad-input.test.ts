@@ -1,8 +1,12 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { startCapProxy } from '../support/cap-proxy.js';
+import { BIN, runCli } from '../support/cli.js';
+import { closeClient, openClient, seedMessages, startDovecot, usePair, type SeedMessage } from '../support/dovecot.js';
+import { makeJob } from '../support/interop.js';
 
 // The bad-input catalogue: each case is what a user might type or leave in a file, with the
 // exact line mailshift must answer and the exit code. None may print a stack trace or
@@ -113,6 +117,156 @@ describe('warnings that do not stop the run', () => {
     writeFileSync(join(dir, 'j.yaml'), base());
     const r = await runCli(['sync', '--config', join(dir, 'j.yaml')], { cwd: dir });
     expect(r.stderr.split('\n')[0]).toBe('mailshift: warning: lines 2, 3 (a@x, b@x) all copy into same@y: their folders will be merged there');
-    expect(r.code).toBe(3); // nothing listens on port 9
+    expect(r.code).toBe(1); // nothing listens on port 9: nothing at all could be done
+  });
+});
+
+// Server-side bad input: what a real server, a real mailbox or a real network hands mailshift.
+// Each case runs against sandbox Dovecot servers (directly, or behind the capability proxy), with
+// its exact last line and exit code, nothing already copied lost, and no stack trace.
+describe('bad input from the servers: one line, the documented exit code, no stack trace', () => {
+  const pair = usePair({ tlsPort: true });
+  let n = 0;
+  const user = () => {
+    n++;
+    return { user: `srv${n}@acme.test`, password: `pw-srv-${n}` };
+  };
+  const both = async (u: { user: string; password: string }) => {
+    await pair.source.addUser(u.user, u.password);
+    await pair.destination.addUser(u.user, u.password);
+  };
+  const msg = (i: number, body: Buffer | string, head = `Message-ID: <srv-${i}@acme.test>\r\nSubject: m ${i}\r\nDate: Tue, 01 Apr 2025 00:00:${String(i % 60).padStart(2, '0')} +0000\r\n\r\n`): SeedMessage => ({ folder: 'INBOX', raw: Buffer.concat([Buffer.from(head, 'latin1'), Buffer.isBuffer(body) ? body : Buffer.from(body, 'latin1')]), flags: [], internalDate: new Date(Date.UTC(2025, 3, 1, 0, 0, i)) });
+  const lastLine = (r: { stderr: string }) => r.stderr.trim().split('\n').filter((l) => !l.includes('has allowInsecure: true')).at(-1) ?? '';
+  const sane = (r: { stdout: string; stderr: string }) => expect(r.stdout + r.stderr).not.toMatch(/internal error|^\s+at /m);
+
+  const nothing = (who: string, rest: string) => new RegExp(`^mailshift: sync: nothing could be done: all 1 account\\(s\\) failed: ${who} 127\\.0\\.0\\.1:\\d+ \\(srv\\d+@acme\\.test\\): ${rest}$`);
+
+  it('tls: implicit on the plaintext port: exit 1 at once, says the server speaks plaintext there', async () => {
+    const u = user();
+    await both(u);
+    const job = makeJob({ host: '127.0.0.1', port: pair.source.port }, pair.destination, [u], { source: { tls: 'implicit', allowInsecure: false } });
+    const t0 = Date.now();
+    const r = await job.run(['sync', '--no-progress'], 60_000);
+    sane(r);
+    expect(lastLine(r)).toMatch(nothing('source', 'TLS failed: the server answered in plaintext, not TLS \\(wrong version number\\); the server does not speak TLS on this port: use tls: starttls \\(usually port 143\\), or the implicit-TLS port \\(usually 993\\)'));
+    expect(r.code).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
+  it('tls: starttls on a server that offers no STARTTLS: exit 1, never falls back to plaintext', async () => {
+    const plain = await startDovecot({ name: 'plain', separator: '/', namespacePrefix: '' });
+    onTestFinished(() => plain.stop());
+    const u = user();
+    await plain.addUser(u.user, u.password);
+    await pair.destination.addUser(u.user, u.password);
+    const job = makeJob(plain, pair.destination, [u], { source: { tls: 'starttls', allowInsecure: false } });
+    const r = await job.run(['sync', '--no-progress'], 60_000);
+    sane(r);
+    expect(lastLine(r)).toMatch(nothing('source', 'TLS failed: .*STARTTLS.*; the server does not offer STARTTLS on this port: use tls: implicit \\(usually port 993\\) — mailshift never falls back to plaintext'));
+    expect(r.code).toBe(1);
+  });
+
+  it('a self-signed certificate without allowInsecure: exit 1 with what to do', async () => {
+    const u = user();
+    await both(u);
+    const job = makeJob({ host: '127.0.0.1', port: pair.source.tlsPort! }, pair.destination, [u], { source: { tls: 'implicit', allowInsecure: false } });
+    const r = await job.run(['sync', '--no-progress'], 60_000);
+    sane(r);
+    expect(lastLine(r)).toMatch(nothing('source', 'TLS failed: self-signed certificate; if this server uses a self-signed or company certificate you trust, set allowInsecure: true for it'));
+    expect(r.code).toBe(1);
+  });
+
+  it('a destination refusing connections for good: exit 1 within the configured retry bound', async () => {
+    const u = user();
+    await pair.source.addUser(u.user, u.password);
+    const job = makeJob(pair.source, { host: '127.0.0.1', port: 9 }, [u], { retry: { maxAttempts: 3, maxSeconds: 6 } });
+    const t0 = Date.now();
+    const r = await job.run(['sync', '--no-progress'], 60_000);
+    sane(r);
+    expect(lastLine(r)).toMatch(nothing('destination', 'cannot reach the server: ECONNREFUSED .*'));
+    expect(r.code).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
+  it('messages with bare LF line ends and with NUL bytes: copied byte for byte, exit 0, verify --deep clean', async () => {
+    const u = user();
+    await both(u);
+    await seedMessages(pair.source, u.user, u.password, [msg(1, 'ok\r\n'), msg(2, 'bare\nlf\nonly\n', 'Message-ID: <srv-lf@acme.test>\nSubject: lf\nDate: Tue, 01 Apr 2025 00:00:02 +0000\n\n'), msg(3, Buffer.from('nul\u0000byte\r\n', 'latin1'))]);
+    const job = makeJob(pair.source, pair.destination, [u]);
+    const r = await job.run(['sync', '--no-progress'], 60_000);
+    sane(r);
+    expect(r.stdout).toMatch(/^sync: 3 messages \(0\.0 MiB\) copied in [\d.]+ s \(\d+ msg\/s\); 0 skipped, 0 failed$/m);
+    expect(r.code).toBe(0);
+    const v = await job.run(['verify', '--deep', '--no-progress'], 60_000);
+    expect(v.stdout).toMatch(/^OK: every source message is in the destination exactly once, byte for byte, with its flags and date\.$/m);
+    expect(v.code).toBe(0);
+  });
+
+  it('a 1,000-character folder name the destination cannot hold: exit 3 naming the folder, the rest copied', async () => {
+    const u = user();
+    await both(u);
+    const long = Array.from({ length: 5 }, (_x, i) => `L${i}${'x'.repeat(198)}`).join('/');
+    expect(long.length).toBeGreaterThanOrEqual(1000);
+    await seedMessages(pair.source, u.user, u.password, [msg(1, 'inbox\r\n'), { ...msg(2, 'deep\r\n'), folder: long }], { folders: [{ path: 'INBOX' }, { path: long }] });
+    const job = makeJob(pair.source, pair.destination, [u]);
+    const r = await job.run(['sync', '--no-progress'], 60_000);
+    sane(r);
+    expect(lastLine(r)).toBe('mailshift: sync incomplete: 1 account(s) not complete; see "mailshift status"; run sync again to continue');
+    expect(r.stdout).toContain(`  ${u.user}: incomplete - ${long}: server refused: `);
+    expect(r.stdout).toMatch(/^sync: 1 messages/m);
+    expect(r.code).toBe(3);
+  });
+
+  it('a destination that refuses CREATE: exit 3 with the server\'s reason, the other folders copied', async () => {
+    const u = user();
+    await both(u);
+    await seedMessages(pair.source, u.user, u.password, [msg(1, 'a\r\n'), { ...msg(2, 'b\r\n'), folder: 'Refused' }], { folders: [{ path: 'INBOX' }, { path: 'Refused' }] });
+    const proxy = await startCapProxy(pair.destination, 'm365', { refuse: /^CREATE /i });
+    onTestFinished(() => proxy.close());
+    const job = makeJob(pair.source, proxy, [u]);
+    const r = await job.run(['sync', '--no-progress'], 60_000);
+    sane(r);
+    expect(lastLine(r)).toBe('mailshift: sync incomplete: 1 account(s) not complete; see "mailshift status"; run sync again to continue');
+    expect(r.stdout).toContain(`  ${u.user}: incomplete - Refused: server refused: Mailbox name not allowed here (1 copied now)`);
+    expect(r.code).toBe(3);
+  });
+
+  it('a source folder deleted in the middle of the run: what was copied stays, the re-run ends cleanly', async () => {
+    const u = user();
+    await both(u);
+    const doomed = Array.from({ length: 120 }, (_x, i) => ({ ...msg(100 + i, `doomed ${i}\r\n`, `Message-ID: <doomed-${i}@acme.test>\r\nSubject: d ${i}\r\n\r\n`), folder: 'Doomed' }));
+    await seedMessages(pair.source, u.user, u.password, [msg(1, 'keep\r\n'), ...doomed], { folders: [{ path: 'INBOX' }, { path: 'Doomed' }] });
+    const job = makeJob(pair.source, pair.destination, [u], { sync: { batchMessages: 4 }, destination: { throttle: { messagesPerHour: 72_000 } } });
+    const child = spawn(process.execPath, [BIN, 'sync', '--no-progress', '--config', job.config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const done = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    // Wait until some of Doomed is on the destination, then delete it on the source.
+    const c = await openClient(pair.destination, u.user, u.password);
+    for (let i = 0; i < 600; i++) {
+      const st = (await c.status('INBOX.Doomed', { messages: true }).catch(() => undefined)) as { messages?: number } | undefined;
+      if ((st?.messages ?? 0) > 0) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    await closeClient(c);
+    const s = await openClient(pair.source, u.user, u.password);
+    await s.mailboxDelete('Doomed');
+    await closeClient(s);
+    const code = await done;
+    expect(out).not.toMatch(/internal error|^\s+at /m);
+    expect(out.trim().split('\n').at(-1)).toBe('mailshift: sync incomplete: 1 account(s) not complete; see "mailshift status"; run sync again to continue');
+    expect(out).toMatch(new RegExp(`^  ${u.user.replace(/\./g, '\\.')}: incomplete - Doomed: server refused: Mailbox doesn't exist: Doomed`, 'm'));
+    expect(code).toBe(3);
+    // The re-run sees the folder gone and ends complete.
+    const again = await job.run(['sync', '--no-progress'], 60_000);
+    sane(again);
+    expect(again.stdout).toContain(`  ${u.user}: complete (0 copied now)`);
+    expect(again.code).toBe(0);
+    const d = await openClient(pair.destination, u.user, u.password);
+    const kept = (await d.status('INBOX.Doomed', { messages: true })) as { messages?: number };
+    await closeClient(d);
+    // Nothing already copied is lost.
+    expect(kept.messages ?? 0).toBeGreaterThan(0);
   });
 });

@@ -53,6 +53,9 @@ export interface CapProxy {
   violations: Violation[];
   /** Commands seen, by name (e.g. APPEND), for tests that check the path taken. */
   commands: Map<string, number>;
+  /** With `throttle`: when each throttling answer was sent, and when each APPEND was forwarded. */
+  throttledAt: number[];
+  appendsAt: number[];
   close(): Promise<void>;
 }
 
@@ -68,10 +71,29 @@ function filterCaps(list: string, allowed: Set<string>): string {
 }
 
 /**
- * @param opts.without capabilities taken away from the profile (e.g. MOVE: UIDPLUS without MOVE,
- *   as servers that predate RFC 6851 offer), so a test can reach each fallback path
+/**
+ * Provider throttling answers, injected instead of forwarding every `everyNth` APPEND (counted
+ * across all connections): 'm365' answers `NO Request is throttled. Suggested Backoff Time: N
+ * milliseconds`, 'gmail' `NO [THROTTLED] …`, 'bye' sends `* BYE` with the M365 text and closes.
  */
-export async function startCapProxy(upstream: { host: string; port: number }, profile: ProfileName, opts: { without?: string[] } = {}): Promise<CapProxy> {
+export interface ThrottlePlan {
+  everyNth: number;
+  style: 'm365' | 'gmail' | 'bye';
+  backoffMs?: number;
+}
+
+export interface CapProxyOptions {
+  /** Capabilities taken away from the profile (e.g. MOVE: UIDPLUS without MOVE, as servers that predate RFC 6851 offer), so a test can reach each fallback path. */
+  without?: string[];
+  throttle?: ThrottlePlan;
+  /** Commands answered NO [CANNOT] by the proxy (e.g. /^CREATE /i), as a server refusing a name. */
+  refuse?: RegExp;
+}
+
+export async function startCapProxy(upstream: { host: string; port: number }, profile: ProfileName, opts: CapProxyOptions = {}): Promise<CapProxy> {
+  const throttledAt: number[] = [];
+  const appendsAt: number[] = [];
+  let appends = 0;
   const without = new Set((opts.without ?? []).map((c) => c.toUpperCase()));
   const allowed = new Set(PROFILES[profile].map((c) => c.toUpperCase()).filter((c) => !without.has(c)));
   const has = (c: string) => allowed.has(c);
@@ -221,6 +243,25 @@ export async function startCapProxy(upstream: { host: string; port: number }, pr
           client.write(`${tag} BAD [CLIENTBUG] ${ext} is not offered by this server\r\n`);
           continue;
         }
+        if (opts.refuse && opts.refuse.test(whole.subarray(0, 2000).toString('latin1').replace(/^\S+ /, ''))) {
+          client.write(`${tag} NO [CANNOT] Mailbox name not allowed here\r\n`);
+          continue;
+        }
+        if (opts.throttle && /^\S+ APPEND /i.test(whole.subarray(0, 200).toString('latin1'))) {
+          const t = opts.throttle;
+          if (++appends % t.everyNth === 0) {
+            throttledAt.push(Date.now());
+            const said = `Request is throttled. Suggested Backoff Time: ${t.backoffMs ?? 2000} milliseconds`;
+            if (t.style === 'bye') {
+              client.end(`* BYE ${said}\r\n`);
+              up.destroy();
+              return;
+            }
+            client.write(t.style === 'gmail' ? `${tag} NO [THROTTLED] Account exceeded command or bandwidth limits\r\n` : `${tag} NO ${said}\r\n`);
+            continue;
+          }
+          appendsAt.push(Date.now());
+        }
         if (/^\S+ (AUTHENTICATE|IDLE)\b/i.test(text)) passTag = tag;
         up.write(whole);
       }
@@ -238,6 +279,8 @@ export async function startCapProxy(upstream: { host: string; port: number }, pr
     profile,
     violations,
     commands,
+    throttledAt,
+    appendsAt,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

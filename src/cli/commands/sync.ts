@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { IncompleteError } from '../../errors.js';
-import { runSync, type SyncResult } from '../../phases/sync.js';
+import { FatalError, IncompleteError } from '../../errors.js';
+import { nothingCouldBeDone, nothingDoneMessage, runSync, type SyncResult } from '../../phases/sync.js';
 import type { PhaseContext } from '../../phases/context.js';
 import { say, withJob, type GlobalOptions } from '../job.js';
 import { sinceFromFlags } from '../since.js';
@@ -46,6 +46,7 @@ export async function syncAndReport(ctx: PhaseContext, opts: GlobalOptions, dryR
     say(opts, 'dry run: nothing was written');
     if (blocked.length) throw new IncompleteError(`sync --dry-run: ${blocked.length} folder(s) would be merged into another; add folders.rename rules (suggested above) before sync`);
     // A plan that could not see an account is not a plan for it: say so in the exit code.
+    if (nothingCouldBeDone(result)) throw new FatalError(nothingDoneMessage(result, 'sync --dry-run'));
     const unseen = (result.plan ?? []).filter((a) => a.error);
     if (unseen.length) throw new IncompleteError(`dry run incomplete: ${unseen.length} account(s) could not be listed (${unseen.map((a) => a.user).join(', ')})`);
     return result;
@@ -58,6 +59,7 @@ export async function syncAndReport(ctx: PhaseContext, opts: GlobalOptions, dryR
   }
   // An interrupt is reported by withJob (exit 130), not as "incomplete".
   if (!result.complete && !ctx.signal.aborted) {
+    if (nothingCouldBeDone(result)) throw new FatalError(nothingDoneMessage(result));
     if (copySince) say(opts, `only mail received since ${copySince.toISOString().slice(0, 10)} was copied; older mail stays listed as remaining: run sync again without --since/--max-age to copy it`);
     throw new IncompleteError(`sync incomplete: ${result.accounts.filter((a) => a.state !== 'complete').length} account(s) not complete; see "mailshift status"; run sync again to continue`);
   }
