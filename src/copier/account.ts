@@ -219,7 +219,7 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
     const copyOne = async (s: { from: Session; to: Session }, cenv: CopyEnv, fp: FolderPairRow, dstStatus: { uidValidity: bigint } | undefined) => {
       {
         try {
-          await withRetry(env, async () => syncFolder(cenv, await s.from.get(), await s.to.get(), env.sync.folderPair(fp.id), dstStatus), async () => {
+          await withRetry(env, async () => syncFolder(cenv, await s.from.copy(), await s.to.copy(), env.sync.folderPair(fp.id), dstStatus), async () => {
             await s.from.reset();
             await s.to.reset();
           }, Infinity, () => copied);
