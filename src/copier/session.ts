@@ -71,8 +71,10 @@ export class Session {
     try {
       this.#bulk = BulkConnection.fromClient(client);
     } catch (err) {
+      // Not possible on this session: it copies through imapflow from now on (said in the log).
       client.close();
-      throw err;
+      this.#noBulk = `the bulk connection could not be set up: ${(err as Error).message}`;
+      return undefined;
     }
     this.#tell();
     return this.#bulk;
