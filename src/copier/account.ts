@@ -167,7 +167,8 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
     const missing = mappings.filter((m) => m.action === 'copy' && !m.existsOnDestination && work.some((w) => w.fp.destinationPath === m.destinationPath));
     if (missing.length) {
       const dst = await s0.to.get().catch(() => undefined);
-      for (const m of dst ? missing : []) await ensureFolder(dst!, m.destinationPath).catch((err: unknown) => log.debug({ folder: m.destinationPath, err: (err as Error).message }, 'folder not created ahead of its copy'));
+      const known = dst ? new Map((await dst.list().catch(() => [])).map((f) => [f.path, f])) : undefined;
+      for (const m of dst ? missing : []) await ensureFolder(dst!, m.destinationPath, known).catch((err: unknown) => log.debug({ folder: m.destinationPath, err: (err as Error).message }, 'folder not created ahead of its copy'));
     }
 
     // Biggest folders first, so the last folder to finish is a small one.
