@@ -1,7 +1,7 @@
 import type { Credentials } from '../auth/types.js';
 import type { Account, FolderRules, ServerConfig } from '../config/types.js';
 import { classifyImapError, ImapFailure } from '../imap/errors.js';
-import { listFolders, type ListedFolders } from '../imap/folders.js';
+import { ensureFolder, listFolders, type ListedFolders } from '../imap/folders.js';
 import type { Logger } from '../logger.js';
 import { planFolderMapping, type FolderMapping } from '../mapping/plan.js';
 import type { Store } from '../store/store.js';
@@ -162,6 +162,16 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
     for (const fp of env.sync.folderPairs(accountId, env.direction)) if (!seen.has(fp.id) && fp.state === 'active') env.sync.markFolderGone(fp.id);
     env.onListed(label, work.reduce((n, w) => n + env.sync.countOpen(w.fp.id, w.fp.srcUidvalidity ?? ''), 0));
 
+    // Destination folders still missing are created now, on the listing session: the copy's
+    // bulk connections then need no LIST/CREATE (which they would swap to imapflow for). A
+    // refusal here is left to that folder's own copy, which reports it.
+    const missing = mappings.filter((m) => m.action === 'copy' && !m.existsOnDestination && work.some((w) => w.fp.destinationPath === m.destinationPath));
+    if (missing.length) {
+      const dst = await s0.to.get().catch(() => undefined);
+      const known = dst ? new Map((await dst.list().catch(() => [])).map((f) => [f.path, f])) : undefined;
+      for (const m of dst ? missing : []) await ensureFolder(dst!, m.destinationPath, known).catch((err: unknown) => log.debug({ folder: m.destinationPath, err: (err as Error).message }, 'folder not created ahead of its copy'));
+    }
+
     // Biggest folders first, so the last folder to finish is a small one.
     work.sort((x, y) => y.messages - x.messages);
     const batch = new AdaptiveBatch(env.batchMessages, env.batchBytes);
@@ -220,7 +230,7 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
     const copyOne = async (s: { from: Session; to: Session }, cenv: CopyEnv, fp: FolderPairRow, dstStatus: { uidValidity: bigint } | undefined) => {
       {
         try {
-          await withRetry(env, async () => syncFolder(cenv, await s.from.get(), await s.to.get(), env.sync.folderPair(fp.id), dstStatus), async () => {
+          await withRetry(env, async () => syncFolder(cenv, await s.from.copy(), await s.to.copy(), env.sync.folderPair(fp.id), dstStatus), async () => {
             await s.from.reset();
             await s.to.reset();
           }, Infinity, () => copied);

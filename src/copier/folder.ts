@@ -2,9 +2,8 @@ import { inDateWindow } from './date-window.js';
 import type { ImapFlow } from 'imapflow';
 import { classifyImapError } from '../imap/errors.js';
 import { ensureFolder } from '../imap/folders.js';
-import { rawAvailable } from '../imap/raw.js';
-import { rawFetchBodies, rawFetchListing, type FetchedBody } from '../imap/raw-fetch.js';
-import { appendEach, appendLimit, appendMessages, supportsMultiappend, type AppendItem, type EachResult } from '../imap/multiappend.js';
+import { isFlagAtom } from '../imap/bulk/commands.js';
+import type { AppendItem, CopyConnection, EachResult, FetchedMessage } from './conn.js';
 import { toUidSet } from '../imap/uidset.js';
 import type { Logger } from '../logger.js';
 import type { FolderPairRow, ListedMessage, MessageRow, CopyCheckpoints } from '../store/sync-store.js';
@@ -81,7 +80,7 @@ const flagList = (s: Set<string> | undefined) => [...(s ?? [])].filter((f) => f.
  * on the source (EXAMINE, never a write), and streams FETCH -> MULTIAPPEND batches. Safe to call
  * again after any failure: every step starts from the store.
  */
-export async function syncFolder(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPairRow, dstListed?: { uidValidity: bigint }): Promise<void> {
+export async function syncFolder(env: CopyEnv, src: CopyConnection, dst: CopyConnection, fp: FolderPairRow, dstListed?: { uidValidity: bigint }): Promise<void> {
   // The destination is only selected when something there needs looking at: batches left in
   // flight, a folder not seen before or whose UIDVALIDITY changed, or messages to copy.
   let dstState: DestinationState | undefined;
@@ -91,7 +90,7 @@ export async function syncFolder(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp:
     await reconcileDestination(env, dst, fp, dstState);
   }
 
-  const mb = await src.mailboxOpen(fp.sourcePath, { readOnly: true });
+  const mb = await src.select(fp.sourcePath, true);
   const uv = BigInt(mb.uidValidity);
   // Batches the other direction left in flight into this folder (a rollback that crashed): they
   // are found here first, so that what they did append is taken below as a copy, not as new mail.
@@ -115,15 +114,15 @@ export async function syncFolder(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp:
 }
 
 /** SELECTs (read-write, so PERMANENTFLAGS are real) the destination folder, creating it if needed. */
-async function openDestination(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow): Promise<DestinationState> {
+async function openDestination(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow): Promise<DestinationState> {
   let mb;
   try {
-    mb = await dst.mailboxOpen(fp.destinationPath);
+    mb = await dst.select(fp.destinationPath, false);
   } catch (err) {
     const f = classifyImapError(err);
     if (f.kind !== 'trycreate' && !(err as { mailboxMissing?: boolean }).mailboxMissing && f.kind !== 'refused') throw err;
-    await createWithParents(dst, fp.destinationPath);
-    mb = await dst.mailboxOpen(fp.destinationPath);
+    await dst.ensureFolder(fp.destinationPath);
+    mb = await dst.select(fp.destinationPath, false);
   }
   const state = { uidValidity: BigInt(mb.uidValidity), uidNext: mb.uidNext, permanentFlags: mb.permanentFlags };
   return state;
@@ -145,15 +144,15 @@ interface DstMessage {
 }
 
 /** Identities of the destination folder's messages with UID >= fromUid (headers only, no bodies). */
-async function scanDestination(dst: ImapFlow, fromUid: number, exists: number): Promise<DstMessage[]> {
+async function scanDestination(dst: CopyConnection, fromUid: number, exists: number): Promise<DstMessage[]> {
   if (exists === 0) return [];
   const out: DstMessage[] = [];
-  for await (const m of dst.fetch(`${Math.max(1, fromUid)}:*`, { uid: true, internalDate: true, size: true, headers: true }, { uid: true })) {
+  for (const m of (await dst.fetch(`${Math.max(1, fromUid)}:*`, 'header')).values()) {
     if (m.uid < fromUid) continue; // "N:*" also returns the last message when N is past the end
     const id = identityOf(m.headers ?? Buffer.alloc(0));
-    out.push({ uid: m.uid, ...id, internalDate: toDate(m.internalDate), size: m.size });
+    out.push({ uid: m.uid, ...id, internalDate: m.internalDate, size: m.size });
   }
-  return out;
+  return out.sort((a, b) => a.uid - b.uid);
 }
 
 const rowCand = (r: MessageRow): Candidate<MessageRow> => ({ messageId: r.messageId, internalDate: r.internalDate, headerHash: r.headerHash, size: r.size, item: r });
@@ -165,10 +164,10 @@ const dstCand = (d: DstMessage): Candidate<DstMessage> => ({ messageId: d.messag
  * multiset). Found -> copied; not found -> pending. A destination folder whose UIDVALIDITY
  * changed (deleted and re-created) has its copied rows re-identified the same way.
  */
-async function reconcileDestination(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state: DestinationState): Promise<void> {
+async function reconcileDestination(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow, state: DestinationState): Promise<void> {
   const open = env.store.openBatches(fp.id);
   const uvChanged = fp.dstUidvalidity !== null && fp.dstUidvalidity !== String(state.uidValidity);
-  const exists = dst.mailbox ? (dst.mailbox as { exists: number }).exists : 1;
+  const exists = dst.selected?.exists ?? 1;
   if (uvChanged) {
     const all = await scanDestination(dst, 1, exists);
     const copied = env.store.messages(fp.id, fp.srcUidvalidity ?? '', ['copied']).filter((r) => r.dstUidvalidity !== String(state.uidValidity));
@@ -195,8 +194,8 @@ async function reconcileDestination(env: CopyEnv, dst: ImapFlow, fp: FolderPairR
  * again. Matching is a multiset, so two identical source messages need two identical ones there;
  * UIDs other rows already claim are not offered. Works without UIDPLUS (UIDs come from FETCH).
  */
-async function adoptExisting(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPairRow, state: DestinationState, pending: MessageRow[]): Promise<void> {
-  const exists = dst.mailbox ? (dst.mailbox as { exists: number }).exists : 0;
+async function adoptExisting(env: CopyEnv, src: CopyConnection, dst: CopyConnection, fp: FolderPairRow, state: DestinationState, pending: MessageRow[]): Promise<void> {
+  const exists = dst.selected?.exists ?? 0;
   if (exists === 0) {
     env.store.adopt(fp.id, state.uidValidity, []);
     return;
@@ -205,7 +204,7 @@ async function adoptExisting(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: Fol
   const found = (await scanDestination(dst, 1, exists)).filter((d) => !claimed.has(d.uid));
   const ids = new Map<number, { messageId?: string; headerHash: string }>();
   if (found.length) {
-    for await (const m of src.fetch(toUidSet(pending.map((r) => r.srcUid)), { uid: true, headers: true }, { uid: true })) ids.set(m.uid, identityOf(m.headers ?? Buffer.alloc(0)));
+    for (const m of (await src.fetch(toUidSet(pending.map((r) => r.srcUid)), 'header')).values()) ids.set(m.uid, identityOf(m.headers ?? Buffer.alloc(0)));
   }
   const wanted = pending.filter((r) => ids.has(r.srcUid)).map((r) => ({ ...rowCand(r), messageId: ids.get(r.srcUid)!.messageId ?? null, headerHash: ids.get(r.srcUid)!.headerHash }));
   const { pairs, unmatched } = matchMultiset(wanted, found.map(dstCand));
@@ -232,8 +231,8 @@ async function adoptExisting(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: Fol
 
 // ---- listing ----------------------------------------------------------------------------------
 
-function sizeLimit(env: CopyEnv, dst: ImapFlow): number | undefined {
-  const limits = [appendLimit(dst), env.maxMessageBytes].filter((x): x is number => typeof x === 'number');
+function sizeLimit(env: CopyEnv, dst: CopyConnection): number | undefined {
+  const limits = [dst.appendLimit(), env.maxMessageBytes].filter((x): x is number => typeof x === 'number');
   return limits.length ? Math.min(...limits) : undefined;
 }
 
@@ -246,7 +245,7 @@ function classifyListed(env: CopyEnv, limit: number | undefined, m: ListedMessag
 }
 
 /** Records source messages above the listing watermark (UID, flags, date, size: no bodies). */
-async function listNew(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPairRow, uv: bigint, exists: number, uidNext: number, modseq?: bigint): Promise<void> {
+async function listNew(env: CopyEnv, src: CopyConnection, dst: CopyConnection, fp: FolderPairRow, uv: bigint, exists: number, uidNext: number, modseq?: bigint): Promise<void> {
   const from = fp.srcUidvalidity === null ? 1 : fp.srcListedUid + 1;
   const rows: ListedMessage[] = [];
   let maxUid = fp.srcUidvalidity === null ? 0 : fp.srcListedUid;
@@ -277,13 +276,14 @@ async function listNew(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPai
  * any more. Every current source message is identified by its headers and paired, as a multiset,
  * with the rows already copied; only what has no copied counterpart is copied. Nothing is deleted.
  */
-async function reidentifySource(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPairRow, uv: bigint, exists: number): Promise<void> {
+async function reidentifySource(env: CopyEnv, src: CopyConnection, dst: CopyConnection, fp: FolderPairRow, uv: bigint, exists: number): Promise<void> {
   const current: (ListedMessage & { internalDate?: Date })[] = [];
   const limit = sizeLimit(env, dst);
   if (exists > 0) {
-    for await (const m of src.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true, headers: true }, { uid: true })) {
+    const all = [...(await src.fetch('1:*', 'header')).values()].sort((a, b) => a.uid - b.uid);
+    for (const m of all) {
       const id = identityOf(m.headers ?? Buffer.alloc(0));
-      current.push({ uid: m.uid, internalDate: toDate(m.internalDate), size: m.size ?? 0, flags: flagList(m.flags), headerHash: id.headerHash, ...(id.messageId ? { messageId: id.messageId } : {}) });
+      current.push({ uid: m.uid, internalDate: m.internalDate, size: m.size ?? 0, flags: m.flags, headerHash: id.headerHash, ...(id.messageId ? { messageId: id.messageId } : {}) });
     }
   }
   const old = env.store.messagesNotOf(fp.id, String(uv)).filter((r) => r.state === 'copied');
@@ -294,7 +294,8 @@ async function reidentifySource(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: 
   const fresh = unmatched.map((m) => classifyListed(env, limit, m)).filter((m): m is ListedMessage => m !== undefined);
   env.store.insertListed(fp.id, uv, fresh);
   const maxUid = current.reduce((a, c) => Math.max(a, c.uid), 0);
-  const mb = src.mailbox as { uidNext: number; highestModseq?: bigint };
+  const mb = src.selected;
+  if (!mb) throw new Error(`${fp.sourcePath}: the source folder is no longer selected`);
   env.store.setSourceWatermark(fp.id, { uidValidity: uv, uidNext: mb.uidNext, highestModseq: mb.highestModseq, listedUid: maxUid });
   env.event('warn', 'src-uidvalidity-changed', `${fp.sourcePath}: source UIDVALIDITY changed; ${pairs.length} messages re-identified as already copied, ${fresh.length} new`);
   env.onListed(fresh.filter((r) => (r.state ?? 'pending') === 'pending').length);
@@ -325,6 +326,12 @@ function chunk(env: CopyEnv, rows: MessageRow[]): MessageRow[][] {
 /** Flags the folder takes. With `knownOnly` (its keyword table is full) a keyword must already be
  *  one of its PERMANENTFLAGS, whatever \* says. */
 function allowedFlags(flags: string[], permanent: Set<string> | undefined, knownOnly = false): { keep: string[]; dropped: string[] } {
+  // A keyword that is not an atom cannot be written in any IMAP command: recorded, never sent.
+  const unwritable = flags.filter((f) => !isFlagAtom(f));
+  if (unwritable.length) {
+    const r = allowedFlags(flags.filter(isFlagAtom), permanent, knownOnly);
+    return { keep: r.keep, dropped: [...r.dropped, ...unwritable] };
+  }
   if (!permanent || permanent.size === 0) return knownOnly ? { keep: flags.filter((f) => f.startsWith('\\')), dropped: flags.filter((f) => !f.startsWith('\\')) } : { keep: flags, dropped: [] };
   const perm = new Set([...permanent].map((f) => f.toLowerCase()));
   const keep: string[] = [];
@@ -348,44 +355,39 @@ export function memoryCost(bytes: number, capacity: number): number {
 /**
  * UID, flags, date and size of every message from `from` on, in UID order. On the bulk path the
  * server's UID SEARCH is the check (unless a whole-folder listing already has all `exists`
- * messages): a message the bulk parser did not return is listed through imapflow, so a response
- * it cannot read never leaves a message unlisted (and so never copied).
+ * messages): a message the listing did not bring is asked for once more, and one the server
+ * has but whose answer still cannot be read stops the folder with that reason instead of going
+ * unlisted (and so never copied).
  */
-async function fetchListing(src: ImapFlow, from: number, exists: number): Promise<FetchedBody[]> {
-  if (!rawAvailable(src)) return imapflowListing(src, `${from}:*`);
-  const got = await rawFetchListing(src, `${from}:*`);
-  if (from !== 1 || got.size !== exists) {
-    const missed = ((await src.search({ uid: `${from}:*` }, { uid: true })) || []).filter((u) => u >= from && !got.has(u));
-    if (missed.length) for (const m of await imapflowListing(src, toUidSet(missed))) got.set(m.uid, m);
+async function fetchListing(src: CopyConnection, from: number, exists: number): Promise<FetchedMessage[]> {
+  const got = await src.fetch(`${from}:*`, 'size');
+  if (src.kind === 'bulk' && (from !== 1 || got.size !== exists)) {
+    const missed = (await src.search(`${from}:*`)).filter((u) => u >= from && !got.has(u));
+    if (missed.length) for (const m of (await src.fetch(toUidSet(missed), 'size')).values()) got.set(m.uid, m);
+    const still = missed.filter((u) => !got.has(u));
+    if (still.length) throw new Error(`the source server's FETCH answer for UID ${toUidSet(still).slice(0, 60)} could not be read`);
   }
   return [...got.values()].sort((a, b) => a.uid - b.uid);
 }
 
-async function imapflowListing(src: ImapFlow, uidSet: string): Promise<FetchedBody[]> {
-  const out: FetchedBody[] = [];
-  for await (const m of src.fetch(uidSet, { uid: true, flags: true, internalDate: true, size: true }, { uid: true })) {
-    out.push({ uid: m.uid, flags: flagList(m.flags), internalDate: toDate(m.internalDate), size: m.size ?? 0 });
-  }
-  return out;
-}
-
 /**
- * Bodies, flags and dates of some UIDs. What the bulk path did not bring is asked for again
- * through imapflow: only a message neither returns is taken as deleted on the source.
+ * Bodies, flags and dates of some UIDs. What the first FETCH did not bring is asked for again;
+ * only a message the server no longer has (UID SEARCH) is taken as deleted on the source.
  */
-async function fetchBodies(src: ImapFlow, uids: number[]): Promise<Map<number, FetchedBody>> {
-  const got = rawAvailable(src) ? await rawFetchBodies(src, toUidSet(uids)) : new Map<number, FetchedBody>();
+async function fetchBodies(src: CopyConnection, uids: number[]): Promise<Map<number, FetchedMessage>> {
+  const got = await src.fetch(toUidSet(uids), 'body');
   const todo = uids.filter((u) => !got.get(u)?.source);
-  if (todo.length) {
-    for await (const m of src.fetch(toUidSet(todo), { uid: true, flags: true, internalDate: true, source: true }, { uid: true })) {
-      got.set(m.uid, { uid: m.uid, flags: flagList(m.flags), internalDate: toDate(m.internalDate), ...(m.source ? { source: m.source } : {}) });
-    }
+  if (todo.length) for (const m of (await src.fetch(toUidSet(todo), 'body')).values()) got.set(m.uid, m);
+  const absent = uids.filter((u) => !got.has(u));
+  if (absent.length && src.kind === 'bulk') {
+    const there = await src.search(toUidSet(absent));
+    if (there.length) throw new Error(`the source server's FETCH answer for UID ${toUidSet(there).slice(0, 60)} could not be read`);
   }
   return got;
 }
 
 /** FETCH of batch n+1 overlaps the APPEND of batch n (two connections, two servers). */
-async function copyRows(env: CopyEnv, src: ImapFlow, dst: ImapFlow, fp: FolderPairRow, state: DestinationState, rows: MessageRow[]): Promise<void> {
+async function copyRows(env: CopyEnv, src: CopyConnection, dst: CopyConnection, fp: FolderPairRow, state: DestinationState, rows: MessageRow[]): Promise<void> {
   const batches = chunk(env, rows);
   const fetchBatch = async (b: MessageRow[]): Promise<{ held: number; items: Fetched[] }> => {
     const bytes = b.reduce((a, r) => a + r.size, 0);
@@ -446,16 +448,16 @@ function droppedReason(dropped: string[], limitHit: boolean): string {
     : `copied without ${dropped.length} flag(s)/keyword(s) the destination folder does not accept (not in its PERMANENTFLAGS): ${list}`;
 }
 
-async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state: DestinationState, items: Fetched[], createdOnce = false, keywordLimit = false): Promise<void> {
+async function writeBatch(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow, state: DestinationState, items: Fetched[], createdOnce = false, keywordLimit = false): Promise<void> {
   const prepared = items.map((it) => {
     const id = identityOf(it.raw);
     const { keep, dropped } = allowedFlags(it.flags, state.permanentFlags, keywordLimit);
     return { it, id, keep, dropped, limitHit: keywordLimit };
   });
-  if (!dst.capabilities.has('UIDPLUS')) {
+  if (!dst.has('UIDPLUS')) {
     // Without APPENDUID the intent needs an exact UIDNEXT to find this batch after a crash.
-    const st = await dst.status(fp.destinationPath, { uidNext: true });
-    if (st && st.uidNext) state.uidNext = st.uidNext;
+    const next = await dst.uidNext(fp.destinationPath);
+    if (next) state.uidNext = next;
   }
   const batchId = env.store.beginBatch(
     fp.id,
@@ -471,8 +473,8 @@ async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state:
     const appendItems: AppendItem[] = prepared.map((p) => ({ raw: p.it.raw, flags: p.keep, internalDate: p.it.internalDate }));
     // Without MULTIAPPEND: the same batch as single APPENDs, pipelined, under the one intent
     // and the one fsync above (not one per message).
-    if (items.length > 1 && !supportsMultiappend(dst)) each = await appendEach(dst, fp.destinationPath, appendItems);
-    else res = await appendMessages(dst, fp.destinationPath, appendItems);
+    if (items.length > 1 && !dst.multiappend) each = await dst.appendEach(fp.destinationPath, appendItems);
+    else res = await dst.append(fp.destinationPath, appendItems);
   } catch (err) {
     const f = classifyImapError(err);
     const answered = (err as { responseStatus?: string }).responseStatus === 'NO' || (err as { responseStatus?: string }).responseStatus === 'BAD';
@@ -487,13 +489,13 @@ async function writeBatch(env: CopyEnv, dst: ImapFlow, fp: FolderPairRow, state:
     if (f.transient) throw err; // retried by the caller after a back-off
     if (f.kind === 'quota') throw new AccountStop(`destination mailbox is full (${fp.destinationPath}): ${f.message}`, 'incomplete');
     if (f.kind === 'trycreate' && !createdOnce) {
-      await createWithParents(dst, fp.destinationPath);
+      await dst.ensureFolder(fp.destinationPath);
       return writeBatch(env, dst, fp, state, items, true);
     }
     if (!keywordLimit && saysTooManyFlags(err)) {
       // The folder's keyword table is full: the message goes in with the keywords the folder
       // already knows (its PERMANENTFLAGS, re-read now), the others are recorded as its reason.
-      const mb = await dst.mailboxOpen(fp.destinationPath);
+      const mb = await dst.select(fp.destinationPath, false);
       state.permanentFlags = mb.permanentFlags;
       env.log.warn({ folder: fp.destinationPath, reason: f.message, messages: items.length }, 'keyword limit of the destination folder reached; copying with the keywords that fit');
       if (items.length > 1) {
@@ -572,8 +574,8 @@ function notifyCopied(env: CopyEnv, fp: FolderPairRow, prepared: Prepared[], uid
  * with UID >= the UIDNEXT recorded before the batch, matched by identity as a multiset (in the
  * items' order; undefined where none matched). The folder must be the selected one.
  */
-async function uidsByIdentity(dst: ImapFlow, path: string, fromUid: number, prepared: Prepared[]): Promise<(number | undefined)[]> {
-  const selected = dst.mailbox ? (dst.mailbox as { path?: string }).path : undefined;
+async function uidsByIdentity(dst: CopyConnection, path: string, fromUid: number, prepared: Prepared[]): Promise<(number | undefined)[]> {
+  const selected = dst.selected?.path;
   if (!fromUid || selected !== path) return prepared.map(() => undefined);
   const found = await scanDestination(dst, fromUid, 1);
   const wanted = prepared.map((p, i) => ({ messageId: p.id.messageId ?? null, internalDate: p.it.internalDate ?? p.it.row.internalDate, headerHash: p.id.headerHash, size: p.it.raw.length, item: i }));

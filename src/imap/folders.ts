@@ -107,12 +107,13 @@ export function pathChain(path: string, delimiter: string, prefix: string): stri
  * what is missing, parents before children; a NO that says the folder exists counts as success
  * once a LIST shows it. The folder itself must end up selectable; a parent may be a container.
  */
-export async function ensureFolder(client: ImapFlow, path: string): Promise<{ created: string[] }> {
+export async function ensureFolder(client: ImapFlow, path: string, known?: Map<string, ListResponse>): Promise<{ created: string[] }> {
   const delimiter = client.namespace?.delimiter ?? '/';
   const prefix = client.namespace?.prefix ?? '';
   const chain = pathChain(path, delimiter, prefix);
   const listed = async (p: string) => (await client.list()).find((f) => f.path === p);
-  const all = new Map((await client.list()).map((f) => [f.path, f]));
+  // `known`: one LIST shared by several calls (creating many folders at once), kept current here.
+  const all = known ?? new Map((await client.list()).map((f) => [f.path, f]));
   const created: string[] = [];
   for (const [i, p] of chain.entries()) {
     const self = i === chain.length - 1;
@@ -124,6 +125,7 @@ export async function ensureFolder(client: ImapFlow, path: string): Promise<{ cr
       // imapflow turns NO [ALREADYEXISTS] into created: false; the LIST still has to agree.
       if (r?.created === false && self && !usable(await listed(p))) throw new Error(`the server says "${p}" exists, but does not list it as a folder`);
       if (r?.created !== false) created.push(p);
+      if (known) known.set(p, { path: p, flags: new Set<string>(), delimiter } as unknown as ListResponse);
     } catch (err) {
       if (!saysAlreadyExists(err)) throw err;
       const again = await listed(p);

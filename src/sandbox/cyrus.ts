@@ -254,15 +254,25 @@ export async function startCyrus(opts: StartCyrusOptions): Promise<CyrusServer> 
         const exists = (await admin.list()).some((f) => f.path === root);
         if (exists) continue;
         await admin.mailboxCreate(root);
-        for (const [name, use] of [['Sent', '\\Sent'], ['Drafts', '\\Drafts'], ['Trash', '\\Trash'], ['Junk', '\\Junk'], ['Archive', '\\Archive']] as const) {
-          // CREATE-SPECIAL-USE (RFC 6154), which this Cyrus advertises.
-          await (admin as unknown as { exec(cmd: string, attrs: unknown[]): Promise<{ next(): void }> })
-            .exec('CREATE', [{ type: 'ATOM', value: `${root}${separator}${name}` }, [{ type: 'ATOM', value: 'USE' }, [{ type: 'ATOM', value: use }]]])
-            .then((r) => r.next());
-        }
       }
     } finally {
       await closeClient(admin);
+    }
+    // CREATE-SPECIAL-USE (RFC 6154), which this Cyrus advertises and imapflow has no call for:
+    // sent on a connection mailshift owns (imapflow logs in, then hands it over with unbind()).
+    const { BulkConnection } = await import('../imap/bulk/connection.js');
+    const { mailboxArg } = await import('../imap/bulk/commands.js');
+    const bulk = BulkConnection.fromClient(await openClient({ host: '127.0.0.1', port }, ADMIN, adminPassword));
+    try {
+      for (const { user } of users) {
+        const root = `user${separator}${user}`;
+        for (const [name, use] of [['Sent', '\\Sent'], ['Drafts', '\\Drafts'], ['Trash', '\\Trash'], ['Junk', '\\Junk'], ['Archive', '\\Archive']] as const) {
+          const t = await bulk.run('CREATE', ['CREATE ', mailboxArg(bulk, `${root}${separator}${name}`), ` (USE (${use}))\r\n`]);
+          if (t.status !== 'OK' && !/ALREADYEXISTS|already exists/i.test(`${t.code ?? ''} ${t.text}`)) throw new Error(`Cyrus CREATE ${name} for ${user}: ${t.status} ${t.text}`);
+        }
+      }
+    } finally {
+      await bulk.logout();
     }
   }
 

@@ -73,6 +73,8 @@ export interface StartDovecotOptions {
   mailLog?: boolean;
   /** Sign-in beyond passwords (the sign-in tests); absent: passwd-file passwords only, as before. */
   signIn?: SandboxSignIn;
+  /** Offer COMPRESS=DEFLATE (RFC 4978) through Dovecot's imap_zlib plugin, as Gmail does. */
+  compress?: boolean;
 }
 
 export interface SandboxSignIn {
@@ -314,7 +316,7 @@ namespace inbox {
 ${mailboxes}
 }
 protocol imap {
-  mail_plugins = $mail_plugins imap_quota
+  mail_plugins = $mail_plugins imap_quota${o.compress ? ' imap_zlib' : ''}
   mail_max_userip_connections = 100
 }
 plugin {

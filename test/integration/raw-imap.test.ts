@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImapFlow } from 'imapflow';
 import type { ServerConfig } from '../../src/config/types.js';
 import { closeImap, connectImap } from '../../src/imap/connect.js';
-import { appendMessages } from '../../src/imap/multiappend.js';
-import { rawAvailable } from '../../src/imap/raw.js';
-import { rawFetchBodies, rawFetchListing } from '../../src/imap/raw-fetch.js';
+import { BulkConnection } from '../../src/imap/bulk/connection.js';
+import { append, appendEach, mailboxArg, status, uidFetch, uidSearch } from '../../src/imap/bulk/commands.js';
+import { startCapProxy } from '../support/cap-proxy.js';
 import { passwordCredentials } from '../../src/auth/provider.js';
 import type { Account } from '../../src/config/types.js';
 import { Secret } from '../../src/secret.js';
@@ -17,9 +17,10 @@ const pw = (user: string) => {
 };
 import { readAll, seedMessages, startDovecot, type DovecotServer, type SeedMessage } from '../support/dovecot.js';
 
-// The copier's bulk path (FETCH and MULTIAPPEND written to the socket directly) against a live
-// Dovecot, in plain, implicit-TLS and STARTTLS sessions: it returns what imapflow's own FETCH
-// returns, byte for byte, appends what it is given, and leaves the session usable for imapflow.
+// BulkConnection (imapflow logs in, then hands the socket over with unbind()) against a live
+// Dovecot, in plain, implicit-TLS, STARTTLS and COMPRESS=DEFLATE sessions, and behind the
+// capability proxy (no LITERAL+: synchronizing literals; LITERAL-): it returns what imapflow's
+// own FETCH returns, byte for byte, appends exactly what it is given, and follows EXISTS/EXPUNGE.
 
 let server: DovecotServer;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -38,7 +39,7 @@ function messages(): SeedMessage[] {
 }
 
 beforeAll(async () => {
-  server = await startDovecot({ name: 'raw', separator: '.', namespacePrefix: 'INBOX.', tlsPort: true });
+  server = await startDovecot({ name: 'raw', separator: '.', namespacePrefix: 'INBOX.', tlsPort: true, compress: true });
   await server.addUser('raw', 'pw');
   await server.addUser('target', 'pw');
   await seedMessages(server, 'raw', 'pw', messages());
@@ -53,63 +54,155 @@ const modes: { name: string; cfg: () => ServerConfig }[] = [
   { name: 'STARTTLS', cfg: () => ({ preset: 'dovecot', host: '127.0.0.1', port: server.port, tls: 'starttls', allowInsecure: true, maxConnections: 4, throttle: {} }) },
 ];
 
-describe.each(modes)('bulk path over $name', ({ cfg }) => {
-  it('FETCH returns what imapflow returns; the session stays usable; APPEND stores exactly what was sent', async () => {
-    const c: ImapFlow = await connectImap(cfg(), pw('raw'), { side: 'source' });
-    try {
-      const mb = await c.mailboxOpen('INBOX', { readOnly: true });
-      expect(mb.exists).toBe(41);
-      expect(rawAvailable(c)).toBe(true);
-      const raw = await rawFetchBodies(c, '1:*');
-      // imapflow's own FETCH on the same session afterwards: the socket was handed back intact.
-      const viaImapflow = new Map<number, { sha: string; flags: string[]; date: string }>();
-      for await (const m of c.fetch('1:*', { uid: true, flags: true, internalDate: true, source: true }, { uid: true })) {
-        viaImapflow.set(m.uid, { sha: sha(m.source!), flags: [...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort(), date: new Date(m.internalDate!).toISOString() });
-      }
-      expect(raw.size).toBe(41);
-      for (const [uid, m] of raw) {
-        expect({ sha: sha(m.source!), flags: m.flags, date: m.internalDate!.toISOString() }, `uid ${uid}`).toEqual(viaImapflow.get(uid));
-      }
-      // The listing form: sizes, flags and dates as imapflow reads them, no bodies.
-      const listing = await rawFetchListing(c, '1:*');
-      const imapflowListing = new Map<number, { size: number; flags: string[]; date: string }>();
-      for await (const m of c.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true }, { uid: true })) {
-        imapflowListing.set(m.uid, { size: m.size!, flags: [...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort(), date: new Date(m.internalDate!).toISOString() });
-      }
-      expect(new Map([...listing].map(([uid, m]) => [uid, { size: m.size!, flags: m.flags, date: m.internalDate!.toISOString() }]))).toEqual(imapflowListing);
-      expect([...listing.values()].every((m) => m.source === undefined && m.size === raw.get(m.uid)!.source!.length)).toBe(true);
-      // A UID set with holes and one UID that does not exist.
-      const some = await rawFetchBodies(c, '2,5:6,999');
-      expect([...some.keys()].sort((a, b) => a - b)).toEqual([2, 5, 6]);
-      // Read-only: BODY.PEEK set no \Seen.
-      const after = await c.fetchOne('5', { flags: true }, { uid: true }); // seeded unread
-      expect(after && [...(after.flags ?? [])]).not.toContain('\\Seen');
 
-      // MULTIAPPEND through the bulk path, into another user's folder (a fresh session).
-      const t = await connectImap(cfg(), pw('target'), { side: 'destination' });
-      try {
-        await t.mailboxCreate('INBOX.Copied').catch(() => undefined);
-        await t.mailboxOpen('INBOX.Copied');
-        expect(rawAvailable(t)).toBe(true);
-        const items = [...raw.values()].sort((a, b) => a.uid - b.uid).map((m) => ({ raw: m.source!, flags: m.flags, internalDate: m.internalDate! }));
-        const res = await appendMessages(t, 'INBOX.Copied', items);
-        expect(res.uids).toHaveLength(items.length);
-        // A refused APPEND (no such folder) comes back as a NO with its response code, and the
-        // session is still usable afterwards.
-        await expect(appendMessages(t, 'INBOX.Missing', items.slice(0, 2))).rejects.toMatchObject({ responseStatus: 'NO', serverResponseCode: 'TRYCREATE' });
-        const st = await t.status('INBOX.Copied', { messages: true });
-        expect(st && st.messages).toBe(items.length);
-      } finally {
-        await closeImap(t);
+/** A logged-in imapflow session turned into a BulkConnection. */
+async function bulkOf(cfg: ServerConfig, user: string): Promise<BulkConnection> {
+  return BulkConnection.fromClient(await connectImap(cfg, pw(user), { side: 'source' }));
+}
+
+/** What imapflow's own FETCH returns on a separate session, to compare with. */
+async function viaImapflow(cfg: ServerConfig, user: string, folder: string): Promise<Map<number, { sha: string; flags: string[]; date: string; size: number }>> {
+  const c = await connectImap(cfg, pw(user), { side: 'source' });
+  try {
+    await c.mailboxOpen(folder, { readOnly: true });
+    const out = new Map<number, { sha: string; flags: string[]; date: string; size: number }>();
+    for await (const m of c.fetch('1:*', { uid: true, flags: true, internalDate: true, size: true, source: true }, { uid: true })) {
+      out.set(m.uid, { sha: sha(m.source!), flags: [...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort(), date: new Date(m.internalDate!).toISOString(), size: m.size! });
+    }
+    return out;
+  } finally {
+    await closeImap(c);
+  }
+}
+
+describe.each(modes)('BulkConnection over $name', ({ name, cfg }) => {
+  it('FETCH returns what imapflow returns; MULTIAPPEND stores exactly what was sent; EXISTS/EXPUNGE are followed', async () => {
+    const want = await viaImapflow(cfg(), 'raw', 'INBOX');
+    const b = await bulkOf(cfg(), 'raw');
+    try {
+      // Dovecot offers COMPRESS=DEFLATE here: imapflow negotiates it before the hand-over.
+      expect(b.compressed).toBe(true);
+      const st = await b.select('INBOX', mailboxArg(b, 'INBOX'), true);
+      expect(st.exists).toBe(41);
+      expect(st.readOnly).toBe(true);
+      expect(st.uidNext).toBe(42);
+      expect(st.uidValidity > 0n).toBe(true);
+      expect(st.highestModseq! > 0n).toBe(true);
+      // Three FETCHes in flight at once on one connection, each gets its own answers.
+      const [bodies, listing, some] = await Promise.all([uidFetch(b, '1:*', 'body'), uidFetch(b, '1:*', 'size'), uidFetch(b, '2,5:6,999', 'body')]);
+      expect(bodies.size).toBe(41);
+      for (const [uid, m] of bodies) {
+        expect({ sha: sha(m.source!), flags: m.flags, date: m.internalDate!.toISOString(), size: m.size }, `uid ${uid}`).toEqual(want.get(uid));
       }
-      const copied = (await readAll(server, 'target', 'pw')).find((f) => f.path === 'Copied')!;
-      const want = [...raw.values()].map((m) => `${sha(m.source!)} ${m.flags.join(',')} ${m.internalDate!.toISOString()}`).sort();
-      expect(copied.messages.map((m) => `${m.sha256} ${m.flags.join(',')} ${m.internalDate.toISOString()}`).sort()).toEqual(want);
-      const del = await connectImap(cfg(), pw('target'), { side: 'destination' });
-      await del.mailboxDelete('INBOX.Copied');
-      await closeImap(del);
+      expect([...listing.values()].every((m) => m.source === undefined && m.size === want.get(m.uid)!.size)).toBe(true);
+      expect([...some.keys()].sort((x, y) => x - y)).toEqual([2, 5, 6]);
+      const headers = await uidFetch(b, '1:3', 'header');
+      expect(headers.get(1)!.headers!.toString()).toMatch(/^Message-ID: <raw-0@acme.test>\r\n/);
+      expect(await uidSearch(b, '40:*')).toEqual([40, 41]);
+      // Read-only: BODY.PEEK set no \Seen (uid 5 was seeded unread).
+      expect((await uidFetch(b, '5', 'size')).get(5)!.flags).not.toContain('\\Seen');
+
+      // MULTIAPPEND into another user's folder, on a second bulk connection.
+      const t = await bulkOf(cfg(), 'target');
+      try {
+        const box = `INBOX.Copied ${name} 客戶`;
+        expect((await t.run('CREATE', ['CREATE ', mailboxArg(t, box), '\r\n'])).status).toBe('OK');
+        const selected = await t.select(box, mailboxArg(t, box), false);
+        expect(selected.exists).toBe(0);
+        expect(selected.permanentFlags.has('\\*')).toBe(true);
+        const items = [...bodies.values()].sort((x, y) => x.uid - y.uid).map((m) => ({ raw: m.source!, flags: m.flags, internalDate: m.internalDate! }));
+        const res = await append(t, box, items);
+        expect(res.uids).toHaveLength(items.length);
+        expect(res.uidValidity).toBe(selected.uidValidity);
+        // The server's untagged EXISTS after the APPEND, tracked without asking.
+        await t.noop();
+        expect(t.selected!.exists).toBe(items.length);
+        // A refused APPEND (no such folder) is a NO with its response code; the connection goes on.
+        await expect(append(t, 'INBOX.Missing', items.slice(0, 2))).rejects.toMatchObject({ responseStatus: 'NO', serverResponseCode: 'TRYCREATE' });
+        expect((await status(t, box, ['MESSAGES', 'UIDNEXT'])).get('MESSAGES')).toBe(BigInt(items.length));
+        // Another session expunges two messages: the EXPUNGEs reach this connection's state.
+        const other = await connectImap(cfg(), pw('target'), { side: 'destination' });
+        try {
+          await other.mailboxOpen(box);
+          await other.messageDelete('1:2', { uid: true });
+        } finally {
+          await closeImap(other);
+        }
+        await t.noop();
+        expect(t.selected!.exists).toBe(items.length - 2);
+        expect(t.expunged).toBe(2);
+        const copied = (await readAll(server, 'target', 'pw')).find((f) => f.path === box.slice('INBOX.'.length).replace(/\./g, '/'))!;
+        const wantRest = items.slice(2).map((m) => `${sha(m.raw)} ${m.flags.join(',')} ${m.internalDate.toISOString()}`).sort();
+        expect(copied.messages.map((m) => `${m.sha256} ${m.flags.join(',')} ${m.internalDate.toISOString()}`).sort()).toEqual(wantRest);
+        // Dovecot drops a session whose selected folder is deleted: select another one first.
+        await t.select('INBOX', mailboxArg(t, 'INBOX'), true);
+        expect((await t.run('DELETE', ['DELETE ', mailboxArg(t, box), '\r\n'])).status).toBe('OK');
+      } finally {
+        await t.logout();
+      }
+      expect(t.usable).toBe(false);
     } finally {
-      await closeImap(c);
+      await b.logout();
+    }
+  });
+});
+
+describe('BulkConnection literal8', () => {
+  it('a message with a NUL byte goes as literal8 (BINARY is offered) and the server takes it', async () => {
+    const cfg = modes[0]!.cfg();
+    const t = await bulkOf(cfg, 'target');
+    try {
+      expect(t.has('BINARY')).toBe(true);
+      const box = 'INBOX.Binary';
+      expect((await t.run('CREATE', ['CREATE ', mailboxArg(t, box), '\r\n'])).status).toBe('OK');
+      const raw = Buffer.from('Message-ID: <nul@acme.test>\r\nSubject: nul\r\nContent-Transfer-Encoding: binary\r\n\r\na\0b\r\n');
+      const res = await append(t, box, [{ raw, flags: ['\\Seen'], internalDate: new Date('2024-01-02T03:04:05Z') }]);
+      expect(res.uids).toHaveLength(1);
+      await t.select(box, mailboxArg(t, box), true);
+      // The server may store binary content re-encoded (RFC 3516 4.4: Dovecot adds a few bytes),
+      // which verify --deep reports as ALTERED; here: it was accepted as one message, with its flag.
+      const back = await uidFetch(t, String(res.uids![0]), 'header');
+      expect(back.get(res.uids![0]!)!.flags).toEqual(['\\Seen']);
+      expect(back.get(res.uids![0]!)!.headers!.toString()).toMatch(/^Message-ID: <nul@acme.test>/);
+      await t.select('INBOX', mailboxArg(t, 'INBOX'), true);
+      expect((await t.run('DELETE', ['DELETE ', mailboxArg(t, box), '\r\n'])).status).toBe('OK');
+    } finally {
+      await t.logout();
+    }
+  });
+});
+
+describe('BulkConnection without LITERAL+', () => {
+  it.each(['minimal', 'gmail'] as const)('%s profile: pipelined single APPENDs with synchronizing (or LITERAL-) literals, nothing outside the profile', async (profile) => {
+    const proxy = await startCapProxy({ host: '127.0.0.1', port: server.port }, profile);
+    const cfg: ServerConfig = { preset: 'dovecot', host: '127.0.0.1', port: proxy.port, tls: 'none', allowInsecure: true, maxConnections: 4, throttle: {} };
+    try {
+      const src = await bulkOf(cfg, 'raw');
+      const t = await bulkOf(cfg, 'target');
+      try {
+        expect(t.has('LITERAL+')).toBe(false);
+        expect(t.has('MULTIAPPEND')).toBe(false);
+        await src.select('INBOX', mailboxArg(src, 'INBOX'), true);
+        const bodies = await uidFetch(src, '1:12,41', 'body');
+        const box = `INBOX.Each-${profile}`;
+        expect((await t.run('CREATE', ['CREATE ', mailboxArg(t, box), '\r\n'])).status).toBe('OK');
+        // Small and large literals (LITERAL- covers only those up to 4,096 bytes), one refused
+        // in the middle (no such folder for it): the others still go in.
+        const items = [...bodies.values()].sort((x, y) => x.uid - y.uid).map((m) => ({ raw: m.source!, flags: m.flags, internalDate: m.internalDate! }));
+        const each = await appendEach(t, box, items);
+        expect(each.every((r) => r.ok)).toBe(true);
+        const mixed = await Promise.all([appendEach(t, box, items.slice(0, 2)), appendEach(t, 'INBOX.Nowhere', items.slice(2, 3)), appendEach(t, box, items.slice(3, 4))]);
+        expect(mixed.flat().map((r) => r.ok)).toEqual([true, true, false, true]);
+        const copied = (await readAll(server, 'target', 'pw')).find((f) => f.path === box.slice('INBOX.'.length))!;
+        const want = [...items, ...items.slice(0, 2), items[3]!].map((m) => `${sha(m.raw)} ${m.internalDate.toISOString()}`).sort();
+        expect(copied.messages.map((m) => `${m.sha256} ${m.internalDate.toISOString()}`).sort()).toEqual(want);
+        expect((await t.run('DELETE', ['DELETE ', mailboxArg(t, box), '\r\n'])).status).toBe('OK');
+      } finally {
+        await Promise.all([src.logout(), t.logout()]);
+      }
+      expect(proxy.violations).toEqual([]);
+    } finally {
+      await proxy.close();
     }
   });
 });

@@ -4,7 +4,7 @@ import { memoryCost } from '../../src/copier/folder.js';
 import { ByteBudget, TokenBucket } from '../../src/copier/limits.js';
 import { headerBlock, identityOf, matchMultiset } from '../../src/copier/identity.js';
 import { ImapFailure, classifyImapError } from '../../src/imap/errors.js';
-import { parseAppendUid } from '../../src/imap/multiappend.js';
+import { appendResult } from '../../src/imap/bulk/commands.js';
 import { parseUidSet, toUidSet } from '../../src/imap/uidset.js';
 
 describe('APPENDUID sets', () => {
@@ -16,11 +16,11 @@ describe('APPENDUID sets', () => {
     expect(() => parseUidSet('4:x')).toThrow();
   });
   it('reads the response code and refuses a set that does not fit the batch', () => {
-    const sec = [{ value: 'APPENDUID' }, { value: '123' }, { value: '45:47' }];
-    expect(parseAppendUid(sec, 3)).toEqual({ uidValidity: 123n, uids: [45, 46, 47] });
-    expect(parseAppendUid(sec, 4)).toEqual({ uidValidity: 123n });
-    expect(parseAppendUid([{ value: 'READ-WRITE' }], 1)).toEqual({});
-    expect(parseAppendUid(undefined, 1)).toEqual({});
+    const ok = { status: 'OK' as const, code: 'APPENDUID 123 45:47', text: 'Append completed.' };
+    expect(appendResult(ok, 3)).toEqual({ uidValidity: 123n, uids: [45, 46, 47] });
+    expect(appendResult(ok, 4)).toEqual({ uidValidity: 123n });
+    expect(appendResult({ status: 'OK', code: 'READ-WRITE', text: '' }, 1)).toEqual({});
+    expect(appendResult({ status: 'OK', text: '' }, 1)).toEqual({});
   });
   it('compresses UIDs for FETCH', () => {
     expect(toUidSet([5, 1, 2, 3, 9])).toBe('1:3,5,9');

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ResponseFramer, readTagged, type RawResponse } from '../../src/imap/raw.js';
-import { parseFetch, parseInternalDate } from '../../src/imap/raw-fetch.js';
+import { ResponseFramer, type RawResponse } from '../../src/imap/bulk/framer.js';
+import { applySelectData, firstLine, parseCapabilityList, parseFetch, parseSearch, parseStatus, parseTagged, type SelectedState } from '../../src/imap/bulk/parse.js';
+import { appendResult } from '../../src/imap/bulk/commands.js';
+import { parseImapDateTime as parseInternalDate } from '../../src/imap/datetime.js';
+
+/** The tagged answer for `tag`, a BYE as an Error, or undefined (what BulkConnection decides). */
+function readTagged(tag: string, r: RawResponse) {
+  const line = firstLine(r);
+  if (/^\* BYE/i.test(line)) return new Error(line);
+  const t = parseTagged(line);
+  return t && t.tag === tag ? t.result : undefined;
+}
 
 // The bulk path's framing and FETCH parsing, fed the byte streams a server sends, split at
 // every possible place.
@@ -22,18 +32,13 @@ const stream = Buffer.concat([
 
 function frame(chunks: Buffer[]): { responses: RawResponse[]; rest: Buffer } {
   const responses: RawResponse[] = [];
-  let done = false;
-  const f = new ResponseFramer((r) => {
-    responses.push(r);
-    done = readTagged('M1', r) !== undefined;
-    return done;
-  });
-  for (const [i, c] of chunks.entries()) {
-    const end = f.push(c);
-    // Everything after the tagged answer is left for imapflow, this chunk's tail and later ones.
-    if (end >= 0) return { responses, rest: Buffer.concat([c.subarray(end), ...chunks.slice(i + 1)]) };
-  }
-  throw new Error('no tagged answer');
+  const f = new ResponseFramer((r) => void responses.push(r));
+  for (const c of chunks) f.push(c);
+  // What came after the tagged answer: framed too (the connection is ours), returned as text.
+  const at = responses.findIndex((r) => readTagged('M1', r) !== undefined);
+  if (at < 0) throw new Error('no tagged answer');
+  const rest = responses.slice(at + 1).flatMap((r) => r.segments);
+  return { responses: responses.slice(0, at + 1), rest: Buffer.concat(rest) };
 }
 
 describe('ResponseFramer + parseFetch', () => {
@@ -79,7 +84,7 @@ describe('ResponseFramer + parseFetch', () => {
   });
 
   it('refuses an endless line instead of buffering it', () => {
-    const f = new ResponseFramer(() => false);
+    const f = new ResponseFramer(() => undefined);
     const junk = Buffer.alloc(1024 * 1024, 0x41);
     expect(() => {
       for (let i = 0; i < 6; i++) f.push(junk);
@@ -91,5 +96,53 @@ describe('ResponseFramer + parseFetch', () => {
     expect(parseInternalDate(' 1-Jan-2026 00:00:00 +0000')?.toISOString()).toBe('2026-01-01T00:00:00.000Z');
     expect(parseInternalDate('1-Foo-2026 00:00:00 +0000')).toBeUndefined();
     expect(parseInternalDate('yesterday')).toBeUndefined();
+  });
+
+  it('reads what SELECT, SEARCH, STATUS and CAPABILITY answers carry', () => {
+    const st: Partial<SelectedState> = {};
+    for (const l of [
+      '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1)',
+      '* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 \\*)] Flags permitted.',
+      '* OK [UIDVALIDITY 1700000001] UIDs valid',
+      '* OK [UIDNEXT 42] Predicted next UID',
+      '* OK [HIGHESTMODSEQ 9000000000] Highest',
+    ])
+      expect(applySelectData(l, st)).toBe(true);
+    expect(applySelectData('* 3 RECENT', st)).toBe(false);
+    expect(st.uidValidity).toBe(1700000001n);
+    expect(st.uidNext).toBe(42);
+    expect(st.highestModseq).toBe(9000000000n);
+    expect(st.permanentFlags!.has('\\*')).toBe(true);
+    expect(st.flags!.has('$Label1')).toBe(true);
+    expect(parseSearch('* SEARCH 1 5 9')).toEqual([1, 5, 9]);
+    expect(parseSearch('* SEARCH')).toEqual([]);
+    expect(parseSearch('* 3 EXISTS')).toBeUndefined();
+    const status = frame([Buffer.from('* STATUS "INBOX.&W6JiNg-" (UIDNEXT 17 MESSAGES 4)\r\nM1 OK done\r\n')]).responses[0]!;
+    expect(parseStatus(status)).toEqual(new Map([['UIDNEXT', 17n], ['MESSAGES', 4n]]));
+    const caps = parseCapabilityList('CAPABILITY IMAP4rev1 LITERAL+ MULTIAPPEND APPENDLIMIT=1000 UIDPLUS');
+    expect([...caps.keys()]).toEqual(['IMAP4rev1', 'LITERAL+', 'MULTIAPPEND', 'APPENDLIMIT', 'UIDPLUS']);
+    expect(caps.get('APPENDLIMIT')).toBe(1000);
+  });
+
+  it('reads BODY[HEADER] answers, and literal8 (~{n}) bodies', () => {
+    const head = Buffer.from('Message-ID: <h@x>\r\nSubject: hi\r\n\r\n');
+    const body = Buffer.from('Subject: nul\r\n\r\na\0b\r\n');
+    const { responses } = frame([
+      Buffer.from(`* 1 FETCH (UID 3 RFC822.SIZE 99 BODY[HEADER] {${head.length}}\r\n`),
+      head,
+      Buffer.from(`)\r\n* 2 FETCH (UID 4 BINARY[] ~{${body.length}}\r\n`),
+      body,
+      Buffer.from(')\r\nM1 OK done\r\n'),
+    ]);
+    const h = responses.map((r) => parseFetch(r, 'header')).filter((m) => m !== undefined);
+    expect(h.map((m) => [m!.uid, m!.size, m!.headers!.equals(head)])).toEqual([[3, 99, true]]);
+    const b = responses.map((r) => parseFetch(r, 'body')).filter((m) => m !== undefined);
+    expect(b.map((m) => [m!.uid, m!.source!.equals(body)])).toEqual([[4, true]]);
+  });
+
+  it('pairs APPENDUID sets with the batch only when they account for every message', () => {
+    expect(appendResult({ status: 'OK', code: 'APPENDUID 123 45:47', text: '' }, 3)).toEqual({ uidValidity: 123n, uids: [45, 46, 47] });
+    expect(appendResult({ status: 'OK', code: 'APPENDUID 123 45:47', text: '' }, 4)).toEqual({ uidValidity: 123n });
+    expect(appendResult({ status: 'OK', text: 'done' }, 1)).toEqual({});
   });
 });

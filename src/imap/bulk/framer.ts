@@ -1,0 +1,91 @@
+// Splits the server's byte stream into responses: lines, and after a line ending in a literal
+// marker `{n}` (or literal8 `~{n}`), exactly n bytes of literal, then the rest of the response.
+
+/** One server response: its text segments, and the literal that followed each but the last. */
+export interface RawResponse {
+  segments: Buffer[];
+  literals: Buffer[];
+}
+
+/** The stream cannot be framed (an absurd line or literal): the connection is unusable. */
+export class FramingError extends Error {
+  readonly code = 'EConnectionClosed';
+}
+
+const LF = 0x0a;
+const MAX_LINE = 4 * 1024 * 1024;
+const MAX_LITERAL = 1024 * 1024 * 1024;
+const LITERAL_MARKER = /~?\{(\d{1,12})\+?\}\r?\n$/;
+
+export class ResponseFramer {
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #literalLeft = 0;
+  /** A literal that spans reads is copied into one buffer as it arrives (the reads are freed). */
+  #literal: Buffer | undefined;
+  #literalAt = 0;
+  #cur: RawResponse = { segments: [], literals: [] };
+
+  constructor(private readonly onResponse: (r: RawResponse) => void) {}
+
+  /** Feed chunks as they arrive, split anywhere. Throws FramingError on a stream it cannot frame. */
+  push(chunk: Buffer): void {
+    let pos = 0;
+    while (pos < chunk.length) {
+      if (this.#literalLeft > 0) {
+        const take = Math.min(this.#literalLeft, chunk.length - pos);
+        if (!this.#literal && take === this.#literalLeft) {
+          this.#cur.literals.push(chunk.subarray(pos, pos + take)); // all in this read: no copy
+        } else {
+          if (!this.#literal) {
+            this.#literal = Buffer.allocUnsafe(this.#literalLeft);
+            this.#literalAt = 0;
+          }
+          chunk.copy(this.#literal, this.#literalAt, pos, pos + take);
+          this.#literalAt += take;
+          if (take === this.#literalLeft) {
+            this.#cur.literals.push(this.#literal);
+            this.#literal = undefined;
+          }
+        }
+        this.#literalLeft -= take;
+        pos += take;
+        continue;
+      }
+      const nl = chunk.indexOf(LF, pos);
+      if (nl < 0) {
+        this.#hold(chunk.subarray(pos));
+        if (this.#pendingBytes > MAX_LINE) throw new FramingError('server sent a line over 4 MiB');
+        return;
+      }
+      this.#hold(chunk.subarray(pos, nl + 1));
+      pos = nl + 1;
+      const line = this.#take();
+      this.#cur.segments.push(line);
+      // A continuation request ("+ ...") never announces a literal of ours.
+      const m = line[0] === 0x2b ? null : LITERAL_MARKER.exec(line.subarray(Math.max(0, line.length - 24)).toString('latin1'));
+      if (m) {
+        this.#literalLeft = Number(m[1]);
+        if (this.#literalLeft > MAX_LITERAL) throw new FramingError(`server announced a ${this.#literalLeft}-byte literal (over 1 GiB)`);
+        if (this.#literalLeft === 0) this.#cur.literals.push(Buffer.alloc(0));
+        continue;
+      }
+      const response = this.#cur;
+      this.#cur = { segments: [], literals: [] };
+      this.onResponse(response);
+    }
+  }
+
+  #hold(b: Buffer): void {
+    this.#pending.push(b);
+    this.#pendingBytes += b.length;
+  }
+
+  /** What was held, as one buffer (no copy when it came in one piece). */
+  #take(): Buffer {
+    const b = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    return b;
+  }
+}
