@@ -144,6 +144,7 @@ export async function syncAccount(env: JobEnv, a: Account): Promise<AccountOutco
         ...(m.specialUse ? { specialUse: m.specialUse } : {}),
         state: m.action === 'copy' ? 'active' : 'excluded',
         notes: m.notes,
+        ...(m.source.status ? { sourceMessages: m.source.status.messages } : {}),
       });
       seen.add(id);
       if (m.action === 'blocked') {

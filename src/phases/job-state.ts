@@ -231,8 +231,9 @@ function accountStates(store: Store, runs: PhaseRun[], running: LockHolder | nul
       counts.remaining += c.pending;
       if (!listedAll) {
         counts.unlistedFolders++;
-        const inv = assessed.find((f) => f.logicalPath === (fp.sourceLogical ?? fp.sourcePath) || f.path === fp.sourcePath);
-        if (inv) counts.remaining += Math.max(0, inv.messages - c.found);
+        // The sync's own folder listing is the freshest count; an assessment's inventory otherwise.
+        const inv = fp.sourceMessagesListed ?? assessed.find((f) => f.logicalPath === (fp.sourceLogical ?? fp.sourcePath) || f.path === fp.sourcePath)?.messages;
+        if (inv !== undefined) counts.remaining += Math.max(0, inv - c.found);
       }
       for (const r of c.reasons) {
         const key = `${r.state}\u0000${r.reason}`;

@@ -26,6 +26,8 @@ export interface FolderPairRow {
   srcListedUid: number;
   dstUidvalidity: string | null;
   dstUidnext: number | null;
+  /** MESSAGES of the source folder at the last folder listing (before the folder itself was read). */
+  sourceMessagesListed: number | null;
   state: 'active' | 'excluded' | 'gone';
   notes: string[];
 }
@@ -87,7 +89,7 @@ const MSG_COLS = `id, src_uid AS srcUid, message_id AS messageId, internal_date 
 const FP_COLS = `id, account_id AS accountId, direction, source_path AS sourcePath, destination_path AS destinationPath,
   source_logical AS sourceLogical, destination_logical AS destinationLogical, special_use AS specialUse,
   src_uidvalidity AS srcUidvalidity, src_uidnext AS srcUidnext, src_listed_uid AS srcListedUid,
-  dst_uidvalidity AS dstUidvalidity, dst_uidnext AS dstUidnext, state, notes`;
+  dst_uidvalidity AS dstUidvalidity, dst_uidnext AS dstUidnext, src_messages_listed AS sourceMessagesListed, state, notes`;
 
 type RawMsg = Omit<MessageRow, 'flags'> & { flags: string };
 const toMsg = (r: RawMsg): MessageRow => ({ ...r, flags: JSON.parse(r.flags) as string[] });
@@ -125,16 +127,19 @@ export class SyncStore implements CopyCheckpoints {
     specialUse?: string;
     state: 'active' | 'excluded';
     notes: string[];
+    /** MESSAGES from the folder listing (kept as it was when the listing gave none). */
+    sourceMessages?: number;
   }): number {
     this.st(
         `INSERT INTO folder_pairs (account_id, direction, source_path, destination_path, special_use, state, updated_at,
-           source_logical, destination_logical, notes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           source_logical, destination_logical, notes, src_messages_listed)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (account_id, direction, source_path) DO UPDATE SET destination_path = excluded.destination_path,
            special_use = excluded.special_use, state = excluded.state, updated_at = excluded.updated_at,
-           source_logical = excluded.source_logical, destination_logical = excluded.destination_logical, notes = excluded.notes`,
+           source_logical = excluded.source_logical, destination_logical = excluded.destination_logical, notes = excluded.notes,
+           src_messages_listed = coalesce(excluded.src_messages_listed, src_messages_listed)`,
       )
-      .run(p.accountId, p.direction, p.sourcePath, p.destinationPath, p.specialUse ?? null, p.state, now(), p.sourceLogical, p.destinationLogical, JSON.stringify(p.notes));
+      .run(p.accountId, p.direction, p.sourcePath, p.destinationPath, p.specialUse ?? null, p.state, now(), p.sourceLogical, p.destinationLogical, JSON.stringify(p.notes), p.sourceMessages ?? null);
     return (this.st('SELECT id FROM folder_pairs WHERE account_id = ? AND direction = ? AND source_path = ?').get(p.accountId, p.direction, p.sourcePath) as { id: number }).id;
   }
 

@@ -116,6 +116,20 @@ describe.each(FACTORIES)('store contract: $name', (f) => {
       expect(sync.folderPair(sent).state).toBe('gone');
       expect(store.accounts()).toHaveLength(1);
     });
+
+    it("keeps the listing's message count of a folder until a listing gives a new one", () => {
+      const { acct, sync } = seeded(0);
+      const pair = (sourceMessages?: number) =>
+        sync.upsertFolderPair({ accountId: acct, direction: 'forward', sourcePath: 'Archive', destinationPath: 'Archive', sourceLogical: 'Archive', destinationLogical: 'Archive', state: 'active', notes: [], ...(sourceMessages !== undefined ? { sourceMessages } : {}) });
+      const id = pair();
+      expect(sync.folderPair(id).sourceMessagesListed).toBeNull();
+      pair(40);
+      expect(sync.folderPair(id).sourceMessagesListed).toBe(40);
+      pair();
+      expect(sync.folderPair(id).sourceMessagesListed).toBe(40);
+      pair(0);
+      expect(sync.folderPair(id).sourceMessagesListed).toBe(0);
+    });
   });
 
   describe('messages and batches: the copy state machine', () => {

@@ -38,6 +38,8 @@ export interface KillLoopOptions {
   /** Give up (and fail) when one run shows no progress for this long (ms). */
   stallMs?: number;
   random?: () => number;
+  /** Called after each kill has landed (1-based), before the next run starts. */
+  afterKill?: (kill: number) => Promise<void>;
 }
 
 /**
@@ -76,8 +78,10 @@ export async function killAtProgress(o: KillLoopOptions): Promise<{ kills: numbe
       }
     }
     const r = await run.done;
-    if (r.signal === 'SIGKILL') kills++;
-    else if (r.code === 0) endedEarly++;
+    if (r.signal === 'SIGKILL') {
+      kills++;
+      await o.afterKill?.(kills);
+    } else if (r.code === 0) endedEarly++;
     else throw new Error(`run ${i} exited ${r.code} before its kill: ${r.out.slice(-2000)}`);
   }
   return { kills, endedEarly };

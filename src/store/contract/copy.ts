@@ -22,6 +22,8 @@ export interface CopyCheckpoints {
     specialUse?: string;
     state: 'active' | 'excluded';
     notes: string[];
+    /** MESSAGES from the folder listing (kept as it was when the listing gave none). */
+    sourceMessages?: number;
   }): number;
   folderPair(id: number): FolderPairRow;
   folderPairs(accountId?: number, direction?: Direction): FolderPairRow[];

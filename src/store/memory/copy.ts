@@ -67,6 +67,7 @@ function toPair(p: PairRecord): FolderPairRow {
     srcListedUid: p.srcListedUid,
     dstUidvalidity: p.dstUidvalidity,
     dstUidnext: p.dstUidnext,
+    sourceMessagesListed: p.sourceMessagesListed,
     state: p.state,
     notes: [...p.notes],
   };
@@ -102,6 +103,7 @@ export class MemoryCopyCheckpoints implements CopyCheckpoints {
         sourceLogical: p.sourceLogical,
         destinationLogical: p.destinationLogical,
         notes: [...p.notes],
+        ...(p.sourceMessages !== undefined ? { sourceMessagesListed: p.sourceMessages } : {}),
       });
       return found.id;
     }
@@ -122,6 +124,7 @@ export class MemoryCopyCheckpoints implements CopyCheckpoints {
       srcHighestModseq: null,
       dstUidvalidity: null,
       dstUidnext: null,
+      sourceMessagesListed: p.sourceMessages ?? null,
       state: p.state,
       notes: [...p.notes],
       adoptChecked: false,
