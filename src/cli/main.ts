@@ -1,10 +1,10 @@
+import { VERSION } from '../version.js';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../errors.js';
 import { registerCommands } from './commands/index.js';
 import { exitCodeFor } from './exit.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -12,7 +12,7 @@ export function buildProgram(): Command {
     .name('mailshift')
     .description('Move a company\'s mailboxes from one provider to another with no lost, delayed or duplicated mail.\n' +
       'Phases: assess -> sync -> dual-run -> cutover -> kit. Every phase is resumable and safe to run again.')
-    .version(pkg.version)
+    .version(VERSION)
     .option('-c, --config <file>', 'job config (YAML or JSON)', './mailshift.yaml')
     .option('--json', 'machine-readable output on stdout')
     .option('--no-progress', 'no progress bars (they are off anyway when output is not a terminal)')

@@ -11,15 +11,4 @@ export function retryDelay(f: ImapFailure, attempt: number, random: () => number
   return p.retry === 'server' ? serverPauseMs(f, attempt, random) : backoffMs(attempt, random);
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+export { sleep } from '../time/sleep.js';

@@ -1,3 +1,4 @@
+import { VERSION } from '../version.js';
 import { isIP } from 'node:net';
 import { warnInsecureOnce } from '../net/tls-trust.js';
 import { rootCertificates as tlsRootCertificates } from 'node:tls';
@@ -17,7 +18,6 @@ export interface ConnectOptions {
   qresync?: boolean;
 }
 
-const VERSION = '0.1.0';
 
 /** Who a session logs in as: the account, and the provider that says what to send. */
 export interface ImapLogin {

@@ -1,3 +1,4 @@
+import { VERSION } from '../version.js';
 // The assess phase: a read-only look at both sides of every account, the domain's DNS, a short
 // throughput probe, and a report (HTML, Markdown, JSON) with a go/no-go verdict. It writes
 // nothing to either server: folders are opened with EXAMINE, bodies fetched with BODY.PEEK[].
@@ -38,7 +39,6 @@ export interface AssessResult {
   runId: number;
 }
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** An account whose assessment threw: reported as such; the others carry on. */
 function failedAccount(account: Account, err: Error): AccountResult {

@@ -1,3 +1,4 @@
+import { sleep } from '../time/sleep.js';
 import { join, resolve } from 'node:path';
 import { findAuthoritative, txtRecords } from '../dns/resolver.js';
 import type { DnsServer } from '../dns/client.js';
@@ -300,17 +301,6 @@ export interface WatchResult {
   dualRun?: Health;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((res) => {
-    if (signal.aborted) return res();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      res();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 export async function cutoverWatch(ctx: PhaseContext, opts: WatchOptions = {}, deps: CutoverDeps = {}): Promise<WatchResult> {
   const e = env(ctx, deps);

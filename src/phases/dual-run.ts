@@ -1,3 +1,4 @@
+import { sleep } from '../time/sleep.js';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import PQueue from 'p-queue';
@@ -57,17 +58,6 @@ export interface DualRunResult {
   totals: { copied: number; newFolders: number; flagsApplied: number; destinationKept: number; sourceDeleted: number; moved: number; expunged: number; deletesApplied: number };
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((res) => {
-    if (signal.aborted || ms <= 0) return res();
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      res();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 const activeForwardPairs = (sync: SyncStore) => sync.folderPairs(undefined, 'forward').filter((p) => p.state === 'active').length;
 

@@ -1,3 +1,4 @@
+import { sleep } from '../time/sleep.js';
 /**
  * Real, unprivileged Cyrus IMAP 3.6 instances on 127.0.0.1 for the interoperability tests: a
  * second IMAP implementation beside Dovecot, with its own dialect (NO without ALREADYEXISTS, a
@@ -69,7 +70,6 @@ export function cyrusAvailable(): string | undefined {
   return existsSync(master) && existsSync(join(BIN(), 'imapd')) && saslpasswd ? master : undefined;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function greets(port: number): Promise<boolean> {
   return new Promise((resolve) => {

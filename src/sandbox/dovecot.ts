@@ -1,3 +1,4 @@
+import { sleep } from '../time/sleep.js';
 /**
  * Real, unprivileged Dovecot 2.3 instances on 127.0.0.1 for tests, the benchmark and `mailshift demo`.
  *
@@ -418,7 +419,6 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Resolves when the port answers with an IMAP greeting. */
 function greets(port: number): Promise<boolean> {

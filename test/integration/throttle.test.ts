@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { generateCorpus } from '../../src/corpus/index.js';
 import { writeJobFiles } from '../../src/demo/files.js';
-import { BIN, runCli, type CliResult } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { busiestWindow, saves, startSync } from '../support/throttle-count.js';
 import { seedMessages, seedUser, startPair, type SeedMessage } from '../support/dovecot.js';
 
 // The throttle is a promise: with messagesPerHour set on the destination, no window of the run
@@ -16,37 +16,6 @@ import { seedMessages, seedUser, startPair, type SeedMessage } from '../support/
 // ten times faster), and checked for 60-second windows of 600 as well.
 
 const RATE = 36_000;
-
-function saves(logPath: string): number[] {
-  const out: number[] = [];
-  for (const line of readFileSync(logPath, 'utf8').split('\n')) {
-    if (!/: Info: save: /.test(line)) continue;
-    const t = Date.parse(line.slice(0, 26));
-    if (!Number.isNaN(t)) out.push(t);
-  }
-  return out.sort((a, b) => a - b);
-}
-
-/** The largest number of events inside any window of `ms` (half-open, starting at an event). */
-function busiestWindow(times: number[], ms: number): number {
-  let best = 0;
-  let j = 0;
-  for (let i = 0; i < times.length; i++) {
-    while (j < times.length && times[j]! < times[i]! + ms) j++;
-    best = Math.max(best, j - i);
-  }
-  return best;
-}
-
-function startSync(configPath: string): { child: ReturnType<typeof spawn>; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [BIN, 'sync', '--no-progress', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
-}
 
 describe('throttle: messagesPerHour holds at the server, through Ctrl-C and a restart', () => {
   const dirs: string[] = [];
