@@ -1,10 +1,11 @@
 // assessment.html: one self-contained page (no scripts, no external files) for a non-engineer,
 // in one language: the verdict first, then what to fix, then the details. Charts are inline SVG.
-// Risk titles, details and fixes are the findings' own text (English, with the provider's
-// Chinese menu names where the preset has them); the page around them comes from the catalogue.
+// Risk titles, details and fixes come from the catalogue's findings.risk keys the risk carries;
+// values inside them (hosts, folder names, a server's own reply) are shown as they are.
 import { i18n } from '../i18n/index.js';
 import { systemTimeZone } from '../i18n/format.js';
 import { findPreset } from '../config/presets.js';
+import { lines, pageFormat, sayWith } from '../i18n/msg.js';
 import type { Assessment, Risk } from './types.js';
 
 /** When the PDPO notes in reference/anchors-migration.md (f) were last checked for this text. */
@@ -72,13 +73,22 @@ export function histogramSvg(labels: string[], counts: number[], title: string, 
 /** The estimate is a finding only when a read rate was measured. */
 export const estimateMeasured = (a: Assessment): boolean => !!a.estimate.probe && a.estimate.probe.messages > 0 && a.summary.estimatedSeconds !== undefined;
 
+/** A risk's title, detail and fix in the page's language (the English text when it has no keys). */
+export function riskText(r: Risk, I: AssessI18n): { title: string; detail: string; fix: string } {
+  if (!r.msg) return { title: r.title, detail: r.detail, fix: r.fix };
+  const table = I.cat.findings.risk;
+  const f = pageFormat(I);
+  return { title: sayWith(table, r.msg.title, f), detail: lines(table, r.msg.detail, f), fix: lines(table, r.msg.fix, f, '') };
+}
+
 function riskHtml(r: Risk, i: number, I: AssessI18n): string {
   const S = I.cat.assess;
   const list = (xs: string[], what: string) =>
     xs.length ? `<p><b>${esc(what)}:</b> ${esc(xs.slice(0, 30).join(', '))}${xs.length > 30 ? ` … ${esc(I.t(S.inAll, { n: xs.length }))}` : ''}</p>` : '';
-  return `<div class="risk ${r.severity}" data-risk="${esc(r.id)}"><h3><span class="sev">${esc(S.severity[r.severity])}</span> ${i + 1}. <span lang="en">${esc(r.title)}</span></h3>
-<p class="detail" lang="en">${esc(r.detail).replace(/\n/g, '<br>')}</p>
-<p class="fix"><b>${esc(S.whatToDo)}</b> <span lang="en">${esc(r.fix)}</span></p>${list(r.accounts, S.accountsLabel)}${list(r.folders, S.foldersLabel)}</div>`;
+  const x = riskText(r, I);
+  return `<div class="risk ${r.severity}" data-risk="${esc(r.id)}"><h3><span class="sev">${esc(S.severity[r.severity])}</span> ${i + 1}. <span>${esc(x.title)}</span></h3>
+<p class="detail">${esc(x.detail).replace(/\n/g, '<br>')}</p>
+<p class="fix"><b>${esc(S.whatToDo)}</b> <span>${esc(x.fix)}</span></p>${list(r.accounts, S.accountsLabel)}${list(r.folders, S.foldersLabel)}</div>`;
 }
 
 export function renderHtml(a: Assessment, I: AssessI18n = defaultAssessI18n()): string {
@@ -91,7 +101,7 @@ export function renderHtml(a: Assessment, I: AssessI18n = defaultAssessI18n()): 
   const date = (iso?: string) => fmt.date(iso);
   const summaryLines = go
     ? `<p>${esc(s.warnings ? t(S.goWarnings, { n: s.warnings }) : S.goText)}</p>`
-    : `<p>${esc(t(S.noGoText, { n: s.blockers }))}</p><ol>${blockers.map((r) => `<li>${esc(r.title)}</li>`).join('')}</ol><p>${esc(S.noGoAfter)}</p>`;
+    : `<p>${esc(t(S.noGoText, { n: s.blockers }))}</p><ol>${blockers.map((r) => `<li>${esc(riskText(r, I).title)}</li>`).join('')}</ol><p>${esc(S.noGoAfter)}</p>`;
   const accountsChart = barChartSvg(
     a.accounts.map((x) => ({ label: x.sourceUser, value: x.source.totals.bytes, text: t(S.chartValue, { size: fmt.bytes(x.source.totals.bytes), count: x.source.totals.messages }) })),
     S.chartTitle,

@@ -1,5 +1,5 @@
 // assessment.md: the same content as the HTML, for a ticket or an e-mail, in the same language.
-import { defaultAssessI18n, estimateMeasured, RESIDENCY_CHECKED, residencyRows, type AssessI18n } from './render-html.js';
+import { defaultAssessI18n, estimateMeasured, RESIDENCY_CHECKED, residencyRows, riskText, type AssessI18n } from './render-html.js';
 import type { Assessment } from './types.js';
 
 const cell = (s: string | number | undefined) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, '<br>');
@@ -23,9 +23,10 @@ export function renderMarkdown(a: Assessment, I: AssessI18n = defaultAssessI18n(
   L.push(`## ${S.risksHeading}`, '');
   if (!a.risks.length) L.push(s.accountsAssessed === 0 ? S.notRead : S.risksNone, '');
   a.risks.forEach((r, i) => {
-    L.push(`### ${i + 1}. [${S.severity[r.severity]}] ${r.title}`, '');
-    L.push(r.detail.split('\n').map((l) => `> ${l}`).join('\n'), '');
-    L.push(`**${S.whatToDo}** ${r.fix}`, '');
+    const x = riskText(r, I);
+    L.push(`### ${i + 1}. [${S.severity[r.severity]}] ${x.title}`, '');
+    L.push(x.detail.split('\n').map((l) => `> ${l}`).join('\n'), '');
+    L.push(`**${S.whatToDo}** ${x.fix}`, '');
     if (r.accounts.length) L.push(`${S.accountsLabel}: ${r.accounts.slice(0, 20).join(', ')}${r.accounts.length > 20 ? ` … ${t(S.inAll, { n: r.accounts.length })}` : ''}`, '');
     if (r.folders.length) L.push(`${S.foldersLabel}: ${r.folders.slice(0, 20).join('; ')}${r.folders.length > 20 ? ` … ${t(S.inAll, { n: r.folders.length })}` : ''}`, '');
   });

@@ -3,7 +3,10 @@
 // of this object is the type every other language must match (ReportsText).
 // Placeholders are {names}; fill() in ../text.ts refuses a missing one.
 
+import { enFindings } from './findings.en.js';
+
 export const enReports = {
+  findings: enFindings,
   units: {
     s: 's',
     min: 'min',

@@ -1,7 +1,9 @@
+import { zhHansFindings } from './findings.zh-Hans.js';
 import type { ReportsText } from './reports.en.js';
 
 // 简体中文（内地用语）：迁移报告、评估报告及切换清单。Placeholders as in reports.en.ts.
 export const zhHansReports: ReportsText = {
+  findings: zhHansFindings,
   units: {
     s: '秒',
     min: '分钟',

@@ -1,7 +1,9 @@
+import { zhHantFindings } from './findings.zh-Hant.js';
 import type { ReportsText } from './reports.en.js';
 
 // 繁體中文（香港用語）：遷移報告、評估報告及轉換清單。Placeholders as in reports.en.ts.
 export const zhHantReports: ReportsText = {
+  findings: zhHantFindings,
   units: {
     s: '秒',
     min: '分鐘',
