@@ -23,6 +23,8 @@ export interface MsgFormat {
   dateTime(iso: string): string;
   /** "source" / "destination" in the language. */
   side(s: string): string;
+  /** A stable word (vars named phase / outcome) in the language. */
+  word?(name: string, value: string): string | undefined;
 }
 
 const DATE_VAR = /^(date|until)$|Date$/;
@@ -38,6 +40,7 @@ export function sayWith(table: Readonly<Record<string, Template>>, m: Msg, f: Ms
   for (const [k, v] of Object.entries(vars)) {
     if (typeof v === 'number') out[k] = f.num(v);
     else if (k === 'side') out[k] = f.side(v);
+    else if (f.word?.(k, v) !== undefined) out[k] = f.word(k, v)!;
     else if (DATE_VAR.test(k)) out[k] = f.date(v);
     else if (TIME_VAR.test(k)) out[k] = f.dateTime(v);
     else out[k] = v;
@@ -64,5 +67,6 @@ export function pageFormat(I: { cat: Catalogue; fmt: { num(n: number): string; d
     date: (iso) => (/^\d{4}-\d{2}-\d{2}/.test(iso) ? I.fmt.date(iso) : iso),
     dateTime: (iso) => (/^\d{4}-\d{2}-\d{2}T/.test(iso) ? I.fmt.dateTime(iso) : iso),
     side: (s) => (I.cat.assess.side as Record<string, string>)[s] ?? s,
+    word: (name, value) => (name === 'phase' ? (I.cat.words.phase as Record<string, string>)[value] : name === 'outcome' ? (I.cat.words.outcome as Record<string, string>)[value] : undefined),
   };
 }
