@@ -3,7 +3,7 @@ import { word } from '../i18n/index.js';
 import { throughputSvg } from './chart.js';
 import { esc } from './format.js';
 import type { ReportData } from './model.js';
-import { groupwareHtml } from '../groupware/report.js';
+import { groupwareHtml } from './groupware-html.js';
 import { accountRows, bossSummary, type I18n } from './summary.js';
 
 // The migration report as one self-contained HTML page (no script, no external asset) in one
@@ -127,7 +127,7 @@ ${r.droppedFlags.length === 0 ? `<p class="muted">${esc(R.flags.none)}</p>` : `<
 <tbody>${r.droppedFlags.map((f) => `<tr><td>${esc(f.account)}</td><td>${esc(f.folder)}</td><td class="mono">${esc(f.flag)}</td><td class="n">${n(f.messages)}</td><td>${esc(phaseName(f.source, I))}</td></tr>`).join('\n')}</tbody></table>`}
 </section>
 
-${groupwareHtml(r.groupware, esc)}<section id="verification">
+${groupwareHtml(r.groupware, esc, I)}<section id="verification">
 <h2>${esc(R.verification.heading)}</h2>
 ${v ? verificationHtml(v, I) : `<p class="warn">${esc(R.verification.notRun)}</p>`}
 </section>
