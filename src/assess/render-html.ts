@@ -73,6 +73,38 @@ export function histogramSvg(labels: string[], counts: number[], title: string, 
 /** The estimate is a finding only when a read rate was measured. */
 export const estimateMeasured = (a: Assessment): boolean => !!a.estimate.probe && a.estimate.probe.messages > 0 && a.summary.estimatedSeconds !== undefined;
 
+/** The estimate's assumptions in the page's language (the English text for an older assessment). */
+export function assumptionsText(a: Assessment, I: AssessI18n): string[] {
+  if (!a.estimate.notes) return a.estimate.assumptions;
+  const f = pageFormat(I);
+  return a.estimate.notes.map((m) =>
+    sayWith(I.cat.findings.estimate, m.key === 'total' ? { key: m.key, vars: { time: I.fmt.duration(Number(m.vars?.totalSeconds)) } } : m, f),
+  );
+}
+
+/** The first cutover advice in the page's language. */
+export function adviceText(a: Assessment, I: AssessI18n): string[] {
+  const d = a.domainSnapshot;
+  if (!d.adviceNotes) return d.advice;
+  const f = pageFormat(I);
+  return d.adviceNotes.map((m) => sayWith(I.cat.findings.dns, { key: m.key, vars: m.vars ? { ...m.vars, ...(m.vars.error ? { error: dnsError(String(m.vars.error), I) } : {}) } : undefined }, f));
+}
+
+/** A DNS answer's error as the snapshot records it (src/assess/domain.ts), in the page's language. */
+export function dnsError(e: string, I: AssessI18n): string {
+  const D = I.cat.findings.dns;
+  if (e === CATALOGUES_EN_NX) return D.nxdomain;
+  const no = /^no answer: (.*)$/s.exec(e);
+  if (no) return I.t(D.noAnswer, { error: no[1]! });
+  const nc = /^DNS not checked: (.*)$/s.exec(e);
+  if (nc) return I.t(D.notChecked, { error: nc[1]! });
+  return e;
+}
+const CATALOGUES_EN_NX = 'NXDOMAIN (the name does not exist)';
+
+/** What a missing capability costs, in the page's language. */
+export const capCost = (name: string, cost: string, I: AssessI18n): string => (I.cat.findings.capCost as Record<string, string>)[name] ?? cost;
+
 /** A risk's title, detail and fix in the page's language (the English text when it has no keys). */
 export function riskText(r: Risk, I: AssessI18n): { title: string; detail: string; fix: string } {
   if (!r.msg) return { title: r.title, detail: r.detail, fix: r.fix };
@@ -122,7 +154,7 @@ export function renderHtml(a: Assessment, I: AssessI18n = defaultAssessI18n()): 
       if (!c) return `<h3>${esc(S.side[side])}</h3><p>${esc(S.capsUnknown)}</p>`;
       const present = Object.entries(c.checked).filter(([, v]) => v).map(([k]) => k);
       return `<h3>${esc(S.side[side])}</h3><p>${esc(t(S.capsHas, { list: present.join(', ') || cat.units.none }))}${c.appendLimit ? ` — APPENDLIMIT ${esc(fmt.bytes(c.appendLimit))}` : ''}</p><p>${esc(t(S.namespace, { list: c.namespaces.personal.map((n) => `"${n.prefix}" / "${n.delimiter ?? ''}"`).join(', ') || '?' }))}</p>${
-        c.missing.length ? `<table><tr><th>${esc(S.col2.missing)}</th><th>${esc(S.col2.cost)}</th></tr>${c.missing.map((m) => `<tr><td>${esc(m.name)}</td><td lang="en">${esc(m.cost)}</td></tr>`).join('')}</table>` : ''
+        c.missing.length ? `<table><tr><th>${esc(S.col2.missing)}</th><th>${esc(S.col2.cost)}</th></tr>${c.missing.map((m) => `<tr><td>${esc(m.name)}</td><td>${esc(capCost(m.name, m.cost, I))}</td></tr>`).join('')}</table>` : ''
       }`;
     })
     .join('');
@@ -198,17 +230,17 @@ ${details}
 <h2>${esc(S.estimateHeading)}</h2>
 <p id="estimate-detail">${measured ? `${esc(t(S.estimateAbout, { time: fmt.duration(a.estimate.totalSeconds) }))} ${esc(t(S.estimateMeasured, { mps: probe!.messagesPerSecond.toFixed(1), bps: fmt.bytes(probe!.bytesPerSecond), seconds: probe!.seconds.toFixed(1) }))}` : esc(S.estimateNotMeasured)}</p>
 <p>${esc(S.assumptions)}</p>
-<ul lang="en">${a.estimate.assumptions.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
+<ul>${assumptionsText(a, I).map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
 <h2>${esc(S.serversHeading)}</h2>
 <table><tr><th>${esc(S.col2.side)}</th><th>${esc(S.col2.server)}</th><th>${esc(S.col2.certificate)}</th><th>${esc(S.col2.result)}</th></tr>${servers}</table>
 ${caps}
 <h2>${esc(t(S.dnsHeading, { domain: d.domain }))}</h2>
 <table><tr><th>${esc(S.dnsRecord)}</th><th>${esc(S.dnsNow)}</th></tr>
-<tr><td>MX</td><td>${d.mx.values.length ? esc(d.mx.values.map((m) => `${m.priority} ${m.exchange}`).join(', ')) + ` (${esc(ttl(d.mx.ttl))})` : esc(d.mx.error ?? none)}</td></tr>
-<tr><td>SPF</td><td>${esc(d.spf.values.join(' / ') || d.spf.error || none)}</td></tr>
-<tr><td>DMARC</td><td>${esc(d.dmarc.values.join(' / ') || d.dmarc.error || none)}</td></tr>
-<tr><td>Autodiscover</td><td>${esc(d.autodiscover.values.join(', ') || d.autodiscover.error || none)}</td></tr></table>
-<p><b>${esc(S.dnsAdvice)}</b></p><ul lang="en">${d.advice.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
+<tr><td>MX</td><td>${d.mx.values.length ? esc(d.mx.values.map((m) => `${m.priority} ${m.exchange}`).join(', ')) + ` (${esc(ttl(d.mx.ttl))})` : esc(d.mx.error ? dnsError(d.mx.error, I) : none)}</td></tr>
+<tr><td>SPF</td><td>${esc(d.spf.values.join(' / ') || (d.spf.error ? dnsError(d.spf.error, I) : none))}</td></tr>
+<tr><td>DMARC</td><td>${esc(d.dmarc.values.join(' / ') || (d.dmarc.error ? dnsError(d.dmarc.error, I) : none))}</td></tr>
+<tr><td>Autodiscover</td><td>${esc(d.autodiscover.values.join(', ') || (d.autodiscover.error ? dnsError(d.autodiscover.error, I) : none))}</td></tr></table>
+<p><b>${esc(S.dnsAdvice)}</b></p><ul>${adviceText(a, I).map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
 <section id="residency">
 <h2>${esc(S.residency.heading)}</h2>
 <p>${esc(S.residency.intro)}</p>

@@ -181,6 +181,8 @@ export interface Estimate {
   totalSeconds: number;
   perAccount: { sourceUser: string; seconds: number; boundBy: string }[];
   assumptions: string[];
+  /** The assumptions as catalogue messages (findings.estimate), for pages in other languages. */
+  notes?: Msg[];
 }
 
 export interface DnsRecordSet<T> {
@@ -199,6 +201,8 @@ export interface DomainSnapshot {
   dmarc: DnsRecordSet<string>;
   autodiscover: DnsRecordSet<string>;
   advice: string[];
+  /** The advice as catalogue messages (findings.dns), for pages in other languages. */
+  adviceNotes?: Msg[];
 }
 
 export interface Assessment {
