@@ -119,7 +119,9 @@ export async function englishLeft(page: Page): Promise<string[]> {
   })()`);
   const cleaned = text
     .replace(/https?:\/\/\S+/g, ' ')
-    .replace(/\bmailshift(?: [a-z][a-z-]*){0,3}/g, ' ') // a command named in a sentence
+    .replace(/\bOutlook for (Windows|Mac)\b/g, ' ') // product names with a preposition
+    .replace(/\.(mobileconfig|ics|eml|vcf|csv|html|pdf|xml)\b/g, ' ') // file types
+    .replace(/\bmailshift(?: [a-z][a-z-]*){0,3}(?: ?[(（][a-z, -]+[)）])?/g, ' ') // a command named in a sentence, with its arguments
     .replace(/\S*\d\S*/g, ' ') // ids, versions, sizes, times
     .replace(/\b[a-z]+\.(?=[^\sA-Za-z]|$)/g, ' ') // host-name prefixes such as "imap." in a list
     .replace(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, ' ') // e-mail addresses
