@@ -64,6 +64,8 @@ export interface KitOptions {
   languages?: Lang[];
   /** Clock for the Date of the e-mails when no switch date is known (tests). */
   now?: Date;
+  /** Print the guides to PDF with Chromium (`kit` and `run` do; a browser per kit is slow for tests). */
+  pdf?: boolean;
 }
 
 /** Default output folder: kit.out, else <job>-kit next to the config. */
@@ -99,7 +101,7 @@ export async function generateKit(input: KitInputs, outDir: string, opts: KitOpt
     put(`training.${lang}.html`, renderDeck(s, lang, slides), { kind: 'deck', lang, minutes: Math.round(deckMinutes(slides) * 10) / 10 });
   }
   // The guide as PDF (what the week-before e-mail attaches) when Chromium is here; else the HTML.
-  const pdfs = await printPdfs(langs.map((l) => guides.get(l)!));
+  const pdfs = opts.pdf ? await printPdfs(langs.map((l) => guides.get(l)!)) : undefined;
   const guidePdfs = new Map<Lang, Buffer>();
   langs.forEach((l, n) => {
     if (!pdfs) return;
@@ -150,7 +152,7 @@ export async function generateKit(input: KitInputs, outDir: string, opts: KitOpt
   }
 
   const warnings = collectWarnings(s, view, input.config);
-  if (!pdfs) warnings.push('Chromium was not found (apt-get install chromium, or set MAILSHIFT_CHROMIUM): the guides are attached to the e-mails as HTML, not PDF.');
+  if (opts.pdf && !pdfs) warnings.push('Chromium was not found (apt-get install chromium, or set MAILSHIFT_CHROMIUM): the guides are attached to the e-mails as HTML, not PDF.');
   put('README.md', readme(s, files, warnings), { kind: 'readme' });
 
   return { outDir: dir, languages: langs, people: people.length, synced: view.synced, oauthSignIn: s.oauth, files, warnings };
