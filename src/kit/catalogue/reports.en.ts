@@ -356,7 +356,7 @@ export const enReports = {
       provider: 'Provider',
       location: 'Where the provider stores mailbox data',
       selfHosted: 'your own server: the data stays where you run it',
-      notDocumented: 'not documented in mailshift\'s provider notes: confirm the data location in the provider\'s contract or admin console before you sign',
+      notDocumented: 'not documented in mailshift\'s sourced provider notes. Ask the provider, in writing: in which country or region are mailboxes and their backups stored; can you choose or fix that region; which other companies (subprocessors) can access the mail, and where; and whether the contract lets you audit or delete the data when you leave',
       processorsHeading: 'Who handles the mail during the move',
       processors: 'mailshift runs on this computer. The mail goes from the old provider\'s server to this computer and on to the new provider\'s server; no other company receives or processes it, and the tool stores no message content (only counts, identities and checksums in its local store).',
       pointsHeading: 'PDPO points to check (plain words, not legal advice)',

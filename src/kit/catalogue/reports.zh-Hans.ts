@@ -353,7 +353,7 @@ export const zhHansReports: ReportsText = {
       provider: '服务商',
       location: '服务商存放邮箱数据的地点',
       selfHosted: '您自己的服务器：数据存放在您运行它的地方',
-      notDocumented: 'mailshift 的服务商资料中没有记载：签约前请在服务商的合同或管理控制台确认数据存放地点',
+      notDocumented: 'mailshift 有出处的服务商资料中没有记载。请书面向服务商确认：邮箱及其备份存放在哪个国家或地区；能否选择或固定该地区；哪些其他公司（分包处理方）可以访问邮件、位于何处；以及合同是否允许你核查数据，并在终止服务时删除数据',
       processorsHeading: '迁移期间有谁经手邮件',
       processors: 'mailshift 在这台电脑上运行。邮件从旧服务商的服务器传到这台电脑，再传到新服务商的服务器；没有其他公司接收或处理邮件，本工具也不会保存邮件内容（本机数据库只记录数量、标识信息及校验值）。',
       pointsHeading: '要检查的《私隐条例》要点（通俗说明，并非法律意见）',

@@ -353,7 +353,7 @@ export const zhHantReports: ReportsText = {
       provider: '供應商',
       location: '供應商存放郵箱資料的地點',
       selfHosted: '你自己的伺服器：資料存放在你運行它的地方',
-      notDocumented: 'mailshift 的供應商資料中沒有記載：簽約前請在供應商的合約或管理控制台確認資料存放地點',
+      notDocumented: 'mailshift 有出處的供應商資料中沒有記載。請以書面向供應商查問：信箱及其備份存放在哪個國家或地區；可否選擇或固定該地區；哪些其他公司（分包商）可以存取郵件、身處何地；以及合約是否容許你查核資料，並在終止服務時刪除資料',
       processorsHeading: '轉移期間有誰經手電郵',
       processors: 'mailshift 在這部電腦上運行。電郵由舊供應商的伺服器傳到這部電腦，再傳到新供應商的伺服器；沒有其他公司接收或處理電郵，本工具亦不會儲存電郵內容（本機資料庫只記錄數目、識別資料及校驗值）。',
       pointsHeading: '要檢查的《私隱條例》要點（淺白說明，並非法律意見）',
