@@ -125,7 +125,7 @@ export function renderMarkdown(doc: ChecklistDoc, I: ChecklistI18n = defaultI18n
     out.push('', `## ${t(L.lastCheck, { at: fmt.dateTime(doc.checks[0]!.runAt) })}`, '');
     for (const c of doc.checks) {
       const x = checkText(c, I);
-      out.push(`- **${word(L.state, c.status.toLowerCase())}** ${x.title}: ${x.reason}${x.fix && c.status !== 'PASS' ? `  \n  ${L.fix}: ${x.fix}` : ''}`);
+      out.push(`- **${statusWord(c.status, I)}** ${x.title}: ${x.reason}${x.fix && c.status !== 'PASS' ? `  \n  ${L.fix}: ${x.fix}` : ''}`);
     }
   }
   if (doc.propagation.length) {
@@ -161,7 +161,7 @@ export function renderHtml(doc: ChecklistDoc, I: ChecklistI18n = defaultI18n()):
   const checks = doc.checks
     .map((c) => {
       const x = checkText(c, I);
-      return `<tr class="${c.status.toLowerCase()}" data-check="${esc(c.checkId)}"><td>${esc(word(L.state, c.status.toLowerCase()))}</td><td>${esc(x.title)}</td><td>${esc(x.reason)}</td><td>${c.status === 'PASS' ? '' : esc(x.fix)}</td></tr>`;
+      return `<tr class="${c.status.toLowerCase()}" data-check="${esc(c.checkId)}"><td>${esc(statusWord(c.status, I))}</td><td>${esc(x.title)}</td><td>${esc(x.reason)}</td><td>${c.status === 'PASS' ? '' : esc(x.fix)}</td></tr>`;
     })
     .join('\n');
   return `<!doctype html>
@@ -236,4 +236,9 @@ export function stepNote(s: Pick<StepRow, 'note' | 'state'> & { checkIds?: strin
   if (I.lang === 'en') return s.note;
   const mine = doc.checks.filter((c) => s.checkIds?.includes(c.checkId) && c.status.toLowerCase() === s.state);
   return mine.length ? mine.map((c) => checkText(c, I).reason).join('；') : null;
+}
+
+/** PASS / WARN / FAIL as the English checklist always showed them; the state word in other languages. */
+function statusWord(status: string, I: ReturnType<typeof i18n>): string {
+  return I.lang === 'en' ? status : word(I.cat.checklist.state, status.toLowerCase());
 }
