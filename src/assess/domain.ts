@@ -1,3 +1,5 @@
+import { CATALOGUES } from '../kit/catalogue/index.js';
+import { PLAIN_EN, sayWith, type Msg } from '../i18n/msg.js';
 // The domain's current mail DNS (MX with TTL, SPF, DMARC, autodiscover) and the first cutover
 // advice. Uses the project's TTL-aware DNS client (src/dns) against cutover.dns.resolvers, or the
 // system's resolvers. A DNS failure never fails the assessment: it is reported as such.
@@ -30,7 +32,8 @@ export async function snapshotDomain(config: JobConfig, opts: { signal?: AbortSi
   } catch (err) {
     const e = `DNS not checked: ${(err as Error).message}`;
     snap.mx.error = snap.spf.error = snap.dmarc.error = snap.autodiscover.error = e;
-    snap.advice.push('DNS could not be checked: set cutover.dns.resolvers in the config');
+    snap.advice.push(CATALOGUES.en.findings.dns.notCheckedAdvice);
+    snap.adviceNotes = [{ key: 'notCheckedAdvice' }];
     return snap;
   }
   const q = (name: string, type: 'MX' | 'TXT' | 'CNAME' | 'SRV') => lookup(servers, name, type, { timeoutMs, signal: opts.signal });
@@ -48,7 +51,8 @@ export async function snapshotDomain(config: JobConfig, opts: { signal?: AbortSi
   const cn = collect(adCname, (r) => (r.type === 'CNAME' ? [`CNAME ${r.value}`] : []));
   const srv = collect(adSrv, (r) => (r.type === 'SRV' ? [`SRV ${r.priority} ${r.weight} ${r.port} ${r.target}`] : []));
   snap.autodiscover = { values: [...cn.values, ...srv.values], ttl: cn.ttl ?? srv.ttl, error: cn.error && srv.error ? cn.error : undefined };
-  snap.advice = adviseCutover(snap, config);
+  snap.adviceNotes = adviceNotes(snap, config);
+  snap.advice = snap.adviceNotes.map((m) => sayWith(CATALOGUES.en.findings.dns, m, PLAIN_EN));
   return snap;
 }
 
@@ -60,36 +64,44 @@ function collect<T>(r: PromiseSettledResult<LookupResult>, pick: (rec: LookupRes
   return { values, ttl: ttls.length ? Math.max(...ttls) : undefined, error: r.value.rcode === 'NXDOMAIN' ? 'NXDOMAIN (the name does not exist)' : undefined };
 }
 
-/** The first cutover advice from what DNS shows now. Exported for unit tests. */
+/** The first cutover advice from what DNS shows now, in English (JSON). Exported for unit tests. */
 export function adviseCutover(snap: DomainSnapshot, config: Pick<JobConfig, 'source' | 'destination' | 'cutover'>): string[] {
-  const advice: string[] = [];
+  return adviceNotes(snap, config).map((m) => sayWith(CATALOGUES.en.findings.dns, m, PLAIN_EN));
+}
+
+/** The same advice as catalogue messages (findings.dns), for pages in other languages. */
+export function adviceNotes(snap: DomainSnapshot, config: Pick<JobConfig, 'source' | 'destination' | 'cutover'>): Msg[] {
+  const advice: Msg[] = [];
+  const m = (key: keyof typeof CATALOGUES.en.findings.dns, vars?: Msg['vars']) => advice.push({ key, vars });
   const dst = findPreset(config.destination.preset);
   const src = findPreset(config.source.preset);
   if (snap.mx.error && !snap.mx.values.length) {
-    advice.push(`MX records could not be read (${snap.mx.error}); check DNS before planning the cutover`);
+    m('mxUnread', { error: snap.mx.error });
   } else if (!snap.mx.values.length) {
-    advice.push(`${snap.domain} has no MX records: mail for it is not delivered anywhere today; publish the destination's MX at cutover`);
+    m('noMx', { domain: snap.domain });
   } else {
-    const want = config.cutover.maxTtl ?? WANTED_MX_TTL;
-    if (snap.mx.ttl === undefined) advice.push(`MX TTL unknown: make sure it is at most ${want} s at least 24 h before the switch`);
-    else if (snap.mx.ttl > want) {
+    const want = String(config.cutover.maxTtl ?? WANTED_MX_TTL);
+    if (snap.mx.ttl === undefined) m('ttlUnknown', { want });
+    else if (snap.mx.ttl > Number(want)) {
       const hours = Math.max(24, Math.ceil((2 * snap.mx.ttl) / 3600));
-      advice.push(`lower the MX TTL from ${snap.mx.ttl} s to ${want} s at least ${hours} h before the switch, so the change spreads within minutes`);
-    } else advice.push(`MX TTL is ${snap.mx.ttl} s: short enough for a quick switch`);
-    const srcMx = src?.dns?.mx?.map((m) => m.exchange.toLowerCase()) ?? [];
-    const current = snap.mx.values.map((m) => m.exchange.toLowerCase());
-    if (srcMx.length && !current.some((c) => srcMx.includes(c))) advice.push(`the MX does not point at ${src!.name} (${srcMx.join(', ')}) but at ${current.join(', ')}: confirm where mail is delivered today`);
-    const newMx = config.cutover.mx?.map((m) => m.host) ?? dst?.dns?.mx?.map((m) => m.exchange);
-    if (newMx?.length) advice.push(`at the switch, the MX becomes ${newMx.join(', ')}`);
+      m('ttlLower', { ttl: String(snap.mx.ttl), want, hours: String(hours) });
+    } else m('ttlOk', { ttl: String(snap.mx.ttl) });
+    const srcMx = src?.dns?.mx?.map((x) => x.exchange.toLowerCase()) ?? [];
+    const current = snap.mx.values.map((x) => x.exchange.toLowerCase());
+    if (srcMx.length && !current.some((c) => srcMx.includes(c))) m('mxElsewhere', { provider: src!.name, expected: srcMx.join(', '), current: current.join(', ') });
+    const newMx = config.cutover.mx?.map((x) => x.host) ?? dst?.dns?.mx?.map((x) => x.exchange);
+    if (newMx?.length) m('mxBecomes', { mx: newMx.join(', ') });
   }
   const include = config.cutover.spfInclude ?? dst?.dns?.spfInclude;
-  if (!snap.spf.values.length) advice.push(`no SPF record${snap.spf.error ? ` (${snap.spf.error})` : ''}: publish one${include ? ` with include:${include}` : ''} before the switch`);
-  else if (snap.spf.values.length > 1) advice.push('more than one SPF record: receivers treat that as an error (permerror); merge them into one');
-  else if (include && !snap.spf.values[0]!.includes(`include:${include}`))
-    advice.push(`add include:${include} to the SPF record before the switch (keep the old provider's include until the cutover is finalized)`);
-  if (!snap.dmarc.values.length) advice.push('no DMARC record: consider publishing "v=DMARC1; p=none; rua=…" to watch delivery during the migration');
-  else if (/p=(reject|quarantine)/i.test(snap.dmarc.values[0]!)) advice.push('DMARC policy is enforcing: set up DKIM for the destination before the switch, or mail sent from it may be rejected');
+  if (!snap.spf.values.length) {
+    const error = snap.spf.error;
+    if (error) m(include ? 'noSpfErrorInclude' : 'noSpfError', { error, ...(include ? { include } : {}) });
+    else m(include ? 'noSpfInclude' : 'noSpf', include ? { include } : undefined);
+  } else if (snap.spf.values.length > 1) m('spfMany');
+  else if (include && !snap.spf.values[0]!.includes(`include:${include}`)) m('spfAdd', { include });
+  if (!snap.dmarc.values.length) m('noDmarc');
+  else if (/p=(reject|quarantine)/i.test(snap.dmarc.values[0]!)) m('dmarcEnforcing');
   const ad = config.cutover.autodiscover ?? dst?.dns?.autodiscover;
-  if (ad && !snap.autodiscover.values.some((v) => v.toLowerCase().includes(ad.toLowerCase()))) advice.push(`at the switch, point autodiscover.${snap.domain} (CNAME) at ${ad} so mail clients find the new server`);
+  if (ad && !snap.autodiscover.values.some((v) => v.toLowerCase().includes(ad.toLowerCase()))) m('autodiscover', { domain: snap.domain, target: ad });
   return advice;
 }

@@ -1,3 +1,5 @@
+import { CATALOGUES } from '../kit/catalogue/index.js';
+import { PLAIN_EN, sayWith, type Msg } from '../i18n/msg.js';
 // Duration estimate: a short read-only throughput probe (bodies fetched with BODY.PEEK[], so
 // nothing is marked \Seen), combined with connection caps, throttles and published daily limits.
 import type { ImapFlow } from 'imapflow';
@@ -104,6 +106,12 @@ export function computeEstimate(input: EstimateInput): Estimate {
   const dp = findPreset(destination.preset);
   const connections = Math.min(source.maxConnections, destination.maxConnections);
   const assumptions: string[] = [];
+  const notes: Msg[] = [];
+  // Each assumption as a catalogue message (findings.estimate) and, for JSON, its English.
+  const note = (key: keyof typeof CATALOGUES.en.findings.estimate, vars?: Msg['vars']) => {
+    notes.push({ key, vars });
+    assumptions.push(sayWith(CATALOGUES.en.findings.estimate, { key, vars }, PLAIN_EN));
+  };
   const measured = input.probe && input.probe.messages > 0;
   let mps = measured ? input.probe!.messagesPerSecond : FALLBACK.messagesPerSecond;
   let bps = measured ? input.probe!.bytesPerSecond : FALLBACK.bytesPerSecond;
@@ -114,29 +122,31 @@ export function computeEstimate(input: EstimateInput): Estimate {
       const f = connections / p.connections;
       mps *= f;
       bps *= f;
-      assumptions.push(`read rate measured with ${p.connections} connection(s) (${p.messagesPerSecond.toFixed(1)} msg/s, ${fmtBytes(p.bytesPerSecond)}/s) and scaled linearly to ${connections}`);
+      note('scaled', { conns: String(p.connections), mps: p.messagesPerSecond.toFixed(1), bps: fmtBytes(p.bytesPerSecond), connections: String(connections) });
     } else {
-      assumptions.push(`read rate measured from the source over ${p.seconds.toFixed(1)} s with ${p.connections} connection(s): ${p.messagesPerSecond.toFixed(1)} msg/s, ${fmtBytes(p.bytesPerSecond)}/s`);
+      note('measured', { seconds: p.seconds.toFixed(1), conns: String(p.connections), mps: p.messagesPerSecond.toFixed(1), bps: fmtBytes(p.bytesPerSecond) });
     }
   } else {
-    assumptions.push(`no read rate could be measured${input.probe?.error ? ` (${input.probe.error})` : ''}: assumed ${FALLBACK.messagesPerSecond} msg/s and ${fmtBytes(FALLBACK.bytesPerSecond)}/s`);
+    const fb = { mps: String(FALLBACK.messagesPerSecond), bps: fmtBytes(FALLBACK.bytesPerSecond) };
+    if (input.probe?.error) note('notMeasuredWhy', { ...fb, error: input.probe.error });
+    else note('notMeasured', fb);
   }
-  assumptions.push(`${connections} connection(s) at once (the smaller of source.maxConnections ${source.maxConnections} and destination.maxConnections ${destination.maxConnections})`);
-  assumptions.push('the destination stores messages at least as fast as the source delivers them (writes were not measured: assess writes nothing); a slower destination makes the copy longer');
+  note('connections', { connections: String(connections), src: String(source.maxConnections), dst: String(destination.maxConnections) });
+  note('writes');
   // Job-wide throttles from the config.
   for (const [side, s] of [['source', source], ['destination', destination]] as const) {
     if (s.throttle.bytesPerSecond && s.throttle.bytesPerSecond < bps) {
       bps = s.throttle.bytesPerSecond;
-      assumptions.push(`${side}.throttle.bytesPerSecond limits the job to ${fmtBytes(bps)}/s`);
+      note('throttle', { sideKey: side, bps: fmtBytes(bps) });
     }
   }
   // Per-mailbox limits: message rate and daily byte budgets of the providers.
   const perHour = Math.min(source.throttle.messagesPerHour ?? Infinity, destination.throttle.messagesPerHour ?? Infinity);
-  if (Number.isFinite(perHour)) assumptions.push(`at most ${perHour} messages per hour per mailbox (throttle / provider)`);
+  if (Number.isFinite(perHour)) note('perHour', { perHour: String(perHour) });
   const dailyUp = dp?.dailyUploadBytes;
   const dailyDown = sp?.dailyDownloadBytes;
-  if (dailyUp) assumptions.push(`${dp!.name} accepts at most ${fmtBytes(dailyUp)} per mailbox per day over IMAP`);
-  if (dailyDown) assumptions.push(`${sp!.name} serves at most ${fmtBytes(dailyDown)} per mailbox per day over IMAP`);
+  if (dailyUp) note('dailyUp', { provider: dp!.name, bytes: fmtBytes(dailyUp) });
+  if (dailyDown) note('dailyDown', { provider: sp!.name, bytes: fmtBytes(dailyDown) });
 
   const perAccount = input.accounts.map((a) => {
     const bounds: [number, string][] = [
@@ -154,6 +164,6 @@ export function computeEstimate(input: EstimateInput): Estimate {
   const msgs = input.accounts.reduce((s, a) => s + a.messages, 0);
   const bytes = input.accounts.reduce((s, a) => s + a.bytes, 0);
   const totalSeconds = Math.max(msgs / mps, bytes / bps, ...perAccount.map((p) => p.seconds), 0);
-  assumptions.push(`total ${fmtDuration(totalSeconds)}: all accounts share the connections; the slowest single mailbox sets a lower bound`);
-  return { probe: input.probe, totalSeconds, perAccount, assumptions };
+  note('total', { time: fmtDuration(totalSeconds), totalSeconds });
+  return { probe: input.probe, totalSeconds, perAccount, assumptions, notes };
 }

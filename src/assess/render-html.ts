@@ -1,10 +1,11 @@
 // assessment.html: one self-contained page (no scripts, no external files) for a non-engineer,
 // in one language: the verdict first, then what to fix, then the details. Charts are inline SVG.
-// Risk titles, details and fixes are the findings' own text (English, with the provider's
-// Chinese menu names where the preset has them); the page around them comes from the catalogue.
+// Risk titles, details and fixes come from the catalogue's findings.risk keys the risk carries;
+// values inside them (hosts, folder names, a server's own reply) are shown as they are.
 import { i18n } from '../i18n/index.js';
 import { systemTimeZone } from '../i18n/format.js';
 import { findPreset } from '../config/presets.js';
+import { lines, pageFormat, sayWith } from '../i18n/msg.js';
 import type { Assessment, Risk } from './types.js';
 
 /** When the PDPO notes in reference/anchors-migration.md (f) were last checked for this text. */
@@ -72,13 +73,54 @@ export function histogramSvg(labels: string[], counts: number[], title: string, 
 /** The estimate is a finding only when a read rate was measured. */
 export const estimateMeasured = (a: Assessment): boolean => !!a.estimate.probe && a.estimate.probe.messages > 0 && a.summary.estimatedSeconds !== undefined;
 
+/** The estimate's assumptions in the page's language (the English text for an older assessment). */
+export function assumptionsText(a: Assessment, I: AssessI18n): string[] {
+  if (!a.estimate.notes) return a.estimate.assumptions;
+  const f = pageFormat(I);
+  return a.estimate.notes.map((m) =>
+    sayWith(I.cat.findings.estimate, m.key === 'total' ? { key: m.key, vars: { time: I.fmt.duration(Number(m.vars?.totalSeconds)) } } : m, f),
+  );
+}
+
+/** The first cutover advice in the page's language. */
+export function adviceText(a: Assessment, I: AssessI18n): string[] {
+  const d = a.domainSnapshot;
+  if (!d.adviceNotes) return d.advice;
+  const f = pageFormat(I);
+  return d.adviceNotes.map((m) => sayWith(I.cat.findings.dns, { key: m.key, vars: m.vars ? { ...m.vars, ...(m.vars.error ? { error: dnsError(String(m.vars.error), I) } : {}) } : undefined }, f));
+}
+
+/** A DNS answer's error as the snapshot records it (src/assess/domain.ts), in the page's language. */
+export function dnsError(e: string, I: AssessI18n): string {
+  const D = I.cat.findings.dns;
+  if (e === CATALOGUES_EN_NX) return D.nxdomain;
+  const no = /^no answer: (.*)$/s.exec(e);
+  if (no) return I.t(D.noAnswer, { error: no[1]! });
+  const nc = /^DNS not checked: (.*)$/s.exec(e);
+  if (nc) return I.t(D.notChecked, { error: nc[1]! });
+  return e;
+}
+const CATALOGUES_EN_NX = 'NXDOMAIN (the name does not exist)';
+
+/** What a missing capability costs, in the page's language. */
+export const capCost = (name: string, cost: string, I: AssessI18n): string => (I.cat.findings.capCost as Record<string, string>)[name] ?? cost;
+
+/** A risk's title, detail and fix in the page's language (the English text when it has no keys). */
+export function riskText(r: Risk, I: AssessI18n): { title: string; detail: string; fix: string } {
+  if (!r.msg) return { title: r.title, detail: r.detail, fix: r.fix };
+  const table = I.cat.findings.risk;
+  const f = pageFormat(I);
+  return { title: sayWith(table, r.msg.title, f), detail: lines(table, r.msg.detail, f), fix: lines(table, r.msg.fix, f, '') };
+}
+
 function riskHtml(r: Risk, i: number, I: AssessI18n): string {
   const S = I.cat.assess;
   const list = (xs: string[], what: string) =>
     xs.length ? `<p><b>${esc(what)}:</b> ${esc(xs.slice(0, 30).join(', '))}${xs.length > 30 ? ` … ${esc(I.t(S.inAll, { n: xs.length }))}` : ''}</p>` : '';
-  return `<div class="risk ${r.severity}" data-risk="${esc(r.id)}"><h3><span class="sev">${esc(S.severity[r.severity])}</span> ${i + 1}. <span lang="en">${esc(r.title)}</span></h3>
-<p class="detail" lang="en">${esc(r.detail).replace(/\n/g, '<br>')}</p>
-<p class="fix"><b>${esc(S.whatToDo)}</b> <span lang="en">${esc(r.fix)}</span></p>${list(r.accounts, S.accountsLabel)}${list(r.folders, S.foldersLabel)}</div>`;
+  const x = riskText(r, I);
+  return `<div class="risk ${r.severity}" data-risk="${esc(r.id)}"><h3><span class="sev">${esc(S.severity[r.severity])}</span> ${i + 1}. <span>${esc(x.title)}</span></h3>
+<p class="detail">${esc(x.detail).replace(/\n/g, '<br>')}</p>
+<p class="fix"><b>${esc(S.whatToDo)}</b> <span>${esc(x.fix)}</span></p>${list(r.accounts, S.accountsLabel)}${list(r.folders, S.foldersLabel)}</div>`;
 }
 
 export function renderHtml(a: Assessment, I: AssessI18n = defaultAssessI18n()): string {
@@ -91,7 +133,7 @@ export function renderHtml(a: Assessment, I: AssessI18n = defaultAssessI18n()): 
   const date = (iso?: string) => fmt.date(iso);
   const summaryLines = go
     ? `<p>${esc(s.warnings ? t(S.goWarnings, { n: s.warnings }) : S.goText)}</p>`
-    : `<p>${esc(t(S.noGoText, { n: s.blockers }))}</p><ol>${blockers.map((r) => `<li>${esc(r.title)}</li>`).join('')}</ol><p>${esc(S.noGoAfter)}</p>`;
+    : `<p>${esc(t(S.noGoText, { n: s.blockers }))}</p><ol>${blockers.map((r) => `<li>${esc(riskText(r, I).title)}</li>`).join('')}</ol><p>${esc(S.noGoAfter)}</p>`;
   const accountsChart = barChartSvg(
     a.accounts.map((x) => ({ label: x.sourceUser, value: x.source.totals.bytes, text: t(S.chartValue, { size: fmt.bytes(x.source.totals.bytes), count: x.source.totals.messages }) })),
     S.chartTitle,
@@ -112,7 +154,7 @@ export function renderHtml(a: Assessment, I: AssessI18n = defaultAssessI18n()): 
       if (!c) return `<h3>${esc(S.side[side])}</h3><p>${esc(S.capsUnknown)}</p>`;
       const present = Object.entries(c.checked).filter(([, v]) => v).map(([k]) => k);
       return `<h3>${esc(S.side[side])}</h3><p>${esc(t(S.capsHas, { list: present.join(', ') || cat.units.none }))}${c.appendLimit ? ` — APPENDLIMIT ${esc(fmt.bytes(c.appendLimit))}` : ''}</p><p>${esc(t(S.namespace, { list: c.namespaces.personal.map((n) => `"${n.prefix}" / "${n.delimiter ?? ''}"`).join(', ') || '?' }))}</p>${
-        c.missing.length ? `<table><tr><th>${esc(S.col2.missing)}</th><th>${esc(S.col2.cost)}</th></tr>${c.missing.map((m) => `<tr><td>${esc(m.name)}</td><td lang="en">${esc(m.cost)}</td></tr>`).join('')}</table>` : ''
+        c.missing.length ? `<table><tr><th>${esc(S.col2.missing)}</th><th>${esc(S.col2.cost)}</th></tr>${c.missing.map((m) => `<tr><td>${esc(m.name)}</td><td>${esc(capCost(m.name, m.cost, I))}</td></tr>`).join('')}</table>` : ''
       }`;
     })
     .join('');
@@ -188,17 +230,17 @@ ${details}
 <h2>${esc(S.estimateHeading)}</h2>
 <p id="estimate-detail">${measured ? `${esc(t(S.estimateAbout, { time: fmt.duration(a.estimate.totalSeconds) }))} ${esc(t(S.estimateMeasured, { mps: probe!.messagesPerSecond.toFixed(1), bps: fmt.bytes(probe!.bytesPerSecond), seconds: probe!.seconds.toFixed(1) }))}` : esc(S.estimateNotMeasured)}</p>
 <p>${esc(S.assumptions)}</p>
-<ul lang="en">${a.estimate.assumptions.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
+<ul>${assumptionsText(a, I).map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
 <h2>${esc(S.serversHeading)}</h2>
 <table><tr><th>${esc(S.col2.side)}</th><th>${esc(S.col2.server)}</th><th>${esc(S.col2.certificate)}</th><th>${esc(S.col2.result)}</th></tr>${servers}</table>
 ${caps}
 <h2>${esc(t(S.dnsHeading, { domain: d.domain }))}</h2>
 <table><tr><th>${esc(S.dnsRecord)}</th><th>${esc(S.dnsNow)}</th></tr>
-<tr><td>MX</td><td>${d.mx.values.length ? esc(d.mx.values.map((m) => `${m.priority} ${m.exchange}`).join(', ')) + ` (${esc(ttl(d.mx.ttl))})` : esc(d.mx.error ?? none)}</td></tr>
-<tr><td>SPF</td><td>${esc(d.spf.values.join(' / ') || d.spf.error || none)}</td></tr>
-<tr><td>DMARC</td><td>${esc(d.dmarc.values.join(' / ') || d.dmarc.error || none)}</td></tr>
-<tr><td>Autodiscover</td><td>${esc(d.autodiscover.values.join(', ') || d.autodiscover.error || none)}</td></tr></table>
-<p><b>${esc(S.dnsAdvice)}</b></p><ul lang="en">${d.advice.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
+<tr><td>MX</td><td>${d.mx.values.length ? esc(d.mx.values.map((m) => `${m.priority} ${m.exchange}`).join(', ')) + ` (${esc(ttl(d.mx.ttl))})` : esc(d.mx.error ? dnsError(d.mx.error, I) : none)}</td></tr>
+<tr><td>SPF</td><td>${esc(d.spf.values.join(' / ') || (d.spf.error ? dnsError(d.spf.error, I) : none))}</td></tr>
+<tr><td>DMARC</td><td>${esc(d.dmarc.values.join(' / ') || (d.dmarc.error ? dnsError(d.dmarc.error, I) : none))}</td></tr>
+<tr><td>Autodiscover</td><td>${esc(d.autodiscover.values.join(', ') || (d.autodiscover.error ? dnsError(d.autodiscover.error, I) : none))}</td></tr></table>
+<p><b>${esc(S.dnsAdvice)}</b></p><ul>${adviceText(a, I).map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
 <section id="residency">
 <h2>${esc(S.residency.heading)}</h2>
 <p>${esc(S.residency.intro)}</p>

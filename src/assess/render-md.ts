@@ -1,5 +1,5 @@
 // assessment.md: the same content as the HTML, for a ticket or an e-mail, in the same language.
-import { defaultAssessI18n, estimateMeasured, RESIDENCY_CHECKED, residencyRows, type AssessI18n } from './render-html.js';
+import { adviceText, assumptionsText, capCost, defaultAssessI18n, dnsError, estimateMeasured, RESIDENCY_CHECKED, residencyRows, riskText, type AssessI18n } from './render-html.js';
 import type { Assessment } from './types.js';
 
 const cell = (s: string | number | undefined) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, '<br>');
@@ -23,9 +23,10 @@ export function renderMarkdown(a: Assessment, I: AssessI18n = defaultAssessI18n(
   L.push(`## ${S.risksHeading}`, '');
   if (!a.risks.length) L.push(s.accountsAssessed === 0 ? S.notRead : S.risksNone, '');
   a.risks.forEach((r, i) => {
-    L.push(`### ${i + 1}. [${S.severity[r.severity]}] ${r.title}`, '');
-    L.push(r.detail.split('\n').map((l) => `> ${l}`).join('\n'), '');
-    L.push(`**${S.whatToDo}** ${r.fix}`, '');
+    const x = riskText(r, I);
+    L.push(`### ${i + 1}. [${S.severity[r.severity]}] ${x.title}`, '');
+    L.push(x.detail.split('\n').map((l) => `> ${l}`).join('\n'), '');
+    L.push(`**${S.whatToDo}** ${x.fix}`, '');
     if (r.accounts.length) L.push(`${S.accountsLabel}: ${r.accounts.slice(0, 20).join(', ')}${r.accounts.length > 20 ? ` … ${t(S.inAll, { n: r.accounts.length })}` : ''}`, '');
     if (r.folders.length) L.push(`${S.foldersLabel}: ${r.folders.slice(0, 20).join('; ')}${r.folders.length > 20 ? ` … ${t(S.inAll, { n: r.folders.length })}` : ''}`, '');
   });
@@ -44,7 +45,7 @@ export function renderMarkdown(a: Assessment, I: AssessI18n = defaultAssessI18n(
     L.push(t(S.capsHas, { list: Object.entries(c.checked).filter(([, v]) => v).map(([k]) => k).join(', ') || cat.units.none }) + (c.appendLimit ? ` (APPENDLIMIT ${fmt.bytes(c.appendLimit)})` : ''), '');
     if (c.missing.length) {
       L.push(`| ${S.col2.missing} | ${S.col2.cost} |`, '|---|---|');
-      for (const m of c.missing) L.push(`| ${m.name} | ${cell(m.cost)} |`);
+      for (const m of c.missing) L.push(`| ${m.name} | ${cell(capCost(m.name, m.cost, I))} |`);
       L.push('');
     }
   }
@@ -78,19 +79,19 @@ export function renderMarkdown(a: Assessment, I: AssessI18n = defaultAssessI18n(
   L.push('');
 
   L.push(`## ${S.estimateHeading}`, '', measured ? t(S.estimateAbout, { time: fmt.duration(a.estimate.totalSeconds) }) : S.estimateNotMeasured, '', S.assumptions, '');
-  for (const x of a.estimate.assumptions) L.push(`- ${x}`);
+  for (const x of assumptionsText(a, I)) L.push(`- ${x}`);
   L.push('');
 
   const d = a.domainSnapshot;
   const ttl = (v?: number) => (v === undefined ? S.ttlUnknown : t(S.ttl, { n: v }));
   const none = cat.units.none;
   L.push(`## ${t(S.dnsHeading, { domain: d.domain })}`, '');
-  L.push(`- MX: ${d.mx.values.length ? d.mx.values.map((m) => `${m.priority} ${m.exchange}`).join(', ') + ` (${ttl(d.mx.ttl)})` : d.mx.error ?? none}`);
-  L.push(`- SPF: ${d.spf.values.join(' / ') || d.spf.error || none}`);
-  L.push(`- DMARC: ${d.dmarc.values.join(' / ') || d.dmarc.error || none}`);
-  L.push(`- Autodiscover: ${d.autodiscover.values.join(', ') || d.autodiscover.error || none}`, '');
+  L.push(`- MX: ${d.mx.values.length ? d.mx.values.map((m) => `${m.priority} ${m.exchange}`).join(', ') + ` (${ttl(d.mx.ttl)})` : (d.mx.error ? dnsError(d.mx.error, I) : none)}`);
+  L.push(`- SPF: ${d.spf.values.join(' / ') || (d.spf.error ? dnsError(d.spf.error, I) : none)}`);
+  L.push(`- DMARC: ${d.dmarc.values.join(' / ') || (d.dmarc.error ? dnsError(d.dmarc.error, I) : none)}`);
+  L.push(`- Autodiscover: ${d.autodiscover.values.join(', ') || (d.autodiscover.error ? dnsError(d.autodiscover.error, I) : none)}`, '');
   L.push(S.dnsAdvice, '');
-  for (const x of d.advice) L.push(`- ${x}`);
+  for (const x of adviceText(a, I)) L.push(`- ${x}`);
   L.push('');
   const R = S.residency;
   L.push(`## ${R.heading}`, '', R.intro, '', `| ${R.side} | ${R.provider} | ${R.location} |`, '|---|---|---|');

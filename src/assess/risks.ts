@@ -1,8 +1,20 @@
 // The risks that lose mail or stop the job, derived from what the assessment saw, ranked.
 // Pure: no I/O, so every rule has a unit test.
 import { findPreset } from '../config/presets.js';
-import { fmtBytes, fmtCount, fmtDate } from './format.js';
+import { CATALOGUES } from '../kit/catalogue/index.js';
+import { lines, PLAIN_EN, sayWith, type Line, type Msg } from '../i18n/msg.js';
+import { fmtBytes, fmtCount } from './format.js';
 import type { AccountReport, CapabilityReport, Risk, ServerProbe, Severity } from './types.js';
+
+type RiskKey = keyof typeof CATALOGUES.en.findings.risk;
+/** A catalogue message of findings.risk. */
+const m = (key: RiskKey, vars?: Msg['vars']): Msg => ({ key, vars });
+/** A risk whose title, detail and fix come from the catalogue; the English is kept as the JSON text. */
+function risk(r: Omit<Risk, 'title' | 'detail' | 'fix' | 'msg'> & { t: Msg; d: Line[]; f: Line[] }): Risk {
+  const table = CATALOGUES.en.findings.risk;
+  const { t, d, f, ...rest } = r;
+  return { ...rest, title: sayWith(table, t, PLAIN_EN), detail: lines(table, d, PLAIN_EN), fix: lines(table, f, PLAIN_EN, ''), msg: { title: t, detail: d, fix: f } };
+}
 
 export interface RiskInput {
   servers: ServerProbe[];
@@ -42,29 +54,29 @@ export function findRisks(input: RiskInput): Risk[] {
   // Servers: one entry per server, not per account.
   for (const s of input.servers) {
     if (!s.failure) continue;
-    risks.push({
+    risks.push(risk({
       id: s.failure.kind === 'tls' ? 'tls' : 'unreachable',
       severity: 'blocker',
-      title: s.failure.kind === 'tls' ? `The ${s.side} server's TLS certificate is not accepted` : `The ${s.side} server cannot be reached`,
-      detail: s.failure.reason,
-      fix: s.failure.fix,
+      t: m(s.failure.kind === 'tls' ? 'tlsTitle' : 'unreachableTitle', { side: s.side }),
+      d: [s.failure.reason],
+      f: [s.failure.fix],
       accounts: all,
       folders: [],
-    });
+    }));
   }
   // Certificates that are accepted now but expire before a typical migration is over.
   for (const s of input.servers) {
     const to = s.cert?.validTo ? Date.parse(s.cert.validTo) : NaN;
     if (s.ok && s.cert && Number.isFinite(to) && to - input.now.getTime() < 21 * DAY) {
-      risks.push({
+      risks.push(risk({
         id: 'cert-expiring',
         severity: 'warning',
-        title: `The ${s.side} server's certificate expires on ${fmtDate(s.cert.validTo)}`,
-        detail: `${s.host}:${s.port} presents a certificate valid until ${s.cert.validTo}; after that every connection fails until it is renewed.`,
-        fix: 'ask the provider / server admin to renew it before the sync and dual-run weeks',
+        t: m('certExpiringTitle', { side: s.side, date: s.cert.validTo! }),
+        d: [m('certExpiringDetail', { host: s.host, port: String(s.port), until: s.cert.validTo! })],
+        f: [m('certExpiringFix')],
         accounts: [],
         folders: [],
-      });
+      }));
     }
   }
   const failedServerSides = new Set(input.servers.filter((s) => s.failure).map((s) => s.side));
@@ -84,29 +96,29 @@ export function findRisks(input: RiskInput): Risk[] {
   }
   for (const g of logins.values()) {
     const n = g.accounts.length;
-    risks.push({
+    risks.push(risk({
       id: 'login',
       severity: 'blocker',
-      title: `${g.kind === 'auth' ? 'Login refused' : 'Could not log in'} for ${n} ${g.side} account${n === 1 ? '' : 's'}`,
-      detail: g.reasons.slice(0, 10).join('\n') + (n > 10 ? `\n… and ${n - 10} more` : ''),
-      fix: g.fix,
+      t: m(g.kind === 'auth' ? 'loginRefusedTitle' : 'loginFailedTitle', { n, side: g.side }),
+      d: [...g.reasons.slice(0, 10), ...(n > 10 ? [m('andMore', { n: n - 10 })] : [])],
+      f: [g.fix],
       accounts: g.accounts,
       folders: [],
-    });
+    }));
   }
 
   // Sessions that broke off after login (or an account whose check failed outright).
   const broken = input.accounts.flatMap((a) => [a.source, a.destination].filter((sd) => sd.error).map((sd) => ({ a, sd })));
   if (broken.length) {
-    risks.push({
+    risks.push(risk({
       id: 'account-error',
       severity: 'blocker',
-      title: `The check of ${new Set(broken.map((b) => b.a.sourceUser)).size} account(s) did not finish`,
-      detail: broken.slice(0, 10).map((b) => `${b.sd.side} ${b.sd.user}: ${b.sd.error}`).join('\n'),
-      fix: 'run assess again; if it keeps failing, check the account in the webmail and the server log, or lower maxConnections',
+      t: m('accountErrorTitle', { n: new Set(broken.map((b) => b.a.sourceUser)).size }),
+      d: broken.slice(0, 10).map((b) => m('accountErrorLine', { side: b.sd.side, user: b.sd.user, error: b.sd.error ?? '' })),
+      f: [m('accountErrorFix')],
       accounts: [...new Set(broken.map((b) => b.a.sourceUser))],
       folders: [],
-    });
+    }));
   }
 
   // Folders that could not be read (e.g. NetEase "Unsafe Login" on SELECT).
@@ -122,17 +134,15 @@ export function findRisks(input: RiskInput): Risk[] {
     }
   }
   if (unreadable.length) {
-    risks.push({
+    risks.push(risk({
       id: 'unreadable-folder',
       severity: 'blocker',
-      title: `${unreadable.length} source folder${unreadable.length === 1 ? '' : 's'} could not be read`,
-      detail: 'The folder was listed but opening or reading it failed, so its mail would not be copied.',
-      fix: unsafeLogin
-        ? 'the server wants IMAP ID before SELECT ("Unsafe Login"): mailshift sends it; if it still fails, sign in to the webmail once and allow the client, or use an authorization code'
-        : 'check the folder in the webmail; run assess again (a temporary error); if it persists, exclude it with folders.exclude and export it by other means',
+      t: m('unreadableTitle', { n: unreadable.length }),
+      d: [m('unreadableDetail')],
+      f: [m(unsafeLogin ? 'unreadableFixUnsafe' : 'unreadableFix')],
       accounts: [...unreadableAcc],
       folders: unreadable.map((u) => u.replace(/ \(.*\)$/, '')),
-    });
+    }));
   }
 
   // Over-size messages: refused by the destination, so they would be skipped.
@@ -157,23 +167,23 @@ export function findRisks(input: RiskInput): Risk[] {
     }
     if (count) {
       const lim = input.destinationLimit;
-      risks.push({
+      risks.push(risk({
         id: 'oversize',
         severity: 'blocker',
-        title: `${fmtCount(count)} message${count === 1 ? ' is' : 's are'} larger than the destination accepts (${fmtBytes(lim.bytes)})`,
-        detail: `The destination refuses messages over ${fmtCount(lim.bytes)} bytes (${lim.from}); the largest here is ${fmtBytes(biggest)}. They would be skipped and recorded as "too large".`,
-        fix: `raise the destination's message size limit above ${fmtBytes(biggest)} if the provider allows it${dst?.maxMessageBytes ? ` (${dst.name} allows at most ${fmtBytes(dst.maxMessageBytes)})` : ''}; otherwise save these messages (or their attachments) to a file share before the switch and tell their owners`,
+        t: m('oversizeTitle', { n: count, limit: fmtBytes(lim.bytes) }),
+        d: [/APPENDLIMIT/.test(lim.from) ? m('oversizeDetailServer', { bytes: lim.bytes, biggest: fmtBytes(biggest) }) : m('oversizeDetailConfig', { bytes: lim.bytes, biggest: fmtBytes(biggest), preset: input.destinationPreset })],
+        f: [dst?.maxMessageBytes ? m('oversizeFixCapped', { biggest: fmtBytes(biggest), provider: dst.name, max: fmtBytes(dst.maxMessageBytes) }) : m('oversizeFix', { biggest: fmtBytes(biggest) })],
         accounts: accs,
         folders: [...folders].map(([f, n]) => `${f} (${n})`),
         messages: count,
         bytes,
-      });
+      }));
     }
   }
 
   // Quota: the destination must hold what it already has plus everything copied.
-  const short: string[] = [];
-  const tight: string[] = [];
+  const short: { user: string; line: Msg }[] = [];
+  const tight: { user: string; line: Msg }[] = [];
   let shortBytes = 0;
   for (const a of input.accounts) {
     const q = a.destination.quota;
@@ -182,35 +192,35 @@ export function findRisks(input: RiskInput): Risk[] {
     const copy = toCopy(a);
     const need = copy.bytes;
     if (need > free) {
-      short.push(`${a.sourceUser} -> ${a.destinationUser}: needs ${fmtBytes(need)}, free ${fmtBytes(Math.max(free, 0))} of ${fmtBytes(q.storageLimit)}`);
+      short.push({ user: a.sourceUser, line: m('quotaLine', { from: a.sourceUser, to: a.destinationUser, need: fmtBytes(need), free: fmtBytes(Math.max(free, 0)), limit: fmtBytes(q.storageLimit) }) });
       shortBytes += need - free;
-    } else if (need > 0.9 * free) tight.push(`${a.sourceUser} -> ${a.destinationUser}: needs ${fmtBytes(need)}, free ${fmtBytes(free)}`);
+    } else if (need > 0.9 * free) tight.push({ user: a.sourceUser, line: m('quotaTightLine', { from: a.sourceUser, to: a.destinationUser, need: fmtBytes(need), free: fmtBytes(free) }) });
     if (q.messagesLimit !== undefined && copy.messages > q.messagesLimit - (q.messagesUsed ?? 0)) {
-      short.push(`${a.sourceUser} -> ${a.destinationUser}: ${fmtCount(copy.messages)} messages, the destination allows ${fmtCount(q.messagesLimit - (q.messagesUsed ?? 0))} more`);
+      short.push({ user: a.sourceUser, line: m('quotaMessagesLine', { from: a.sourceUser, to: a.destinationUser, messages: copy.messages, more: q.messagesLimit - (q.messagesUsed ?? 0) }) });
     }
   }
   if (short.length) {
-    risks.push({
+    risks.push(risk({
       id: 'quota',
       severity: 'blocker',
-      title: `Destination quota too small for ${short.length} account${short.length === 1 ? '' : 's'}`,
-      detail: short.join('\n'),
-      fix: 'raise the mailbox quota on the destination (or buy a bigger plan) before the sync; otherwise the copy stops when the mailbox is full',
-      accounts: short.map((s) => s.split(' -> ')[0]!),
+      t: m('quotaTitle', { n: short.length }),
+      d: short.map((x) => x.line),
+      f: [m('quotaFix')],
+      accounts: short.map((x) => x.user),
       folders: [],
       bytes: shortBytes,
-    });
+    }));
   }
   if (tight.length) {
-    risks.push({
+    risks.push(risk({
       id: 'quota-tight',
       severity: 'warning',
-      title: `Destination quota nearly full after the copy for ${tight.length} account${tight.length === 1 ? '' : 's'}`,
-      detail: tight.join('\n') + '\nNew mail during dual-run also needs room.',
-      fix: 'raise the quota with at least 10% headroom',
-      accounts: tight.map((s) => s.split(' -> ')[0]!),
+      t: m('quotaTightTitle', { n: tight.length }),
+      d: [...tight.map((x) => x.line), m('quotaTightNote')],
+      f: [m('quotaTightFix')],
+      accounts: tight.map((x) => x.user),
       folders: [],
-    });
+    }));
   }
 
   // Tencent / Alibaba: IMAP may show only the last 30 days.
@@ -221,36 +231,36 @@ export function findRisks(input: RiskInput): Risk[] {
       return a.source.login.ok && a.source.totals.messages > 0 && o !== undefined && input.now.getTime() - Date.parse(o) <= 32 * DAY;
     });
     if (suspects.length) {
-      risks.push({
+      risks.push(risk({
         id: 'fetch-range-30-days',
         severity: 'blocker',
-        title: `${suspects.length} ${src.name} account${suspects.length === 1 ? '' : 's'} show only about 30 days of mail over IMAP`,
-        detail: `The oldest message these accounts show over IMAP is at most 32 days old (${suspects.map((a) => `${a.sourceUser}: ${fmtDate(a.source.totals.oldest)}`).slice(0, 10).join(', ')}). ${src.name} limits IMAP to the last 30 days by default, so older mail would silently not be copied.`,
-        fix: quirk.text + `${src.webmail ? ` (${src.webmail})` : ''}; then run assess again`,
+        t: m('fetchRangeTitle', { n: suspects.length, provider: src.name }),
+        d: [m('fetchRangeDetail', { provider: src.name, list: suspects.map((a) => `${a.sourceUser}: ${a.source.totals.oldest!.slice(0, 10)}`).slice(0, 10).join(', ') })],
+        f: [m('fetchRangeFix', { quirk: quirk.text + `${src.webmail ? ` (${src.webmail})` : ''}` })],
         accounts: suspects.map((a) => a.sourceUser),
         folders: [],
-      });
+      }));
     } else if (!input.accounts.some((a) => a.source.login.ok)) {
       // Nothing was read: the check was not made, and the report must not say it passed.
-      risks.push({
+      risks.push(risk({
         id: 'fetch-range-30-days',
         severity: 'warning',
-        title: `${src.name}: the "last 30 days" limit could not be checked`,
-        detail: 'Not measured: no source mailbox could be read, so it is not known whether accounts show only the last 30 days over IMAP.',
-        fix: quirk.text + '; then run assess again once the source logins work',
+        t: m('fetchRangeUncheckedTitle', { provider: src.name }),
+        d: [m('fetchRangeUncheckedDetail')],
+        f: [m('fetchRangeUncheckedFix', { quirk: quirk.text })],
         accounts: [],
         folders: [],
-      });
+      }));
     } else {
-      risks.push({
+      risks.push(risk({
         id: 'fetch-range-30-days',
         severity: 'info',
-        title: `${src.name}: check the IMAP fetch range of every user`,
-        detail: 'No account looks limited to the last 30 days now, but a user can change the setting.',
-        fix: quirk.text,
+        t: m('fetchRangeCheckTitle', { provider: src.name }),
+        d: [m('fetchRangeCheckDetail')],
+        f: [quirk.text],
         accounts: [],
         folders: [],
-      });
+      }));
     }
   }
 
@@ -263,146 +273,113 @@ export function findRisks(input: RiskInput): Risk[] {
     }
   }
   if (gmailSource || allMail.length) {
-    risks.push({
+    risks.push(risk({
       id: 'gmail-labels',
       severity: 'warning',
-      title: 'Gmail labels appear as folders: messages with several labels are copied several times',
-      detail: `${allMail.length ? `"All Mail" is in the copy plan (${allMail.slice(0, 5).join(', ')}), so every message would be copied once more. ` : ''}A message with two labels is listed in two folders.`,
-      fix: 'add "[Gmail]/All Mail" (and "[Gmail]/Important" if unused) to folders.exclude; check "Show in IMAP" for every label in Gmail settings and that no per-folder message cap is set',
+      t: m('gmailTitle'),
+      d: [...(allMail.length ? [m('gmailAllMail', { list: allMail.slice(0, 5).join(', ') })] : []), m('gmailDetail')],
+      f: [m('gmailFix')],
       accounts: allMail.length ? [...new Set(allMail.map((x) => x.split(': ')[0]!))] : all,
       folders: allMail,
-    });
+    }));
   }
 
   if (input.sourcePreset === 'zoho') {
-    risks.push({
-      id: 'zoho-hidden-folders',
-      severity: 'warning',
-      title: 'Zoho shows only the folders ticked for IMAP',
-      detail: 'Folders not ticked in Zoho\'s IMAP "Folder settings" are invisible here and would not be copied.',
-      fix: 'in Zoho Mail, Settings > Mail Accounts > IMAP > Folder settings: tick every folder for every user, then run assess again and compare the folder counts with the web interface',
-      accounts: all,
-      folders: [],
-    });
+    risks.push(risk({ id: 'zoho-hidden-folders', severity: 'warning', t: m('zohoTitle'), d: [m('zohoDetail')], f: [m('zohoFix')], accounts: all, folders: [] }));
   }
 
   if (dst?.maxItems) {
     const big = input.accounts.filter((a) => toCopy(a).messages > dst.maxItems!);
     if (big.length) {
-      risks.push({
+      risks.push(risk({
         id: 'max-items',
         severity: 'blocker',
-        title: `${big.length} account${big.length === 1 ? ' has' : 's have'} more than ${fmtCount(dst.maxItems)} messages (${dst.name} limit)`,
-        detail: big.map((a) => `${a.sourceUser}: ${fmtCount(toCopy(a).messages)} messages to copy`).join('\n'),
-        fix: 'archive the oldest mail of these accounts (e.g. to an archive mailbox or a PST/mbox export) before the sync, or split it across an archive mailbox',
+        t: m('maxItemsTitle', { n: big.length, max: dst.maxItems, provider: dst.name }),
+        d: big.map((a) => m('maxItemsLine', { user: a.sourceUser, messages: toCopy(a).messages })),
+        f: [m('maxItemsFix')],
         accounts: big.map((a) => a.sourceUser),
         folders: [],
         messages: big.reduce((s, a) => s + toCopy(a).messages - dst.maxItems!, 0),
-      });
+      }));
     }
   }
 
   if (src?.requiresImapId) {
-    risks.push({
-      id: 'imap-id',
-      severity: 'info',
-      title: `${src.name} requires IMAP ID before SELECT`,
-      detail: 'Generic IMAP tools fail with "Unsafe Login"; mailshift sends IMAP ID after login.',
-      fix: 'nothing to do unless a folder shows as unreadable above',
-      accounts: [],
-      folders: [],
-    });
+    risks.push(risk({ id: 'imap-id', severity: 'info', t: m('imapIdTitle', { provider: src.name }), d: [m('imapIdDetail')], f: [m('imapIdFix')], accounts: [], folders: [] }));
   }
 
   // Servers known to change what they store, told by their greeting (read without writing).
   const dstGreeting = input.servers.find((x) => x.side === 'destination')?.greeting ?? '';
   if (/\bCyrus IMAP\b/i.test(dstGreeting)) {
-    risks.push({
-      id: 'server-alters-mail',
-      severity: 'warning',
-      title: 'The destination is Cyrus IMAP: it rewrites 8-bit header bytes and limits keywords per folder',
-      detail:
-        'Cyrus rewrites raw 8-bit bytes in message headers to "X" (its munge8bit setting, on by default), so such messages are stored changed: verify --deep lists them as ALTERED with the changed bytes. It also keeps a limited number of keywords per folder (100 in Cyrus 3.6); messages beyond it are copied with the keywords that fit, and the others are listed as their reason.',
-      fix: 'ask the Cyrus administrator to set "munge8bit: no" in imapd.conf before the sync (mail then arrives byte for byte); keywords over the limit cannot be kept in one folder',
-      accounts: all,
-      folders: [],
-    });
+    risks.push(risk({ id: 'server-alters-mail', severity: 'warning', t: m('cyrusTitle'), d: [m('cyrusDetail')], f: [m('cyrusFix')], accounts: all, folders: [] }));
   }
 
   // Mapping notes: names the destination refuses, separator characters, collisions.
-  const mappingRisk = (id: string, severity: Severity, title: string, fix: string, match: RegExp) => {
+  const mappingRisk = (id: string, severity: Severity, title: RiskKey, fix: Msg, match: RegExp) => {
     const hits: string[] = [];
     const accs = new Set<string>();
     for (const a of input.accounts) {
-      for (const m of a.mapping) {
-        const n = m.notes.find((x) => match.test(x));
-        if (!n || m.action !== 'copy') continue;
-        hits.push(`${a.sourceUser}: ${m.sourceLogicalPath} -> ${m.destinationLogicalPath} (${n})`);
+      for (const mp of a.mapping) {
+        const n = mp.notes.find((x) => match.test(x));
+        if (!n || mp.action !== 'copy') continue;
+        hits.push(`${a.sourceUser}: ${mp.sourceLogicalPath} -> ${mp.destinationLogicalPath} (${n})`);
         accs.add(a.sourceUser);
       }
     }
     if (hits.length) {
-      risks.push({ id, severity, title: `${title} (${hits.length} folder${hits.length === 1 ? '' : 's'})`, detail: hits.slice(0, 20).join('\n') + (hits.length > 20 ? `\n… and ${hits.length - 20} more` : ''), fix, accounts: [...accs], folders: hits.map((h) => h.replace(/ -> .*$/, '')) });
+      risks.push(risk({ id, severity, t: m(title, { n: hits.length }), d: [...hits.slice(0, 20), ...(hits.length > 20 ? [m('andMore', { n: hits.length - 20 })] : [])], f: [fix], accounts: [...accs], folders: hits.map((h) => h.replace(/ -> .*$/, '')) }));
     }
   };
   {
     // Two source folders on one destination name: never merged, so the later one is not copied
     // until a folders.rename rule gives it a name of its own.
-    const hits: string[] = [];
+    const hits: { folder: string; line: Msg }[] = [];
     const rules: string[] = [];
     const accs = new Set<string>();
     for (const a of input.accounts) {
-      for (const m of a.mapping) {
-        if (m.action !== 'blocked') continue;
-        hits.push(`${a.sourceUser}: ${m.sourceLogicalPath} and ${m.collision?.with ?? '?'} -> ${m.destinationLogicalPath}`);
-        if (m.collision) rules.push(`{ from: "${m.collision.rule.from}", to: "${m.collision.rule.to}" }`);
+      for (const mp of a.mapping) {
+        if (mp.action !== 'blocked') continue;
+        hits.push({ folder: `${a.sourceUser}: ${mp.sourceLogicalPath}`, line: m('collisionLine', { user: a.sourceUser, folder: mp.sourceLogicalPath, other: mp.collision?.with ?? '?', target: mp.destinationLogicalPath }) });
+        if (mp.collision) rules.push(`{ from: "${mp.collision.rule.from}", to: "${mp.collision.rule.to}" }`);
         accs.add(a.sourceUser);
       }
     }
     if (hits.length) {
-      risks.push({
+      risks.push(risk({
         id: 'folder-name-collision',
         severity: 'blocker',
-        title: `Two source folders would be merged into one destination folder (${hits.length} folder${hits.length === 1 ? '' : 's'})`,
-        detail: hits.slice(0, 20).join('\n') + (hits.length > 20 ? `\n… and ${hits.length - 20} more` : ''),
-        fix: `give each its own name with folders.rename rules, e.g. folders: { rename: [${[...new Set(rules)].slice(0, 5).join(', ')}] }, and run assess again; sync does not copy these folders until then`,
+        t: m('collisionTitle', { n: hits.length }),
+        d: [...hits.slice(0, 20).map((h) => h.line), ...(hits.length > 20 ? [m('andMore', { n: hits.length - 20 })] : [])],
+        f: [m('collisionFix', { rules: [...new Set(rules)].slice(0, 5).join(', ') })],
         accounts: [...accs],
-        folders: hits.map((h) => h.replace(/ and .*$/, '')),
-      });
+        folders: hits.map((h) => h.folder),
+      }));
     }
   }
   mappingRisk(
     'folder-name-separator',
     'warning',
-    "Folder names contain the destination's folder separator (or '/'): the character is replaced",
-    `nothing is lost: the character is replaced as shown${input.destinationPreset === 'm365' ? ' (Microsoft 365 would otherwise skip folders with "/" in the name)' : ''}. Tell the users, or choose other names with folders.rename rules`,
+    'separatorTitle',
+    m(input.destinationPreset === 'm365' ? 'separatorFixM365' : 'separatorFix'),
     /cannot be used as is/,
   );
-  mappingRisk('folder-name-reserved', 'warning', 'Folder names reserved on the destination: renamed', 'nothing is lost; choose other names with folders.rename rules if you prefer', /reserved on the destination/);
+  mappingRisk('folder-name-reserved', 'warning', 'reservedTitle', m('reservedFix'), /reserved on the destination/);
   for (const c of input.clearText ?? []) {
     if (/^(127\.|::1$|localhost$)/.test(c.host)) continue;
-    risks.push({
+    risks.push(risk({
       id: 'clear-text',
       severity: 'warning',
-      title: `Passwords to the ${c.side} server travel unencrypted`,
-      detail: `${c.side}.tls is "none" with allowInsecure: true for ${c.host}.`,
-      fix: `use tls: implicit (port 993) or starttls (port 143) for ${c.side}`,
+      t: m('clearTextTitle', { side: c.side }),
+      d: [m('clearTextDetail', { sideKey: c.side, host: c.host })],
+      f: [m('clearTextFix', { sideKey: c.side })],
       accounts: all,
       folders: [],
-    });
+    }));
   }
 
   const dcaps = input.capabilities.destination;
   if (dcaps && !dcaps.checked.QUOTA) {
-    risks.push({
-      id: 'quota-unknown',
-      severity: 'info',
-      title: 'The destination does not report quotas (no QUOTA capability)',
-      detail: 'Free space could not be checked against the size to copy.',
-      fix: 'check each mailbox\'s quota in the destination\'s admin console against the sizes in this report',
-      accounts: [],
-      folders: [],
-    });
+    risks.push(risk({ id: 'quota-unknown', severity: 'info', t: m('quotaUnknownTitle'), d: [m('quotaUnknownDetail')], f: [m('quotaUnknownFix')], accounts: [], folders: [] }));
   }
 
   return rankRisks(risks);

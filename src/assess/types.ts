@@ -1,3 +1,4 @@
+import type { Line, Msg } from '../i18n/msg.js';
 // The assessment as data: what `assess` found, kept in the store and rendered to HTML/MD/JSON.
 // Every field is JSON-safe (no bigint, no Set), so the same object is the JSON report.
 import type { Side, TlsMode } from '../config/types.js';
@@ -20,6 +21,8 @@ export interface Risk {
   folders: string[];
   messages?: number;
   bytes?: number;
+  /** The same title, detail and fix as catalogue keys (findings.risk) with their values, for pages in other languages. */
+  msg?: { title: Msg; detail: Line[]; fix: Line[] };
 }
 
 export interface CertInfo {
@@ -178,6 +181,8 @@ export interface Estimate {
   totalSeconds: number;
   perAccount: { sourceUser: string; seconds: number; boundBy: string }[];
   assumptions: string[];
+  /** The assumptions as catalogue messages (findings.estimate), for pages in other languages. */
+  notes?: Msg[];
 }
 
 export interface DnsRecordSet<T> {
@@ -196,6 +201,8 @@ export interface DomainSnapshot {
   dmarc: DnsRecordSet<string>;
   autodiscover: DnsRecordSet<string>;
   advice: string[];
+  /** The advice as catalogue messages (findings.dns), for pages in other languages. */
+  adviceNotes?: Msg[];
 }
 
 export interface Assessment {

@@ -1,6 +1,7 @@
 import { systemTimeZone } from '../i18n/format.js';
 import { i18n, word } from '../i18n/index.js';
 import type { CheckRow, LateMailRow, ServerRow, StepRow } from '../store/cutover-store.js';
+import { lines, pageFormat, type Line } from '../i18n/msg.js';
 
 // The cutover checklist: what is due when (relative to T), who does it, how mailshift checks it;
 // and its three renderings (Markdown, self-contained HTML, JSON).
@@ -118,12 +119,13 @@ export function renderMarkdown(doc: ChecklistDoc, I: ChecklistI18n = defaultI18n
   out.push(`| ${C.n} | ${C.when} | ${C.due} | ${C.step} | ${C.who} | ${C.how} | ${C.state} |`, '|---|---|---|---|---|---|---|');
   const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   for (const s of doc.steps) {
-    out.push(`| ${s.seq} | ${stepWhen(s, I)} | ${s.dueAt ? fmt.dateTime(s.dueAt) : '—'} | ${cell(stepTitle(s, I))} | ${word(L.who, s.who)} | ${cell(stepHow(s, I))} | ${STATE_MARK[s.state] ?? ''} ${word(L.state, s.state)}${s.note ? ` — ${cell(s.note)}` : ''} |`);
+    out.push(`| ${s.seq} | ${stepWhen(s, I)} | ${s.dueAt ? fmt.dateTime(s.dueAt) : '—'} | ${cell(stepTitle(s, I))} | ${word(L.who, s.who)} | ${cell(stepHow(s, I))} | ${STATE_MARK[s.state] ?? ''} ${word(L.state, s.state)}${stepNote(s, doc, I) ? ` — ${cell(stepNote(s, doc, I)!)}` : ''} |`);
   }
   if (doc.checks.length) {
     out.push('', `## ${t(L.lastCheck, { at: fmt.dateTime(doc.checks[0]!.runAt) })}`, '');
     for (const c of doc.checks) {
-      out.push(`- **${c.status}** ${c.title}: ${c.reason}${c.fix && c.status !== 'PASS' ? `  \n  ${L.fix}: ${c.fix}` : ''}`);
+      const x = checkText(c, I);
+      out.push(`- **${statusWord(c.status, I)}** ${x.title}: ${x.reason}${x.fix && c.status !== 'PASS' ? `  \n  ${L.fix}: ${x.fix}` : ''}`);
     }
   }
   if (doc.propagation.length) {
@@ -153,11 +155,14 @@ export function renderHtml(doc: ChecklistDoc, I: ChecklistI18n = defaultI18n()):
   const rows = doc.steps
     .map(
       (s) =>
-        `<tr class="${esc(s.state)}" data-step="${esc(s.key)}"><td>${s.seq}</td><td>${esc(stepWhen(s, I))}</td><td class="nw">${s.dueAt ? esc(fmt.dateTime(s.dueAt)) : '—'}</td><td>${esc(stepTitle(s, I))}</td><td class="nw">${esc(word(L.who, s.who))}</td><td class="how">${esc(stepHow(s, I))}</td><td>${esc(word(L.state, s.state))}${s.note ? `<br><small>${esc(s.note)}</small>` : ''}</td></tr>`,
+        `<tr class="${esc(s.state)}" data-step="${esc(s.key)}"><td>${s.seq}</td><td>${esc(stepWhen(s, I))}</td><td class="nw">${s.dueAt ? esc(fmt.dateTime(s.dueAt)) : '—'}</td><td>${esc(stepTitle(s, I))}</td><td class="nw">${esc(word(L.who, s.who))}</td><td class="how">${esc(stepHow(s, I))}</td><td>${esc(word(L.state, s.state))}${stepNote(s, doc, I) ? `<br><small>${esc(stepNote(s, doc, I)!)}</small>` : ''}</td></tr>`,
     )
     .join('\n');
   const checks = doc.checks
-    .map((c) => `<tr class="${c.status.toLowerCase()}"><td>${esc(c.status)}</td><td>${esc(c.title)}</td><td lang="en">${esc(c.reason)}</td><td lang="en">${c.status === 'PASS' ? '' : esc(c.fix ?? '')}</td></tr>`)
+    .map((c) => {
+      const x = checkText(c, I);
+      return `<tr class="${c.status.toLowerCase()}" data-check="${esc(c.checkId)}"><td>${esc(statusWord(c.status, I))}</td><td>${esc(x.title)}</td><td>${esc(x.reason)}</td><td>${c.status === 'PASS' ? '' : esc(x.fix)}</td></tr>`;
+    })
     .join('\n');
   return `<!doctype html>
 <html lang="${esc(cat.meta.htmlLang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(t(L.pageTitle, { domain: doc.domain }))}</title>
@@ -206,4 +211,34 @@ export function rollbackPlan(o: { domain: string; oldMx: { host: string; priorit
     'mailshift copies mail that arrived in the destination after T back to the source (reverse delta, exactly once).',
     'Run mailshift cutover watch again: it shows when resolvers return the old MX.',
   ];
+}
+
+/**
+ * A check's title, reason and fix in the page's language, from the catalogue keys stored with it
+ * (findings.check); a row stored before those keys existed keeps its English text.
+ */
+export function checkText(c: Pick<CheckRow, 'checkId' | 'title' | 'reason' | 'fix' | 'msg'>, I: ReturnType<typeof i18n>): { title: string; reason: string; fix: string } {
+  const title = (I.cat.findings.checkTitle as Record<string, string>)[c.checkId] ?? c.title;
+  if (!c.msg) return { title, reason: c.reason, fix: c.fix ?? '' };
+  const table = I.cat.findings.check;
+  const f = pageFormat(I);
+  const sep = I.lang === 'en' ? '; ' : '；';
+  return { title, reason: lines(table, c.msg.reason as Line[], f, sep), fix: lines(table, c.msg.fix as Line[], f, sep) };
+}
+
+/**
+ * A step's note in the page's language: for a step that checks run, the latest reasons of its
+ * checks; other notes are written in English by the phase, so other languages show none (the
+ * step's state says it).
+ */
+export function stepNote(s: Pick<StepRow, 'note' | 'state'> & { checkIds?: string[] }, doc: { checks: CheckRow[] }, I: ReturnType<typeof i18n>): string | null {
+  if (!s.note) return null;
+  if (I.lang === 'en') return s.note;
+  const mine = doc.checks.filter((c) => s.checkIds?.includes(c.checkId) && c.status.toLowerCase() === s.state);
+  return mine.length ? mine.map((c) => checkText(c, I).reason).join('；') : null;
+}
+
+/** PASS / WARN / FAIL as the English checklist always showed them; the state word in other languages. */
+function statusWord(status: string, I: ReturnType<typeof i18n>): string {
+  return I.lang === 'en' ? status : word(I.cat.checklist.state, status.toLowerCase());
 }

@@ -22,6 +22,9 @@ export function renderDashboard(o: { lang: Lang; langs: readonly Lang[]; timeZon
     confirmed: cat.checklist.confirmed,
     planned: cat.checklist.planned,
     units: cat.units,
+    // English pages show the stored line; other languages say what happened by its kind, and
+    // keep the stored (English, technical) line as the row's tooltip.
+    events: o.lang === 'en' ? null : cat.findings.event,
     locale: cat.meta.locale,
     timeZone: o.timeZone,
   };
@@ -74,6 +77,12 @@ const CLIENT = String.raw`
   var df = new Intl.DateTimeFormat(T.locale, { timeZone: T.timeZone, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
   function e(s) { return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]; }); }
   function when(s) { return s ? df.format(new Date(s)) : '—'; }
+  function what(x) {
+    if (!T.events) return x.message;
+    var who = /^([^\s:]+@[^\s:]+): /.exec(x.message);
+    var label = T.events[x.kind] || fill(T.events.other, { kind: x.kind });
+    return (who ? who[1] + ': ' : '') + label;
+  }
   function fill(t, v) { return t.replace(/\{(\w+)\}/g, function (m, k) { return v[k] == null ? m : v[k]; }); }
   function word(map, k) { var h = String(k).split(' ')[0]; return map[k] || map[h] || k; }
   function dur(sec) {
@@ -108,7 +117,7 @@ const CLIENT = String.raw`
     else {
       h.push('<p>' + e(fill(D.dualState, { state: word(T.outcome, s.dualRun.state), at: when(s.dualRun.startedAt) })) + '</p>');
       var bad = s.dualRun.events.filter(function (x) { return x.level !== 'info'; });
-      h.push(bad.length ? '<ul>' + bad.map(function (x) { return '<li class="' + (x.level === 'error' ? 'bad' : 'warn') + '">' + e(when(x.at)) + ': ' + e(x.message) + '</li>'; }).join('') + '</ul>' : '<p class="good">' + e(D.healthy) + '</p>');
+      h.push(bad.length ? '<ul>' + bad.map(function (x) { return '<li class="' + (x.level === 'error' ? 'bad' : 'warn') + '" title="' + e(x.message) + '">' + e(when(x.at)) + ': ' + e(what(x)) + '</li>'; }).join('') + '</ul>' : '<p class="good">' + e(D.healthy) + '</p>');
     }
     h.push('</div><h2>' + e(D.cutover) + '</h2><div id="cutover">');
     var at = s.cutover.confirmedAt || s.cutover.plannedAt;
@@ -121,7 +130,7 @@ const CLIENT = String.raw`
     }
     h.push('</div><h2>' + e(D.audit) + '</h2>');
     h.push('<table id="audit"><thead><tr><th>' + e(D.colTime) + '</th><th>' + e(D.colLevel) + '</th><th>' + e(D.colWhat) + '</th></tr></thead><tbody>' + s.audit.map(function (x) {
-      return '<tr><td class="n">' + e(when(x.at)) + '</td><td class="' + (x.level === 'error' ? 'bad' : x.level === 'warn' ? 'warn' : '') + '">' + e(D.level[x.level] || x.level) + '</td><td>' + e(x.message) + '</td></tr>';
+      return '<tr><td class="n">' + e(when(x.at)) + '</td><td class="' + (x.level === 'error' ? 'bad' : x.level === 'warn' ? 'warn' : '') + '">' + e(D.level[x.level] || x.level) + '</td><td title="' + e(x.message) + '">' + e(what(x)) + '</td></tr>';
     }).join('') + '</tbody></table>');
     document.getElementById('view').innerHTML = h.join('');
     document.getElementById('updated').textContent = fill(D.updated, { at: when(s.at) });

@@ -43,30 +43,4 @@ export function collectGroupware(store: Store): GroupwareReportRow[] | undefined
   });
 }
 
-const kindName = (k: string) => (k === 'addressbook' ? 'contacts' : 'calendar');
-const verifiedText = (v: GroupwareReportRow['verified']) =>
-  v ? (v.missing || v.duplicated || v.altered ? `${v.missing} missing, ${v.duplicated} duplicated, ${v.altered} altered` : `all ${v.source} there`) : 'not verified';
-
-export function groupwareMarkdown(rows: GroupwareReportRow[] | undefined, md: (s: string) => string): string[] {
-  if (!rows) return [];
-  const out = ['## Contacts and calendars', '', '| Account | Kind | Collection | Copied | Destination edits kept | Failed | In flight | Verified |', '|---|---|---|--:|--:|--:|--:|---|'];
-  for (const r of rows) out.push(`| ${md(r.account)} | ${kindName(r.kind)} | ${md(r.collection)} | ${r.copied} | ${r.kept} | ${r.failed} | ${r.inFlight} | ${verifiedText(r.verified)} |`);
-  const problems = rows.flatMap((r) => r.problems.map((p) => `- ${md(r.account)} / ${md(r.collection)}: ${md(p)}`));
-  if (problems.length) out.push('', ...problems);
-  out.push('');
-  return out;
-}
-
-export function groupwareHtml(rows: GroupwareReportRow[] | undefined, esc: (s: string) => string): string {
-  if (!rows) return '';
-  const body = rows
-    .map((r) => `<tr><td>${esc(r.account)}</td><td>${kindName(r.kind)}</td><td>${esc(r.collection)}</td><td class="n">${r.copied}</td><td class="n">${r.kept}</td><td class="n">${r.failed}</td><td class="n">${r.inFlight}</td><td>${esc(verifiedText(r.verified))}</td></tr>`)
-    .join('\n');
-  const problems = rows.flatMap((r) => r.problems.map((p) => `<li>${esc(r.account)} / ${esc(r.collection)}: ${esc(p)}</li>`));
-  return `<section id="groupware">
-<h2>Contacts and calendars</h2>
-<table><thead><tr><th>Account</th><th>Kind</th><th>Collection</th><th>Copied</th><th>Destination edits kept</th><th>Failed</th><th>In flight</th><th>Verified</th></tr></thead>
-<tbody>${body}</tbody></table>${problems.length ? `\n<ul>${problems.join('')}</ul>` : ''}
-</section>
-`;
-}
+// Rendering: src/report/groupware-html.ts (in the report's language).

@@ -23,8 +23,9 @@ export interface Announcement {
 }
 
 export interface AnnouncementFiles {
-  /** The guide of this language, attached to the week-before e-mail. */
-  guideHtml: string;
+  /** The guide of this language, attached to the week-before e-mail: the PDF when printed, else the HTML. */
+  guidePdf?: Buffer;
+  guideHtml?: string;
   guideName: string;
 }
 
@@ -70,7 +71,7 @@ export function buildAnnouncements(s: KitSettings, lang: Lang, now: Date, files:
     const m = cat.email.moments[moment];
     const attachments: EmlAttachment[] = [];
     if (moment === 'week-before') {
-      attachments.push({ filename: files.guideName, contentType: 'text/html', content: files.guideHtml });
+      attachments.push(files.guidePdf ? { filename: files.guideName, contentType: 'application/pdf', content: files.guidePdf } : { filename: files.guideName, contentType: 'text/html', content: files.guideHtml ?? '' });
       if (tr) attachments.push(cal('training.ics', tr));
     }
     if (moment === 'week-before' || moment === 'day-before') attachments.push(cal('switch.ics', sw));

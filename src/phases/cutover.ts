@@ -162,7 +162,7 @@ export async function cutoverCheck(ctx: PhaseContext, opts: { only?: string[] } 
   const runAt = now.toISOString();
   e.cutover.saveCheckRun(
     runAt,
-    results.map((r) => ({ checkId: r.id, title: r.title, status: r.status, reason: r.reason, fix: r.fix ?? null, data: r.data })),
+    results.map((r) => ({ checkId: r.id, title: r.title, status: r.status, reason: r.reason, fix: r.fix ?? null, data: r.data, msg: r.msg ?? null })),
   );
   applyResultsToSteps(e, results);
   for (const r of results) ctx.log.info({ check: r.id, status: r.status }, `${r.title}: ${r.reason}`);

@@ -207,7 +207,7 @@ export const PIPELINE: readonly PipelinePhase[] = [
     async run(ctx, _s, opts) {
       const { defaultKitDir, generateKit } = await import('./kit.js');
       await recorded(ctx, 'kit', async () => {
-        const k = await generateKit({ config: ctx.config, accounts: ctx.accounts, store: ctx.store }, defaultKitDir(ctx.config));
+        const k = await generateKit({ config: ctx.config, accounts: ctx.accounts, store: ctx.store }, defaultKitDir(ctx.config), { pdf: true });
         opts.say(`  staff kit for ${k.people} people in ${k.outDir}`);
         return { dir: k.outDir, people: k.people, files: k.files.length };
       });

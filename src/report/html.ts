@@ -4,7 +4,7 @@ import { throughputSvg } from './chart.js';
 import { esc } from './format.js';
 import { lagSvg } from './lag-chart.js';
 import type { ReportData } from './model.js';
-import { groupwareHtml } from '../groupware/report.js';
+import { groupwareHtml } from './groupware-html.js';
 import { accountRows, bossSummary, type I18n } from './summary.js';
 
 // The migration report as one self-contained HTML page (no script, no external asset) in one
@@ -92,7 +92,7 @@ ${r.accounts
     const row = rows.get(a.sourceUser)!;
     const check = row.check && (row.check.missing || row.check.duplicated) ? `<div class="err">${esc(t(R.accounts.verified, { missing: row.check.missing, duplicated: row.check.duplicated }))}</div>` : '';
     return `<tr class="account" data-account="${esc(a.sourceUser)}" data-status="${row.status}"><td>${esc(a.sourceUser)} <span class="tag ${row.tone}">${esc(row.label)}</span>${check}${a.lastError ? `<div class="err">${esc(a.lastError)}</div>` : ''}</td><td>${esc(a.destinationUser)}</td>${counts(a.totals)}</tr>
-${a.folders.map((f) => `<tr class="folder"><td>${esc(f.sourcePath)}${f.specialUse ? ` <span class="tag">${esc(f.specialUse)}</span>` : ''}</td><td>${esc(f.destinationPath)}</td>${counts(f)}</tr>`).join('\n')}`;
+${a.folders.map((f) => `<tr class="folder"><td><span translate="no">${esc(f.sourcePath)}</span>${f.specialUse ? ` <span class="tag">${esc(f.specialUse)}</span>` : ''}</td><td translate="no">${esc(f.destinationPath)}</td>${counts(f)}</tr>`).join('\n')}`;
   })
   .join('\n')}
 <tr class="total"><td>${esc(R.accounts.total)}</td><td>${esc(t(R.accounts.totalLine, { accounts: r.totals.accounts, folders: r.totals.folders }))}</td>${counts(r.totals)}</tr>
@@ -118,7 +118,7 @@ ${r.canaries?.length || r.phases.some((p) => p.phase === 'dual-run') ? lagSectio
 ${r.problems.length === 0 ? `<p class="good">${esc(R.problems.none)}</p>` : `<p>${esc(t(R.problems.intro, { n: r.problems.length }))}${r.problems.length > PROBLEMS_SHOWN ? ' ' + esc(t(R.problems.more, { shown: PROBLEMS_SHOWN, total: r.problems.length })) : ''}</p>
 <table>
 <thead><tr><th>${esc(R.problems.account)}</th><th>${esc(R.problems.folder)}</th><th class="n">${esc(R.problems.uid)}</th><th>${esc(R.problems.messageId)}</th><th>${esc(R.problems.date)}</th><th class="n">${esc(R.problems.size)}</th><th>${esc(R.problems.state)}</th><th>${esc(R.problems.reason)}</th></tr></thead>
-<tbody>${r.problems.slice(0, PROBLEMS_SHOWN).map((p) => `<tr><td>${esc(p.account)}</td><td>${esc(p.sourcePath)}</td><td class="n">${p.srcUid}</td><td class="mono">${esc(p.messageId ?? R.problems.noMessageId)}</td><td>${esc(fmt.dateTime(p.internalDate))}</td><td class="n">${esc(fmt.bytes(p.size))}</td><td class="${toneOf(p.state)}">${esc(word(cat.words.messageState, p.state))}</td><td class="wrap">${esc(p.reason)}</td></tr>`).join('\n')}</tbody>
+<tbody>${r.problems.slice(0, PROBLEMS_SHOWN).map((p) => `<tr><td>${esc(p.account)}</td><td translate="no">${esc(p.sourcePath)}</td><td class="n">${p.srcUid}</td><td class="mono">${esc(p.messageId ?? R.problems.noMessageId)}</td><td>${esc(fmt.dateTime(p.internalDate))}</td><td class="n">${esc(fmt.bytes(p.size))}</td><td class="${toneOf(p.state)}">${esc(word(cat.words.messageState, p.state))}</td><td class="wrap">${esc(p.reason)}</td></tr>`).join('\n')}</tbody>
 </table>`}
 </section>
 
@@ -129,7 +129,7 @@ ${r.droppedFlags.length === 0 ? `<p class="muted">${esc(R.flags.none)}</p>` : `<
 <tbody>${r.droppedFlags.map((f) => `<tr><td>${esc(f.account)}</td><td>${esc(f.folder)}</td><td class="mono">${esc(f.flag)}</td><td class="n">${n(f.messages)}</td><td>${esc(phaseName(f.source, I))}</td></tr>`).join('\n')}</tbody></table>`}
 </section>
 
-${groupwareHtml(r.groupware, esc)}<section id="verification">
+${groupwareHtml(r.groupware, esc, I)}<section id="verification">
 <h2>${esc(R.verification.heading)}</h2>
 ${v ? verificationHtml(v, I) : `<p class="warn">${esc(R.verification.notRun)}</p>`}
 </section>
@@ -168,7 +168,7 @@ ${esc(t(V.totals, { source: tt.sourceMessages, folders: tt.folders, accounts: tt
 <thead><tr><th>${esc(cat.report.problems.account)}</th><th>${esc(V.sourceFolder)}</th><th>${esc(V.destinationFolder)}</th><th class="n">${esc(V.source)}</th><th class="n">${esc(V.destination)}</th><th class="n">${esc(cat.words.diffKind.missing)}</th><th class="n">${esc(cat.words.diffKind.duplicated)}</th><th class="n">${esc(cat.words.diffKind.altered)}</th><th class="n">${esc(cat.words.diffKind.extra)}</th><th>${esc(V.pairing)}</th></tr></thead>
 <tbody>${v.folders
     .map(
-      (f) => `<tr><td>${esc(f.account)}</td><td>${esc(f.sourcePath)}</td><td>${esc(f.destinationPath)}</td>${f.error ? `<td colspan="6" class="bad">${esc(t(V.notCompared, { error: f.error }))}</td><td></td>` : `<td class="n">${n(f.sourceCount)}</td><td class="n">${n(f.destinationCount)}</td><td class="n ${f.missing ? 'bad' : ''}">${n(f.missing)}</td><td class="n ${f.duplicated ? 'bad' : ''}">${n(f.duplicated)}</td><td class="n ${f.altered ? 'bad' : ''}">${n(f.altered)}</td><td class="n">${n(f.extra)}</td><td>${esc(f.method === 'store' ? V.byStore : V.byScan)}</td>`}</tr>`,
+      (f) => `<tr><td>${esc(f.account)}</td><td translate="no">${esc(f.sourcePath)}</td><td translate="no">${esc(f.destinationPath)}</td>${f.error ? `<td colspan="6" class="bad">${esc(t(V.notCompared, { error: f.error }))}</td><td></td>` : `<td class="n">${n(f.sourceCount)}</td><td class="n">${n(f.destinationCount)}</td><td class="n ${f.missing ? 'bad' : ''}">${n(f.missing)}</td><td class="n ${f.duplicated ? 'bad' : ''}">${n(f.duplicated)}</td><td class="n ${f.altered ? 'bad' : ''}">${n(f.altered)}</td><td class="n">${n(f.extra)}</td><td>${esc(f.method === 'store' ? V.byStore : V.byScan)}</td>`}</tr>`,
     )
     .join('\n')}</tbody>
 </table>
@@ -176,7 +176,7 @@ ${diffs.length ? `<h3>${esc(V.differences)}${diffs.length > DIFFERENCES_SHOWN ? 
 <table><thead><tr><th>${esc(V.kind)}</th><th>${esc(cat.report.problems.account)}</th><th>${esc(cat.report.problems.folder)}</th><th>Message-ID</th><th>${esc(V.subject)}</th><th class="n">${esc(V.srcUid)}</th><th class="n">${esc(V.dstUid)}</th><th>${esc(V.detail)}</th></tr></thead>
 <tbody>${diffs
     .slice(0, DIFFERENCES_SHOWN)
-    .map(({ f, d }) => `<tr><td class="${d.kind === 'extra' ? 'warn' : 'bad'}">${esc(word(cat.words.diffKind, d.kind))}</td><td>${esc(f.account)}</td><td>${esc(f.sourcePath)}</td><td class="mono">${esc(d.messageId ?? cat.report.problems.noMessageId)}</td><td class="wrap">${esc(d.subject ?? '')}</td><td class="n">${d.srcUid ?? ''}</td><td class="n">${d.dstUid ?? ''}</td><td class="wrap">${esc(d.detail)}</td></tr>`)
+    .map(({ f, d }) => `<tr><td class="${d.kind === 'extra' ? 'warn' : 'bad'}">${esc(word(cat.words.diffKind, d.kind))}</td><td>${esc(f.account)}</td><td translate="no">${esc(f.sourcePath)}</td><td class="mono">${esc(d.messageId ?? cat.report.problems.noMessageId)}</td><td class="wrap">${esc(d.subject ?? '')}</td><td class="n">${d.srcUid ?? ''}</td><td class="n">${d.dstUid ?? ''}</td><td class="wrap">${esc(d.detail)}</td></tr>`)
     .join('\n')}</tbody></table>` : ''}`;
 }
 

@@ -2,7 +2,7 @@ import { word } from '../i18n/index.js';
 import { md } from './format.js';
 import { phaseName } from './html.js';
 import type { ReportData } from './model.js';
-import { groupwareMarkdown } from '../groupware/report.js';
+import { groupwareMarkdown } from './groupware-html.js';
 import { accountRows, bossSummary, type I18n } from './summary.js';
 
 const LIST_LIMIT = 500;
@@ -72,7 +72,7 @@ export function renderMarkdown(r: ReportData, I: I18n): string {
   }
   out.push('');
 
-  out.push(...groupwareMarkdown(r.groupware, md));
+  out.push(...groupwareMarkdown(r.groupware, md, I));
   const V = R.verification;
   out.push(`## ${V.heading}`, '');
   if (!v) out.push(V.notRun);

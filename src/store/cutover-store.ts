@@ -44,6 +44,8 @@ export interface CheckRow {
   reason: string;
   fix: string | null;
   data: unknown;
+  /** Reason and fix as catalogue keys (src/i18n/msg.ts Line[]), or null for rows from before 0016. */
+  msg?: { reason: unknown[]; fix: unknown[] } | null;
 }
 
 export interface ServerRow {
@@ -143,10 +145,10 @@ export class CutoverStore implements CutoverRecords {
 
   saveCheckRun(runAt: string, results: Omit<CheckRow, 'runAt'>[]): void {
     const ins = this.db.prepare(
-      'INSERT INTO cutover_checks (run_at, check_id, title, status, reason, fix, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO cutover_checks (run_at, check_id, title, status, reason, fix, data, msg) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.db.transaction(() => {
-      for (const r of results) ins.run(runAt, r.checkId, r.title, r.status, r.reason, r.fix, r.data === undefined ? null : JSON.stringify(r.data));
+      for (const r of results) ins.run(runAt, r.checkId, r.title, r.status, r.reason, r.fix, r.data === undefined ? null : JSON.stringify(r.data), r.msg ? JSON.stringify(r.msg) : null);
     })();
   }
 
@@ -155,9 +157,9 @@ export class CutoverStore implements CutoverRecords {
     const last = this.db.prepare('SELECT MAX(run_at) AS runAt FROM cutover_checks').get() as { runAt: string | null };
     if (!last.runAt) return [];
     const rows = this.db
-      .prepare('SELECT run_at AS runAt, check_id AS checkId, title, status, reason, fix, data FROM cutover_checks WHERE run_at = ? ORDER BY id')
-      .all(last.runAt) as (Omit<CheckRow, 'data'> & { data: string | null })[];
-    return rows.map((r) => ({ ...r, data: r.data === null ? null : JSON.parse(r.data) }));
+      .prepare('SELECT run_at AS runAt, check_id AS checkId, title, status, reason, fix, data, msg FROM cutover_checks WHERE run_at = ? ORDER BY id')
+      .all(last.runAt) as (Omit<CheckRow, 'data' | 'msg'> & { data: string | null; msg: string | null })[];
+    return rows.map((r) => ({ ...r, data: r.data === null ? null : JSON.parse(r.data), msg: r.msg === null ? null : JSON.parse(r.msg) }));
   }
 
   // ---- propagation ----------------------------------------------------------------------------

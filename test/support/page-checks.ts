@@ -85,3 +85,67 @@ export async function a4Overflow(page: Page): Promise<{ scrollWidth: number; cli
   await page.emulateMedia({ media: 'screen' });
   return o;
 }
+
+/**
+ * Product names, protocols and words that stay as they are in a Chinese page. Anything else in
+ * Latin letters that is not an address, a host name, a path, a command or a unit is English
+ * fallback text.
+ */
+export const LATIN_ALLOWED = new Set(
+  (
+    'Microsoft 365 Exchange Online Outlook Windows Mac macOS iOS iPhone iPad Android Apple Google Workspace Gmail Thunderbird ' +
+    'Tencent Exmail WeCom Foxmail QQ Mail Alibaba Aliyun NetEase Zoho Dovecot Cyrus Radicale Chrome Safari Edge App Store Play ' +
+    'mailshift assess sync verify report kit serve adoption cutover dovecot m365 generic Acme PDPO PCPD GBA DPP Autodiscover autodiscover autoconfig include ip4 rua mailto testing enforce none quarantine reject ' +
+    'max_age mode id via p v DMARC1 spf1 TLSRPTv1 all ok s min h d ms bit kB MB GB TB KB UTC T CNAME TXT SRV MX'
+  ).split(' '),
+);
+
+/**
+ * The English left in a page's visible text once addresses, host names, paths, commands
+ * (<code>/<kbd>/<pre>, .mono), acronyms and the allowed names are taken out: each hit is the
+ * run of Latin words around it. Expected: none in a Chinese page.
+ */
+export async function englishLeft(page: Page): Promise<string[]> {
+  const text = await page.evaluate<string>(`(() => {
+    const body = document.body.cloneNode(true);
+    for (const el of Array.from(body.querySelectorAll('code, kbd, pre, samp, script, style, .mono, [translate="no"], svg'))) el.remove();
+    const box = document.createElement('div');
+    box.style.position = 'absolute'; box.style.left = '-99999px'; box.style.width = '1200px';
+    box.appendChild(body);
+    document.documentElement.appendChild(box);
+    const t = box.innerText;
+    box.remove();
+    return t;
+  })()`);
+  const cleaned = text
+    .replace(/https?:\/\/\S+/g, ' ')
+    .replace(/\bOutlook for (Windows|Mac)\b/g, ' ') // product names with a preposition
+    .replace(/\.(mobileconfig|ics|eml|vcf|csv|html|pdf|xml)\b/g, ' ') // file types
+    .replace(/\bmailshift(?: [a-z][a-z-]*){0,3}(?: ?[(（][a-z, -]+[)）])?/g, ' ') // a command named in a sentence, with its arguments
+    .replace(/\S*\d\S*/g, ' ') // ids, versions, sizes, times
+    .replace(/\b[a-z]+\.(?=[^\sA-Za-z]|$)/g, ' ') // host-name prefixes such as "imap." in a list
+    .replace(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, ' ') // e-mail addresses
+    .replace(/\b[\w-]+(\.[\w-]+)+\b/g, ' ') // host names, file names, config keys (a.b.c)
+    .replace(/\S*[/\\]\S*/g, ' ') // paths, "a/b" alternatives
+    .replace(/\S*[=:_]\S*/g, ' ') // key=value, key: value, snake_case
+    .replace(/--?[a-z][\w-]*/g, ' ') // command-line flags
+    .replace(/\{[^}]*\}/g, ' ');
+  const hits = new Set<string>();
+  for (const m of cleaned.matchAll(/[A-Za-z][A-Za-z'’-]*(?:[ \t]+[A-Za-z][A-Za-z'’-]*)*/g)) {
+    const words = m[0].split(/[ \t]+/).filter((w) => !LATIN_ALLOWED.has(w) && !/^[A-Z0-9-]+s?$/.test(w) && !/^[A-Z][a-z]+[A-Z]\w*$/.test(w));
+    if (words.some((w) => /^[a-z]{2,}/.test(w) || words.length > 1)) hits.add(m[0].trim());
+  }
+  return [...hits];
+}
+
+/** True when the boss summary (#boss) is the first thing printed and fits on page 1 of an A4 PDF. */
+export async function bossOnFirstPage(page: Page): Promise<{ pages: number; first: boolean }> {
+  const first = await page.evaluate<boolean>(`(() => {
+    const boss = document.getElementById('boss');
+    if (!boss) return false;
+    const before = Array.from(document.body.children).slice(0, Array.from(document.body.children).indexOf(boss));
+    return before.every((el) => /^(H1|P|NAV|HEADER)$/.test(el.tagName) && el.getBoundingClientRect().height < 200);
+  })()`);
+  const pages = await printedPagesOf(page, '#boss');
+  return { pages, first };
+}

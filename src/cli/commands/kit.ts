@@ -20,7 +20,7 @@ export function registerKit(program: Command): void {
       const accounts = accountsFor(config, { resolveSecrets: false });
       // Loaded here: nothing else in the CLI needs the kit's renderers.
       const { generateKit, defaultKitDir } = await import('../../phases/kit.js');
-      const result = await generateKit({ config, accounts }, opts.out ?? defaultKitDir(config), { languages });
+      const result = await generateKit({ config, accounts }, opts.out ?? defaultKitDir(config), { languages, pdf: true });
       if (opts.json) {
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');
         return;

@@ -3,7 +3,10 @@
 // of this object is the type every other language must match (ReportsText).
 // Placeholders are {names}; fill() in ../text.ts refuses a missing one.
 
+import { enFindings } from './findings.en.js';
+
 export const enReports = {
+  findings: enFindings,
   units: {
     s: 's',
     min: 'min',
@@ -365,7 +368,7 @@ export const enReports = {
       provider: 'Provider',
       location: 'Where the provider stores mailbox data',
       selfHosted: 'your own server: the data stays where you run it',
-      notDocumented: 'not documented in mailshift\'s provider notes: confirm the data location in the provider\'s contract or admin console before you sign',
+      notDocumented: 'not documented in mailshift\'s sourced provider notes. Ask the provider, in writing: in which country or region are mailboxes and their backups stored; can you choose or fix that region; which other companies (subprocessors) can access the mail, and where; and whether the contract lets you audit or delete the data when you leave',
       processorsHeading: 'Who handles the mail during the move',
       processors: 'mailshift runs on this computer. The mail goes from the old provider\'s server to this computer and on to the new provider\'s server; no other company receives or processes it, and the tool stores no message content (only counts, identities and checksums in its local store).',
       pointsHeading: 'PDPO points to check (plain words, not legal advice)',
@@ -426,6 +429,7 @@ export const enReports = {
       'client-config': 'mailshift cutover check (autodiscover, srv)',
       'send-receive': 'by hand: read the Authentication-Results of the test mail received',
       'final-delta': 'mailshift cutover finalize',
+      'freeze-old': "the old provider's admin console (mailshift cannot do this)",
       'keep-old': 'not checked',
       after: 'your DNS host; mailshift cutover check shows the end state',
     },
@@ -447,6 +451,7 @@ export const enReports = {
       'client-config': 'Autodiscover / autoconfig / RFC 6186 SRV point to the new provider',
       'send-receive': 'Send test mail from outside to a few people, and from the new system outward (SPF/DKIM/DMARC pass)',
       'final-delta': 'Final copy, then freeze the old system (read-only)',
+      'freeze-old': 'Freeze the old system (read-only) after the final copy: you confirm',
       'keep-old': 'Keep the old server reachable and read-only for lookups and rollback (at least 30 days)',
       after: 'Raise the MX TTL again; remove the old SPF include and DKIM selector; MTA-STS back to enforce with only the new MX',
     },

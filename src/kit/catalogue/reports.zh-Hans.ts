@@ -1,7 +1,9 @@
+import { zhHansFindings } from './findings.zh-Hans.js';
 import type { ReportsText } from './reports.en.js';
 
 // 简体中文（内地用语）：迁移报告、评估报告及切换清单。Placeholders as in reports.en.ts.
 export const zhHansReports: ReportsText = {
+  findings: zhHansFindings,
   units: {
     s: '秒',
     min: '分钟',
@@ -363,7 +365,7 @@ export const zhHansReports: ReportsText = {
       provider: '服务商',
       location: '服务商存放邮箱数据的地点',
       selfHosted: '您自己的服务器：数据存放在您运行它的地方',
-      notDocumented: 'mailshift 的服务商资料中没有记载：签约前请在服务商的合同或管理控制台确认数据存放地点',
+      notDocumented: 'mailshift 有出处的服务商资料中没有记载。请书面向服务商确认：邮箱及其备份存放在哪个国家或地区；能否选择或固定该地区；哪些其他公司（分包处理方）可以访问邮件、位于何处；以及合同是否允许你核查数据，并在终止服务时删除数据',
       processorsHeading: '迁移期间有谁经手邮件',
       processors: 'mailshift 在这台电脑上运行。邮件从旧服务商的服务器传到这台电脑，再传到新服务商的服务器；没有其他公司接收或处理邮件，本工具也不会保存邮件内容（本机数据库只记录数量、标识信息及校验值）。',
       pointsHeading: '要检查的《私隐条例》要点（通俗说明，并非法律意见）',
@@ -424,6 +426,7 @@ export const zhHansReports: ReportsText = {
       'client-config': 'mailshift cutover check (autodiscover, srv)',
       'send-receive': '手动：查看收到的测试邮件的 Authentication-Results',
       'final-delta': 'mailshift cutover finalize',
+      'freeze-old': '旧服务商的管理后台（mailshift 无法代劳）',
       'keep-old': '不会自动检查',
       after: '你的 DNS 服务商；mailshift cutover check 会显示最终状态',
     },
@@ -445,6 +448,7 @@ export const zhHansReports: ReportsText = {
       'client-config': 'Autodiscover／autoconfig／RFC 6186 SRV 指向新服务商',
       'send-receive': '从外部发测试邮件给几位同事，并从新系统向外发送（SPF/DKIM/DMARC 通过）',
       'final-delta': '最后一次复制，然后冻结旧系统（只读）',
+      'freeze-old': '最后一次复制后，把旧系统设为只读：由你确认',
       'keep-old': '保留旧服务器可连接及只读，以便查阅及回退（至少 30 天）',
       after: '再次提高 MX 的 TTL；删除旧的 SPF include 及 DKIM 选择器；MTA-STS 改回 enforce 并只列新 MX',
     },

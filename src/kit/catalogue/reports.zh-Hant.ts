@@ -1,7 +1,9 @@
+import { zhHantFindings } from './findings.zh-Hant.js';
 import type { ReportsText } from './reports.en.js';
 
 // 繁體中文（香港用語）：遷移報告、評估報告及轉換清單。Placeholders as in reports.en.ts.
 export const zhHantReports: ReportsText = {
+  findings: zhHantFindings,
   units: {
     s: '秒',
     min: '分鐘',
@@ -363,7 +365,7 @@ export const zhHantReports: ReportsText = {
       provider: '供應商',
       location: '供應商存放郵箱資料的地點',
       selfHosted: '你自己的伺服器：資料存放在你運行它的地方',
-      notDocumented: 'mailshift 的供應商資料中沒有記載：簽約前請在供應商的合約或管理控制台確認資料存放地點',
+      notDocumented: 'mailshift 有出處的供應商資料中沒有記載。請以書面向供應商查問：信箱及其備份存放在哪個國家或地區；可否選擇或固定該地區；哪些其他公司（分包商）可以存取郵件、身處何地；以及合約是否容許你查核資料，並在終止服務時刪除資料',
       processorsHeading: '轉移期間有誰經手電郵',
       processors: 'mailshift 在這部電腦上運行。電郵由舊供應商的伺服器傳到這部電腦，再傳到新供應商的伺服器；沒有其他公司接收或處理電郵，本工具亦不會儲存電郵內容（本機資料庫只記錄數目、識別資料及校驗值）。',
       pointsHeading: '要檢查的《私隱條例》要點（淺白說明，並非法律意見）',
@@ -424,6 +426,7 @@ export const zhHantReports: ReportsText = {
       'client-config': 'mailshift cutover check (autodiscover, srv)',
       'send-receive': '人手：查看收到的測試電郵的 Authentication-Results',
       'final-delta': 'mailshift cutover finalize',
+      'freeze-old': '舊服務商的管理主控台（mailshift 無法代勞）',
       'keep-old': '不會自動檢查',
       after: '你的 DNS 服務商；mailshift cutover check 會顯示最終狀態',
     },
@@ -445,6 +448,7 @@ export const zhHantReports: ReportsText = {
       'client-config': 'Autodiscover／autoconfig／RFC 6186 SRV 指向新供應商',
       'send-receive': '由外部寄測試電郵給幾位同事，並由新系統向外寄出（SPF/DKIM/DMARC 通過）',
       'final-delta': '最後一次複製，然後凍結舊系統（只讀）',
+      'freeze-old': '最後一次複製後，把舊系統設為只讀：由你確認',
       'keep-old': '保留舊伺服器可連接及只讀，以便查閱及回復（最少 30 日）',
       after: '再次提高 MX 的 TTL；刪除舊的 SPF include 及 DKIM 選擇器；MTA-STS 改回 enforce 並只列新 MX',
     },
