@@ -42,7 +42,7 @@ export function renderDashboard(o: { lang: Lang; langs: readonly Lang[]; timeZon
 <style>
 *{box-sizing:border-box}
 body{font-family:${cat.meta.fontStack};margin:0 auto;max-width:1100px;padding:16px;color:#1d2329;font-size:14px}
-h1{font-size:22px;margin:0}h2{font-size:17px;margin:22px 0 6px;border-bottom:1px solid #d6dbe0;padding-bottom:3px}
+h1{font-size:22px;margin:0}h3{font-size:15px;margin:14px 0 4px}h2{font-size:17px;margin:22px 0 6px;border-bottom:1px solid #d6dbe0;padding-bottom:3px}
 .top{display:flex;justify-content:space-between;align-items:baseline;flex-wrap:wrap;gap:8px}
 .muted{color:#666}.small{font-size:12px}
 #live{font-size:12px;padding:2px 8px;border-radius:10px;background:#e8f5ea}#live.lost{background:#fde8e8}
@@ -93,6 +93,8 @@ const CLIENT = String.raw`
     if (m < 60) return m + ' ' + T.units.min;
     return Math.floor(m / 60) + ' ' + T.units.h + ' ' + (m % 60) + ' ' + T.units.min;
   }
+  /** A measured span (a lag, a delivery time): tenths below 10 s, else as dur(). */
+  function span(sec) { return sec < 60 ? (sec < 10 ? nf.format(Math.round(sec * 10) / 10) : nf.format(Math.round(sec))) + ' ' + T.units.s : dur(sec); }
   function rate(r) { return r == null ? T.units.notMeasured : nf.format(Math.round(r)); }
   function tone(o) { return o === 'complete' ? 'good' : o === 'failed' ? 'bad' : o === 'running' ? '' : 'warn'; }
   function render(s) {
@@ -116,9 +118,23 @@ const CLIENT = String.raw`
     if (!s.dualRun.state) h.push('<p class="muted">' + e(D.dualNone) + '</p>');
     else {
       h.push('<p>' + e(fill(D.dualState, { state: word(T.outcome, s.dualRun.state), at: when(s.dualRun.startedAt) })) + '</p>');
+      var hl = s.dualRun.health;
+      // The reason is the store's (English, technical) line: the tooltip, as for events.
+      if (hl) h.push('<p id="health" data-state="' + e(hl.state) + '" class="' + (hl.state === 'healthy' ? 'good' : hl.state === 'stalled' ? 'bad' : 'warn') + '" title="' + e(hl.reason) + '">' + e(fill(D.healthLine, { state: D.health[hl.state] || hl.state, last: when(hl.lastPassAt), next: when(hl.nextPassAt), lag: hl.lagSeconds == null ? T.units.notMeasured : span(hl.lagSeconds) })) + '</p>');
       var bad = s.dualRun.events.filter(function (x) { return x.level !== 'info'; });
       h.push(bad.length ? '<ul>' + bad.map(function (x) { return '<li class="' + (x.level === 'error' ? 'bad' : 'warn') + '" title="' + e(x.message) + '">' + e(when(x.at)) + ': ' + e(what(x)) + '</li>'; }).join('') + '</ul>' : '<p class="good">' + e(D.healthy) + '</p>');
     }
+    h.push('<h3>' + e(D.canaries) + '</h3>');
+    if (!s.dualRun.canaries.length) h.push('<p class="muted" id="nocanaries">' + e(D.canaryNone) + '</p>');
+    else {
+      h.push('<table id="canaries"><thead><tr><th>' + e(D.colSent) + '</th><th>' + e(D.colMx) + '</th><th class="n">' + e(D.colDelivery) + '</th><th class="n">' + e(D.colLag) + '</th><th>' + e(D.colResult) + '</th></tr></thead><tbody>' + s.dualRun.canaries.map(function (c) {
+        var ok = c.state === 'copied' || c.state === 'delivered';
+        return '<tr data-state="' + e(c.state) + '"><td class="n">' + e(when(c.sentAt)) + '</td><td translate="no">' + e(c.mx) + '</td><td class="n">' + e(c.deliverySeconds == null ? '—' : span(c.deliverySeconds)) + '</td><td class="n lag">' + e(c.lagSeconds == null ? '—' : span(c.lagSeconds)) + '</td><td class="' + (ok ? 'good' : c.state === 'sent' ? '' : 'bad') + '">' + e(D.canaryState[c.state] || c.state) + '</td></tr>';
+      }).join('') + '</tbody></table>');
+    }
+    h.push('</div><h2>' + e(D.adoption) + '</h2><div id="adoption">');
+    var ad = s.adoption;
+    h.push(ad ? '<p class="' + (ad.people && ad.active / ad.people >= 0.9 ? 'good' : 'warn') + '">' + e(fill(D.adoptionLine, { active: nf.format(ad.active), people: nf.format(ad.people), since: when(ad.since), share: ad.people ? Math.round((ad.active / ad.people) * 100) : 0, at: when(ad.at) })) + '</p>' : '<p class="muted">' + e(D.adoptionNone) + '</p>');
     h.push('</div><h2>' + e(D.cutover) + '</h2><div id="cutover">');
     var at = s.cutover.confirmedAt || s.cutover.plannedAt;
     if (!at) h.push('<p class="muted">' + e(D.cutoverNone) + '</p>');

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { JobConfig } from '../config/types.js';
+import { evaluateHealth, type HealthState } from '../dualrun/health.js';
 import { CutoverStore } from '../store/cutover-store.js';
+import { DualRunHealthStore } from '../store/dualrun-health-store.js';
 import { latestEvents, latestPhaseEvents } from '../store/dashboard-store.js';
 import { Store } from '../store/store.js';
 import { VerifyStore } from '../store/verify-store.js';
@@ -31,7 +33,19 @@ export interface Snapshot {
   phases: { phase: string; startedAt: string; finishedAt: string | null; outcome: string }[];
   accounts: AccountProgress[];
   totals: { total: number; copied: number; pending: number; failed: number; skipped: number; ratePerMinute: number | null; etaSeconds: number | null };
-  dualRun: { state: string | null; startedAt: string | null; finishedAt: string | null; summary: unknown; events: { at: string; level: string; kind: string; message: string }[] };
+  dualRun: {
+    state: string | null;
+    startedAt: string | null;
+    finishedAt: string | null;
+    summary: unknown;
+    events: { at: string; level: string; kind: string; message: string }[];
+    /** From the heartbeat, judged as `status` and `health` judge it; null before the first dual-run. */
+    health: { state: HealthState; reason: string; lastPassAt: string | null; nextPassAt: string | null; lagSeconds: number | null } | null;
+    /** The newest canary rounds first. */
+    canaries: { sentAt: string; mx: string; state: string; deliverySeconds: number | null; lagSeconds: number | null }[];
+  };
+  /** The latest `mailshift adoption` check, from the event it records. */
+  adoption: { at: string; since: string; active: number; people: number } | null;
   cutover: { plannedAt: string | null; confirmedAt: string | null; finalizedAt: string | null; steps: { key: string; seq: number; title: string; dueAt: string | null; state: string; note: string | null }[] };
   audit: { at: string; level: string; phase: string | null; kind: string; message: string }[];
 }
@@ -70,7 +84,8 @@ export class SnapshotReader {
       phases: [],
       accounts: [],
       totals: { total: 0, copied: 0, pending: 0, failed: 0, skipped: 0, ratePerMinute: null, etaSeconds: null },
-      dualRun: { state: null, startedAt: null, finishedAt: null, summary: null, events: [] },
+      dualRun: { state: null, startedAt: null, finishedAt: null, summary: null, events: [], health: null, canaries: [] },
+      adoption: null,
       cutover: { plannedAt: null, confirmedAt: null, finalizedAt: null, steps: [] },
       audit: [],
     };
@@ -131,6 +146,11 @@ export class SnapshotReader {
     const dual = [...runs].reverse().find((p) => p.phase === 'dual-run');
     const cut = new CutoverStore(store);
     const st = cut.state();
+    const beats = new DualRunHealthStore(store);
+    const beat = beats.heartbeat();
+    const health = beat ? evaluateHealth(beat, { now, lagAlertSeconds: this.config.dualRun.lagAlertSeconds }) : undefined;
+    const adopted = latestPhaseEvents(store, 'adoption', 20).find((e) => e.kind === 'adoption.result');
+    const ad = adopted?.data as { since?: string; active?: number; people?: number } | null | undefined;
     return {
       ...empty,
       hasStore: true,
@@ -143,7 +163,10 @@ export class SnapshotReader {
         finishedAt: dual?.finishedAt ?? null,
         summary: dual?.summary ?? null,
         events: latestPhaseEvents(store, 'dual-run', 10).map((e) => ({ at: e.at, level: e.level, kind: e.kind, message: e.message })),
+        health: health ? { state: health.state, reason: health.reason, lastPassAt: health.lastPassAt ?? null, nextPassAt: health.nextPassAt ?? null, lagSeconds: health.lagSeconds ?? null } : null,
+        canaries: beats.canaries(20).reverse().map((c) => ({ sentAt: c.sentAt, mx: c.mxHost, state: c.state, deliverySeconds: c.deliveryS, lagSeconds: c.lagS })),
       },
+      adoption: adopted && ad && typeof ad.active === 'number' && typeof ad.people === 'number' ? { at: adopted.at, since: ad.since ?? adopted.at, active: ad.active, people: ad.people } : null,
       cutover: {
         plannedAt: st.plannedAt,
         confirmedAt: st.confirmedAt,

@@ -5,7 +5,10 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeJobFiles } from '../../src/demo/files.js';
 import type { AdoptionResult } from '../../src/phases/adoption.js';
+import { CATALOGUES, LANGS } from '../../src/kit/catalogue/index.js';
+import { openUrl } from '../support/chromium.js';
 import { runCli } from '../support/cli.js';
+import { startServe } from '../support/serve.js';
 import { seedMessages, usePair } from '../support/dovecot.js';
 
 // After the switch: read-only IMAP reads of the real destination tell who reads and sends there.
@@ -70,7 +73,26 @@ describe('mailshift adoption', () => {
     // The summary states the share against the 90% target.
     const md = readFileSync(join(dir, 'adoption', 'adoption.md'), 'utf8');
     expect(md).toContain('2 of 3 people active (67%)');
-  }, 120_000);
+    // The live dashboard shows the same share, in each language.
+    const served = await startServe(config);
+    try {
+      for (const lang of LANGS) {
+        const opened = await openUrl(`${served.url}&lang=${lang}`);
+        try {
+          expect(opened.problems).toEqual([]);
+          const text = await opened.page.locator('#adoption').innerText();
+          const nf = new Intl.NumberFormat(CATALOGUES[lang].meta.locale);
+          expect(text).toContain(`${nf.format(67)}%`);
+          for (const n of [2, 3]) expect(text).toContain(nf.format(n));
+          expect(text).not.toContain(CATALOGUES[lang].dashboard.adoptionNone);
+        } finally {
+          await opened.close();
+        }
+      }
+    } finally {
+      await served.stop();
+    }
+  }, 180_000);
 
   it('without a switch time says so in one line (exit 2)', async () => {
     const r = await runCli(['adoption', '--config', config]);

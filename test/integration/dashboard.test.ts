@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,8 @@ import { generateCorpus } from '../../src/corpus/index.js';
 import { writeJobFiles } from '../../src/demo/files.js';
 import { LANGS } from '../../src/kit/catalogue/index.js';
 import { openUrl } from '../support/chromium.js';
-import { BIN, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { startServe, type Served } from '../support/serve.js';
 import { seedUser, usePair } from '../support/dovecot.js';
 import { englishFragments, englishIn, overflow, screenshotPath } from '../support/page-checks.js';
 
@@ -19,7 +19,7 @@ describe('mailshift serve: the live dashboard', () => {
   const users = generateCorpus('tiny', 7);
   const total = users.reduce((n, u) => n + u.messageCount, 0);
   let config = '';
-  let serve: ChildProcess | undefined;
+  let serve: Served | undefined;
   let url = '';
 
   beforeAll(async () => {
@@ -31,24 +31,12 @@ describe('mailshift serve: the live dashboard', () => {
     config = writeJobFiles({ dir, job: 'dash', domain: 'acme.test', company: 'Acme 貿易', source: pair.source, destination: pair.destination, accounts: users, extra: { destination: dst, timezone: 'Asia/Hong_Kong' } }).configPath;
     // The store exists before the page opens (assess writes nothing to the servers).
     expect((await runCli(['assess', '--config', config, '--probe-seconds', '0'])).code).toBe(0);
-    serve = spawn(process.execPath, [BIN, 'serve', '--config', config, '--listen', '127.0.0.1:0', '--interval', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const t = setTimeout(() => reject(new Error(`serve printed no URL: ${out}`)), 20_000);
-      serve!.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+)/.exec(out);
-        if (m) (clearTimeout(t), resolve(m[1]!));
-      });
-      serve!.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-    });
+    serve = await startServe(config);
+    url = serve.url;
   }, 120_000);
 
   afterAll(async () => {
-    if (serve && serve.exitCode === null) {
-      serve.kill('SIGTERM');
-      await new Promise((r) => serve!.once('exit', r));
-    }
+    await serve?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

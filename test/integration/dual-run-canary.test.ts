@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { openUrl } from '../support/chromium.js';
+import { startServe } from '../support/serve.js';
 import { CATALOGUES, LANGS } from '../../src/kit/catalogue/index.js';
 import { dualRunJob } from '../support/dualrun-fixture.js';
 import { startDnsServer } from '../support/dns-server.js';
@@ -61,7 +63,7 @@ async function setUp(opts: { deliver: boolean; timeoutSeconds?: number }) {
   const cli = (args: string[]) => job.cli(args, { env, timeoutMs: 120_000 });
   const sync = await cli(['sync', '--no-progress']);
   expect(sync.code, sync.stderr).toBe(0);
-  return { pair, mx, hooks, alertMail, cli, dir: job.dir };
+  return { pair, mx, hooks, alertMail, cli, dir: job.dir, config: job.config };
 }
 
 async function canariesOn(pair: DovecotPair, side: 'source' | 'destination'): Promise<number> {
@@ -118,7 +120,7 @@ describe('dual-run canaries', () => {
 
   it('the report shows the lag chart: one point per canary round for delivery and end-to-end lag, a lost one marked, in en, zh-Hant and zh-Hans', async () => {
     const opts = { deliver: true, timeoutSeconds: 8 };
-    const { cli, dir } = await setUp(opts);
+    const { cli, dir, config } = await setUp(opts);
     // Three rounds delivered (each invocation with --canary sends one on its first pass), then one lost.
     const lags: number[] = [];
     for (let i = 0; i < 3; i++) {
@@ -153,5 +155,32 @@ describe('dual-run canaries', () => {
       expect(part).toContain(summary);
       expect(part.split('\n## ')[0]!.split('\n').filter((l) => /^\| \d/.test(l))).toHaveLength(4);
     }
-  }, 240_000);
+    // The live dashboard shows the same rounds (newest first: the lost one on top) and the
+    // dual-run's health from its heartbeat (a --once run ends with a clean stop), in each language.
+    const served = await startServe(config);
+    try {
+      for (const lang of LANGS) {
+        const D = CATALOGUES[lang].dashboard;
+        const opened = await openUrl(`${served.url}&lang=${lang}`);
+        try {
+          const { page } = opened;
+          expect(opened.problems).toEqual([]);
+          const rows = page.locator('#canaries tbody tr');
+          expect(await rows.count()).toBe(4);
+          expect(await rows.first().getAttribute('data-state')).toBe('lost');
+          expect(await rows.first().innerText()).toContain(D.canaryState.lost);
+          expect(await page.locator('#canaries tr[data-state="copied"]').count()).toBe(3);
+          const lagCells = await page.locator('#canaries tr[data-state="copied"] td.lag').allInnerTexts();
+          expect(lagCells.every((t) => /\d/.test(t))).toBe(true);
+          expect(await page.locator('#health').getAttribute('data-state')).toBe('stopped');
+          expect(await page.locator('#health').innerText()).toContain(D.health.stopped);
+          if (lang !== 'en') expect(await page.locator('#dualrun').innerText()).not.toMatch(/\b(lost|arrived|delivered|stopped|Health)\b/);
+        } finally {
+          await opened.close();
+        }
+      }
+    } finally {
+      await served.stop();
+    }
+  }, 300_000);
 });
