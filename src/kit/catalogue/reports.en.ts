@@ -122,7 +122,7 @@ export const enReports = {
     health: { healthy: 'healthy', lagging: 'lagging', stalled: 'stalled', stopped: 'stopped' },
     healthLine: 'Health: {state}. Last pass {last}; next pass {next}; end-to-end lag {lag}.',
     canaries: 'Test messages through the MX (canaries)',
-    canaryNone: 'No canary sent yet (dual-run --canary sends one every round).',
+    canaryNone: 'No canary sent yet (mailshift dual-run --canary sends one every round).',
     colSent: 'Sent',
     colMx: 'Through',
     colDelivery: 'Delivered after',

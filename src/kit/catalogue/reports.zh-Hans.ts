@@ -119,7 +119,7 @@ export const zhHansReports: ReportsText = {
     health: { healthy: '正常', lagging: '滞后', stalled: '停滞', stopped: '已停止' },
     healthLine: '运行状态：{state}。上一轮 {last}；下一轮 {next}；端到端延迟 {lag}。',
     canaries: '经 MX 发送的测试邮件',
-    canaryNone: '尚未发出测试邮件（用 dual-run --canary 运行，每轮发一封）。',
+    canaryNone: '尚未发出测试邮件（用 mailshift dual-run --canary 运行，每轮发一封）。',
     colSent: '发送时间',
     colMx: '经由',
     colDelivery: '送达用时',

@@ -119,7 +119,7 @@ export const zhHantReports: ReportsText = {
     health: { healthy: '正常', lagging: '落後', stalled: '停頓', stopped: '已停止' },
     healthLine: '運作狀態：{state}。上一輪 {last}；下一輪 {next}；端到端延遲 {lag}。',
     canaries: '經 MX 發送的測試郵件',
-    canaryNone: '尚未發出測試郵件（以 dual-run --canary 執行，每輪發一封）。',
+    canaryNone: '尚未發出測試郵件（以 mailshift dual-run --canary 執行，每輪發一封）。',
     colSent: '發送時間',
     colMx: '經由',
     colDelivery: '送達用時',
