@@ -1,4 +1,3 @@
-import { sleep } from '../time/sleep.js';
 /**
  * Real, unprivileged Dovecot 2.3 instances on 127.0.0.1 for tests, the benchmark and `mailshift demo`.
  *
@@ -42,6 +41,9 @@ import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { delimiter as pathDelimiter, dirname, join } from 'node:path';
 import type { ServerConfig } from '../config/types.js';
+
+// Its own sleep: this module imports only node: modules (a test runs it transpiled on its own).
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export interface StartDovecotOptions {
   /** Shown in errors and used in the temp dir name. */
