@@ -1,13 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { generateCorpus } from '../../src/corpus/index.js';
-import { writeJobFiles } from '../../src/demo/files.js';
 import { runCli } from '../support/cli.js';
-import { busiestWindow, saves, startSync } from '../support/throttle-count.js';
-import { seedMessages, seedUser, startPair, type SeedMessage } from '../support/dovecot.js';
+import { busiestWindow, saves, startSync, throttledJob } from '../support/throttle-count.js';
 
 // The throttle at the issue's literal figure: messagesPerHour: 3600 on the destination, and no
 // 60-second window of the run sends more than 60 APPENDs, counted at the server (Dovecot's
@@ -21,28 +15,8 @@ describe('throttle at 3,600 messages/hour, counted at the server', () => {
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it('no 60-second window over 60 APPENDed messages, through a Ctrl-C and an immediate restart', async () => {
-    const pair = await startPair({ destination: { mailLog: true } });
-    const users = generateCorpus('tiny', 36);
-    for (const u of users) {
-      await seedUser(pair.source, u, { connections: 1 });
-      await pair.destination.addUser(u.user, u.password);
-    }
     // 50 more messages in one folder: 110 in all, about two minutes at one a second.
-    const extra: SeedMessage[] = Array.from({ length: 50 }, (_, i) => ({
-      folder: 'INBOX',
-      raw: Buffer.from(`From: bulk@acme.test\r\nTo: ${users[0]!.user}\r\nSubject: bulk ${i}\r\nMessage-ID: <bulk-${i}@acme.test>\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\n\r\nmessage ${i}\r\n`),
-      flags: [],
-      internalDate: new Date(Date.UTC(2026, 10, 2, 10, 0, i % 60)),
-    }));
-    await seedMessages(pair.source, users[0]!.user, users[0]!.password, extra, { connections: 1 });
-    const total = users.reduce((n, u) => n + u.messageCount, 0) + extra.length;
-
-    const dir = mkdtempSync(join(tmpdir(), 'mailshift-throttle3600-'));
-    dirs.push(dir);
-    const { configPath } = writeJobFiles({ dir, job: 'throttle3600', domain: 'acme.test', source: pair.source, destination: pair.destination, accounts: users });
-    const doc = parse(readFileSync(configPath, 'utf8')) as { destination: Record<string, unknown> };
-    doc.destination.throttle = { messagesPerHour: RATE };
-    writeFileSync(configPath, stringify(doc));
+    const { pair, configPath, total } = await throttledJob({ job: 'throttle3600', rate: RATE, seed: 36, extra: 50, dirs });
 
     // Interrupted 70 s after the first message landed: inside the second 60-second window.
     const first = startSync(configPath);

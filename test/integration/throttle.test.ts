@@ -1,13 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { generateCorpus } from '../../src/corpus/index.js';
-import { writeJobFiles } from '../../src/demo/files.js';
 import { runCli } from '../support/cli.js';
-import { busiestWindow, saves, startSync } from '../support/throttle-count.js';
-import { seedMessages, seedUser, startPair, type SeedMessage } from '../support/dovecot.js';
+import { busiestWindow, saves, startSync, throttledJob } from '../support/throttle-count.js';
 
 // The throttle is a promise: with messagesPerHour set on the destination, no window of the run
 // sends more than its share, counted at the server (Dovecot's mail_log "save" events), also
@@ -22,28 +16,8 @@ describe('throttle: messagesPerHour holds at the server, through Ctrl-C and a re
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it(`${RATE}/hour: no 10-second window over ${RATE / 360} APPENDed messages, no 60-second window over ${RATE / 60}`, async () => {
-    const pair = await startPair({ destination: { mailLog: true } });
-    const users = generateCorpus('tiny', 21);
-    for (const u of users) {
-      await seedUser(pair.source, u, { connections: 1 });
-      await pair.destination.addUser(u.user, u.password);
-    }
     // 300 more messages in one folder, so the run lasts several windows.
-    const extra: SeedMessage[] = Array.from({ length: 300 }, (_, i) => ({
-      folder: 'INBOX',
-      raw: Buffer.from(`From: bulk@acme.test\r\nTo: ${users[0]!.user}\r\nSubject: bulk ${i}\r\nMessage-ID: <bulk-${i}@acme.test>\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\n\r\nmessage ${i}\r\n`),
-      flags: [],
-      internalDate: new Date(Date.UTC(2026, 10, 2, 10, 0, i % 60)),
-    }));
-    await seedMessages(pair.source, users[0]!.user, users[0]!.password, extra, { connections: 1 });
-    const total = users.reduce((n, u) => n + u.messageCount, 0) + extra.length;
-
-    const dir = mkdtempSync(join(tmpdir(), 'mailshift-throttle-'));
-    dirs.push(dir);
-    const { configPath } = writeJobFiles({ dir, job: 'throttle', domain: 'acme.test', source: pair.source, destination: pair.destination, accounts: users });
-    const doc = parse(readFileSync(configPath, 'utf8')) as { destination: Record<string, unknown> };
-    doc.destination.throttle = { messagesPerHour: RATE };
-    writeFileSync(configPath, stringify(doc));
+    const { pair, configPath, total } = await throttledJob({ job: 'throttle', rate: RATE, seed: 21, extra: 300, dirs });
 
     const first = startSync(configPath);
     await new Promise((r) => setTimeout(r, 14_000));
