@@ -1,4 +1,3 @@
-import { sleep } from '../time/sleep.js';
 /**
  * Real, unprivileged Cyrus IMAP 3.6 instances on 127.0.0.1 for the interoperability tests: a
  * second IMAP implementation beside Dovecot, with its own dialect (NO without ALREADYEXISTS, a
@@ -22,11 +21,11 @@ import { sleep } from '../time/sleep.js';
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { ServerConfig } from '../config/types.js';
-import { freePort } from './dovecot.js';
+import { sleep } from '../time/sleep.js';
+import { freePort, greets } from './dovecot.js';
 
 export const CYRUS_PREFIX = process.env.MAILSHIFT_CYRUS_PREFIX || '/opt/mailshift-cyrus';
 const BIN = () => join(CYRUS_PREFIX, 'usr/lib/cyrus/bin');
@@ -70,23 +69,6 @@ export function cyrusAvailable(): string | undefined {
   return existsSync(master) && existsSync(join(BIN(), 'imapd')) && saslpasswd ? master : undefined;
 }
 
-
-function greets(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = netConnect({ host: '127.0.0.1', port });
-    let buf = '';
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(2000, () => done(false));
-    sock.on('error', () => done(false));
-    sock.on('data', (d) => {
-      buf += d.toString('latin1');
-      if (buf.includes('\n')) done(buf.startsWith('* OK'));
-    });
-  });
-}
 
 function runAs(): { user: string; group: string; uid: number; gid: number } {
   if (process.getuid?.() !== 0) {

@@ -422,8 +422,8 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
 }
 
 
-/** Resolves when the port answers with an IMAP greeting. */
-function greets(port: number): Promise<boolean> {
+/** Resolves when the port answers with an IMAP greeting (true) or not within 2 s (false). */
+export function greets(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = netConnect({ host: '127.0.0.1', port });
     let buf = '';
