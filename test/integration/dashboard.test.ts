@@ -81,7 +81,11 @@ describe('mailshift serve: the live dashboard', () => {
       for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeGreaterThanOrEqual(seen[i - 1]!);
       expect(seen.some((n) => n > 0 && n < total), `seen ${seen.join(',')}`).toBe(true);
       // The page catches up with the store by itself.
-      await page.waitForFunction(`(document.querySelector('#overall td.copied')?.textContent ?? '').replace(/[^0-9]/g, '') === '${total}'`, undefined, { timeout: 10_000 });
+      // (Polled from here: the page's CSP forbids eval, which a string waitForFunction needs.)
+      const until = Date.now() + 10_000;
+      let shown = '';
+      while ((shown = (await page.locator('#overall td.copied').innerText()).replace(/[^0-9]/g, '')) !== String(total) && Date.now() < until) await page.waitForTimeout(100);
+      expect(shown).toBe(String(total));
       expect(await page.locator('#phases li').count()).toBeGreaterThanOrEqual(2);
       expect(await page.locator('#audit tbody tr').count()).toBeGreaterThan(0);
       for (const u of users) expect(await page.locator(`tr[data-account="${u.user}"]`).count()).toBe(1);
