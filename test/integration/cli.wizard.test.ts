@@ -63,6 +63,20 @@ const erase = (n: number) => '\x7f'.repeat(n);
 /** Files a test expects in its folder, besides the ones it made itself (no temporary file left). */
 const listing = (dir: string) => readdirSync(dir).sort();
 
+
+/** Answers the first questions with their defaults (the given domain and OAuth2 client ID) up to "The mailboxes to move". */
+async function toMailboxes(w: ReturnType<typeof wizard>, domain: string, clientId: string): Promise<void> {
+  await w.expect(/Mail domain being moved/);
+  w.send(domain + ENTER);
+  for (const q of [/Company name/, /Job name/, /Where is the mail now\?/, /Where is it going\?/, /How will mailshift sign in/]) {
+    await w.expect(q);
+    w.send(ENTER);
+  }
+  await w.expect(/OAuth2 client \(application\) ID/);
+  w.send(clientId + ENTER);
+  await w.expect(/The mailboxes to move/);
+}
+
 describe('mailshift init on a terminal (the wizard)', () => {
   it('Tencent Exmail -> Microsoft 365: presets and warnings, a bad job name refused, accounts typed, env: passwords, the cutover window; writes a config that loads', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mailshift-wizard-'));
@@ -215,21 +229,7 @@ describe('mailshift init on a terminal (the wizard)', () => {
     const header = 'source_user,source_password,destination_user,destination_password\n';
     writeFileSync(join(dir, 'staff.csv'), header + 'ann@acme.test,env:A,ann@acme.test,\ncarl@acme.test,env:C\ndee@acme.test,,dee@acme.test,\nann@acme.test,env:A2,ann2@acme.test,\n');
     const w = wizard(dir);
-    await w.expect(/Mail domain being moved/);
-    w.send('acme.test' + ENTER);
-    await w.expect(/Company name/);
-    w.send(ENTER);
-    await w.expect(/Job name/);
-    w.send(ENTER);
-    await w.expect(/Where is the mail now\?/);
-    w.send(ENTER);
-    await w.expect(/Where is it going\?/);
-    w.send(ENTER);
-    await w.expect(/How will mailshift sign in/);
-    w.send(ENTER);
-    await w.expect(/OAuth2 client \(application\) ID/);
-    w.send('cid-789' + ENTER);
-    await w.expect(/The mailboxes to move/);
+    await toMailboxes(w, 'acme.test', 'cid-789');
     w.send(ENTER);
     await w.expect(/Accounts CSV file/);
     w.send('nope.csv' + ENTER);
@@ -356,21 +356,7 @@ describe('mailshift init on a terminal (the wizard)', () => {
   it('Ctrl-C at the last question, after the accounts were typed, leaves nothing written either', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mailshift-wizard-'));
     const w = wizard(dir);
-    await w.expect(/Mail domain being moved/);
-    w.send('acme.com.hk' + ENTER);
-    await w.expect(/Company name/);
-    w.send(ENTER);
-    await w.expect(/Job name/);
-    w.send(ENTER);
-    await w.expect(/Where is the mail now\?/);
-    w.send(ENTER);
-    await w.expect(/Where is it going\?/);
-    w.send(ENTER);
-    await w.expect(/How will mailshift sign in/);
-    w.send(ENTER);
-    await w.expect(/OAuth2 client \(application\) ID/);
-    w.send('cid-1' + ENTER);
-    await w.expect(/The mailboxes to move/);
+    await toMailboxes(w, 'acme.com.hk', 'cid-1');
     w.send(DOWN + ENTER);
     await w.expect(/Mailbox 1 on the old system/);
     w.send('ann@acme.com.hk' + ENTER);
