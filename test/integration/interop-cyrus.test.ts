@@ -139,8 +139,9 @@ describe('interop: Dovecot -> Cyrus survives SIGKILLs', () => {
       await seedMessages(pair.source, u.user, u.password, hard.messages.filter((m) => m.folder !== 'Big'), { folders: hard.folders, connections: 1 });
       await cyrus.addUser(u.dstUser!, u.password);
     }
-    // A pace slow enough that the run outlasts several kills whatever the machine's speed.
-    const job = makeJob(pair.source, cyrus, users, { sync: { batchMessages: 4 }, destination: { throttle: { messagesPerHour: 60_000 } } });
+    // A pace slow enough that, between two marks, the copy outlasts one progress poll of every
+    // Cyrus account on a loaded machine (at a faster pace the last run could end before its kill).
+    const job = makeJob(pair.source, cyrus, users, { sync: { batchMessages: 4 }, destination: { throttle: { messagesPerHour: 30_000 } } });
     // Ten kills, each once Cyrus holds more of the mail than at the one before.
     const expected = users[0]!.corpus.messageCount + hardCases({ collide: ['Alpha', 'Beta'], keywords: 60 }).messages.length - 1;
     const r = await killAtProgress({
