@@ -488,6 +488,7 @@ async function writeBatch(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow, 
     env.store.failBatch(batchId, f.message);
     if (f.transient) throw err; // retried by the caller after a back-off
     if (f.kind === 'quota') throw new AccountStop(`destination mailbox is full (${fp.destinationPath}): ${f.message}`, 'incomplete');
+    if (f.kind === 'daily-limit') throw new AccountStop(`destination ${f.message}`, 'incomplete');
     if (f.kind === 'trycreate' && !createdOnce) {
       await dst.ensureFolder(fp.destinationPath);
       return writeBatch(env, dst, fp, state, items, true);

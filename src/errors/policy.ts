@@ -38,6 +38,8 @@ export const FAILURE_POLICY: Readonly<Record<ImapFailureKind, FailurePolicy>> = 
   throttled: { permanent: false, retry: 'server', scope: 'account', accountState: 'incomplete' },
   // The destination mailbox is full: nothing more fits for this account.
   quota: { permanent: true, retry: 'no', scope: 'account', accountState: 'incomplete' },
+  // The provider's daily transfer limit: this account waits for tomorrow, the others go on.
+  'daily-limit': { permanent: true, retry: 'no', scope: 'account', accountState: 'incomplete' },
   // Over the server's size limit: the message is skipped with its reason.
   'too-large': { permanent: true, retry: 'no', scope: 'message', accountState: 'incomplete' },
   // The folder does not exist yet: create it, then retry once.

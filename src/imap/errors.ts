@@ -9,6 +9,7 @@ export type ImapFailureKind =
   | 'connection' // dropped mid-session: reconnect and retry
   | 'throttled' // server asked us to slow down: wait throttleReset, then retry
   | 'quota' // destination full: stop the account
+  | 'daily-limit' // the provider's per-day transfer limit (Gmail [OVERQUOTA] "bandwidth limits"): stop the account until it resets
   | 'too-large' // message over the server's limit: skip the message with the reason
   | 'trycreate' // folder missing: create it and retry once
   | 'refused' // the server said NO to this command for this message: record per message
@@ -60,6 +61,12 @@ export function classifyImapError(err: unknown): ImapFailure {
   if (code === 'ETHROTTLE' || src === 'THROTTLED' || /THROTTLED|SUGGESTED BACKOFF/.test(upper)) {
     const m = /Suggested Backoff Time:\s*(\d+)/i.exec(text);
     return new ImapFailure(`server throttling: ${text}`, 'throttled', e.throttleReset ?? (m ? Number(m[1]) : undefined), { cause: err });
+  }
+  // Gmail answers [OVERQUOTA] "Account exceeded command or bandwidth limits" when a user's daily
+  // IMAP transfer (about 500 MB uploaded, 2,500 MB downloaded) is used up: not a full mailbox, and
+  // retrying only prolongs the lock. It resets within 24 hours.
+  if ((src === 'OVERQUOTA' || src === 'LIMIT') && /BANDWIDTH|COMMAND OR|DAILY|PER DAY/.test(upper)) {
+    return new ImapFailure(`the provider's daily transfer limit for this account was reached (${text}); nothing is lost: run the same command again once it resets (Gmail: within 24 hours)`, 'daily-limit', undefined, { cause: err });
   }
   if (src === 'OVERQUOTA' || /QUOTA/.test(upper)) {
     // The server's own text usually says "full" already; say it once.

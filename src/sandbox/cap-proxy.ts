@@ -57,6 +57,8 @@ export interface CapProxy {
   /** With `throttle`: when each throttling answer was sent, and when each APPEND was forwarded. */
   throttledAt: number[];
   appendsAt: number[];
+  /** With `dailyLimit`: when each over-the-limit APPEND was refused. */
+  limited: number[];
   close(): Promise<void>;
 }
 
@@ -89,12 +91,31 @@ export interface CapProxyOptions {
   throttle?: ThrottlePlan;
   /** Commands answered NO [CANNOT] by the proxy (e.g. /^CREATE /i), as a server refusing a name. */
   refuse?: RegExp;
+  /**
+   * Gmail's daily upload limit for one user: after `afterAppends` of that user's APPENDs went
+   * through, every further one is answered `NO [OVERQUOTA] Account exceeded command or bandwidth
+   * limits. (Failure)`, on every connection that user logs in on.
+   */
+  dailyLimit?: { user: string; afterAppends: number };
+}
+
+/** The authentication identity of a SASL PLAIN payload (authzid NUL authcid NUL password). */
+const plainUser = (b64: string): string | undefined => Buffer.from(b64, 'base64').toString('utf8').split('\0')[1];
+
+/** The user a LOGIN or a SASL-IR AUTHENTICATE PLAIN line logs in as (what the proxy can see). */
+function loginUser(line: string): string | undefined {
+  const plain = /^\S+ AUTHENTICATE PLAIN (\S+)/i.exec(line);
+  if (plain) return plainUser(plain[1]!);
+  const login = /^\S+ LOGIN ("(?:[^"\\]|\\.)*"|\S+) /i.exec(line);
+  return login ? login[1]!.replace(/^"|"$/g, '').replace(/\\(.)/g, '$1') : undefined;
 }
 
 export async function startCapProxy(upstream: { host: string; port: number }, profile: ProfileName, opts: CapProxyOptions = {}): Promise<CapProxy> {
   const throttledAt: number[] = [];
   const appendsAt: number[] = [];
   let appends = 0;
+  let limitedAppends = 0;
+  const limited: number[] = [];
   const without = new Set((opts.without ?? []).map((c) => c.toUpperCase()));
   const allowed = new Set(PROFILES[profile].map((c) => c.toUpperCase()).filter((c) => !without.has(c)));
   const has = (c: string) => allowed.has(c);
@@ -200,6 +221,8 @@ export async function startCapProxy(upstream: { host: string; port: number }, pr
     const parts: Buffer[] = [];
     const literals: { size: number; plus: boolean; binary: boolean }[] = [];
     let need = 0; // literal bytes still to read
+    let user: string | undefined; // who logged in on this connection
+    let plainNext = false;
     client.on('data', (chunk: Buffer) => {
       cbuf = cbuf.length ? Buffer.concat([cbuf, chunk]) : chunk;
       for (;;) {
@@ -216,6 +239,9 @@ export async function startCapProxy(upstream: { host: string; port: number }, pr
         const line = cbuf.subarray(0, lf + 1);
         cbuf = cbuf.subarray(lf + 1);
         if (passTag) {
+          // AUTHENTICATE PLAIN without SASL-IR: the payload is the line after the continuation.
+          if (plainNext) user ??= plainUser(line.toString('latin1').trim());
+          plainNext = false;
           up.write(line);
           continue;
         }
@@ -246,6 +272,13 @@ export async function startCapProxy(upstream: { host: string; port: number }, pr
         }
         if (opts.refuse && opts.refuse.test(whole.subarray(0, 2000).toString('latin1').replace(/^\S+ /, ''))) {
           client.write(`${tag} NO [CANNOT] Mailbox name not allowed here\r\n`);
+          continue;
+        }
+        user ??= loginUser(text);
+        if (/^\S+ AUTHENTICATE PLAIN\r?\n$/i.test(text)) plainNext = true;
+        if (opts.dailyLimit && user === opts.dailyLimit.user && /^\S+ APPEND /i.test(whole.subarray(0, 200).toString('latin1')) && ++limitedAppends > opts.dailyLimit.afterAppends) {
+          limited.push(Date.now());
+          client.write(`${tag} NO [OVERQUOTA] Account exceeded command or bandwidth limits. (Failure)\r\n`);
           continue;
         }
         if (opts.throttle && /^\S+ APPEND /i.test(whole.subarray(0, 200).toString('latin1'))) {
@@ -282,6 +315,7 @@ export async function startCapProxy(upstream: { host: string; port: number }, pr
     commands,
     throttledAt,
     appendsAt,
+    limited,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -50,6 +50,15 @@ describe('failure classes the copier acts on', () => {
   const no = (code: string, text: string) => ({ responseStatus: 'NO', serverResponseCode: code, responseText: text });
   it('tells a full quota, a too-large message, a server hiccup and a plain refusal apart', () => {
     expect(classifyImapError(no('OVERQUOTA', 'Quota exceeded')).kind).toBe('quota');
+    expect(classifyImapError(no('OVERQUOTA', 'Quota exceeded (mailbox for user is full)')).kind).toBe('quota');
+    expect(classifyImapError(no('OVERQUOTA', 'Quota limit exceeded')).kind).toBe('quota');
+    // Gmail's per-day IMAP transfer limit is not a full mailbox: the account waits for the reset.
+    const daily = classifyImapError(no('OVERQUOTA', 'Account exceeded command or bandwidth limits. (Failure)'));
+    expect(daily.kind).toBe('daily-limit');
+    expect(daily.transient).toBe(false);
+    expect(daily.message).toMatch(/daily transfer limit.*run the same command again once it resets/);
+    // The same words under [THROTTLED] stay a throttle (a short, shared pause).
+    expect(classifyImapError(no('THROTTLED', 'Account exceeded command or bandwidth limits')).kind).toBe('throttled');
     expect(classifyImapError(no('LIMIT', 'Mail size is larger than the maximum size allowed by server configuration')).kind).toBe('too-large');
     const busy = classifyImapError(no('SERVERBUG', 'Internal error occurred.'));
     expect(busy.kind).toBe('connection');
