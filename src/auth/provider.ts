@@ -2,7 +2,7 @@ import type * as oidc from 'openid-client';
 import type { SideAuth } from '../config/auth-schema.js';
 import { resolvePasswordCell } from '../config/accounts.js';
 import type { Account, JobConfig, Side } from '../config/types.js';
-import { InputError } from '../errors.js';
+import { FatalError, InputError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Secret } from '../secret.js';
 import { describeTokenError, discoverIssuer, oauthErrorCode, openid, type IssuerClient } from './issuer.js';
@@ -197,7 +197,7 @@ export class JobCredentials implements Credentials {
         this.log?.warn({ side, user, error: code }, 'refresh token refused: sign-in needed again');
         throw new SignInRequiredError(`${side} ${user}: the sign-in was revoked or has expired (${code}); ${hint}`);
       }
-      throw new Error(`${side} ${user}: token refresh failed: ${describeTokenError(err)}`);
+      throw new FatalError(`${side} ${user}: token refresh failed: ${describeTokenError(err)}`, { side, account: user, cause: err });
     }
     const now = Date.now();
     const next: TokenEntry = {
