@@ -15,7 +15,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HINT = 'do this to fix it';
 const ctx = { side: 'destination' as const, account: 'ann@acme.test', folder: 'INBOX', uid: 7, hint: HINT };
-const tagged = { status: 'NO', code: 'OVERQUOTA', text: 'Quota exceeded' };
+const tagged = { status: 'NO' as const, code: 'OVERQUOTA', text: 'Quota exceeded' };
 const dns = { host: '127.0.0.1', port: 53, label: '127.0.0.1:53' };
 
 type Make = (m: typeof family & Record<string, unknown>, mod: Record<string, unknown>) => family.MailshiftError;
