@@ -480,7 +480,7 @@ async function writeBatch(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow, 
     // A tagged NO/BAD: MULTIAPPEND is all-or-nothing, nothing of this batch was stored.
     env.store.failBatch(batchId, f.message);
     if (f.transient) throw err; // retried by the caller after a back-off
-    if (f.kind === 'quota') throw new AccountStop(`destination mailbox is full (${fp.destinationPath}): ${f.message}`, 'incomplete');
+    if (f.kind === 'quota') throw new AccountStop(`destination mailbox is full (${fp.destinationPath}): ${f.message}`, 'incomplete', { side: 'destination', account: env.account, folder: fp.destinationPath, cause: err });
     if (f.kind === 'trycreate' && !createdOnce) {
       await dst.ensureFolder(fp.destinationPath);
       return writeBatch(env, dst, fp, state, items, true);
