@@ -8,6 +8,7 @@ import { findPreset } from '../config/presets.js';
 import type { JobConfig } from '../config/types.js';
 import { lookup, parseServers, type LookupResult } from '../dns/resolver.js';
 import type { DnsRecordSet, DomainSnapshot } from './types.js';
+import { InputError } from '../errors.js';
 
 const WANTED_MX_TTL = 300;
 
@@ -28,7 +29,7 @@ export async function snapshotDomain(config: JobConfig, opts: { signal?: AbortSi
   let servers;
   try {
     servers = parseServers(specs);
-    if (!servers.length) throw new Error('no DNS resolver configured');
+    if (!servers.length) throw new InputError('no DNS resolver configured');
   } catch (err) {
     const e = `DNS not checked: ${(err as Error).message}`;
     snap.mx.error = snap.spf.error = snap.dmarc.error = snap.autodiscover.error = e;

@@ -1,6 +1,7 @@
 // Read-only IMAP sessions for the assessment, and a one-line reason + fix for a failed login.
 import { isIP } from 'node:net';
 import { ImapFlow } from 'imapflow';
+import { SignInRequiredError } from '../auth/types.js';
 import { findPreset } from '../config/presets.js';
 import type { ServerConfig, Side } from '../config/types.js';
 import { openSession, type ImapLogin } from '../imap/connect.js';
@@ -24,8 +25,8 @@ export async function openReadOnly(server: ServerConfig, login: ImapLogin, side:
 /** Turns a login failure into the report's reason and a fix that fits the provider preset. */
 export function loginFailure(err: unknown, server: ServerConfig, side: Side, user: string): Failure {
   // The sign-in itself must be redone (no token yet, revoked, expired): the message says how.
-  const cause = (err as { cause?: { authRequired?: boolean; message?: string } })?.cause;
-  if (cause?.authRequired) return { kind: 'auth', reason: `${side} account ${user} on ${server.host}: ${cause.message ?? 'not signed in'}`, fix: 'run "mailshift auth login" for this account' };
+  const cause = (err as { cause?: unknown })?.cause;
+  if (cause instanceof SignInRequiredError) return { kind: 'auth', reason: `${side} account ${user} on ${server.host}: ${cause.message || 'not signed in'}`, fix: 'run "mailshift auth login" for this account' };
   const f: ImapFailure = classifyImapError((err as { cause?: unknown })?.cause ?? err);
   const preset = findPreset(server.preset);
   const text = f.message;

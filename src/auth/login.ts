@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import * as oidc from 'openid-client';
 import type { Account, Side } from '../config/types.js';
-import { InputError } from '../errors.js';
+import { FatalError, InputError } from '../errors.js';
 import { describeTokenError, oauthErrorCode } from './issuer.js';
 import type { JobCredentials } from './provider.js';
 import { sideUser } from './types.js';
@@ -93,7 +93,7 @@ async function startDevice(creds: JobCredentials, t: LoginTarget) {
   try {
     res = await oidc.initiateDeviceAuthorization(config, { scope: a.scope });
   } catch (err) {
-    throw new Error(`${t.side} ${sideUser(t.side, t.account)}: the issuer refused the device sign-in: ${describeTokenError(err)}`);
+    throw new FatalError(`${t.side} ${sideUser(t.side, t.account)}: the issuer refused the device sign-in: ${describeTokenError(err)}`, { side: t.side, account: sideUser(t.side, t.account), cause: err });
   }
   const prompt: LoginPrompt = {
     account: sideUser(t.side, t.account),
@@ -172,7 +172,7 @@ async function loginLoopback(creds: JobCredentials, t: LoginTarget, io: LoginIo)
       prompt: 'consent',
     });
     io.prompt({ account: user, side: t.side, verification_uri: url.href, expires_in: 600 });
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer from the browser within 10 minutes')), 600_000).unref());
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new FatalError('no answer from the browser within 10 minutes', { side: t.side, account: user })), 600_000).unref());
     const got = await Promise.race([callback, timeout]);
     const current = new URL(got.pathname + got.search, redirect);
     const tokens = await oidc.authorizationCodeGrant(config, current, { pkceCodeVerifier: verifier, expectedState: state });

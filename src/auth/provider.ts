@@ -2,7 +2,7 @@ import type * as oidc from 'openid-client';
 import type { SideAuth } from '../config/auth-schema.js';
 import { resolvePasswordCell } from '../config/accounts.js';
 import type { Account, JobConfig, Side } from '../config/types.js';
-import { InputError } from '../errors.js';
+import { FatalError, InputError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Secret } from '../secret.js';
 import { describeTokenError, discoverIssuer, oauthErrorCode, openid, type IssuerClient } from './issuer.js';
@@ -173,13 +173,13 @@ export class JobCredentials implements Credentials {
   private async userCredential(side: Side, a: OAuthSide, user: string): Promise<Credential> {
     const entry = this.tokens.get(side, user);
     const hint = loginHint(this.config.configPath, user);
-    if (!entry) throw new SignInRequiredError(`${side} ${user}: not signed in yet; ${hint}`);
-    if (entry.revokedAt) throw new SignInRequiredError(`${side} ${user}: the sign-in was revoked or has expired; ${hint}`);
+    if (!entry) throw new SignInRequiredError(`${side} ${user}: not signed in yet`, { side, account: user, hint });
+    if (entry.revokedAt) throw new SignInRequiredError(`${side} ${user}: the sign-in was revoked or has expired`, { side, account: user, hint });
     const lifetime = entry.expiresAt && entry.refreshedAt ? entry.expiresAt - entry.refreshedAt : entry.expiresAt ? entry.expiresAt - entry.obtainedAt : 3_600_000;
     if (entry.accessToken && entry.expiresAt && entry.expiresAt - Date.now() > refreshMargin(lifetime)) {
       return { kind: 'oauth2', user, token: new Secret(entry.accessToken), expiresAt: entry.expiresAt, how: 'user' };
     }
-    if (!entry.refreshToken) throw new SignInRequiredError(`${side} ${user}: the access token expired and there is no refresh token; ${hint}`);
+    if (!entry.refreshToken) throw new SignInRequiredError(`${side} ${user}: the access token expired and there is no refresh token`, { side, account: user, hint });
     const fresh = await this.refresh(side, user, entry, hint);
     return { kind: 'oauth2', user, token: new Secret(fresh.accessToken!), expiresAt: fresh.expiresAt, how: 'user' };
   }
@@ -195,9 +195,9 @@ export class JobCredentials implements Credentials {
       if (code === 'invalid_grant' || code === 'unauthorized_client' || code === 'invalid_client') {
         this.tokens.update(side, user, (e) => (e ? { ...e, accessToken: undefined, refreshToken: undefined, revokedAt: Date.now() } : e));
         this.log?.warn({ side, user, error: code }, 'refresh token refused: sign-in needed again');
-        throw new SignInRequiredError(`${side} ${user}: the sign-in was revoked or has expired (${code}); ${hint}`);
+        throw new SignInRequiredError(`${side} ${user}: the sign-in was revoked or has expired (${code})`, { side, account: user, hint });
       }
-      throw new Error(`${side} ${user}: token refresh failed: ${describeTokenError(err)}`);
+      throw new FatalError(`${side} ${user}: token refresh failed: ${describeTokenError(err)}`, { side, account: user, cause: err });
     }
     const now = Date.now();
     const next: TokenEntry = {

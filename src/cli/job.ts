@@ -3,6 +3,7 @@ import { accountsFor, mergedDestinations } from '../config/accounts.js';
 import { loadConfig } from '../config/load.js';
 import type { Account, JobConfig } from '../config/types.js';
 import { InputError, InterruptedError } from '../errors.js';
+import { exitNow } from './exit.js';
 import { createJobLogger, type Logger } from '../logger.js';
 import { silentProgress, type PhaseContext, type ProgressSink } from '../phases/context.js';
 import { Store } from '../store/store.js';
@@ -106,8 +107,7 @@ function onInterrupt(controller: AbortController, log: Logger, stop?: AbortContr
     }
     if (controller.signal.aborted) {
       log.warn({ sig }, 'second interrupt: exiting now');
-      warn('mailshift: stopped at once; the checkpoint is consistent, run the same command again to continue');
-      process.exit(130);
+      exitNow(new InterruptedError('stopped at once; the checkpoint is consistent, run the same command again to continue'), warn);
     }
     log.warn({ sig }, 'interrupt: finishing in-flight work');
     warn('mailshift: stopping after the messages in flight are committed (press Ctrl-C again to stop at once)');

@@ -1,6 +1,6 @@
 import { VERSION } from '../version.js';
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { EXIT } from '../errors.js';
 import { registerCommands } from './commands/index.js';
 import { exitCodeFor } from './exit.js';
@@ -33,10 +33,6 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.exitCode === 0) return EXIT.ok;
-      return EXIT.invalidInput;
-    }
     return exitCodeFor(err, (line) => process.stderr.write(line + '\n'));
   }
 }

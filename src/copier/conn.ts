@@ -1,6 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import { append, appendEach, status, uidFetch, uidSearch, mailboxArg, type AppendItem, type AppendResult, type EachResult } from '../imap/bulk/commands.js';
 import { BulkConnectionError, type BulkConnection } from '../imap/bulk/connection.js';
+import { ImapConnectionError } from '../errors.js';
 import type { FetchedMessage, FetchKind } from '../imap/bulk/parse.js';
 import { ensureFolder } from '../imap/folders.js';
 
@@ -132,7 +133,7 @@ export class ImapflowCopy implements CopyConnection {
     if (!items.length) return {};
     const it = items[0]!;
     const r = await (await this.#client()).append(path, it.raw, it.flags, it.internalDate);
-    if (!r) throw Object.assign(new Error('APPEND not sent: the session is no longer logged in'), { code: 'NoConnection' });
+    if (!r) throw new ImapConnectionError('APPEND not sent: the session is no longer logged in', { side: 'destination' });
     // A UID without UIDVALIDITY came from a sequence-number lookup, not APPENDUID: not trusted.
     return r.uidValidity !== undefined && r.uid !== undefined ? { uidValidity: r.uidValidity, uids: [r.uid] } : {};
   }

@@ -1,6 +1,7 @@
 import { inDateWindow } from './date-window.js';
 import type { ImapFlow } from 'imapflow';
 import { classifyImapError } from '../imap/errors.js';
+import { AccountStop, ImapProtocolError } from '../errors.js';
 import { ensureFolder } from '../imap/folders.js';
 import { isFlagAtom } from '../imap/bulk/commands.js';
 import type { AppendItem, CopyConnection, EachResult, FetchedMessage } from './conn.js';
@@ -23,16 +24,8 @@ export interface CopiedMessage {
   header: string;
 }
 
-/** Stops the whole account (not just this folder), with the reason shown to the user. */
-export class AccountStop extends Error {
-  constructor(
-    message: string,
-    readonly state: 'incomplete' | 'failed',
-  ) {
-    super(message);
-    this.name = 'AccountStop';
-  }
-}
+/** Stops the whole account (not just this folder), with the reason shown to the user (src/errors.ts). */
+export { AccountStop };
 
 export interface CopyEnv {
   account: string;
@@ -295,7 +288,7 @@ async function reidentifySource(env: CopyEnv, src: CopyConnection, dst: CopyConn
   env.store.insertListed(fp.id, uv, fresh);
   const maxUid = current.reduce((a, c) => Math.max(a, c.uid), 0);
   const mb = src.selected;
-  if (!mb) throw new Error(`${fp.sourcePath}: the source folder is no longer selected`);
+  if (!mb) throw new ImapProtocolError(`${fp.sourcePath}: the source folder is no longer selected`, { side: 'source', account: env.account, folder: fp.sourcePath });
   env.store.setSourceWatermark(fp.id, { uidValidity: uv, uidNext: mb.uidNext, highestModseq: mb.highestModseq, listedUid: maxUid });
   env.event('warn', 'src-uidvalidity-changed', `${fp.sourcePath}: source UIDVALIDITY changed; ${pairs.length} messages re-identified as already copied, ${fresh.length} new`);
   env.onListed(fresh.filter((r) => (r.state ?? 'pending') === 'pending').length);
@@ -365,7 +358,7 @@ async function fetchListing(src: CopyConnection, from: number, exists: number): 
     const missed = (await src.search(`${from}:*`)).filter((u) => u >= from && !got.has(u));
     if (missed.length) for (const m of (await src.fetch(toUidSet(missed), 'size')).values()) got.set(m.uid, m);
     const still = missed.filter((u) => !got.has(u));
-    if (still.length) throw new Error(`the source server's FETCH answer for UID ${toUidSet(still).slice(0, 60)} could not be read`);
+    if (still.length) throw new ImapProtocolError(`the source server's FETCH answer for UID ${toUidSet(still).slice(0, 60)} could not be read`, { side: 'source' });
   }
   return [...got.values()].sort((a, b) => a.uid - b.uid);
 }
@@ -381,7 +374,7 @@ async function fetchBodies(src: CopyConnection, uids: number[]): Promise<Map<num
   const absent = uids.filter((u) => !got.has(u));
   if (absent.length && src.kind === 'bulk') {
     const there = await src.search(toUidSet(absent));
-    if (there.length) throw new Error(`the source server's FETCH answer for UID ${toUidSet(there).slice(0, 60)} could not be read`);
+    if (there.length) throw new ImapProtocolError(`the source server's FETCH answer for UID ${toUidSet(there).slice(0, 60)} could not be read`, { side: 'source' });
   }
   return got;
 }
@@ -487,8 +480,8 @@ async function writeBatch(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow, 
     // A tagged NO/BAD: MULTIAPPEND is all-or-nothing, nothing of this batch was stored.
     env.store.failBatch(batchId, f.message);
     if (f.transient) throw err; // retried by the caller after a back-off
-    if (f.kind === 'quota') throw new AccountStop(`destination mailbox is full (${fp.destinationPath}): ${f.message}`, 'incomplete');
-    if (f.kind === 'daily-limit') throw new AccountStop(`destination ${f.message}`, 'incomplete');
+    if (f.kind === 'quota') throw new AccountStop(`destination mailbox is full (${fp.destinationPath}): ${f.message}`, 'incomplete', { side: 'destination', account: env.account, folder: fp.destinationPath, cause: err });
+    if (f.kind === 'daily-limit') throw new AccountStop(`destination ${f.message}`, 'incomplete', { side: 'destination', account: env.account, folder: fp.destinationPath, cause: err });
     if (f.kind === 'trycreate' && !createdOnce) {
       await dst.ensureFolder(fp.destinationPath);
       return writeBatch(env, dst, fp, state, items, true);

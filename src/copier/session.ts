@@ -4,6 +4,7 @@ import { closeImap, connectImap, type ImapLogin } from '../imap/connect.js';
 import { BulkConnection } from '../imap/bulk/connection.js';
 import type { Logger } from '../logger.js';
 import { BulkCopy, ImapflowCopy, type CopyConnection } from './conn.js';
+import { ImapConnectionError } from '../errors.js';
 
 /** MAILSHIFT_BULK=off sends everything through imapflow's public API: CI runs the sync suites both ways. */
 export const bulkDisabled = (): boolean => process.env.MAILSHIFT_BULK === 'off';
@@ -48,7 +49,7 @@ export class Session {
       // reset() or close() ran while we waited: that session is theirs to close, not ours to use.
       if (this.#connecting !== connecting) {
         client.close();
-        throw new Error('session closed while logging in');
+        throw new ImapConnectionError('session closed while logging in', { side: this.side });
       }
       this.#client = client;
       return client;

@@ -20,6 +20,7 @@ import {
   folderLayout,
   USER_PROFILES,
 } from './presets.js';
+import { InputError } from '../errors.js';
 
 export { CORPUS_PRESETS, EDGE_CASES, EMPTY_FOLDERS } from './presets.js';
 export type { CorpusFolder, CorpusPreset, CorpusPresetName, EdgeCase, EdgeCaseId, SpecialUse } from './presets.js';
@@ -55,7 +56,7 @@ function password(seed: number, userIndex: number): string {
 
 export function generateCorpus(preset: CorpusPresetName, seed = 1): CorpusUser[] {
   const p = CORPUS_PRESETS[preset];
-  if (!p) throw new Error(`unknown corpus preset: ${String(preset)}`);
+  if (!p) throw new InputError(`unknown corpus preset: ${String(preset)}`);
   const users: CorpusUser[] = [];
   for (let u = 0; u < p.users; u++) {
     const profile = USER_PROFILES[u % USER_PROFILES.length]!;

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import { SmtpError } from '../errors.js';
 
 // An SMTP probe of one MX host: greeting, EHLO, STARTTLS, certificate, then MAIL FROM and one
 // RCPT TO per address, then QUIT. It never sends DATA, so no message is ever delivered.
@@ -127,23 +128,23 @@ export async function probeSmtp(o: SmtpProbeOptions): Promise<SmtpProbeResult> {
     res.reachable = true;
     const greeting = await reader.next();
     res.greeting = greeting.text;
-    if (greeting.code !== 220) throw new Error(`greeting is not 220: ${greeting.text}`);
+    if (greeting.code !== 220) throw new SmtpError(`greeting is not 220: ${greeting.text}`);
     let ehlo = await send(`EHLO ${o.heloName}`);
-    if (ehlo.code !== 250) throw new Error(`EHLO refused: ${ehlo.text}`);
+    if (ehlo.code !== 250) throw new SmtpError(`EHLO refused: ${ehlo.text}`);
     res.ehlo = true;
     res.starttls = ehlo.lines.some((l) => /^STARTTLS\b/i.test(l));
-    if (!res.starttls) throw new Error('STARTTLS is not offered after EHLO');
+    if (!res.starttls) throw new SmtpError('STARTTLS is not offered after EHLO');
     const st = await send('STARTTLS');
-    if (st.code !== 220) throw new Error(`STARTTLS refused: ${st.text}`);
+    if (st.code !== 220) throw new SmtpError(`STARTTLS refused: ${st.text}`);
     reader.detach(sock);
     const secure = await upgrade(sock, o);
     sock = secure.socket;
     res.tls = secure.info;
     reader.attach(sock);
     ehlo = await send(`EHLO ${o.heloName}`);
-    if (ehlo.code !== 250) throw new Error(`EHLO after STARTTLS refused: ${ehlo.text}`);
+    if (ehlo.code !== 250) throw new SmtpError(`EHLO after STARTTLS refused: ${ehlo.text}`);
     const mail = await send(`MAIL FROM:<${o.mailFrom}>`);
-    if (mail.code !== 250) throw new Error(`MAIL FROM:<${o.mailFrom}> refused: ${mail.text}`);
+    if (mail.code !== 250) throw new SmtpError(`MAIL FROM:<${o.mailFrom}> refused: ${mail.text}`);
     for (const address of o.addresses) {
       const r = await send(`RCPT TO:<${address}>`);
       res.rcpt.push({ address, accepted: r.code === 250 || r.code === 251, reply: r.text });

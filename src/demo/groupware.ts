@@ -1,3 +1,4 @@
+import { coerceError, FatalError } from '../errors.js';
 import { seedGroupware } from '../sandbox/groupware-seed.js';
 import { radicaleAvailable, startRadicale, type RadicaleServer } from '../sandbox/radicale.js';
 
@@ -18,7 +19,10 @@ export async function startDemoGroupware(users: { user: string; password: string
     return undefined;
   }
   note('starting two sandbox Radicale servers (contacts and calendars, source and destination) on 127.0.0.1; they stop when the demo ends, also with --keep');
-  const [source, destination] = await Promise.all([startRadicale({ name: 'demo-source' }), startRadicale({ name: 'demo-destination' })]);
+  const [source, destination] = await Promise.all([startRadicale({ name: 'demo-source' }), startRadicale({ name: 'demo-destination' })]).catch((err: unknown) => {
+    // radicale.ts imports only node: modules (no error family there): its failure is put in words here.
+    throw new FatalError(`could not start the sandbox Radicale servers: ${coerceError(err).message}`, { cause: err });
+  });
   const stop = async () => void (await Promise.all([source.stop(), destination.stop()]));
   try {
     for (const [i, u] of users.entries()) {

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
+import { DnsError, InputError } from '../errors.js';
 
 // A small DNS client that asks ONE given server (host:port) and keeps the TTLs: node:dns reports
 // no TTL for MX or TXT answers and cannot aim at a chosen authoritative server and port.
@@ -55,19 +56,12 @@ export function parseServer(spec: string): DnsServer {
     host = h!;
     port = Number(p);
   }
-  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`"${spec}" is not host[:port]`);
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) throw new InputError(`"${spec}" is not host[:port]`);
   return { host, port, label: s };
 }
 
-export class DnsError extends Error {
-  constructor(
-    message: string,
-    readonly server: DnsServer,
-  ) {
-    super(message);
-    this.name = 'DnsError';
-  }
-}
+/** No usable answer from a DNS server: in the one error family (src/errors.ts). */
+export { DnsError };
 
 /** Sends one question to one server and returns its answer section with TTLs. */
 export async function query(server: DnsServer, name: string, type: RecordType, opts: QueryOptions = {}): Promise<DnsAnswer> {

@@ -1,4 +1,5 @@
 import { normHost, parseServer, query, type DnsAnswer, type DnsRecord, type DnsServer, type RecordType } from './client.js';
+import { DnsError } from '../errors.js';
 
 // Which servers to ask, and asking them: the domain's authoritative servers (fresh data, what
 // the operator changed) and a set of public resolvers (what senders and staff see).
@@ -49,7 +50,7 @@ export async function lookupAt(server: DnsServer, name: string, type: RecordType
   let current = normHost(name);
   for (let hop = 0; hop < 8; hop++) {
     const ans: DnsAnswer = await query(server, current, type, opts);
-    if (ans.rcode !== 'NOERROR' && ans.rcode !== 'NXDOMAIN') throw new Error(`${server.label}: ${ans.rcode} for ${current} ${type}`);
+    if (ans.rcode !== 'NOERROR' && ans.rcode !== 'NXDOMAIN') throw new DnsError(`${server.label}: ${ans.rcode} for ${current} ${type}`, server);
     // Walk the CNAME chain inside the answer, then take the records of the wanted type at its end.
     let target = current;
     for (;;) {
@@ -64,7 +65,7 @@ export async function lookupAt(server: DnsServer, name: string, type: RecordType
     }
     current = target; // the server gave the CNAME only: ask for the target
   }
-  throw new Error(`${server.label}: CNAME chain too long for ${name}`);
+  throw new DnsError(`${server.label}: CNAME chain too long for ${name}`, server);
 }
 
 export async function txtRecords(servers: DnsServer[], name: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<{ texts: string[]; result: LookupResult }> {
@@ -90,5 +91,5 @@ export async function findAuthoritative(domain: string, resolvers: DnsServer[], 
     }
     if (servers.length) return servers;
   }
-  throw new Error(`no NS records found for ${domain} or its parent zones`);
+  throw new DnsError(`no NS records found for ${domain} or its parent zones`);
 }

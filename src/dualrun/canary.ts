@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import { DualRunHealthStore } from '../store/dualrun-health-store.js';
 import type { Store } from '../store/store.js';
 import { removeOne } from './dest-ops.js';
+import { DnsError } from '../errors.js';
 
 // Canary rounds: a uniquely tagged message sent by SMTP through the domain's current inbound
 // route (the MX DNS returns, or dualRun.canary.via), waited for in the mailbox of whichever
@@ -66,7 +67,7 @@ async function route(job: JobConfig, c: CanaryConfig, signal: AbortSignal): Prom
   const servers = (job.cutover.dns?.resolvers ?? PUBLIC_RESOLVERS).map(parseServer);
   const r = await lookup(servers, job.domain, 'MX', { timeoutMs: job.cutover.dns?.timeoutMs ?? 3000, signal });
   const mx = r.records.flatMap((x) => (x.type === 'MX' ? [x] : [])).sort((a, b) => a.priority - b.priority)[0];
-  if (!mx) throw new Error(`${job.domain} has no MX record (asked ${r.server.host}:${r.server.port})`);
+  if (!mx) throw new DnsError(`${job.domain} has no MX record (asked ${r.server.host}:${r.server.port})`, r.server);
   const name = normHost(mx.exchange);
   const mapped = job.cutover.smtp?.hostMap?.[name] ?? job.cutover.smtp?.hostMap?.[mx.exchange];
   const hp = mapped ? hostPort(mapped, job.cutover.smtp?.port ?? 25) : { host: name, port: job.cutover.smtp?.port ?? 25 };

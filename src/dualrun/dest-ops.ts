@@ -2,6 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import { createWithParents } from '../copier/folder.js';
 import { dateKey, identityOf } from '../copier/identity.js';
 import { faultPoint } from './fault.js';
+import { ImapCommandError } from '../errors.js';
 
 // Destination-side moves and deletions of the dual-run, through imapflow's public API and only
 // with the extensions the server advertises: UID MOVE (RFC 6851); else UID COPY and, with UIDPLUS
@@ -59,9 +60,9 @@ export async function moveOne(c: ImapFlow, uid: number, to: string, method: Move
 export async function removeOne(c: ImapFlow, uid: number, expunge = has(c, 'UIDPLUS')): Promise<'expunge' | 'mark'> {
   if (expunge && has(c, 'UIDPLUS')) {
     if (await c.messageDelete(String(uid), { uid: true })) return 'expunge';
-    throw new Error(`the destination refused to expunge UID ${uid}`);
+    throw new ImapCommandError(`the destination refused to expunge UID ${uid}`, { side: 'destination', uid });
   }
-  if (!(await c.messageFlagsAdd(String(uid), ['\\Deleted'], { uid: true }))) throw new Error(`the destination refused to mark UID ${uid} \\Deleted`);
+  if (!(await c.messageFlagsAdd(String(uid), ['\\Deleted'], { uid: true }))) throw new ImapCommandError(`the destination refused to mark UID ${uid} \\Deleted`, { side: 'destination', uid });
   return 'mark';
 }
 

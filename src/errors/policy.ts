@@ -1,4 +1,5 @@
-import { classifyImapError, type ImapFailure, type ImapFailureKind } from '../imap/errors.js';
+import type { ImapFailure, ImapFailureKind } from '../errors.js';
+import { classifyImapError } from '../imap/errors.js';
 
 /**
  * The one failure policy: what each kind of failure means and what every phase (sync, dual-run,

@@ -8,12 +8,10 @@ import type { CollectionKind } from '../store/groupware-store.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
-/** The server answered, but not as a DAV server (wrong URL): invalid input. */
-export class NotDavError extends Error {}
-/** The server refused this account's sign-in (401/403 on the principal). */
-export class DavAuthError extends Error {}
-/** The server could not be reached at all. */
-export class DavUnreachableError extends Error {}
+// NotDavError (wrong URL: exit 2), DavAuthError (sign-in refused), DavUnreachableError: in the
+// one error family (src/errors.ts).
+import { DavAuthError, DavUnreachableError, NotDavError } from '../errors.js';
+export { DavAuthError, DavUnreachableError, NotDavError };
 
 export interface DavCollectionInfo {
   href: string;

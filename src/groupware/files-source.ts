@@ -113,7 +113,7 @@ export class FilesSource implements GroupwareSource {
 
   async get(href: string) {
     const body = this.#bodies.get(href);
-    if (!body) throw new Error(`${href}: no such object in the export files`);
+    if (!body) throw new InputError(`${href}: no such object in the export files`);
     return { body, etag: `"${sha(body)}"`, contentType: href.endsWith('.ics') ? 'text/calendar' : 'text/vcard' };
   }
 }

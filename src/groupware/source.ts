@@ -1,6 +1,7 @@
 import type { GroupwareConfig } from '../config/groupware-schema.js';
 import type { CollectionKind, GroupwareRecords, Homes } from '../store/groupware-store.js';
 import { NotDavError, type DavCollectionInfo, type DavItem, type DavSession } from './dav.js';
+import { DavError } from '../errors.js';
 
 // Where contacts and calendars are read from: a DAV server or a folder of export files. Both
 // give collections, each object's href + ETag (all, or changed since a sync token), and bodies.
@@ -90,7 +91,7 @@ export class DavSource implements GroupwareSource {
 
   async get(href: string) {
     const r = await this.dav.get(href);
-    if (r.status !== 200) throw new Error(`GET ${new URL(href).pathname} answered ${r.status}`);
+    if (r.status !== 200) throw new DavError(`GET ${new URL(href).pathname} answered ${r.status}`);
     return { body: r.body, etag: r.etag, contentType: r.contentType ?? 'application/octet-stream' };
   }
 }

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { warnInsecureOnce } from '../net/tls-trust.js';
 import { rootCertificates as tlsRootCertificates } from 'node:tls';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
-import type { Credential, Credentials } from '../auth/types.js';
+import { SignInRequiredError, type Credential, type Credentials } from '../auth/types.js';
 import type { Account, ServerConfig, Side } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import { describeImapError, ImapFailure } from './errors.js';
@@ -85,7 +85,7 @@ export async function openSession(server: ServerConfig, login: ImapLogin, opts: 
     try {
       cred = await login.credentials.for(opts.side, login.account);
     } catch (err) {
-      if ((err as { authRequired?: boolean }).authRequired) throw new ImapFailure((err as Error).message, 'auth', undefined, { cause: err });
+      if (err instanceof SignInRequiredError) throw new ImapFailure(err.message, 'auth', undefined, { cause: err, side: opts.side, account: opts.side === 'source' ? login.account.sourceUser : login.account.destinationUser });
       throw err;
     }
     const user = cred.kind === 'master' ? `${cred.mailbox} (as ${cred.authzid ? cred.user : 'master user'})` : cred.user;

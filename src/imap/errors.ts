@@ -1,35 +1,9 @@
 import type { ServerConfig, Side } from '../config/types.js';
 import { findPreset } from '../config/presets.js';
+import { ImapConnectionError, ImapFailure, ImapProtocolError } from '../errors.js';
 
-/** What to do about an IMAP failure (the copier's retry policy reads this). */
-export type ImapFailureKind =
-  | 'auth' // wrong credentials or login not allowed: fail the account, do not retry
-  | 'tls' // certificate not trusted / TLS handshake: fail, tell how to fix
-  | 'unreachable' // DNS, refused, timeout at connect: retry later, then fail the account
-  | 'connection' // dropped mid-session: reconnect and retry
-  | 'throttled' // server asked us to slow down: wait throttleReset, then retry
-  | 'quota' // destination full: stop the account
-  | 'daily-limit' // the provider's per-day transfer limit (Gmail [OVERQUOTA] "bandwidth limits"): stop the account until it resets
-  | 'too-large' // message over the server's limit: skip the message with the reason
-  | 'trycreate' // folder missing: create it and retry once
-  | 'refused' // the server said NO to this command for this message: record per message
-  | 'unknown';
-
-export class ImapFailure extends Error {
-  constructor(
-    message: string,
-    readonly kind: ImapFailureKind,
-    /** Suggested wait before a retry (ms), from the server's throttling answer. */
-    readonly retryAfterMs?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'ImapFailure';
-  }
-  get transient(): boolean {
-    return this.kind === 'connection' || this.kind === 'throttled' || this.kind === 'unreachable';
-  }
-}
+// The classes live in the one error family (src/errors.ts); re-exported so imports stay put.
+export { ImapFailure, type ImapFailureKind } from '../errors.js';
 
 interface RawImapError {
   message?: string;
@@ -47,7 +21,7 @@ const CONNECTION_CODES = new Set(['NoConnection', 'EConnectionClosed', 'ETIMEOUT
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'ConnectionTimeout', 'GreetingTimeout']);
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|HOSTNAME|ALTNAME/;
 
-/** Classifies any imapflow/Node error into an ImapFailure with a one-line reason (no secrets). */
+/** Classifies any error (ours by class and fields, imapflow's and Node's by their fields) into an ImapFailure with a one-line reason (no secrets). */
 export function classifyImapError(err: unknown): ImapFailure {
   if (err instanceof ImapFailure) return err;
   const e = (err ?? {}) as RawImapError;
@@ -87,9 +61,12 @@ export function classifyImapError(err: unknown): ImapFailure {
     return new ImapFailure(`TLS failed: ${said}`, 'tls', undefined, { cause: err });
   }
   if (UNREACHABLE_CODES.has(code)) return new ImapFailure(`cannot reach the server: ${code} ${text}`.trim(), 'unreachable', undefined, { cause: err });
-  if (CONNECTION_CODES.has(code) || /connection (closed|lost|reset)|socket/i.test(text)) {
+  // Ours say so by class (BulkConnectionError, FramingError); imapflow's and Node's by code or text.
+  if (err instanceof ImapConnectionError || CONNECTION_CODES.has(code) || /connection (closed|lost|reset)|socket/i.test(text)) {
     return new ImapFailure(`connection lost: ${text}`, 'connection', undefined, { cause: err });
   }
+  if (err instanceof ImapProtocolError) return new ImapFailure(text || 'unreadable server answer', 'unknown', undefined, { cause: err });
+  // A tagged NO/BAD: ours (ImapCommandError, BulkCommandError) and imapflow's carry the same fields.
   if (e.responseStatus === 'NO' || e.responseStatus === 'BAD') return new ImapFailure(`server refused: ${text}`, 'refused', undefined, { cause: err });
   return new ImapFailure(text || 'unknown IMAP error', 'unknown', undefined, { cause: err });
 }
@@ -101,7 +78,9 @@ export function describeImapError(err: unknown, at: { server: ServerConfig; user
   let hint = '';
   if (f.kind === 'auth') hint = `; ${findPreset(at.server.preset)?.authHelp ?? 'check the user name and password'}`;
   if (f.kind === 'tls') hint = tlsHint(f.message, at.server);
-  return new ImapFailure(`${where}: ${f.message}${hint}`, f.kind, f.retryAfterMs, { cause: err });
+  const account = { side: at.side, account: at.user };
+  // The hint is kept as a field too (the message reads exactly as before: "…; <hint>").
+  return new ImapFailure(`${where}: ${f.message}`, f.kind, f.retryAfterMs, hint ? { cause: err, ...account, hint: hint.replace(/^; /, '') } : { cause: err, ...account });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ImapFlow, ListResponse } from 'imapflow';
+import { ImapProtocolError } from '../errors.js';
 
 /** One folder as a server lists it. */
 export interface FolderInfo {
@@ -123,7 +124,7 @@ export async function ensureFolder(client: ImapFlow, path: string, known?: Map<s
     try {
       const r = await client.mailboxCreate(p);
       // imapflow turns NO [ALREADYEXISTS] into created: false; the LIST still has to agree.
-      if (r?.created === false && self && !usable(await listed(p))) throw new Error(`the server says "${p}" exists, but does not list it as a folder`);
+      if (r?.created === false && self && !usable(await listed(p))) throw new ImapProtocolError(`the server says "${p}" exists, but does not list it as a folder`);
       if (r?.created !== false) created.push(p);
       if (known) known.set(p, { path: p, flags: new Set<string>(), delimiter } as unknown as ListResponse);
     } catch (err) {

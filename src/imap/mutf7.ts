@@ -41,16 +41,16 @@ export function decodeMailboxName(wire: string): string {
       continue;
     }
     const end = wire.indexOf('-', i + 1);
-    if (end < 0) throw new Error(`malformed modified UTF-7 mailbox name: ${wire.slice(0, 80)}`);
+    if (end < 0) throw new ImapProtocolError(`malformed modified UTF-7 mailbox name: ${wire.slice(0, 80)}`);
     const b64 = wire.slice(i + 1, end);
     i = end;
     if (!b64) {
       out += '&';
       continue;
     }
-    if ([...b64].some((c) => !B64.includes(c))) throw new Error(`malformed modified UTF-7 mailbox name: ${wire.slice(0, 80)}`);
+    if ([...b64].some((c) => !B64.includes(c))) throw new ImapProtocolError(`malformed modified UTF-7 mailbox name: ${wire.slice(0, 80)}`);
     const bytes = Buffer.from(b64.replace(/,/g, '/'), 'base64');
-    if (bytes.length % 2) throw new Error(`malformed modified UTF-7 mailbox name: ${wire.slice(0, 80)}`);
+    if (bytes.length % 2) throw new ImapProtocolError(`malformed modified UTF-7 mailbox name: ${wire.slice(0, 80)}`);
     for (let j = 0; j < bytes.length; j += 2) out += String.fromCharCode(bytes.readUInt16BE(j));
   }
   return out;
@@ -62,3 +62,5 @@ export function wireMailboxName(name: string, utf8: boolean): string {
   // Nothing to encode: the common case, and names that are already plain ASCII without '&'.
   return /[&\u0000-\u001f\u007f-\uffff]/.test(name) ? encodeMailboxName(name) : name;
 }
+
+import { ImapProtocolError } from '../errors.js';

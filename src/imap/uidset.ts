@@ -6,11 +6,11 @@ export function parseUidSet(set: string): number[] {
   const out: number[] = [];
   for (const part of set.trim().split(',')) {
     const m = /^(\d+)(?::(\d+))?$/.exec(part.trim());
-    if (!m) throw new Error(`not a UID set: "${set}"`);
+    if (!m) throw new ImapProtocolError(`not a UID set: "${set}"`);
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
     const [lo, hi] = a <= b ? [a, b] : [b, a];
-    if (hi - lo > 10_000_000) throw new Error(`UID range too large: "${part}"`);
+    if (hi - lo > 10_000_000) throw new ImapProtocolError(`UID range too large: "${part}"`);
     for (let u = lo; u <= hi; u++) out.push(u);
   }
   return out;
@@ -28,3 +28,5 @@ export function toUidSet(uids: number[]): string {
   }
   return parts.join(',');
 }
+
+import { ImapProtocolError } from '../errors.js';

@@ -10,6 +10,7 @@ import { defaultKitDir, generateKit } from './kit.js';
 import { runReport } from './report.js';
 import { runSync } from './sync.js';
 import { runVerify } from './verify.js';
+import { FatalError } from '../errors.js';
 
 /** The checks the demo's local DNS zone can answer (no SMTP server or DKIM key for it). */
 const DEMO_CHECKS = ['mx', 'spf', 'dmarc', 'mta-sts', 'tls-rpt', 'autodiscover', 'srv', 'sync-parity'];
@@ -70,9 +71,9 @@ export async function runDemoPhases(ctx: PhaseContext, opts: { dir: string; say:
       const line = `${r.copied} messages copied (${(r.bytes / 1048576).toFixed(1)} MiB) in ${r.seconds.toFixed(1)} s; ${r.skipped} skipped, ${r.failed} failed`;
       if (!ctx.config.groupware) return `${line}; contacts and calendars skipped: Radicale is not installed (Debian package "radicale")`;
       const g = await runGroupwareSync(ctx);
-      if (!g.complete) throw new Error(`${line}; groupware sync incomplete: ${g.accounts.find((x) => x.error)?.error ?? 'see the log'}`);
+      if (!g.complete) throw new FatalError(`${line}; groupware sync incomplete: ${g.accounts.find((x) => x.error)?.error ?? 'see the log'}`);
       const v = await runGroupwareVerify(ctx);
-      if (!v.clean) throw new Error(`${line}; groupware verify: ${v.errors[0] ?? 'differences found'}`);
+      if (!v.clean) throw new FatalError(`${line}; groupware verify: ${v.errors[0] ?? 'differences found'}`);
       const n = (k: 'addressbook' | 'calendar') => v.collections.filter((c) => c.kind === k).reduce((x, c) => x + c.sourceObjects, 0);
       return `${line}; ${g.totals.created} contacts and calendar objects copied over CardDAV/CalDAV exactly once (${n('addressbook')} contacts and groups, ${n('calendar')} events incl. the shared weekly meeting); verified per collection by UID and content`;
     },
@@ -87,7 +88,7 @@ export async function runDemoPhases(ctx: PhaseContext, opts: { dir: string; say:
         ? { ...ctx, config: { ...ctx.config, dualRun: { ...ctx.config.dualRun, canary: { to: [world.canaryTo], every: '15m', timeoutSeconds: 30 } } } }
         : undefined;
       const first = await runDualRun(canaryCtx ?? ctx, { once: true, canary: !!canaryCtx });
-      if (!first.complete) throw new Error(`the dual-run pass was incomplete: ${first.passes.at(-1)?.errors[0] ?? 'see the log'}`);
+      if (!first.complete) throw new FatalError(`the dual-run pass was incomplete: ${first.passes.at(-1)?.errors[0] ?? 'see the log'}`);
       const c = first.passes[0]?.canaries[0];
       const canary = c
         ? `; a canary sent through the old MX (${c.mx}) was delivered in ${c.deliverySeconds?.toFixed(1) ?? '?'} s and on the new system after ${c.lagSeconds?.toFixed(1) ?? '?'} s, then removed from both sides`
@@ -98,7 +99,7 @@ export async function runDemoPhases(ctx: PhaseContext, opts: { dir: string; say:
       if (world.userFilesMessage) {
         await world.userFilesMessage('客戶');
         const second = await runDualRun(ctx, { once: true });
-        if (!second.complete) throw new Error(`the dual-run pass was incomplete: ${second.passes.at(-1)?.errors[0] ?? 'see the log'}`);
+        if (!second.complete) throw new FatalError(`the dual-run pass was incomplete: ${second.passes.at(-1)?.errors[0] ?? 'see the log'}`);
         moved = `; then a message filed into 客戶 on the old server: ${second.totals.moved} moved the same way on the new one (not copied twice)`;
       }
       const t = first.totals;
@@ -127,7 +128,7 @@ export async function runDemoPhases(ctx: PhaseContext, opts: { dir: string; say:
       // Senders' servers that still cache the old MX deliver to the old system for a while.
       await world!.mailArrives(1, 'late, at the old server after the MX switch');
       const w = await cutoverWatch(ctx, { untilPropagated: true, intervalMs: 500, syncEveryMs: 1, forMs: 60_000 });
-      if (!w.propagated) throw new Error(`the MX change did not propagate: ${w.servers.filter((x) => x.state !== 'new').map((x) => `${x.address} ${x.state}`).join(', ')}`);
+      if (!w.propagated) throw new FatalError(`the MX change did not propagate: ${w.servers.filter((x) => x.state !== 'new').map((x) => `${x.address} ${x.state}`).join(', ')}`);
       servers = w.servers.length;
       return `all ${servers} DNS servers on the new MX; ${w.lateMail} late message(s) copied from the old server`;
     },
@@ -135,14 +136,14 @@ export async function runDemoPhases(ctx: PhaseContext, opts: { dir: string; say:
       if (!confirmed) return 'skipped: the switch was not confirmed';
       // The second gate of `run`: the operator agrees that the old system may be frozen.
       const f = await cutoverFinalize(ctx, { outDir: join(opts.dir, 'cutover'), checks: DEMO_CHECKS });
-      if (!f.finalizedAt) throw new Error('finalize: the last delta was incomplete');
+      if (!f.finalizedAt) throw new FatalError('finalize: the last delta was incomplete');
       result.cutoverFiles = f.files;
       // The end state, compared message by message.
       const v = await runVerify(ctx, { deep: true });
       result.verify = v;
       const t = v.totals;
       const line = `verify --deep: ${t.matched} of ${t.sourceMessages} messages matched byte for byte with flags and dates; missing ${t.missing}, duplicated ${t.duplicated}, altered ${t.altered}`;
-      if (!v.clean) throw new Error(line);
+      if (!v.clean) throw new FatalError(line);
       return `finalized after ${f.lateMail} more late message(s), checklist frozen in ${f.files[0] ?? join(opts.dir, 'cutover')}; ${line}`;
     },
     kit: async () => {

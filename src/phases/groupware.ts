@@ -141,7 +141,7 @@ async function homesForSide(s: DavSession, ctx: PhaseContext, accountId: number,
   try {
     return await homesFor(s, ctx.store.groupware, accountId, which, wantedKinds(g.include));
   } catch (err) {
-    if (err instanceof DavAuthError) throw new Error(`${which} ${err.message}`);
+    if (err instanceof DavAuthError) throw new DavAuthError(`${which} ${err.message}`, { side: which, cause: err });
     if (err instanceof NotDavError) throw new InputError(`groupware.${which}.url: ${err.message}`);
     if (err instanceof DavUnreachableError) throw err;
     throw err;
@@ -236,7 +236,7 @@ export async function runGroupwareInventory(ctx: PhaseContext): Promise<{ accoun
       let dst: { addressbook: boolean; calendar: boolean } | 'files' = 'files';
       if (g.destination.kind === 'dav') {
         const d = session(g.destination, account, 'destination');
-        const has = async (k: 'addressbook' | 'calendar') => d.discoverHome(k).then(() => true, (e: unknown) => (e instanceof DavAuthError ? Promise.reject(new Error(`destination ${e.message}`)) : false));
+        const has = async (k: 'addressbook' | 'calendar') => d.discoverHome(k).then(() => true, (e: unknown) => (e instanceof DavAuthError ? Promise.reject(new DavAuthError(`destination ${e.message}`, { side: 'destination', cause: e })) : false));
         dst = { addressbook: await has('addressbook'), calendar: await has('calendar') };
       }
       const inv = await inventoryAccount(account.sourceUser, source, g, dst);

@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import type { ServerConfig } from '../config/types.js';
 import { sleep } from '../time/sleep.js';
 import { freePort, greets } from './dovecot.js';
+import { SandboxError } from '../errors.js';
 
 export const CYRUS_PREFIX = process.env.MAILSHIFT_CYRUS_PREFIX || '/opt/mailshift-cyrus';
 const BIN = () => join(CYRUS_PREFIX, 'usr/lib/cyrus/bin');
@@ -107,7 +108,7 @@ function hook(): void {
 
 export async function startCyrus(opts: StartCyrusOptions): Promise<CyrusServer> {
   const found = cyrusAvailable();
-  if (!found) throw new Error(`Cyrus IMAP is not unpacked in ${CYRUS_PREFIX}: run test/support/install-cyrus.sh`);
+  if (!found) throw new SandboxError(`Cyrus IMAP is not unpacked in ${CYRUS_PREFIX}: run test/support/install-cyrus.sh`);
   const master: string = found;
   const who = runAs();
   const dir = mkdtempSync(join(tmpdir(), `mailshift-cyrus-${opts.name.replace(/[^A-Za-z0-9_-]/g, '_')}-`));
@@ -197,7 +198,7 @@ export async function startCyrus(opts: StartCyrusOptions): Promise<CyrusServer> 
       last = readFileSync(logPath, 'utf8').split('\n').slice(-5).join(' | ');
       if (fixedPort) await sleep(300);
     }
-    throw new Error(`Cyrus "${opts.name}" did not start (dir ${dir}): ${last || 'no output'}`);
+    throw new SandboxError(`Cyrus "${opts.name}" did not start (dir ${dir}): ${last || 'no output'}`);
   }
 
   async function stop(): Promise<void> {
@@ -224,7 +225,7 @@ export async function startCyrus(opts: StartCyrusOptions): Promise<CyrusServer> 
   const separator = alt ? '/' : '.';
   async function addUsers(users: Array<{ user: string; password: string }>): Promise<void> {
     for (const { user, password } of users) {
-      if (!/^[a-z0-9_-]+$/i.test(user) || /[\r\n]/.test(password) || !password) throw new Error(`Cyrus sandbox user names are letters, digits, '_' and '-' (got ${JSON.stringify(user)})`);
+      if (!/^[a-z0-9_-]+$/i.test(user) || /[\r\n]/.test(password) || !password) throw new SandboxError(`Cyrus sandbox user names are letters, digits, '_' and '-' (got ${JSON.stringify(user)})`);
       setPassword(user, password);
     }
     chownTree(sasldb, who.uid, who.gid);
@@ -250,7 +251,7 @@ export async function startCyrus(opts: StartCyrusOptions): Promise<CyrusServer> 
         const root = `user${separator}${user}`;
         for (const [name, use] of [['Sent', '\\Sent'], ['Drafts', '\\Drafts'], ['Trash', '\\Trash'], ['Junk', '\\Junk'], ['Archive', '\\Archive']] as const) {
           const t = await bulk.run('CREATE', ['CREATE ', mailboxArg(bulk, `${root}${separator}${name}`), ` (USE (${use}))\r\n`]);
-          if (t.status !== 'OK' && !/ALREADYEXISTS|already exists/i.test(`${t.code ?? ''} ${t.text}`)) throw new Error(`Cyrus CREATE ${name} for ${user}: ${t.status} ${t.text}`);
+          if (t.status !== 'OK' && !/ALREADYEXISTS|already exists/i.test(`${t.code ?? ''} ${t.text}`)) throw new SandboxError(`Cyrus CREATE ${name} for ${user}: ${t.status} ${t.text}`);
         }
       }
     } finally {

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
+import { SandboxError } from '../errors.js';
 
 // A real DNS server on 127.0.0.1 (test and demo infrastructure): several ports (each one plays an
 // authoritative server or a public resolver), UDP and TCP, answers switchable at run time,
@@ -189,5 +190,5 @@ async function bindBoth(): Promise<{ udp: dgram.Socket; tcp: net.Server; port: n
     if (ok) return { udp, tcp, port };
     udp.close();
   }
-  throw new Error('no free loopback port for the DNS server');
+  throw new SandboxError('no free loopback port for the DNS server');
 }

@@ -10,6 +10,7 @@ import { Rng } from '../corpus/prng.js';
 import { DavSession } from '../groupware/dav.js';
 import { fold } from '../groupware/vcard.js';
 import { Secret } from '../secret.js';
+import { SandboxError } from '../errors.js';
 
 export interface GroupwareSeedOptions {
   contacts?: number;
@@ -108,7 +109,7 @@ export function taskObject(uid: string, title: string): string {
 
 export async function putObject(dav: DavSession, href: string, body: string): Promise<void> {
   const r = await dav.put(href, Buffer.from(body), href.endsWith('.vcf') ? 'text/vcard; charset=utf-8' : 'text/calendar; charset=utf-8', { create: true });
-  if (r.status !== 201 && r.status !== 204) throw new Error(`seed PUT ${href}: ${r.reason}`);
+  if (r.status !== 201 && r.status !== 204) throw new SandboxError(`seed PUT ${href}: ${r.reason}`);
 }
 
 /** Creates an address book and a calendar (plus a tasks list) for one user and fills them. */
@@ -123,7 +124,7 @@ export async function seedGroupware(baseUrl: string, user: string, password: str
   const tasks = new URL('tasks/', home).href;
   const mk = async (url: string, c: Parameters<DavSession['create']>[1]) => {
     const r = await dav.create(url, c);
-    if (!r.ok) throw new Error(`seed: cannot create ${url}: ${r.reason}`);
+    if (!r.ok) throw new SandboxError(`seed: cannot create ${url}: ${r.reason}`);
   };
   await mk(book, { kind: 'addressbook', displayName: '通訊錄 Contacts', description: `${company} staff and clients`, color: null, components: [] });
   await mk(cal, { kind: 'calendar', displayName: opts.calendarTitle ?? '工作 Work', description: '共享日曆 shared calendar', color: '#1E90FFFF', components: ['VEVENT'] });

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import type { DovecotServer } from './dovecot.js';
 import { closeClient, openClient, wirePath } from './imap-client.js';
 import type { SeedFolder, SeedMessage, SeedOptions, SeedResult } from './seed.js';
+import { SandboxError } from '../errors.js';
 
 const SYSTEM_LETTERS: Record<string, string> = {
   '\\draft': 'D',
@@ -108,7 +109,7 @@ export async function seedMaildir(
       // Makes Dovecot create the Maildir (INBOX's cur/ appears on first access).
       await client.status(wire, { messages: true });
       const dir = dirOf(wire);
-      if (!existsSync(join(dir, 'cur'))) throw new Error(`seedMaildir: no Maildir for ${wire} at ${dir}`);
+      if (!existsSync(join(dir, 'cur'))) throw new SandboxError(`seedMaildir: no Maildir for ${wire} at ${dir}`);
       const kwFile = join(dir, 'dovecot-keywords');
       const keywords: string[] = [];
       if (existsSync(kwFile)) {
@@ -148,7 +149,7 @@ export async function seedMaildir(
         if (!/^[\x21-\x7e]+$/.test(flag) || /[(){%*"\\\]]/.test(flag)) continue;
         let i = st.keywords.indexOf(flag);
         if (i < 0) {
-          if (st.keywords.length >= 26) throw new Error(`seedMaildir: more than 26 keywords in folder ${m.folder}; use seedMessages`);
+          if (st.keywords.length >= 26) throw new SandboxError(`seedMaildir: more than 26 keywords in folder ${m.folder}; use seedMessages`);
           i = st.keywords.push(flag) - 1;
           newKeyword = true;
         }

@@ -1,4 +1,5 @@
 import { dovecotAvailable, startDovecot, type DovecotServer, type StartDovecotOptions } from './dovecot.js';
+import { SandboxError } from '../errors.js';
 
 export interface PairOptions {
   /** Destination APPENDLIMIT in bytes. */
@@ -26,7 +27,7 @@ export interface DovecotPair {
  * and the benchmark; tests use test/support's startPair/usePair). If one fails, the other is stopped.
  */
 export async function startSandboxPair(opts: PairOptions = {}): Promise<DovecotPair> {
-  if (!dovecotAvailable()) throw new Error('Dovecot is not installed: apt-get install -y dovecot-imapd');
+  if (!dovecotAvailable()) throw new SandboxError('Dovecot is not installed: apt-get install -y dovecot-imapd');
   const results = await Promise.allSettled([
     startDovecot({ name: 'source', separator: '/', namespacePrefix: '', tlsPort: opts.tlsPort, ...opts.source }),
     startDovecot({

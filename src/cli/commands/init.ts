@@ -6,7 +6,8 @@ import { JobCredentials } from '../../auth/provider.js';
 import { accountsFor, loadAccounts } from '../../config/accounts.js';
 import { loadConfig } from '../../config/load.js';
 import { PRESETS } from '../../config/presets.js';
-import { InputError } from '../../errors.js';
+import { InputError, InterruptedError } from '../../errors.js';
+import { exitNow } from '../exit.js';
 import type { JobConfig, Side } from '../../config/types.js';
 import { pickLang } from '../../i18n/index.js';
 import type { GlobalOptions } from '../job.js';
@@ -115,8 +116,7 @@ async function wizard(o: InitOptions, configPath: string): Promise<void> {
   };
   const onInt = () => {
     cleanup();
-    process.stderr.write('mailshift: init cancelled; nothing was written\n');
-    process.exit(130);
+    exitNow(new InterruptedError('init cancelled; nothing was written'));
   };
   process.on('SIGINT', onInt);
   try {

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { ImapFlow } from 'imapflow';
+import { ImapCommandError, ImapConnectionError } from '../../errors.js';
 import { FramingError, ResponseFramer, type RawResponse } from './framer.js';
 import { applySelectData, firstLine, parseCapabilityList, parseTagged, type SelectedState, type Tagged } from './parse.js';
 
@@ -12,21 +13,12 @@ import { applySelectData, firstLine, parseCapabilityList, parseTagged, type Sele
 // in the selected folder's state, BYE taken as the end of the connection.
 
 /** The connection failed or was closed: every command in flight failed with it. */
-export class BulkConnectionError extends Error {
-  readonly code = 'EConnectionClosed';
-}
+export class BulkConnectionError extends ImapConnectionError {}
 
 /** A tagged NO/BAD, with the fields classifyImapError reads (imapflow's command errors have them too). */
-export class BulkCommandError extends Error {
-  readonly responseStatus: 'NO' | 'BAD';
-  readonly serverResponseCode?: string;
-  readonly responseText: string;
+export class BulkCommandError extends ImapCommandError {
   constructor(command: string, t: Tagged) {
-    super(`${command} failed: ${t.status} ${t.code ? `[${t.code}] ` : ''}${t.text}`);
-    this.name = 'BulkCommandError';
-    this.responseStatus = t.status as 'NO' | 'BAD';
-    this.responseText = t.text;
-    if (t.code) this.serverResponseCode = t.code.split(' ')[0]!.toUpperCase();
+    super(`${command} failed: ${t.status} ${t.code ? `[${t.code}] ` : ''}${t.text}`, { tagged: t });
   }
 }
 

@@ -1,3 +1,5 @@
+import { ImapConnectionError } from '../../errors.js';
+
 // Splits the server's byte stream into responses: lines, and after a line ending in a literal
 // marker `{n}` (or literal8 `~{n}`), exactly n bytes of literal, then the rest of the response.
 
@@ -8,9 +10,7 @@ export interface RawResponse {
 }
 
 /** The stream cannot be framed (an absurd line or literal): the connection is unusable. */
-export class FramingError extends Error {
-  readonly code = 'EConnectionClosed';
-}
+export class FramingError extends ImapConnectionError {}
 
 const LF = 0x0a;
 const MAX_LINE = 4 * 1024 * 1024;
