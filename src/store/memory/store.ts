@@ -12,6 +12,7 @@ import { readKitView } from '../kit-store.js';
 import { MemoryCopyCheckpoints } from './copy.js';
 import { MemoryCutoverRecords } from './cutover.js';
 import { MemoryData } from './data.js';
+import { MemoryDualRunActions, MemoryDualRunHealth, MemoryDualRunState } from './dualrun.js';
 
 // The in-memory twin of the SQLite store, for tests of the engines' state machines without a
 // file or a server. Same contract (src/store/contract/), same behaviour (test/contract/).
@@ -34,6 +35,9 @@ export class MemoryStore implements JobStore {
   readonly data: MemoryData;
   readonly sync: MemoryCopyCheckpoints;
   readonly cutover: CutoverRecords;
+  readonly dualRun: DualRunState;
+  readonly dualRunActions: DualRunActions;
+  readonly dualRunHealth: DualRunHealth;
   readonly kit: KitReads = { kitView: () => readKitView(this) };
   #locked = false;
   #closed = false;
@@ -42,6 +46,9 @@ export class MemoryStore implements JobStore {
     this.data = opts.data ?? new MemoryData();
     this.sync = new MemoryCopyCheckpoints(this.data, opts.onDurable);
     this.cutover = new MemoryCutoverRecords(this.data.cutover, this.sync);
+    this.dualRun = new MemoryDualRunState(this.data);
+    this.dualRunActions = new MemoryDualRunActions(this.data, opts.onDurable);
+    this.dualRunHealth = new MemoryDualRunHealth(this.data);
   }
 
   check(): string[] {
@@ -90,15 +97,6 @@ export class MemoryStore implements JobStore {
       ),
   };
 
-  get dualRun(): DualRunState {
-    return missing('dual-run state');
-  }
-  get dualRunActions(): DualRunActions {
-    return missing('dual-run actions');
-  }
-  get dualRunHealth(): DualRunHealth {
-    return missing('dual-run health');
-  }
   get verify(): VerifyRecords {
     return missing('verify records');
   }
