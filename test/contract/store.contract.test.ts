@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CopyCheckpoints, JobStore, ListedMessage } from '../../src/store/contract/index.js';
+import type { CopyCheckpoints, JobStore } from '../../src/store/contract/index.js';
 import { FACTORIES } from './factory.js';
+import { listed } from './seed.js';
 
 // One suite, every implementation of the store contract: what callers rely on, asserted the
 // same way against SQLite (a temp file) and memory.
 
-const listed = (uids: number[], extra: Partial<ListedMessage> = {}): ListedMessage[] =>
-  uids.map((uid) => ({ uid, size: 100 * uid, flags: ['\\Seen'], messageId: `<m${uid}@acme.test>`, headerHash: `h${uid}`, internalDate: new Date(Date.UTC(2026, 0, uid)), ...extra }));
 
 const ident = (s: CopyCheckpoints, fpId: number, uv: string) => s.messages(fpId, uv).map((m) => ({ id: m.id, messageId: m.messageId ?? undefined, headerHash: m.headerHash!, flags: m.flags }));
 
