@@ -4,7 +4,7 @@ import { classifyImapError, ImapFailure } from '../imap/errors.js';
 import { ensureFolder, listFolders, type ListedFolders } from '../imap/folders.js';
 import type { Logger } from '../logger.js';
 import { planFolderMapping, type FolderMapping } from '../mapping/plan.js';
-import type { Store } from '../store/store.js';
+import type { JobStore } from '../store/contract/index.js';
 import type { Direction, FolderPairRow, CopyCheckpoints } from '../store/sync-store.js';
 import { decide, policyOf } from '../errors/policy.js';
 import { sleep, type RetryBound } from './backoff.js';
@@ -14,7 +14,7 @@ import { Session } from './session.js';
 
 /** Job-wide things every account shares. */
 export interface JobEnv {
-  store: Store;
+  store: JobStore;
   sync: CopyCheckpoints;
   log: Logger;
   signal: AbortSignal;

@@ -1,7 +1,7 @@
 import type { DnsRecord, DnsServer } from '../dns/client.js';
 import { lookup, lookupAt } from '../dns/resolver.js';
-import type { Store } from '../store/store.js';
-import type { CheckStatus, CutoverStore } from '../store/cutover-store.js';
+import type { CutoverRecords, JobStore } from '../store/contract/index.js';
+import type { CheckStatus } from '../store/cutover-store.js';
 import { fetchMtaStsPolicy } from './mta-sts.js';
 import {
   countSpfLookups,
@@ -54,8 +54,8 @@ export interface CheckEnv {
   /** Resolved authoritative servers (config or NS lookup). */
   authoritative: DnsServer[];
   resolvers: DnsServer[];
-  store: Store;
-  cutover: CutoverStore;
+  store: JobStore;
+  cutover: CutoverRecords;
   /** The migrated addresses RCPT TO is probed for. */
   addresses: string[];
   now: Date;

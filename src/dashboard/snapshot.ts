@@ -1,11 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { JobConfig } from '../config/types.js';
 import { evaluateHealth, type HealthState } from '../dualrun/health.js';
-import { CutoverStore } from '../store/cutover-store.js';
-import { DualRunHealthStore } from '../store/dualrun-health-store.js';
-import { latestEvents, latestPhaseEvents } from '../store/dashboard-store.js';
 import { Store } from '../store/store.js';
-import { VerifyStore } from '../store/verify-store.js';
 
 // What the dashboard shows, read from the store alone (opened read-only). Rates and ETAs come
 // from the change in copied messages between polls, smoothed over the last minute.
@@ -107,7 +103,7 @@ export class SnapshotReader {
     for (const a of store.accounts()) {
       accounts.set(a.sourceUser, { account: a.sourceUser, destination: a.destinationUser, state: a.state, total: 0, copied: 0, pending: 0, failed: 0, skipped: 0, bytesCopied: 0, ratePerMinute: null, etaSeconds: null });
     }
-    for (const r of new VerifyStore(store).folderTotals()) {
+    for (const r of store.verify.folderTotals()) {
       const a = accounts.get(r.account);
       if (!a) continue;
       a.total += r.total;
@@ -144,12 +140,12 @@ export class SnapshotReader {
     }
     const runs = store.phaseRuns();
     const dual = [...runs].reverse().find((p) => p.phase === 'dual-run');
-    const cut = new CutoverStore(store);
+    const cut = store.cutover;
     const st = cut.state();
-    const beats = new DualRunHealthStore(store);
+    const beats = store.dualRunHealth;
     const beat = beats.heartbeat();
     const health = beat ? evaluateHealth(beat, { now, lagAlertSeconds: this.config.dualRun.lagAlertSeconds }) : undefined;
-    const adopted = latestPhaseEvents(store, 'adoption', 20).find((e) => e.kind === 'adoption.result');
+    const adopted = store.dashboard.latestPhaseEvents('adoption', 20).find((e) => e.kind === 'adoption.result');
     const ad = adopted?.data as { since?: string; active?: number; people?: number } | null | undefined;
     return {
       ...empty,
@@ -162,7 +158,7 @@ export class SnapshotReader {
         startedAt: dual?.startedAt ?? null,
         finishedAt: dual?.finishedAt ?? null,
         summary: dual?.summary ?? null,
-        events: latestPhaseEvents(store, 'dual-run', 10).map((e) => ({ at: e.at, level: e.level, kind: e.kind, message: e.message })),
+        events: store.dashboard.latestPhaseEvents('dual-run', 10).map((e) => ({ at: e.at, level: e.level, kind: e.kind, message: e.message })),
         health: health ? { state: health.state, reason: health.reason, lastPassAt: health.lastPassAt ?? null, nextPassAt: health.nextPassAt ?? null, lagSeconds: health.lagSeconds ?? null } : null,
         canaries: beats.canaries(20).reverse().map((c) => ({ sentAt: c.sentAt, mx: c.mxHost, state: c.state, deliverySeconds: c.deliveryS, lagSeconds: c.lagS })),
       },
@@ -173,7 +169,7 @@ export class SnapshotReader {
         finalizedAt: st.finalizedAt,
         steps: cut.steps().map((s) => ({ key: s.key, seq: s.seq, title: s.title, dueAt: s.dueAt, state: s.state, note: s.note })),
       },
-      audit: latestEvents(store, 50).map((e) => ({ at: e.at, level: e.level, phase: e.phase, kind: e.kind, message: e.message })),
+      audit: store.dashboard.latestEvents(50).map((e) => ({ at: e.at, level: e.level, phase: e.phase, kind: e.kind, message: e.message })),
     };
   }
 }

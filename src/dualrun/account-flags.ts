@@ -6,9 +6,7 @@ import { Session } from '../copier/session.js';
 import { classifyImapError } from '../imap/errors.js';
 import { listFolders } from '../imap/folders.js';
 import type { Logger } from '../logger.js';
-import type { DualRunStore } from '../store/dualrun-store.js';
-import type { Store } from '../store/store.js';
-import { SyncStore } from '../store/sync-store.js';
+import type { DualRunState, JobStore } from '../store/contract/index.js';
 import { flagPassFolder, type FlagEnv } from './folder-flags.js';
 
 export interface AccountFlagResult {
@@ -24,8 +22,8 @@ export interface AccountFlagResult {
 
 export interface FlagPassDeps {
   config: JobConfig;
-  store: Store;
-  dual: DualRunStore;
+  store: JobStore;
+  dual: DualRunState;
   log: Logger;
   signal: AbortSignal;
   credentials: Credentials;
@@ -44,7 +42,7 @@ export async function flagPassAccount(deps: FlagPassDeps, a: Account): Promise<A
     return out;
   }
   const log = deps.log.child({ account: a.sourceUser });
-  const pairs = new SyncStore(deps.store).folderPairs(accountId, 'forward').filter((p) => p.state === 'active' && p.srcUidvalidity !== null);
+  const pairs = deps.store.sync.folderPairs(accountId, 'forward').filter((p) => p.state === 'active' && p.srcUidvalidity !== null);
   const env: FlagEnv = {
     account: a.sourceUser,
     dual: deps.dual,

@@ -6,8 +6,7 @@ import type { AlertChannelConfig } from '../config/dualrun-schema.js';
 import type { JobConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import type { Secret } from '../secret.js';
-import { DualRunHealthStore } from '../store/dualrun-health-store.js';
-import type { Store } from '../store/store.js';
+import type { JobStore } from '../store/contract/index.js';
 
 // Alerts to the team's chat or mailbox, each channel in its own documented shape:
 // - DingTalk group robot: {"msgtype":"text","text":{"content":…}}; with a signing secret the URL
@@ -150,8 +149,8 @@ export interface SentAlert {
  * Sends an alert to every configured channel, unless the same key was sent within `repeatMs`.
  * The result of each channel is recorded with the alert; a failing channel does not stop the others.
  */
-export async function sendAlert(job: JobConfig, store: Store, a: Alert, opts: { repeatMs?: number; log?: Logger } = {}): Promise<SentAlert> {
-  const hs = new DualRunHealthStore(store);
+export async function sendAlert(job: JobConfig, store: JobStore, a: Alert, opts: { repeatMs?: number; log?: Logger } = {}): Promise<SentAlert> {
+  const hs = store.dualRunHealth;
   const channels = job.dualRun.alerts;
   const last = hs.lastAlert(a.key);
   if (last && Date.now() - Date.parse(last.at) < (opts.repeatMs ?? 6 * 3600_000)) return { sent: false, results: last.results };

@@ -8,8 +8,7 @@ import { Session } from '../copier/session.js';
 import { normHost, parseServer } from '../dns/client.js';
 import { lookup, PUBLIC_RESOLVERS } from '../dns/resolver.js';
 import type { Logger } from '../logger.js';
-import { DualRunHealthStore } from '../store/dualrun-health-store.js';
-import type { Store } from '../store/store.js';
+import type { JobStore } from '../store/contract/index.js';
 import { removeOne } from './dest-ops.js';
 import { DnsError } from '../errors.js';
 
@@ -95,9 +94,9 @@ export function canaryRecipients(job: JobConfig, accounts: Account[]): string[] 
 }
 
 /** Sends one canary per recipient; each is recorded before it is sent. */
-export async function sendCanaries(env: { config: JobConfig; accounts: Account[]; store: Store; log: Logger; signal: AbortSignal }): Promise<CanaryRound[]> {
+export async function sendCanaries(env: { config: JobConfig; accounts: Account[]; store: JobStore; log: Logger; signal: AbortSignal }): Promise<CanaryRound[]> {
   const c: CanaryConfig = env.config.dualRun.canary ?? { to: [], every: '15m', timeoutSeconds: 600 };
-  const hs = new DualRunHealthStore(env.store);
+  const hs = env.store.dualRunHealth;
   const rounds: CanaryRound[] = [];
   const r = await route(env.config, c, env.signal);
   for (const rcpt of canaryRecipients(env.config, env.accounts)) {
@@ -150,8 +149,8 @@ const session = (job: JobConfig, a: Account, side: 'source' | 'destination', log
   new Session(side === 'source' ? job.source : job.destination, { account: a, credentials }, side, log);
 
 /** Waits until every sent canary is in its recipient's INBOX on the side DNS points at (or the timeout). */
-export async function awaitDelivery(env: { config: JobConfig; store: Store; log: Logger; signal: AbortSignal; credentials: Credentials }, rounds: CanaryRound[]): Promise<void> {
-  const hs = new DualRunHealthStore(env.store);
+export async function awaitDelivery(env: { config: JobConfig; store: JobStore; log: Logger; signal: AbortSignal; credentials: Credentials }, rounds: CanaryRound[]): Promise<void> {
+  const hs = env.store.dualRunHealth;
   const timeoutMs = (env.config.dualRun.canary?.timeoutSeconds ?? 600) * 1000;
   for (const r of rounds.filter((x) => !x.error)) {
     const s = session(env.config, r.account, r.side, env.log, env.credentials);
@@ -183,8 +182,8 @@ export async function awaitDelivery(env: { config: JobConfig; store: Store; log:
  * After the pass: how long until the destination had it (end-to-end lag), then removal from
  * both sides (UID EXPUNGE of exactly that UID where UIDPLUS is offered, else \Deleted).
  */
-export async function finishCanaries(env: { config: JobConfig; store: Store; log: Logger; credentials: Credentials }, rounds: CanaryRound[]): Promise<CanaryOutcome[]> {
-  const hs = new DualRunHealthStore(env.store);
+export async function finishCanaries(env: { config: JobConfig; store: JobStore; log: Logger; credentials: Credentials }, rounds: CanaryRound[]): Promise<CanaryOutcome[]> {
+  const hs = env.store.dualRunHealth;
   const out: CanaryOutcome[] = [];
   for (const r of rounds) {
     const base = { token: r.token, recipient: r.recipient, side: r.side, mx: r.mxHost };

@@ -2,13 +2,14 @@ import type { ImapFlow } from 'imapflow';
 import type { FolderInfo } from '../imap/folders.js';
 import { toUidSet } from '../imap/uidset.js';
 import type { Logger } from '../logger.js';
-import type { CopiedRow, DualRunStore } from '../store/dualrun-store.js';
+import type { CopiedRow } from '../store/dualrun-store.js';
 import type { FolderPairRow } from '../store/sync-store.js';
 import { decideFlags, normFlags, sameFlags } from './flags.js';
+import type { DualRunState } from '../store/contract/index.js';
 
 export interface FlagEnv {
   account: string;
-  dual: DualRunStore;
+  dual: DualRunState;
   log: Logger;
   event(level: 'info' | 'warn' | 'error', kind: string, message: string, data?: unknown): void;
 }

@@ -1,8 +1,7 @@
 import type { JobConfig } from '../config/types.js';
-import { DualRunActionsStore } from '../store/dualrun-actions-store.js';
-import { DualRunHealthStore, type AlertRow, type CanaryRow } from '../store/dualrun-health-store.js';
-import { DualRunStore, type StoredPass } from '../store/dualrun-store.js';
-import type { Store } from '../store/store.js';
+import type { AlertRow, CanaryRow } from '../store/dualrun-health-store.js';
+import type { StoredPass } from '../store/dualrun-store.js';
+import type { JobStore } from '../store/contract/index.js';
 import { sendAlert, type SentAlert } from './alerts.js';
 import { evaluateHealth, type Health } from './health.js';
 
@@ -20,14 +19,14 @@ export interface DualRunHealthReport {
  * The dual-run part of `status` and `mailshift health`, from the store. With `alertOn`, a state
  * in that list sends an alert (once per state and dual-run invocation, again after 6 h).
  */
-export async function dualRunHealthReport(config: JobConfig, store: Store, opts: { alertOn?: Health['state'][] } = {}): Promise<DualRunHealthReport> {
-  const hs = new DualRunHealthStore(store);
+export async function dualRunHealthReport(config: JobConfig, store: JobStore, opts: { alertOn?: Health['state'][] } = {}): Promise<DualRunHealthReport> {
+  const hs = store.dualRunHealth;
   const hb = hs.heartbeat();
   const health = evaluateHealth(hb, { lagAlertSeconds: config.dualRun.lagAlertSeconds });
   const out: DualRunHealthReport = {
     health,
-    lastPass: new DualRunStore(store).passes().at(-1) ?? null,
-    actions: new DualRunActionsStore(store).counts(),
+    lastPass: store.dualRun.passes().at(-1) ?? null,
+    actions: store.dualRunActions.counts(),
     canaries: hs.canaries(20),
     alerts: hs.alerts(10),
   };

@@ -8,10 +8,10 @@ import { classifyImapError } from '../imap/errors.js';
 import { listFolders, type ListedFolders } from '../imap/folders.js';
 import type { Logger } from '../logger.js';
 import { planFolderMapping } from '../mapping/plan.js';
-import { DualRunActionsStore, type ActionRow, type LiveRow } from '../store/dualrun-actions-store.js';
-import { DualRunStore, type FlagWatermark } from '../store/dualrun-store.js';
-import type { Store } from '../store/store.js';
-import { SyncStore, type FolderPairRow } from '../store/sync-store.js';
+import type { ActionRow, LiveRow } from '../store/dualrun-actions-store.js';
+import type { FlagWatermark } from '../store/dualrun-store.js';
+import type { CopyCheckpoints, DualRunActions, JobStore } from '../store/contract/index.js';
+import type { FolderPairRow } from '../store/sync-store.js';
 import { findByIdentity, flagsOf, moveMethod, moveOne, openOrCreate, removeOne } from './dest-ops.js';
 import { toUidSet } from '../imap/uidset.js';
 import { faultPoint } from './fault.js';
@@ -38,7 +38,7 @@ export interface MoveStepResult {
 
 export interface MoveDeps {
   config: JobConfig;
-  store: Store;
+  store: JobStore;
   log: Logger;
   signal: AbortSignal;
   deletes: DeletesMode;
@@ -73,9 +73,9 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
   const accountId = deps.store.accounts().find((x) => x.sourceUser === a.sourceUser)?.id;
   if (accountId === undefined) return out;
   const log = deps.log.child({ account: a.sourceUser, step: 'moves' });
-  const sync = new SyncStore(deps.store);
-  const acts = new DualRunActionsStore(deps.store);
-  const dual = new DualRunStore(deps.store);
+  const sync = deps.store.sync;
+  const acts = deps.store.dualRunActions;
+  const dual = deps.store.dualRun;
   const event = (level: 'info' | 'warn' | 'error', kind: string, message: string, data?: unknown) =>
     deps.store.addEvent({ phase: 'dual-run', accountId, level, kind, message: `${a.sourceUser}: ${message}`, data });
   const allPairs = sync.folderPairs(accountId, 'forward');
@@ -216,7 +216,7 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
 }
 
 /** The folder pair of a source folder the sync has not paired yet, recorded as the sync would. */
-function pairFor(sync: SyncStore, accountId: number, config: JobConfig, src: ListedFolders, dst: ListedFolders, path: string): FolderPairRow | undefined {
+function pairFor(sync: CopyCheckpoints, accountId: number, config: JobConfig, src: ListedFolders, dst: ListedFolders, path: string): FolderPairRow | undefined {
   const m = planFolderMapping(src, dst, config.folders, { destinationPreset: config.destination.preset }).find((x) => x.source.path === path);
   if (!m || m.action !== 'copy') return undefined;
   const id = sync.upsertFolderPair({
@@ -233,7 +233,7 @@ function pairFor(sync: SyncStore, accountId: number, config: JobConfig, src: Lis
   return sync.folderPair(id);
 }
 
-async function applyMove(d: ImapFlow, acts: DualRunActionsStore, row: LiveRow, from: FolderPairRow, to: FolderPairRow, arr: Arrival, log: Logger): Promise<'moved' | 'missing' | string> {
+async function applyMove(d: ImapFlow, acts: DualRunActions, row: LiveRow, from: FolderPairRow, to: FolderPairRow, arr: Arrival, log: Logger): Promise<'moved' | 'missing' | string> {
   if (row.dstUid === null || row.dstUidvalidity === null) return 'missing';
   const target = await openOrCreate(d, to.destinationPath);
   const fmb = await d.mailboxOpen(from.destinationPath);
@@ -275,7 +275,7 @@ async function applyMove(d: ImapFlow, acts: DualRunActionsStore, row: LiveRow, f
 }
 
 /** Settles an action a killed pass left as an intent: finished when it reached the server, else dropped (and redone by this pass). */
-async function reconcile(d: ImapFlow, acts: DualRunActionsStore, act: ActionRow, log: Logger): Promise<void> {
+async function reconcile(d: ImapFlow, acts: DualRunActions, act: ActionRow, log: Logger): Promise<void> {
   const row = acts.row(act.messageRowId);
   if (!row) return acts.close(act.id, 'abandoned', 'message row gone');
   let oldThere = false;
@@ -318,7 +318,7 @@ async function reconcile(d: ImapFlow, acts: DualRunActionsStore, act: ActionRow,
 
 async function applyDeletes(
   d: ImapFlow,
-  acts: DualRunActionsStore,
+  acts: DualRunActions,
   rows: LiveRow[],
   pairs: FolderPairRow[],
   mode: 'trash' | 'propagate',

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { JobStore } from '../store/contract/index.js';
 
 // The contacts/calendars table of the migration report: per collection, from the store only.
 // Rendering lives here so the report's own modules change by one line each.
@@ -19,7 +19,7 @@ export interface GroupwareReportRow {
 }
 
 /** Undefined when the job has no contacts/calendars rows (the report then shows no table). */
-export function collectGroupware(store: Store): GroupwareReportRow[] | undefined {
+export function collectGroupware(store: JobStore): GroupwareReportRow[] | undefined {
   const gs = store.groupware;
   if (!gs.hasData()) return undefined;
   const verify = new Map(gs.verifyRows().map((v) => [v.collectionId, v]));

@@ -7,7 +7,6 @@ import { CATALOGUES, LANGS } from '../kit/catalogue/index.js';
 import { buildEml } from '../kit/eml.js';
 import { baseVars, resolveKitSettings } from '../kit/settings.js';
 import { escapeHtml, fill, safeFileName } from '../kit/text.js';
-import { CutoverStore } from '../store/cutover-store.js';
 import { credentialsOf, type PhaseContext } from './context.js';
 
 // `mailshift adoption`: are people using the new system since the switch? Reads the destination
@@ -31,7 +30,7 @@ export interface AdoptionResult {
 }
 
 export async function runAdoption(ctx: PhaseContext, opts: AdoptionOptions = {}): Promise<AdoptionResult> {
-  const plan = new CutoverStore(ctx.store).state();
+  const plan = ctx.store.cutover.state();
   const planned = plan.confirmedAt ?? plan.plannedAt;
   const since = opts.since ?? (planned ? new Date(planned) : undefined);
   if (!since) throw new InputError('adoption: no switch time known: run mailshift cutover plan/confirm first, or give --since 2026-12-05T18:00+08:00');

@@ -17,7 +17,6 @@ import { openReadOnly } from '../assess/session.js';
 import { HISTOGRAM_LABELS, type Assessment, type CapabilityReport, type DomainSnapshot, type Failure, type ServerProbe } from '../assess/types.js';
 import type { Account } from '../config/types.js';
 import { closeImap } from '../imap/connect.js';
-import { saveAssessment } from '../store/assess-store.js';
 import { credentialsOf, type PhaseContext } from './context.js';
 import { ensureDir } from '../files/ensure-dir.js';
 import { writePrivate } from '../files/write-private.js';
@@ -204,7 +203,7 @@ export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Pr
     const I = i18n(opts.lang ?? pickLang(undefined, config), config.timezone);
     writePrivate(files.md, renderMarkdown(assessment, I));
     writePrivate(files.html, renderHtml(assessment, I));
-    const runId = saveAssessment(store, assessment, { phaseRunId: phaseId, reportDir: outDir });
+    const runId = store.assess.saveAssessment(assessment, { phaseRunId: phaseId, reportDir: outDir });
     const outcome = ctx.signal.aborted ? 'interrupted' : blockers ? 'incomplete' : 'complete';
     store.finishPhase(phaseId, outcome, { verdict: assessment.verdict, blockers, warnings: assessment.summary.warnings, runId, report: files.html });
     store.addEvent({ phase: 'assess', level: blockers ? 'warn' : 'info', kind: 'assess.verdict', message: `assessment: ${assessment.verdict} (${blockers} blocking, ${assessment.summary.warnings} warnings)`, data: { runId } });

@@ -2,7 +2,7 @@ import { JobCredentials } from '../auth/provider.js';
 import type { Credentials } from '../auth/types.js';
 import type { Account, JobConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
+import type { JobStore } from '../store/contract/index.js';
 
 /** A unit of long work the user can watch: a bar on a terminal, periodic log lines otherwise. */
 export interface ProgressTask {
@@ -26,7 +26,8 @@ export interface PhaseContext {
   config: JobConfig;
   /** The accounts this run works on (after --accounts filtering), with passwords resolved. */
   accounts: Account[];
-  store: Store;
+  /** The job's records, through the store contract (SQLite in production, memory in tests). */
+  store: JobStore;
   log: Logger;
   /** Aborted on the first Ctrl-C / SIGTERM: stop taking new work, finish what is in flight. */
   signal: AbortSignal;

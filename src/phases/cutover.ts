@@ -11,11 +11,12 @@ import { formatMx, parseTime, resolveCutoverSettings, type CutoverSettings, type
 import { pollMx, renderTable, type WatchedServer } from '../cutover/watch.js';
 import { checkDualRunHeartbeat } from '../cutover/watch-health.js';
 import type { Health } from '../dualrun/health.js';
-import { CutoverStore, type CheckStatus, type ServerRow, type StepState } from '../store/cutover-store.js';
+import type { CheckStatus, ServerRow, StepState } from '../store/cutover-store.js';
 import type { PhaseContext } from './context.js';
 import { runSync as syncPhase, type CopiedMessage, type SyncResult } from './sync.js';
 import { ensureDir } from '../files/ensure-dir.js';
 import { writePrivate } from '../files/write-private.js';
+import type { CutoverRecords } from '../store/contract/index.js';
 
 export type RunSync = typeof syncPhase;
 
@@ -31,12 +32,12 @@ export interface CutoverDeps {
 
 interface Env {
   settings: CutoverSettings;
-  cutover: CutoverStore;
+  cutover: CutoverRecords;
   now: () => Date;
 }
 
 function env(ctx: PhaseContext, deps: CutoverDeps): Env {
-  return { settings: resolveCutoverSettings(ctx.config), cutover: new CutoverStore(ctx.store), now: deps.now ?? (() => new Date()) };
+  return { settings: resolveCutoverSettings(ctx.config), cutover: ctx.store.cutover, now: deps.now ?? (() => new Date()) };
 }
 
 async function authoritativeServers(ctx: PhaseContext, s: CutoverSettings): Promise<DnsServer[]> {

@@ -11,11 +11,10 @@ import { parseDuration } from '../dualrun/duration.js';
 import { renderTable, type AccountRow } from '../dualrun/table.js';
 import { beatEveryMs, evaluateHealth } from '../dualrun/health.js';
 import { movePassAccount, type MoveStepResult } from '../dualrun/moves.js';
-import { DualRunHealthStore } from '../store/dualrun-health-store.js';
-import { DualRunStore, type PassRecord } from '../store/dualrun-store.js';
-import { SyncStore } from '../store/sync-store.js';
+import type { PassRecord } from '../store/dualrun-store.js';
 import { credentialsOf, silentProgress, type PhaseContext } from './context.js';
 import { runSync as syncPhase, type SyncResult } from './sync.js';
+import type { CopyCheckpoints } from '../store/contract/index.js';
 
 export interface DualRunOptions {
   /** One pass, then return. */
@@ -59,7 +58,7 @@ export interface DualRunResult {
 }
 
 
-const activeForwardPairs = (sync: SyncStore) => sync.folderPairs(undefined, 'forward').filter((p) => p.state === 'active').length;
+const activeForwardPairs = (sync: CopyCheckpoints) => sync.folderPairs(undefined, 'forward').filter((p) => p.state === 'active').length;
 
 const deletesWord = (mode: DeletesMode) => (mode === 'keep' ? 'kept on the destination' : mode === 'trash' ? 'moved to Trash there' : 'expunged there');
 
@@ -84,8 +83,8 @@ export function passLine(p: DualRunPass, mode: DeletesMode = 'keep'): string {
  * An interrupt stops after the current step; every pass is recorded in the store as it ends.
  */
 export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): Promise<DualRunResult> {
-  const dual = new DualRunStore(ctx.store);
-  const sync = new SyncStore(ctx.store);
+  const dual = ctx.store.dualRun;
+  const sync = ctx.store.sync;
   const deletes = opts.deletes ?? ctx.config.dualRun.deletes;
   const runSync = opts.runSync ?? ((c: PhaseContext) => syncPhase(c, { label: 'dual-run delta' }));
   const intervalMs = Math.max(1, opts.intervalSeconds ?? ctx.config.dualRun.intervalSeconds) * 1000;
@@ -101,7 +100,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
   const canaryEveryMs = canaryOn ? parseDuration(ctx.config.dualRun.canary?.every ?? '15m', 'dualRun.canary.every') : Infinity;
   // Rounds are spaced by the store's record, so a restarted dual-run does not send one at once again.
   const lastSent = () => {
-    const last = new DualRunHealthStore(ctx.store).canaries(1)[0];
+    const last = ctx.store.dualRunHealth.canaries(1)[0];
     return last ? Date.parse(last.sentAt) : -Infinity;
   };
   const onePass = async (n: number): Promise<DualRunPass> => {
@@ -209,7 +208,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
   let rows: AccountRow[] = ctx.accounts.map((a) => ({ user: a.sourceUser, copied: 0, moved: 0, flags: 0, deletions: 0, errors: 0 }));
   let shownPass = 1;
   const show = (running: boolean, nextAt?: number) => panel?.(renderTable(rows, { pass: shownPass, running, ...(nextAt !== undefined ? { nextInSeconds: (nextAt - performance.now()) / 1000 } : {}) }));
-  const hs = new DualRunHealthStore(ctx.store);
+  const hs = ctx.store.dualRunHealth;
   const alert = async (a: Alert) => {
     try {
       await sendAlert(ctx.config, ctx.store, a, { log });

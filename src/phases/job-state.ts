@@ -1,11 +1,8 @@
 import { hostname } from 'node:os';
 import type { JobConfig } from '../config/types.js';
-import { assessFolders, latestAssessRun } from '../store/assess-store.js';
-import { CutoverStore } from '../store/cutover-store.js';
-import { DualRunStore } from '../store/dualrun-store.js';
-import { PipelineStore, type HistoryRow } from '../store/pipeline-store.js';
-import type { LockHolder, PhaseOutcome, PhaseRun, Store } from '../store/store.js';
-import { SyncStore } from '../store/sync-store.js';
+import type { HistoryRow } from '../store/pipeline-store.js';
+import type { JobStore, LockHolder, PhaseOutcome, PhaseRun } from '../store/contract/index.js';
+import type { DualRunState } from '../store/contract/index.js';
 
 // The job's state as the store records it: what `status` shows, what the pipeline decides
 // "done" from, and what `resume` continues. Built from the store alone (works on a read-only
@@ -144,13 +141,13 @@ function alive(holder: LockHolder | undefined): LockHolder | null {
   }
 }
 
-export function readJobFacts(store: Store, config: JobConfig): JobFacts {
+export function readJobFacts(store: JobStore, config: JobConfig): JobFacts {
   const facts = emptyFacts(config);
   facts.exists = true;
   facts.running = alive(store.lockHolder());
   const runs = store.phaseRuns();
 
-  const a = latestAssessRun(store);
+  const a = store.assess.latestAssessRun();
   const lastAssess = runs.filter((r) => r.phase === 'assess').at(-1);
   if (a && lastAssess?.outcome === 'complete') facts.assess = { at: a.generatedAt, verdict: a.verdict, blockers: a.blockers, report: a.reportDir };
 
@@ -163,12 +160,12 @@ export function readJobFacts(store: Store, config: JobConfig): JobFacts {
   facts.accounts = accountStates(store, runs, facts.running);
   for (const acc of facts.accounts) for (const k of Object.keys(ZERO) as (keyof Counts)[]) facts.totals[k] += acc[k];
 
-  const dual = new DualRunStore(store);
+  const dual = store.dualRun;
   const passes = dual.passes();
   const lastPass = passes.at(-1);
   facts.dualRun = { passes: passes.length, lastPassAt: lastPass?.finishedAt ?? null, lastPassComplete: lastPass ? lastPass.complete : null };
 
-  const cut = new CutoverStore(store);
+  const cut = store.cutover;
   const st = cut.state();
   const steps = cut.steps();
   const checks = cut.lastCheckRun();
@@ -186,18 +183,18 @@ export function readJobFacts(store: Store, config: JobConfig): JobFacts {
   facts.kitAt = runs.filter((r) => r.phase === 'kit' && r.outcome === 'complete').at(-1)?.finishedAt ?? null;
   facts.reportAt = runs.filter((r) => r.phase === 'report' && r.outcome === 'complete').at(-1)?.finishedAt ?? null;
   facts.timeline = timeline(store, runs, dual, facts.running);
-  facts.history = new PipelineStore(store).history();
+  facts.history = store.pipeline.history();
   return facts;
 }
 
-function accountStates(store: Store, runs: PhaseRun[], running: LockHolder | null): AccountState[] {
-  const sync = new SyncStore(store);
-  const assessRun = latestAssessRun(store);
+function accountStates(store: JobStore, runs: PhaseRun[], running: LockHolder | null): AccountState[] {
+  const sync = store.sync;
+  const assessRun = store.assess.latestAssessRun();
   const lastFull = runs.filter(isFullSync).at(-1);
   return store.accounts().map((acc) => {
     const counts: Counts = { ...ZERO };
     const reasons = new Map<string, Reason>();
-    const assessed = assessRun ? assessFolders(store, assessRun.id, { sourceUser: acc.sourceUser, side: 'source' }) : [];
+    const assessed = assessRun ? store.assess.assessFolders(assessRun.id, { sourceUser: acc.sourceUser, side: 'source' }) : [];
     const folders: FolderState[] = [];
     for (const fp of sync.folderPairs(acc.id)) {
       const c = sync.folderCounts(fp.id);
@@ -252,7 +249,7 @@ function accountStates(store: Store, runs: PhaseRun[], running: LockHolder | nul
   });
 }
 
-function timeline(store: Store, runs: PhaseRun[], dual: DualRunStore, running: LockHolder | null): TimelineEntry[] {
+function timeline(store: JobStore, runs: PhaseRun[], dual: DualRunState, running: LockHolder | null): TimelineEntry[] {
   const out: (TimelineEntry & { order: string })[] = [];
   const outcome = (r: PhaseRun): TimelineEntry['outcome'] => (r.outcome === 'running' && !running ? 'killed' : r.outcome);
   const passes = dual.passes();

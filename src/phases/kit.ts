@@ -14,8 +14,8 @@ import { qrContent, qrPng } from '../kit/qr.js';
 import { buildSheet } from '../kit/sheet.js';
 import { groupwareFilesOf } from '../groupware/files-writer.js';
 import { fill, safeFileName } from '../kit/text.js';
-import { readKitView, readKitViewFromFile, type KitStoreView } from '../store/kit-store.js';
-import type { Store } from '../store/store.js';
+import { readKitViewFromFile, type KitStoreView } from '../store/kit-store.js';
+import type { JobStore } from '../store/contract/index.js';
 import { writePrivate } from '../files/write-private.js';
 
 // The staff training kit: guide (HTML + Markdown) per language, a sheet per person and
@@ -58,7 +58,7 @@ export interface KitInputs {
   /** Only destinationUser is read: the person's address. */
   accounts: Pick<Account, 'destinationUser'>[];
   /** An open store (e.g. ctx.store); without it the store file of the config is read if it exists. */
-  store?: Store;
+  store?: JobStore;
 }
 
 export interface KitOptions {
@@ -75,7 +75,7 @@ export function defaultKitDir(config: JobConfig): string {
 }
 
 export async function generateKit(input: KitInputs, outDir: string, opts: KitOptions = {}): Promise<KitResult> {
-  const view: KitStoreView = input.store ? readKitView(input.store) : readKitViewFromFile(input.config.storePath);
+  const view: KitStoreView = input.store ? input.store.kit.kitView() : readKitViewFromFile(input.config.storePath);
   // The switch date comes from the cutover plan in the store when there is one.
   const s = resolveKitSettings(input.config, view.cutover);
   const langs = opts.languages ?? (input.config.kit.languages as Lang[] | undefined) ?? [...LANGS];

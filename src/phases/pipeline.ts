@@ -1,7 +1,6 @@
 import type { JobConfig } from '../config/types.js';
 import { resolveCutoverSettings } from '../cutover/settings.js';
 import { FatalError, IncompleteError, WaitingError } from '../errors.js';
-import { PipelineStore } from '../store/pipeline-store.js';
 import type { PhaseContext } from './context.js';
 import { readJobFacts, type JobFacts } from './job-state.js';
 
@@ -291,7 +290,7 @@ export async function runPipeline(ctx: PhaseContext, opts: PipelineOptions & { o
     opts.say(`nothing to resume: no phase was interrupted; next: ${view.next}`);
     return { finished: view.current === null, ran: [] };
   }
-  const history = new PipelineStore(ctx.store);
+  const history = ctx.store.pipeline;
   const ran: PipelinePhaseName[] = [];
   const clock = opts.now ?? (() => new Date());
   for (;;) {

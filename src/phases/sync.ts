@@ -3,8 +3,6 @@ import { syncAccount, planAccount, type AccountOutcome, type JobEnv, type Planne
 import type { CopiedMessage } from '../copier/folder.js';
 import { ByteBudget, ServerThrottle } from '../copier/limits.js';
 import { classifyImapError } from '../imap/errors.js';
-import { SyncStore } from '../store/sync-store.js';
-import { recentAppends } from '../store/throttle-store.js';
 import { credentialsOf, type PhaseContext } from './context.js';
 
 export type { CopiedMessage } from '../copier/folder.js';
@@ -61,13 +59,13 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
   // The rate is a promise across processes: what an interrupted or killed run sent in the
   // current window still counts.
   for (const t of [fromThrottle, toThrottle]) {
-    if (t.messages) t.messages.seed(recentAppends(ctx.store, direction, new Date(Date.now() - t.messages.windowMs).toISOString()));
+    if (t.messages) t.messages.seed(ctx.store.throttle.recentAppends(direction, new Date(Date.now() - t.messages.windowMs).toISOString()));
   }
   // One command never carries more than a throttle window's share.
   const batchMessages = Math.max(1, Math.min(config.sync.batchMessages, fromThrottle.batchCap ?? Infinity, toThrottle.batchCap ?? Infinity));
   const env: JobEnv = {
     store: ctx.store,
-    sync: new SyncStore(ctx.store),
+    sync: ctx.store.sync,
     log: ctx.log.child({ phase: 'sync', direction }),
     signal: ctx.signal,
     credentials: credentialsOf(ctx),

@@ -6,11 +6,11 @@ import { closeImap, connectImap } from '../imap/connect.js';
 import { credentialsOf } from './context.js';
 import { listFolders } from '../imap/folders.js';
 import { planFolderMapping, type FolderMapping } from '../mapping/plan.js';
-import { VerifyStore } from '../store/verify-store.js';
 import { compareFolder, firstDifference, showBytes, type Difference } from '../verify/compare.js';
 import { addFolderToTotals, emptyTotals, type VerifiedFolder, type VerifyResult } from '../verify/result.js';
 import { scanFolder, type ScannedFolder } from '../verify/scan.js';
 import type { PhaseContext } from './context.js';
+import type { VerifyRecords } from '../store/contract/index.js';
 
 export interface VerifyOptions {
   /** Also compare every message's full bytes (sha256), flags and keywords. */
@@ -24,7 +24,7 @@ export interface VerifyOptions {
  */
 export async function runVerify(ctx: PhaseContext, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const deep = opts.deep ?? false;
-  const vs = new VerifyStore(ctx.store);
+  const vs = ctx.store.verify;
   const phaseId = ctx.store.startPhase('verify');
   const runId = vs.startRun(deep);
   const startedAt = new Date().toISOString();
@@ -74,7 +74,7 @@ async function verifyAccount(
   ctx: PhaseContext,
   account: Account,
   deep: boolean,
-  vs: VerifyStore,
+  vs: VerifyRecords,
   record: (f: VerifiedFolder) => void,
   progress: { grow(n: number): void; tick(): void },
 ): Promise<void> {

@@ -2,9 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JobConfig, ServerConfig } from '../config/types.js';
 import { collectGroupware } from '../groupware/report.js';
-import { DualRunHealthStore } from '../store/dualrun-health-store.js';
-import { VerifyStore } from '../store/verify-store.js';
-import type { Store } from '../store/store.js';
+import type { JobStore } from '../store/contract/index.js';
 import { addTotals, zeroTotals, type ReportData, type ServerSummary } from './model.js';
 
 const server = (s: ServerConfig): ServerSummary => ({ preset: s.preset, host: s.host, port: s.port, tls: s.tls });
@@ -18,8 +16,8 @@ function toolVersion(): string {
 }
 
 /** Reads the store (and only the store: no server is contacted) into the report's data model. */
-export function collectReport(config: JobConfig, store: Store, at = new Date()): ReportData {
-  const vs = new VerifyStore(store);
+export function collectReport(config: JobConfig, store: JobStore, at = new Date()): ReportData {
+  const vs = store.verify;
   const job = store.job();
   const rows = vs.folderTotals();
   const accounts = new Map<string, ReportData['accounts'][number]>();
@@ -82,7 +80,7 @@ export function collectReport(config: JobConfig, store: Store, at = new Date()):
     totals,
     accounts: [...accounts.values()],
     throughput: vs.throughputPerMinute(),
-    canaries: new DualRunHealthStore(store)
+    canaries: store.dualRunHealth
       .canaries(5000)
       .reverse()
       .map((c) => ({ sentAt: c.sentAt, recipient: c.recipient, state: c.state, deliverySeconds: c.deliveryS, lagSeconds: c.lagS })),

@@ -12,7 +12,6 @@ import { generateCorpus, type CorpusUser } from '../../src/corpus/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { runAssess } from '../../src/phases/assess.js';
 import { runSync } from '../../src/phases/sync.js';
-import { SyncStore } from '../../src/store/sync-store.js';
 import { silentProgress, type PhaseContext } from '../../src/phases/context.js';
 import { assessFolders, assessRisks, latestAssessRun } from '../../src/store/assess-store.js';
 import { Store } from '../../src/store/store.js';
@@ -142,7 +141,7 @@ describe('assess on the small corpus', () => {
       // Then sync for real: the folder pairs it records must be the preview's copy rows.
       const res = await runSync(ctx);
       expect(res.complete).toBe(true);
-      const sync = new SyncStore(ctx.store);
+      const sync = ctx.store.sync;
       pairs = new Map(
         ctx.store.accounts().map((acc) => [
           acc.sourceUser,

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { generateCorpus } from '../../src/corpus/index.js';
 import { Store } from '../../src/store/store.js';
-import { SyncStore } from '../../src/store/sync-store.js';
 import { BIN } from '../support/cli.js';
 import { startCapProxy, type ProfileName } from '../support/cap-proxy.js';
 import { closeClient, openClient, readAll, seedMessages, seedUser, snapshotDigest, startPair, type SeedMessage } from '../support/dovecot.js';
@@ -99,7 +98,7 @@ describe('capability proxy', () => {
       const dbFile = readdirSync(job.dir).find((f) => f.endsWith('.db'))!;
       const store = Store.open(join(job.dir, dbFile), { readonly: true });
       try {
-        const row = new SyncStore(store).copiedTotals('forward');
+        const row = store.sync.copiedTotals('forward');
         expect(row.copied).toBeGreaterThan(500);
         expect(row.withoutDstUid).toBe(0);
       } finally {

@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IncompleteError } from '../../src/errors.js';
-import { CutoverStore } from '../../src/store/cutover-store.js';
 import { cutoverCheck, cutoverConfirm, type CheckReport } from '../../src/phases/cutover.js';
 import { ADDRESSES, DOMAIN, NEW_MX, OLD_MX, recordCompleteSync, startCutoverWorld, type CutoverWorld, type TestContext } from '../support/cutover-fixture.js';
 import { startHttpsServer } from '../support/https-server.js';
@@ -57,7 +56,7 @@ describe('cutover check: everything right', () => {
     // The SMTP probe asked RCPT for every address and never sent DATA.
     expect(w.smtp.seen).toEqual(expect.arrayContaining(ADDRESSES.map((a) => `RCPT ${a}`)));
     expect(w.smtp.seen).not.toContain('DATA');
-    const stored = new CutoverStore(t.ctx.store).lastCheckRun();
+    const stored = t.ctx.store.cutover.lastCheckRun();
     expect(stored).toHaveLength(10);
     expect(stored.every((s) => s.status === 'PASS')).toBe(true);
   });
@@ -96,7 +95,7 @@ describe('MX and TTL', () => {
   it('records the old MX set at the first check (for rollback)', async () => {
     const t = ctxWith();
     await check('mx', t);
-    expect(new CutoverStore(t.ctx.store).state().oldMx).toEqual([{ host: OLD_MX, priority: 10 }]);
+    expect(t.ctx.store.cutover.state().oldMx).toEqual([{ host: OLD_MX, priority: 10 }]);
   });
 });
 
@@ -262,7 +261,7 @@ describe('TLS-RPT, autodiscover, SRV', () => {
     expect(before.status).toBe('WARN');
     expect(before.reason).toContain('points to autodiscover.oldmail.test, not autodiscover.newmail.test');
     const t = ctxWith();
-    new CutoverStore(t.ctx.store).updateState({ confirmedAt: new Date().toISOString() });
+    t.ctx.store.cutover.updateState({ confirmedAt: new Date().toISOString() });
     expect((await check('autodiscover', t)).status).toBe('FAIL');
   });
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { DualRunActionsStore } from '../../src/store/dualrun-actions-store.js';
 import { Store } from '../../src/store/store.js';
 import { runCli } from '../support/cli.js';
 import { destinationOf as destination, expectDestination, setUpMoves as setUp } from '../support/dualrun-scenario.js';
@@ -47,13 +46,13 @@ describe('dual-run: moves and deletions', () => {
     expectDestination(s, await destination(s), 'keep');
     const store = Store.open(s.db, { readonly: true });
     try {
-      const acts = new DualRunActionsStore(store).tally();
+      const acts = store.dualRunActions.tally();
       // Five moves done; the one killed before its command was sent was dropped and done again.
       expect(acts).toEqual([
         { kind: 'move', state: 'abandoned', n: 1 },
         { kind: 'move', state: 'done', n: 5 },
       ]);
-      expect(new DualRunActionsStore(store).counts().moved).toBe(5);
+      expect(store.dualRunActions.counts().moved).toBe(5);
     } finally {
       store.close();
     }

@@ -1,5 +1,4 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { DualRunActionsStore } from '../../src/store/dualrun-actions-store.js';
 import { Store } from '../../src/store/store.js';
 import { startCapProxy, type CapProxy, type ProfileName } from '../support/cap-proxy.js';
 import { runCli } from '../support/cli.js';
@@ -30,8 +29,8 @@ function actions(s: Scenario) {
   const store = Store.open(s.db, { readonly: true });
   try {
     return {
-      rows: new DualRunActionsStore(store).tallyByMethod(),
-      moved: new DualRunActionsStore(store).counts().moved,
+      rows: store.dualRunActions.tallyByMethod(),
+      moved: store.dualRunActions.counts().moved,
     };
   } finally {
     store.close();

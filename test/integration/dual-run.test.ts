@@ -7,9 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { generateCorpus, type CorpusUser } from '../../src/corpus/index.js';
 import { runDualRun } from '../../src/phases/dual-run.js';
 import { runSync } from '../../src/phases/sync.js';
-import { DualRunStore } from '../../src/store/dualrun-store.js';
 import { Store } from '../../src/store/store.js';
-import { SyncStore } from '../../src/store/sync-store.js';
+import type { JobStore } from '../../src/store/contract/index.js';
 import { BIN, runCli } from '../support/cli.js';
 import { jobContext } from '../support/job-context.js';
 import {
@@ -53,9 +52,9 @@ async function seed(pair: DovecotPair): Promise<CorpusUser[]> {
 }
 
 /** Source digest with each folder renamed to where the sync maps it, so it compares with the destination's. */
-function mappedDigest(store: Store, user: string, src: FolderSnapshot[]): string[] {
+function mappedDigest(store: JobStore, user: string, src: FolderSnapshot[]): string[] {
   const accountId = store.accounts().find((a) => a.sourceUser === user)!.id;
-  const where = new Map(new SyncStore(store).folderPairs(accountId, 'forward').filter((p) => p.state === 'active').map((p) => [p.sourceLogical, p.destinationLogical]));
+  const where = new Map(store.sync.folderPairs(accountId, 'forward').filter((p) => p.state === 'active').map((p) => [p.sourceLogical, p.destinationLogical]));
   return snapshotDigest(src, { pathOf: (f) => where.get(f.path) ?? `(unmapped) ${f.path}` });
 }
 
@@ -112,8 +111,8 @@ describe('dual-run', () => {
         await cl.messageDelete(String(e.uid), { uid: true }); // (d) deleted on the source
       });
       // (c) the user marks d unread on the destination.
-      const fp = new SyncStore(ctx.store).folderPairs(ctx.store.accounts().find((x) => x.sourceUser === alice.user)!.id, 'forward').find((p) => p.sourceLogical === 'INBOX')!;
-      const dRow = new SyncStore(ctx.store).messages(fp.id, fp.srcUidvalidity!, ['copied']).find((r) => r.srcUid === d.uid)!;
+      const fp = ctx.store.sync.folderPairs(ctx.store.accounts().find((x) => x.sourceUser === alice.user)!.id, 'forward').find((p) => p.sourceLogical === 'INBOX')!;
+      const dRow = ctx.store.sync.messages(fp.id, fp.srcUidvalidity!, ['copied']).find((r) => r.srcUid === d.uid)!;
       await withClient(pair.destination, alice, async (cl) => {
         await cl.mailboxOpen('INBOX');
         await cl.messageFlagsRemove(String(dRow.dstUid), ['\\Seen'], { uid: true });
@@ -148,7 +147,7 @@ describe('dual-run', () => {
       expect(without(snapshotDigest(dst))).toEqual(without(mappedDigest(ctx.store, alice.user, src)));
       expect(dst.find((f) => f.path === '專案/New')?.messages.map((m) => m.flags)).toEqual([['$Label2']]);
       const flagsOf = (uid: number) => {
-        const row = new SyncStore(ctx.store).messages(fp.id, fp.srcUidvalidity!, ['copied']).find((r) => r.srcUid === uid)!;
+        const row = ctx.store.sync.messages(fp.id, fp.srcUidvalidity!, ['copied']).find((r) => r.srcUid === uid)!;
         return dInbox.find((m) => m.uid === row.dstUid)!.flags;
       };
       expect(flagsOf(a.uid)).toEqual([...a.flags, '\\Flagged'].sort());
@@ -164,7 +163,7 @@ describe('dual-run', () => {
       const third = await runDualRun(ctx, { once: true });
       expect(third.passes[0]).toMatchObject({ copied: 0, newFolders: 0, flagsApplied: 0, destinationKept: 0, sourceDeleted: 0, complete: true });
       // Every source folder was skipped on its LIST-STATUS alone.
-      const folders = new SyncStore(ctx.store).folderPairs(undefined, 'forward').filter((p) => p.state === 'active' && p.srcUidvalidity !== null).length;
+      const folders = ctx.store.sync.folderPairs(undefined, 'forward').filter((p) => p.state === 'active' && p.srcUidvalidity !== null).length;
       expect(third.passes[0]!.unchangedFolders).toBe(folders);
       expect(fingerprint(await readAll(pair.destination, alice.user, alice.password, { hashOnly: true }))).toEqual(dstFp);
       expect(fingerprint(await readAll(pair.source, alice.user, alice.password, { hashOnly: true }))).toEqual(srcFp);
@@ -184,7 +183,7 @@ describe('dual-run', () => {
       const runs = ctx.store.phaseRuns('dual-run');
       expect(runs).toHaveLength(4);
       expect(runs.map((r) => r.outcome)).toEqual(['complete', 'complete', 'complete', 'complete']);
-      expect(new DualRunStore(ctx.store).passes().map((p) => [p.copied, p.flagsApplied, p.destinationKept, p.sourceDeleted])).toEqual([
+      expect(ctx.store.dualRun.passes().map((p) => [p.copied, p.flagsApplied, p.destinationKept, p.sourceDeleted])).toEqual([
         [0, 0, 0, 0],
         [4, 3, 1, 1],
         [0, 0, 0, 0],

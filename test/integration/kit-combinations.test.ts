@@ -9,7 +9,6 @@ import { loadConfig } from '../../src/config/load.js';
 import { PRESETS } from '../../src/config/presets.js';
 import { CATALOGUES, LANGS, type Lang } from '../../src/kit/catalogue/index.js';
 import { generateKit, type KitResult } from '../../src/phases/kit.js';
-import { CutoverStore } from '../../src/store/cutover-store.js';
 import { Store } from '../../src/store/store.js';
 import { makeKitJob, PEOPLE, type KitJob } from '../support/kit-fixture.js';
 import { englishFragments, englishIn } from '../support/page-checks.js';
@@ -87,7 +86,7 @@ describe('kit: every language × destination preset × webmail × helpdesk × da
             if (dated) {
               // The plan lives in the store (cutover plan, then confirm): the kit must use it.
               const store = Store.open(config.storePath);
-              new CutoverStore(store).updateState({ plannedAt: PLANNED, confirmedAt: CONFIRMED });
+              store.cutover.updateState({ plannedAt: PLANNED, confirmedAt: CONFIRMED });
               store.close();
             }
             const accounts = loadAccounts(config.accountsPath, { resolveSecrets: false });

@@ -8,7 +8,6 @@ import { loadConfig } from '../../src/config/load.js';
 import { generateCorpus } from '../../src/corpus/index.js';
 import { writeJobFiles } from '../../src/demo/files.js';
 import { Store } from '../../src/store/store.js';
-import { SyncStore } from '../../src/store/sync-store.js';
 import { BIN, runCli, type CliResult } from '../support/cli.js';
 import { readAll, seedUser, startPair } from '../support/dovecot.js';
 
@@ -71,7 +70,7 @@ describe('status --json after a Ctrl-C mid-sync', () => {
     const status = JSON.parse((await runCli(['status', '--json', '--config', configPath])).stdout) as StatusJson;
     // The store, through its own classes, read-only.
     const store = Store.open(loadConfig(configPath).storePath, { readonly: true });
-    const sync = new SyncStore(store);
+    const sync = store.sync;
     const fromStore = { found: 0, copied: 0, pending: 0, failed: 0, skipped: 0 };
     for (const fp of sync.folderPairs(undefined, 'forward')) {
       const c = sync.folderCounts(fp.id);

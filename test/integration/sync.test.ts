@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { generateCorpus, type CorpusUser } from '../../src/corpus/index.js';
 import { identityOf } from '../../src/copier/identity.js';
 import { runSync } from '../../src/phases/sync.js';
-import { SyncStore } from '../../src/store/sync-store.js';
 import { Store } from '../../src/store/store.js';
 import { BIN, runCli } from '../support/cli.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
@@ -345,7 +344,7 @@ describe('sync survives interruptions', () => {
     // Nothing is left "in flight": the interrupt let the open batches finish and commit.
     const store = Store.open(join(job.dir, 'sync-test.mailshift.db'), { readonly: true });
     try {
-      expect(new SyncStore(store).inFlight()).toEqual({ copying: 0, openBatches: 0 });
+      expect(store.sync.inFlight()).toEqual({ copying: 0, openBatches: 0 });
     } finally {
       store.close();
     }
@@ -533,7 +532,7 @@ describe('a rollback that crashed mid-batch, then a forward sync', () => {
       // The state a crash leaves: the second message's intent recorded for the reverse INBOX
       // pair, its APPEND done on the source, no answer recorded.
       await seedMessages(pair.destination, u.user, u.password, second, { connections: 1 });
-      const sync = new SyncStore(store);
+      const sync = store.sync;
       const accountId = store.accounts()[0]!.id;
       const reverseInbox = sync.folderPairs(accountId, 'reverse').find((p) => p.sourcePath === 'INBOX')!;
       const dstInbox = (await readAll(pair.destination, u.user, u.password)).find((f) => f.path === 'INBOX')!;

@@ -10,7 +10,7 @@ import { InputError } from '../../src/errors.js';
 import { buildEml } from '../../src/kit/eml.js';
 import { generateKit, type KitResult } from '../../src/phases/kit.js';
 import { Store } from '../../src/store/store.js';
-import { SyncStore, type Direction, type MessageState } from '../../src/store/sync-store.js';
+import type { Direction, MessageState } from '../../src/store/sync-store.js';
 import { makeKitJob, PEOPLE, type KitJob } from '../support/kit-fixture.js';
 
 // The kit's files, checked by independent parsers (fast-xml-parser, plist, mailparser) for
@@ -47,7 +47,7 @@ function seedSync(store: Store): void {
   store.finishPhase(run, 'incomplete');
   const alice = store.upsertAccount('old0@acme.com.hk', PEOPLE[0]!);
   store.upsertAccount('old1@acme.com.hk', PEOPLE[1]!);
-  const sync = new SyncStore(store);
+  const sync = store.sync;
   const pair = (direction: Direction, src: string, dst: string, dstLogical = dst) =>
     sync.upsertFolderPair({ accountId: alice, direction, sourcePath: src, destinationPath: dst, sourceLogical: src, destinationLogical: dstLogical, state: 'active', notes: [] });
   const msgs = (pairId: number, states: MessageState[]) =>

@@ -6,7 +6,6 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FatalError, LockedError } from '../../src/errors.js';
 import { migrate, readMigrations } from '../../src/store/migrate.js';
-import { SyncStore } from '../../src/store/sync-store.js';
 import { Store } from '../../src/store/store.js';
 
 const tmp = () => join(mkdtempSync(join(tmpdir(), 'mailshift-store-')), 'job.db');
@@ -120,7 +119,7 @@ describe('a store written by the previous version (migrations 0001..0012)', () =
 
     const store = open(path);
     expect(store.check()).toEqual([]);
-    const sync = new SyncStore(store);
+    const sync = store.sync;
     const pairs = sync.folderPairs(1);
     expect(pairs.map((p) => [p.id, p.direction, p.sourcePath, p.destinationPath])).toEqual([
       [1, 'forward', 'INBOX', 'INBOX'],

@@ -1,6 +1,10 @@
 import type { AccountRow, LockHolder, PhaseRun, StoredEvent } from '../contract/job.js';
 import type { BatchRecord, MessageRecord, PairRecord } from './copy.js';
 import { emptyCutover } from './cutover.js';
+import { emptyDualRun } from './dualrun.js';
+import { emptyGroupware } from './groupware.js';
+import type { AssessRunRecord } from './assess.js';
+import type { VerifyRunRecord } from './verify.js';
 
 /**
  * Everything a memory store holds. Kept apart from the store object so that a test can drop a
@@ -17,6 +21,10 @@ export class MemoryData {
   readonly batches = new Map<number, BatchRecord>();
   readonly pipelineHistory: { phase: string; seq: number; doneAt: string }[] = [];
   readonly cutover = emptyCutover();
+  readonly dualRun = emptyDualRun();
+  readonly verifyRuns = new Map<number, VerifyRunRecord>();
+  readonly assessRuns = new Map<number, AssessRunRecord>();
+  readonly groupware = emptyGroupware();
   readonly #ids = new Map<string, number>();
 
   /** Like SQLite's INTEGER PRIMARY KEY: one more than the highest id handed out. */

@@ -11,12 +11,14 @@ import type { VerifyRecords } from '../contract/verify.js';
 import { readKitView } from '../kit-store.js';
 import { MemoryCopyCheckpoints } from './copy.js';
 import { MemoryCutoverRecords } from './cutover.js';
+import { MemoryAssessRecords } from './assess.js';
 import { MemoryData } from './data.js';
+import { MemoryGroupwareRecords } from './groupware.js';
+import { MemoryVerifyRecords } from './verify.js';
+import { MemoryDualRunActions, MemoryDualRunHealth, MemoryDualRunState } from './dualrun.js';
 
 // The in-memory twin of the SQLite store, for tests of the engines' state machines without a
 // file or a server. Same contract (src/store/contract/), same behaviour (test/contract/).
-// Not yet in memory: dual-run, verify, assess and groupware; asking for
-// them fails loudly rather than answering something the SQLite store would not.
 
 const now = () => new Date().toISOString();
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
@@ -34,6 +36,12 @@ export class MemoryStore implements JobStore {
   readonly data: MemoryData;
   readonly sync: MemoryCopyCheckpoints;
   readonly cutover: CutoverRecords;
+  readonly dualRun: DualRunState;
+  readonly dualRunActions: DualRunActions;
+  readonly dualRunHealth: DualRunHealth;
+  readonly verify: VerifyRecords;
+  readonly assess: AssessRecords;
+  readonly groupware: GroupwareRecords;
   readonly kit: KitReads = { kitView: () => readKitView(this) };
   #locked = false;
   #closed = false;
@@ -42,6 +50,12 @@ export class MemoryStore implements JobStore {
     this.data = opts.data ?? new MemoryData();
     this.sync = new MemoryCopyCheckpoints(this.data, opts.onDurable);
     this.cutover = new MemoryCutoverRecords(this.data.cutover, this.sync);
+    this.dualRun = new MemoryDualRunState(this.data);
+    this.dualRunActions = new MemoryDualRunActions(this.data, opts.onDurable);
+    this.dualRunHealth = new MemoryDualRunHealth(this.data);
+    this.verify = new MemoryVerifyRecords(this.data, () => this.events());
+    this.assess = new MemoryAssessRecords(this.data);
+    this.groupware = new MemoryGroupwareRecords(this.data);
   }
 
   check(): string[] {
@@ -90,24 +104,6 @@ export class MemoryStore implements JobStore {
       ),
   };
 
-  get dualRun(): DualRunState {
-    return missing('dual-run state');
-  }
-  get dualRunActions(): DualRunActions {
-    return missing('dual-run actions');
-  }
-  get dualRunHealth(): DualRunHealth {
-    return missing('dual-run health');
-  }
-  get verify(): VerifyRecords {
-    return missing('verify records');
-  }
-  get assess(): AssessRecords {
-    return missing('assessments');
-  }
-  get groupware(): GroupwareRecords {
-    return missing('groupware records');
-  }
 
   // ---- job ----------------------------------------------------------------------------------
 
@@ -212,10 +208,6 @@ export class MemoryStore implements JobStore {
 /** A new, empty in-memory store (or one on the data a crashed store left). */
 export function openMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
   return new MemoryStore(opts);
-}
-
-function missing(what: string): never {
-  throw new Error(`the in-memory store does not keep ${what} yet (src/store/memory/)`);
 }
 
 function isAlive(pid: number): boolean {
