@@ -11,6 +11,7 @@ import { parseDuration } from '../dualrun/duration.js';
 import { renderTable, type AccountRow } from '../dualrun/table.js';
 import { beatEveryMs, evaluateHealth } from '../dualrun/health.js';
 import { movePassAccount, type MoveStepResult } from '../dualrun/moves.js';
+import { probeAccount, type AccountProbe } from '../dualrun/probe.js';
 import { DualRunHealthStore } from '../store/dualrun-health-store.js';
 import { DualRunStore, type PassRecord } from '../store/dualrun-store.js';
 import { SyncStore } from '../store/sync-store.js';
@@ -122,17 +123,27 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     const before = activeForwardPairs(sync);
     let copied = 0;
     const copiedBy = new Map<string, number>();
+    const concurrency = Math.max(1, Math.min(ctx.config.source.maxConnections, ctx.config.destination.maxConnections, ctx.accounts.length));
+    // First one LIST-STATUS per side and account: an account where nothing changed takes no
+    // further step (no SELECT, no second login), so a quiet pass costs a login round.
+    const probes: AccountProbe[] = [];
+    const qp = new PQueue({ concurrency });
+    const probeDeps = { config: ctx.config, store: ctx.store, log, deletes, credentials: credentialsOf(ctx) };
+    await Promise.all(ctx.accounts.map((a) => qp.add(async () => (ctx.signal.aborted ? undefined : probes.push(await probeAccount(probeDeps, a))))));
+    const idle = new Set(probes.filter((p) => p.unchanged).map((p) => p.user));
+    for (const p of probes) if (!p.unchanged) log.debug({ account: p.user, reason: p.reason }, 'account changed since the last pass');
+    const busy = ctx.accounts.filter((a) => !idle.has(a.sourceUser));
     // Moves and expunges first: a message moved between source folders is moved on the
     // destination before the sync could see it as new mail in its new folder.
     const moves: MoveStepResult[] = [];
-    const q0 = new PQueue({ concurrency: Math.max(1, Math.min(ctx.config.source.maxConnections, ctx.config.destination.maxConnections, ctx.accounts.length)) });
+    const q0 = new PQueue({ concurrency });
     const moveDeps = { config: ctx.config, store: ctx.store, log, signal: ctx.signal, deletes, credentials: credentialsOf(ctx) };
-    await Promise.all(ctx.accounts.map((a) => q0.add(async () => (ctx.signal.aborted ? undefined : moves.push(await movePassAccount(moveDeps, a))))));
+    await Promise.all(busy.map((a) => q0.add(async () => (ctx.signal.aborted ? undefined : moves.push(await movePassAccount(moveDeps, a))))));
     for (const m of moves) errors.push(...m.errors);
     // An account whose move step did not finish is not synced this pass: its moves would be copied as new mail.
     const held = new Set(moves.filter((m) => !m.ok).map((m) => m.user));
     try {
-      const r = await runSync(held.size ? { ...syncCtx, accounts: ctx.accounts.filter((a) => !held.has(a.sourceUser)) } : syncCtx);
+      const r = await runSync(held.size || idle.size ? { ...syncCtx, accounts: busy.filter((a) => !held.has(a.sourceUser)) } : syncCtx);
       copied = r.copied;
       for (const a of r.accounts) copiedBy.set(a.user, a.copied);
       if (!r.complete) complete = false;
@@ -144,11 +155,11 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     const syncSeconds = (Date.now() - started) / 1000;
     const flags: AccountFlagResult[] = [];
     if (!ctx.signal.aborted) {
-      const q = new PQueue({ concurrency: Math.max(1, Math.min(ctx.config.source.maxConnections, ctx.config.destination.maxConnections, ctx.accounts.length)) });
+      const q = new PQueue({ concurrency });
       const deps = { config: ctx.config, store: ctx.store, dual, log, signal: ctx.signal, credentials: credentialsOf(ctx) };
-      await Promise.all(ctx.accounts.map((a) => q.add(async () => (ctx.signal.aborted ? undefined : flags.push(await flagPassAccount(deps, a))))));
+      await Promise.all(busy.map((a) => q.add(async () => (ctx.signal.aborted ? undefined : flags.push(await flagPassAccount(deps, a))))));
     }
-    if (ctx.signal.aborted || flags.length < ctx.accounts.length) complete = false;
+    if (ctx.signal.aborted || probes.length < ctx.accounts.length || flags.length < busy.length) complete = false;
     for (const f of flags) errors.push(...f.errors);
     if (ctx.config.groupware && !ctx.signal.aborted) await import('./groupware.js').then((g) => g.groupwareDelta(syncCtx)).then((d) => void (d && errors.push(...d.errors)), (e: Error) => void errors.push(`groupware: ${e.message}`));
     const canaries = rounds.length ? await finishCanaries({ config: ctx.config, store: ctx.store, log, credentials: credentialsOf(ctx) }, rounds) : [];
@@ -176,7 +187,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
       moved: moves.reduce((s, m) => s + m.moved, 0),
       expunged: moves.reduce((s, m) => s + m.expunged, 0) + flags.reduce((s, f) => s + f.deleted, 0),
       deletesApplied: moves.reduce((s, m) => s + m.deletesApplied, 0),
-      unchangedFolders: flags.reduce((s, f) => s + f.unchangedFolders, 0),
+      unchangedFolders: flags.reduce((s, f) => s + f.unchangedFolders, 0) + probes.reduce((s, p) => s + (p.unchanged ? p.folders : 0), 0),
       qresyncFolders: moves.reduce((s, m) => s + m.qresyncFolders, 0),
       uidDiffFolders: moves.reduce((s, m) => s + m.uidDiffFolders, 0),
       complete,
