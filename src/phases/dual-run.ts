@@ -5,8 +5,8 @@ import PQueue from 'p-queue';
 import type { DeletesMode } from '../config/dualrun-schema.js';
 import { flagPassAccount, type AccountFlagResult } from '../dualrun/account-flags.js';
 import { InputError } from '../errors.js';
-import { sendAlert, type Alert } from '../dualrun/alerts.js';
-import { awaitDelivery, canaryRecipients, finishCanaries, mxSwitched, sendCanaries, type CanaryOutcome, type CanaryRound } from '../dualrun/canary.js';
+import type { Alert } from '../dualrun/alerts.js';
+import type { CanaryOutcome, CanaryRound } from '../dualrun/canary.js';
 import { parseDuration } from '../dualrun/duration.js';
 import { renderTable, type AccountRow } from '../dualrun/table.js';
 import { beatEveryMs, evaluateHealth } from '../dualrun/health.js';
@@ -60,6 +60,10 @@ export interface DualRunResult {
 }
 
 
+// Canaries and alerts need an SMTP client and a DNS resolver: loaded only when one is sent.
+const canaryModule = () => import('../dualrun/canary.js');
+const alertsModule = () => import('../dualrun/alerts.js');
+
 const activeForwardPairs = (sync: SyncStore) => sync.folderPairs(undefined, 'forward').filter((p) => p.state === 'active').length;
 
 const deletesWord = (mode: DeletesMode) => (mode === 'keep' ? 'kept on the destination' : mode === 'trash' ? 'moved to Trash there' : 'expunged there');
@@ -98,7 +102,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
   const passes: DualRunPass[] = [];
 
   const canaryOn = !!opts.canary || ctx.config.dualRun.canary !== undefined;
-  if (canaryOn && !canaryRecipients(ctx.config, ctx.accounts).length) throw new InputError('dual-run --canary: no recipient; set dualRun.canary.to in the config');
+  if (canaryOn && !(await canaryModule()).canaryRecipients(ctx.config, ctx.accounts).length) throw new InputError('dual-run --canary: no recipient; set dualRun.canary.to in the config');
   const canaryEveryMs = canaryOn ? parseDuration(ctx.config.dualRun.canary?.every ?? '15m', 'dualRun.canary.every') : Infinity;
   // Rounds are spaced by the store's record, so a restarted dual-run does not send one at once again.
   const lastSent = () => {
@@ -113,6 +117,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     // Due every dualRun.canary.every; --canary also sends one on the first pass of the invocation.
     if (canaryOn && (Date.now() - lastSent() >= canaryEveryMs || (opts.canary && n === 1)) && !ctx.signal.aborted) {
       try {
+        const { sendCanaries, awaitDelivery } = await canaryModule();
         rounds = await sendCanaries({ config: ctx.config, accounts: ctx.accounts, store: ctx.store, log, signal: ctx.signal });
         await awaitDelivery({ config: ctx.config, store: ctx.store, log, signal: ctx.signal, credentials: credentialsOf(ctx) }, rounds);
       } catch (err) {
@@ -162,7 +167,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     if (ctx.signal.aborted || probes.length < ctx.accounts.length || flags.length < busy.length) complete = false;
     for (const f of flags) errors.push(...f.errors);
     if (ctx.config.groupware && !ctx.signal.aborted) await import('./groupware.js').then((g) => g.groupwareDelta(syncCtx)).then((d) => void (d && errors.push(...d.errors)), (e: Error) => void errors.push(`groupware: ${e.message}`));
-    const canaries = rounds.length ? await finishCanaries({ config: ctx.config, store: ctx.store, log, credentials: credentialsOf(ctx) }, rounds) : [];
+    const canaries = rounds.length ? await (await canaryModule()).finishCanaries({ config: ctx.config, store: ctx.store, log, credentials: credentialsOf(ctx) }, rounds) : [];
     for (const c of canaries) {
       if (c.state === 'lost' || c.state === 'failed') errors.push(c.error ?? `canary ${c.token} ${c.state}`);
       ctx.progress.note(
@@ -223,7 +228,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
   const hs = new DualRunHealthStore(ctx.store);
   const alert = async (a: Alert) => {
     try {
-      await sendAlert(ctx.config, ctx.store, a, { log });
+      await (await alertsModule()).sendAlert(ctx.config, ctx.store, a, { log });
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'alert not sent');
     }
@@ -289,7 +294,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
         stoppedBy = 'stop';
         break;
       }
-      if (opts.untilCutover && (await mxSwitched(ctx.config, ctx.signal).catch(() => false))) {
+      if (opts.untilCutover && (await (await canaryModule()).mxSwitched(ctx.config, ctx.signal).catch(() => false))) {
         stoppedBy = 'cutover';
         ctx.progress.note(`the domain's MX now points at the new system (${(ctx.config.cutover.mx ?? []).map((m) => m.host).join(', ')}): dual-run ends here; continue with \`mailshift cutover confirm\` and \`mailshift cutover watch\``);
         break;
