@@ -2,11 +2,15 @@ import { VERSION } from '../version.js';
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { EXIT } from '../errors.js';
-import { registerCommands } from './commands/index.js';
+import { commandOf, registerCommands } from './commands/index.js';
 import { exitCodeFor } from './exit.js';
 
 
-export function buildProgram(): Command {
+/**
+ * The program with its commands: all of them, or with `argv` only the command it runs (the
+ * others' modules are not loaded). `--version` alone needs none.
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command();
   program
     .name('mailshift')
@@ -20,7 +24,9 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'job log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
     .showHelpAfterError('(run "mailshift --help" for usage)')
     .exitOverride();
-  registerCommands(program);
+  const only = argv ? commandOf(argv) : undefined;
+  const versionOnly = argv !== undefined && argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V');
+  if (!versionOnly) await registerCommands(program, only);
   // Subcommands inherit the global options and exitOverride.
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
@@ -28,8 +34,8 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and returns the exit code (bin/mailshift.js sets process.exitCode). */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return EXIT.ok;
   } catch (err) {

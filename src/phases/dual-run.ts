@@ -5,12 +5,13 @@ import PQueue from 'p-queue';
 import type { DeletesMode } from '../config/dualrun-schema.js';
 import { flagPassAccount, type AccountFlagResult } from '../dualrun/account-flags.js';
 import { InputError } from '../errors.js';
-import { sendAlert, type Alert } from '../dualrun/alerts.js';
-import { awaitDelivery, canaryRecipients, finishCanaries, mxSwitched, sendCanaries, type CanaryOutcome, type CanaryRound } from '../dualrun/canary.js';
+import type { Alert } from '../dualrun/alerts.js';
+import type { CanaryOutcome, CanaryRound } from '../dualrun/canary.js';
 import { parseDuration } from '../dualrun/duration.js';
 import { renderTable, type AccountRow } from '../dualrun/table.js';
 import { beatEveryMs, evaluateHealth } from '../dualrun/health.js';
 import { movePassAccount, type MoveStepResult } from '../dualrun/moves.js';
+import { probeAccount, type AccountProbe } from '../dualrun/probe.js';
 import type { PassRecord } from '../store/dualrun-store.js';
 import { credentialsOf, silentProgress, type PhaseContext } from './context.js';
 import { runSync as syncPhase, type SyncResult } from './sync.js';
@@ -58,6 +59,10 @@ export interface DualRunResult {
 }
 
 
+// Canaries and alerts need an SMTP client and a DNS resolver: loaded only when one is sent.
+const canaryModule = () => import('../dualrun/canary.js');
+const alertsModule = () => import('../dualrun/alerts.js');
+
 const activeForwardPairs = (sync: CopyCheckpoints) => sync.folderPairs(undefined, 'forward').filter((p) => p.state === 'active').length;
 
 const deletesWord = (mode: DeletesMode) => (mode === 'keep' ? 'kept on the destination' : mode === 'trash' ? 'moved to Trash there' : 'expunged there');
@@ -96,7 +101,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
   const passes: DualRunPass[] = [];
 
   const canaryOn = !!opts.canary || ctx.config.dualRun.canary !== undefined;
-  if (canaryOn && !canaryRecipients(ctx.config, ctx.accounts).length) throw new InputError('dual-run --canary: no recipient; set dualRun.canary.to in the config');
+  if (canaryOn && !(await canaryModule()).canaryRecipients(ctx.config, ctx.accounts).length) throw new InputError('dual-run --canary: no recipient; set dualRun.canary.to in the config');
   const canaryEveryMs = canaryOn ? parseDuration(ctx.config.dualRun.canary?.every ?? '15m', 'dualRun.canary.every') : Infinity;
   // Rounds are spaced by the store's record, so a restarted dual-run does not send one at once again.
   const lastSent = () => {
@@ -111,6 +116,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     // Due every dualRun.canary.every; --canary also sends one on the first pass of the invocation.
     if (canaryOn && (Date.now() - lastSent() >= canaryEveryMs || (opts.canary && n === 1)) && !ctx.signal.aborted) {
       try {
+        const { sendCanaries, awaitDelivery } = await canaryModule();
         rounds = await sendCanaries({ config: ctx.config, accounts: ctx.accounts, store: ctx.store, log, signal: ctx.signal });
         await awaitDelivery({ config: ctx.config, store: ctx.store, log, signal: ctx.signal, credentials: credentialsOf(ctx) }, rounds);
       } catch (err) {
@@ -121,17 +127,27 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     const before = activeForwardPairs(sync);
     let copied = 0;
     const copiedBy = new Map<string, number>();
+    const concurrency = Math.max(1, Math.min(ctx.config.source.maxConnections, ctx.config.destination.maxConnections, ctx.accounts.length));
+    // First one LIST-STATUS per side and account: an account where nothing changed takes no
+    // further step (no SELECT, no second login), so a quiet pass costs a login round.
+    const probes: AccountProbe[] = [];
+    const qp = new PQueue({ concurrency });
+    const probeDeps = { config: ctx.config, store: ctx.store, log, deletes, credentials: credentialsOf(ctx) };
+    await Promise.all(ctx.accounts.map((a) => qp.add(async () => (ctx.signal.aborted ? undefined : probes.push(await probeAccount(probeDeps, a))))));
+    const idle = new Set(probes.filter((p) => p.unchanged).map((p) => p.user));
+    for (const p of probes) if (!p.unchanged) log.debug({ account: p.user, reason: p.reason }, 'account changed since the last pass');
+    const busy = ctx.accounts.filter((a) => !idle.has(a.sourceUser));
     // Moves and expunges first: a message moved between source folders is moved on the
     // destination before the sync could see it as new mail in its new folder.
     const moves: MoveStepResult[] = [];
-    const q0 = new PQueue({ concurrency: Math.max(1, Math.min(ctx.config.source.maxConnections, ctx.config.destination.maxConnections, ctx.accounts.length)) });
+    const q0 = new PQueue({ concurrency });
     const moveDeps = { config: ctx.config, store: ctx.store, log, signal: ctx.signal, deletes, credentials: credentialsOf(ctx) };
-    await Promise.all(ctx.accounts.map((a) => q0.add(async () => (ctx.signal.aborted ? undefined : moves.push(await movePassAccount(moveDeps, a))))));
+    await Promise.all(busy.map((a) => q0.add(async () => (ctx.signal.aborted ? undefined : moves.push(await movePassAccount(moveDeps, a))))));
     for (const m of moves) errors.push(...m.errors);
     // An account whose move step did not finish is not synced this pass: its moves would be copied as new mail.
     const held = new Set(moves.filter((m) => !m.ok).map((m) => m.user));
     try {
-      const r = await runSync(held.size ? { ...syncCtx, accounts: ctx.accounts.filter((a) => !held.has(a.sourceUser)) } : syncCtx);
+      const r = await runSync(held.size || idle.size ? { ...syncCtx, accounts: busy.filter((a) => !held.has(a.sourceUser)) } : syncCtx);
       copied = r.copied;
       for (const a of r.accounts) copiedBy.set(a.user, a.copied);
       if (!r.complete) complete = false;
@@ -143,14 +159,14 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     const syncSeconds = (Date.now() - started) / 1000;
     const flags: AccountFlagResult[] = [];
     if (!ctx.signal.aborted) {
-      const q = new PQueue({ concurrency: Math.max(1, Math.min(ctx.config.source.maxConnections, ctx.config.destination.maxConnections, ctx.accounts.length)) });
+      const q = new PQueue({ concurrency });
       const deps = { config: ctx.config, store: ctx.store, dual, log, signal: ctx.signal, credentials: credentialsOf(ctx) };
-      await Promise.all(ctx.accounts.map((a) => q.add(async () => (ctx.signal.aborted ? undefined : flags.push(await flagPassAccount(deps, a))))));
+      await Promise.all(busy.map((a) => q.add(async () => (ctx.signal.aborted ? undefined : flags.push(await flagPassAccount(deps, a))))));
     }
-    if (ctx.signal.aborted || flags.length < ctx.accounts.length) complete = false;
+    if (ctx.signal.aborted || probes.length < ctx.accounts.length || flags.length < busy.length) complete = false;
     for (const f of flags) errors.push(...f.errors);
     if (ctx.config.groupware && !ctx.signal.aborted) await import('./groupware.js').then((g) => g.groupwareDelta(syncCtx)).then((d) => void (d && errors.push(...d.errors)), (e: Error) => void errors.push(`groupware: ${e.message}`));
-    const canaries = rounds.length ? await finishCanaries({ config: ctx.config, store: ctx.store, log, credentials: credentialsOf(ctx) }, rounds) : [];
+    const canaries = rounds.length ? await (await canaryModule()).finishCanaries({ config: ctx.config, store: ctx.store, log, credentials: credentialsOf(ctx) }, rounds) : [];
     for (const c of canaries) {
       if (c.state === 'lost' || c.state === 'failed') errors.push(c.error ?? `canary ${c.token} ${c.state}`);
       ctx.progress.note(
@@ -175,7 +191,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
       moved: moves.reduce((s, m) => s + m.moved, 0),
       expunged: moves.reduce((s, m) => s + m.expunged, 0) + flags.reduce((s, f) => s + f.deleted, 0),
       deletesApplied: moves.reduce((s, m) => s + m.deletesApplied, 0),
-      unchangedFolders: flags.reduce((s, f) => s + f.unchangedFolders, 0),
+      unchangedFolders: flags.reduce((s, f) => s + f.unchangedFolders, 0) + probes.reduce((s, p) => s + (p.unchanged ? p.folders : 0), 0),
       qresyncFolders: moves.reduce((s, m) => s + m.qresyncFolders, 0),
       uidDiffFolders: moves.reduce((s, m) => s + m.uidDiffFolders, 0),
       complete,
@@ -211,7 +227,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
   const hs = ctx.store.dualRunHealth;
   const alert = async (a: Alert) => {
     try {
-      await sendAlert(ctx.config, ctx.store, a, { log });
+      await (await alertsModule()).sendAlert(ctx.config, ctx.store, a, { log });
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'alert not sent');
     }
@@ -277,7 +293,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
         stoppedBy = 'stop';
         break;
       }
-      if (opts.untilCutover && (await mxSwitched(ctx.config, ctx.signal).catch(() => false))) {
+      if (opts.untilCutover && (await (await canaryModule()).mxSwitched(ctx.config, ctx.signal).catch(() => false))) {
         stoppedBy = 'cutover';
         ctx.progress.note(`the domain's MX now points at the new system (${(ctx.config.cutover.mx ?? []).map((m) => m.host).join(', ')}): dual-run ends here; continue with \`mailshift cutover confirm\` and \`mailshift cutover watch\``);
         break;

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,10 +51,21 @@ describe('dual-run: a no-change pass', () => {
     expect(first.code, first.stderr).toBe(0);
 
     type Pass = { copied: number; moved: number; expunged: number; flagsApplied: number; unchangedFolders: number; qresyncFolders: number; uidDiffFolders: number; seconds: number; complete: boolean };
-    const r = await cli(['dual-run', '--once', '--json', '--no-progress']);
+    const logFile = join(dir, 'nochange.mailshift.log');
+    const logBefore = readFileSync(logFile, 'utf8').length;
+    const r = await cli(['dual-run', '--once', '--json', '--no-progress', '--log-level', 'debug']);
     expect(r.code, r.stderr).toBe(0);
     const p = (JSON.parse(r.stdout) as { passes: Pass[] }).passes[0]!;
     expect(p).toMatchObject({ copied: 0, moved: 0, expunged: 0, flagsApplied: 0, complete: true, qresyncFolders: 0, uidDiffFolders: 0 });
+    // On the wire (the job log at debug level has every IMAP command): one login per account on
+    // each side, one LIST-STATUS, and not one SELECT, EXAMINE, FETCH or SEARCH.
+    const wire = readFileSync(logFile, 'utf8').slice(logBefore).trim().split('\n').map((l) => JSON.parse(l) as { component?: string; side?: string; msg?: string }).filter((l) => l.component === 'imap');
+    const sent = (side: string, re: RegExp) => wire.filter((l) => l.side === side && re.test(l.msg ?? '')).length;
+    for (const side of ['source', 'destination']) {
+      expect(sent(side, /^User authenticated/), side).toBe(ACCOUNTS);
+      expect(sent(side, /^[A-Za-z0-9.]+ (UID )?(SELECT|EXAMINE|FETCH|SEARCH|STATUS)\b/), side).toBe(0);
+    }
+    expect(sent('source', /^[A-Za-z0-9.]+ LIST "" "\*" RETURN \(STATUS/)).toBe(ACCOUNTS);
     // Every folder pair of every account was judged unchanged from LIST-STATUS alone.
     const st = await cli(['status', '--json']);
     const pairs = (JSON.parse(st.stdout) as { accounts: { folders: { direction: string; state: string }[] }[] }).accounts.flatMap((a) => a.folders.filter((f) => f.direction === 'forward' && f.state === 'active'));

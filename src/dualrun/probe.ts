@@ -1,0 +1,90 @@
+import type { Credentials } from '../auth/types.js';
+import type { DeletesMode } from '../config/dualrun-schema.js';
+import type { Account, JobConfig } from '../config/types.js';
+import { Session } from '../copier/session.js';
+import { listFolders, type ListedFolders } from '../imap/folders.js';
+import type { Logger } from '../logger.js';
+import { planFolderMapping } from '../mapping/plan.js';
+import type { JobStore } from '../store/contract/index.js';
+
+export interface ProbeDeps {
+  config: JobConfig;
+  store: JobStore;
+  log: Logger;
+  deletes: DeletesMode;
+  credentials: Credentials;
+}
+
+export interface AccountProbe {
+  user: string;
+  /** Nothing for the move, sync or flag step to do: the pass leaves this account alone. */
+  unchanged: boolean;
+  /** Why not (the first difference found), for the debug log. */
+  reason?: string;
+  /** Active folder pairs judged unchanged (all of the account's when `unchanged`). */
+  folders: number;
+}
+
+/**
+ * Whether one account needs any work this pass, from one LIST-STATUS on each side (logged in to
+ * in parallel) compared with the store. Unchanged means: every copied folder has the UIDVALIDITY,
+ * UIDNEXT and MESSAGES the sync and the move step last saw and the HIGHESTMODSEQ of the last flag
+ * pass (so the move, sync and flag steps would each find nothing), the mapping is the one stored
+ * (no new, renamed or vanished folder on the source, no re-created folder on the destination, no
+ * config change), and nothing is left open (intents, batches, destination actions, deletions to
+ * carry). Anything else, or any error, and the account takes the full pass as before. Without
+ * HIGHESTMODSEQ (no CONDSTORE) flag changes cannot be seen from STATUS: never unchanged.
+ */
+export async function probeAccount(deps: ProbeDeps, a: Account): Promise<AccountProbe> {
+  const changed = (reason: string): AccountProbe => ({ user: a.sourceUser, unchanged: false, reason, folders: 0 });
+  const account = deps.store.accounts().find((x) => x.sourceUser === a.sourceUser);
+  if (!account) return changed('not synced yet');
+  if (account.state !== 'complete') return changed(`last sync ${account.state}`);
+  const { sync, dualRunActions: acts, dualRun: dual } = deps.store;
+  const allPairs = sync.folderPairs(account.id, 'forward');
+  const active = allPairs.filter((p) => p.state === 'active');
+  if (active.some((p) => p.srcUidvalidity === null)) return changed('a folder not listed yet');
+  const ids = allPairs.map((p) => p.id);
+  if (acts.open(ids).length) return changed('destination actions in flight');
+  if (deps.deletes !== 'keep' && acts.deletedWithoutAction(active.map((p) => p.id)).length) return changed('source expunges to carry');
+  for (const p of active) if (sync.countOpen(p.id, p.srcUidvalidity!) > 0 || sync.openBatches(p.id).length > 0) return changed(`${p.sourcePath}: messages not copied yet`);
+
+  const log = deps.log.child({ account: a.sourceUser, step: 'probe' });
+  const login = { account: a, credentials: deps.credentials };
+  const src = new Session(deps.config.source, login, 'source', log);
+  const dst = new Session(deps.config.destination, login, 'destination', log);
+  let listed: [ListedFolders, ListedFolders];
+  try {
+    listed = await Promise.all([src.get().then(listFolders), dst.get().then(listFolders)]);
+  } catch (err) {
+    return changed(`listing: ${(err as Error).message}`);
+  } finally {
+    await Promise.all([src.close(), dst.close()]);
+  }
+  const [sl, dl] = listed;
+  const mappings = planFolderMapping(sl, dl, deps.config.folders, { destinationPreset: deps.config.destination.preset });
+  const seen = new Set<number>();
+  for (const m of mappings) {
+    const fp = allPairs.find((p) => p.sourcePath === m.source.path);
+    if (m.action === 'blocked') return changed(`${m.source.path}: blocked`);
+    if (!fp) return changed(`${m.source.path}: new folder`);
+    seen.add(fp.id);
+    if (m.action !== 'copy') {
+      if (fp.state !== 'excluded') return changed(`${m.source.path}: now excluded`);
+      continue;
+    }
+    if (fp.state !== 'active' || fp.destinationPath !== m.destinationPath) return changed(`${m.source.path}: mapping changed`);
+    const s = m.source.status;
+    const uv = fp.srcUidvalidity!;
+    if (!s || String(s.uidValidity) !== uv) return changed(`${m.source.path}: UIDVALIDITY`);
+    if (s.uidNext !== fp.srcUidnext || s.messages !== dual.expectedOnSource(fp.id, uv)) return changed(`${m.source.path}: counts`);
+    const w = dual.watermark(fp.id);
+    if (s.highestModseq === undefined || !w || w.srcUidvalidity !== uv || w.flagsModseq !== String(s.highestModseq) || w.srcExists !== s.messages || w.srcUidnext !== s.uidNext) return changed(`${m.source.path}: flags may have changed`);
+    if (fp.dstUidvalidity !== null) {
+      const d = dl.folders.find((f) => f.path === fp.destinationPath)?.status;
+      if (!d || String(d.uidValidity) !== fp.dstUidvalidity) return changed(`${fp.destinationPath}: destination folder re-created or gone`);
+    }
+  }
+  if (active.some((p) => !seen.has(p.id))) return changed('a folder is gone from the source');
+  return { user: a.sourceUser, unchanged: true, folders: active.length };
+}
