@@ -379,7 +379,22 @@ async function fetchBodies(src: CopyConnection, uids: number[]): Promise<Map<num
   return got;
 }
 
-/** FETCH of batch n+1 overlaps the APPEND of batch n (two connections, two servers). */
+/**
+ * How many batches may be in flight on the destination connection at once. Two where the next
+ * batch's intent and fsync can overlap the APPENDs of the one before (the server is never left
+ * waiting for our store): the bulk path, with APPENDUID (each batch's UIDs come with its own OK,
+ * and a crash leaves open batches that reconciliation resolves together, never taking a UID
+ * twice), and no messages-per-hour pace (which leaves room for one command in flight only).
+ */
+export function writeDepth(dst: Pick<CopyConnection, 'kind' | 'has'>, dstThrottle: Pick<ServerThrottle, 'messages'>): number {
+  return dst.kind === 'bulk' && dst.has('UIDPLUS') && !dstThrottle.messages ? 2 : 1;
+}
+
+/**
+ * FETCH of the next batch overlaps the APPEND of the ones before (two connections, two
+ * servers), and up to writeDepth() batches are appended at once. Each batch's intent is durable
+ * before its own APPEND is sent, as with one batch at a time.
+ */
 async function copyRows(env: CopyEnv, src: CopyConnection, dst: CopyConnection, fp: FolderPairRow, state: DestinationState, rows: MessageRow[]): Promise<void> {
   const batches = chunk(env, rows);
   const fetchBatch = async (b: MessageRow[]): Promise<{ held: number; items: Fetched[] }> => {
@@ -404,28 +419,47 @@ async function copyRows(env: CopyEnv, src: CopyConnection, dst: CopyConnection, 
     }
   };
 
+  const depth = writeDepth(dst, env.dstThrottle);
+  const writing = new Set<Promise<void>>();
+  let failure: { err: unknown } | undefined;
+  const write = (cur: { held: number; items: Fetched[] }): void => {
+    const p: Promise<void> = (cur.items.length ? writeBatch(env, dst, fp, state, cur.items) : Promise.resolve())
+      .catch((err: unknown) => {
+        failure ??= { err };
+      })
+      .finally(() => {
+        env.budget.release(cur.held);
+        writing.delete(p);
+      });
+    writing.add(p);
+  };
+
   let next: Promise<{ held: number; items: Fetched[] }> | undefined = batches.length ? fetchBatch(batches[0]!) : undefined;
-  for (let i = 0; next; i++) {
-    const cur = await next;
-    next = undefined;
-    let held = cur.held;
-    try {
+  try {
+    for (let i = 0; next && !failure; i++) {
+      let cur: { held: number; items: Fetched[] };
+      try {
+        cur = await next;
+      } catch (err) {
+        next = undefined;
+        throw err;
+      }
+      next = undefined;
+      // The batch goes out first: its bytes are held, and the next fetch may need the budget.
+      write(cur);
       if (i + 1 < batches.length && !env.stopped()) {
         next = fetchBatch(batches[i + 1]!);
         next.catch(() => undefined); // surfaced when awaited
       }
-      if (cur.items.length) await writeBatch(env, dst, fp, state, cur.items);
-    } catch (err) {
-      // The failed batch's bytes go back first: the next batch may be waiting for exactly those
-      // bytes in the budget, and waiting on it while holding them would never end.
-      env.budget.release(held);
-      held = 0;
-      if (next) await next.then((n) => env.budget.release(n.held), () => undefined);
-      throw err;
-    } finally {
-      if (held) env.budget.release(held);
+      while (writing.size >= depth && !failure) await Promise.race(writing);
     }
+  } finally {
+    // Nothing returns (or throws) while a batch is still being written: the caller may retry,
+    // and the retry reconciles from the store. The failed batch's bytes are back by then.
+    while (writing.size) await Promise.race(writing);
+    if (next) await next.then((n) => env.budget.release(n.held), () => undefined);
   }
+  if (failure) throw failure.err;
 }
 
 /** A NO that says the folder has no room for more keywords (Cyrus: "Too many user flags in mailbox"). */

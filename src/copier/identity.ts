@@ -6,14 +6,18 @@ import { createHash } from 'node:crypto';
 const HASHED_HEADERS = ['message-id', 'date', 'from', 'to', 'cc', 'subject', 'in-reply-to'];
 export const HEADER_LIMIT = 16 * 1024;
 
+const CRLF2 = Buffer.from('\r\n\r\n');
+const LF2 = Buffer.from('\n\n');
+
 /** The raw header block (up to and including the blank line), at most `limit` bytes. */
 export function headerBlock(raw: Buffer, limit = HEADER_LIMIT): Buffer {
   // Only the first `limit` bytes can be returned, so only they are searched (a CRLF message has
   // no "\n\n" and would otherwise be scanned to its end).
   const head = raw.subarray(0, limit + 4);
-  let end = head.indexOf('\r\n\r\n');
+  let end = head.indexOf(CRLF2);
   let sep = 4;
-  const lf = head.indexOf('\n\n');
+  // Only a "\n\n" before the first CRLF CRLF matters: the rest of the block is not searched.
+  const lf = (end < 0 ? head : head.subarray(0, end)).indexOf(LF2);
   if (end < 0 || (lf >= 0 && lf < end)) {
     end = lf;
     sep = 2;
@@ -49,9 +53,50 @@ export interface Identity {
   headerHash: string;
 }
 
+const HASHED = new Set(HASHED_HEADERS);
+
+/**
+ * parseHeaders restricted to the hashed fields, exactly as it reads them (same unfolding, same
+ * trimming), without unfolding the block by regex and collecting every field: it runs once per
+ * message copied.
+ */
+function hashedFields(block: Buffer): Map<string, string[]> {
+  const text = block.toString('latin1');
+  const out = new Map<string, string[]>();
+  const take = (line: string) => {
+    const i = line.indexOf(':');
+    if (i <= 0) return;
+    const name = line.slice(0, i).trim().toLowerCase();
+    if (!HASHED.has(name)) return;
+    const list = out.get(name);
+    if (list) list.push(line.slice(i + 1).trim());
+    else out.set(name, [line.slice(i + 1).trim()]);
+  };
+  let cur: string | undefined;
+  let pos = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', pos);
+    const line = nl < 0 ? text.slice(pos) : text.slice(pos, nl > pos && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl);
+    const c = line.charCodeAt(0);
+    if (cur !== undefined && (c === 0x20 || c === 0x09)) {
+      // A folded line: "\r?\n[ \t]+" becomes one space.
+      let k = 1;
+      while (k < line.length && (line.charCodeAt(k) === 0x20 || line.charCodeAt(k) === 0x09)) k++;
+      cur += ' ' + line.slice(k);
+    } else {
+      if (cur !== undefined) take(cur);
+      cur = line;
+    }
+    if (nl < 0) break;
+    pos = nl + 1;
+  }
+  if (cur !== undefined) take(cur);
+  return out;
+}
+
 /** Identity from a header block (or a whole message). */
 export function identityOf(raw: Buffer): Identity {
-  const h = parseHeaders(headerBlock(raw));
+  const h = hashedFields(headerBlock(raw));
   const hash = createHash('sha256');
   for (const name of HASHED_HEADERS) {
     for (const v of h.get(name) ?? []) hash.update(`${name}:${v.replace(/\s+/g, ' ').trim().toLowerCase()}\n`);

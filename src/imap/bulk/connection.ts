@@ -46,6 +46,8 @@ export interface BulkOpenOptions {
 
 /** The largest literal sent without waiting where only LITERAL- is offered (RFC 7888). */
 const LITERAL_MINUS_MAX = 4096;
+/** Bytes queued on the socket before a writer waits for it to drain. */
+const WRITE_AHEAD = 1024 * 1024;
 
 export class BulkConnection {
   /** Read from imapflow before unbind, updated by CAPABILITY responses. */
@@ -69,6 +71,8 @@ export class BulkConnection {
   #tags = 0;
   #failure: Error | undefined;
   #loggingOut = false;
+  /** The socket is corked until the end of this tick (see #out). */
+  #corked = false;
   readonly #timeoutMs: number;
 
   /** Takes over a logged-in, idle imapflow session (the client is unusable afterwards). */
@@ -184,7 +188,8 @@ export class BulkConnection {
   }
 
   #literalHead(b: Buffer): { head: string; sync: boolean } {
-    const binary = b.indexOf(0) >= 0 && this.has('BINARY');
+    // The NUL scan reads the whole message: only where literal8 could be used at all.
+    const binary = this.has('BINARY') && b.indexOf(0) >= 0;
     const nonSync = this.has('LITERAL+') || (this.has('LITERAL-') && b.length <= LITERAL_MINUS_MAX);
     return { head: `${binary ? '~' : ''}{${b.length}${nonSync ? '+' : ''}}\r\n`, sync: !nonSync };
   }
@@ -208,10 +213,24 @@ export class BulkConnection {
     }
   }
 
-  /** Writes with back-pressure: a big literal waits for the socket instead of piling up in memory. */
+  /**
+   * Writes with back-pressure. The writes of one tick (a command's pieces, and the pipelined
+   * commands written behind it) are corked into one writev instead of a system call per piece;
+   * the writer waits for the socket only once more than WRITE_AHEAD bytes are queued (a literal
+   * is a buffer the batch holds anyway, so queuing it copies nothing).
+   */
   #out(chunk: string | Buffer): Promise<void> | void {
     if (this.#failure) return;
-    if (this.#write.write(chunk)) return;
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#write.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.#write.uncork();
+      });
+    }
+    this.#write.write(chunk);
+    if (this.#write.writableLength <= WRITE_AHEAD) return;
     return new Promise<void>((resolve) => {
       const done = () => {
         this.#write.off('drain', done);

@@ -29,7 +29,11 @@ type Token = { t: 'atom'; v: string } | { t: 'str'; v: Buffer } | { t: 'open' } 
 
 /** The first line without its line end, as text. */
 export function firstLine(r: RawResponse): string {
-  return r.segments[0]!.toString('utf8').replace(/\r?\n$/, '');
+  const seg = r.segments[0]!;
+  let end = seg.length;
+  if (end > 0 && seg[end - 1] === 0x0a) end--;
+  if (end > 0 && seg[end - 1] === 0x0d) end--;
+  return seg.toString('utf8', 0, end);
 }
 
 /** `<tag> OK|NO|BAD [code] text`, or undefined when the line is not a tagged status. */
@@ -76,6 +80,14 @@ export function tokenize(r: RawResponse): Token[] {
         out.push({ t: 'close' });
         i++;
       } else if (ch === 0x22 /* " */) {
+        const close = seg.indexOf(0x22, i + 1);
+        const esc = seg.indexOf(0x5c /* \ */, i + 1);
+        if (close >= 0 && close <= end && (esc < 0 || esc > close)) {
+          // No escapes (an INTERNALDATE, nearly every string): the bytes as they are.
+          out.push({ t: 'str', v: seg.subarray(i + 1, close) });
+          i = close + 1;
+          continue;
+        }
         const bytes: number[] = [];
         i++;
         while (i < end && seg[i] !== 0x22) {
