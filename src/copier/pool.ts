@@ -120,6 +120,14 @@ export class SessionPool<S> {
     this.#dispatch();
   }
 
+  /** Closes this account's idle sessions (its work is done: their slots are free at once). */
+  drop(account: Account): void {
+    const key = keyOf(account);
+    const mine = this.#idle.filter((e) => e.key === key);
+    this.#idle = this.#idle.filter((e) => e.key !== key);
+    for (const e of mine) this.#dispose(e.session, false);
+  }
+
   /** Closes every idle session now and each leased one when it comes back; rejects every waiter. */
   async close(): Promise<void> {
     this.#closed = true;
