@@ -3,7 +3,10 @@ import { isIP } from 'node:net';
 import { ImapFlow } from 'imapflow';
 import { findPreset } from '../config/presets.js';
 import type { ServerConfig, Side } from '../config/types.js';
-import { openSession, type ImapLogin } from '../imap/connect.js';
+import { closeImap, openSession, type ImapLogin } from '../imap/connect.js';
+import type { Credentials } from '../auth/types.js';
+import type { Account } from '../config/types.js';
+import { SessionPool } from '../copier/pool.js';
 import { classifyImapError, describeImapError, type ImapFailure } from '../imap/errors.js';
 import type { Logger } from '../logger.js';
 import type { Failure } from './types.js';
@@ -18,6 +21,37 @@ export async function openReadOnly(server: ServerConfig, login: ImapLogin, side:
     // SNI must not carry an IP address (RFC 6066; Node warns with DEP0123).
     if (options.tls && isIP(server.host)) options.tls = { ...options.tls, servername: undefined };
     return new ImapFlow({ ...options, disableAutoEnable: true });
+  });
+}
+
+/** One read-only session of the assessment's pool: opened on first use, reopened after a drop. */
+export class ReadOnlySession {
+  #client: ImapFlow | undefined;
+  constructor(
+    readonly server: ServerConfig,
+    readonly login: ImapLogin,
+    readonly side: Side,
+    readonly log?: Logger,
+  ) {}
+  async get(): Promise<ImapFlow> {
+    if (this.#client?.usable) return this.#client;
+    this.#client = undefined;
+    this.#client = await openReadOnly(this.server, this.login, this.side, this.log);
+    return this.#client;
+  }
+  async close(broken = false): Promise<void> {
+    const c = this.#client;
+    this.#client = undefined;
+    if (broken) c?.close();
+    else await closeImap(c);
+  }
+}
+
+/** The assessment's sessions on one server, shared by every account (capacity = maxConnections). */
+export function readOnlyPool(server: ServerConfig, side: Side, credentials: Credentials, log?: Logger): SessionPool<ReadOnlySession> {
+  return new SessionPool<ReadOnlySession>(Math.max(1, server.maxConnections), {
+    open: (account: Account) => new ReadOnlySession(server, { account, credentials }, side, log),
+    dispose: (s, broken) => s.close(broken),
   });
 }
 
