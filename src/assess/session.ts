@@ -6,7 +6,7 @@ import type { ServerConfig, Side } from '../config/types.js';
 import { closeImap, openSession, type ImapLogin } from '../imap/connect.js';
 import type { Credentials } from '../auth/types.js';
 import type { Account } from '../config/types.js';
-import { SessionPool } from '../copier/pool.js';
+import { SessionPool, type Lease } from '../copier/pool.js';
 import { classifyImapError, describeImapError, type ImapFailure } from '../imap/errors.js';
 import type { Logger } from '../logger.js';
 import type { Failure } from './types.js';
@@ -53,6 +53,30 @@ export function readOnlyPool(server: ServerConfig, side: Side, credentials: Cred
     open: (account: Account) => new ReadOnlySession(server, { account, credentials }, side, log),
     dispose: (s, broken) => s.close(broken),
   });
+}
+
+/** open/close for code that wants plain clients (the throughput probe), leasing them from `pool`. */
+export function leasedOpener(pool: SessionPool<ReadOnlySession>, account: Account): { open(): Promise<ImapFlow>; close(c: ImapFlow): Promise<void> } {
+  const leases = new Map<ImapFlow, Lease<ReadOnlySession>>();
+  return {
+    open: async () => {
+      const lease = await pool.acquire(account);
+      try {
+        const c = await lease.session.get();
+        leases.set(c, lease);
+        return c;
+      } catch (err) {
+        pool.release(lease, { broken: true });
+        throw err;
+      }
+    },
+    close: async (c) => {
+      const lease = leases.get(c);
+      leases.delete(c);
+      if (lease) pool.release(lease, { broken: !c.usable });
+      else await closeImap(c);
+    },
+  };
 }
 
 /** Turns a login failure into the report's reason and a fix that fits the provider preset. */

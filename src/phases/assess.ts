@@ -13,13 +13,10 @@ import { renderHtml } from '../assess/render-html.js';
 import { renderMarkdown } from '../assess/render-md.js';
 import { i18n, pickLang, type Lang } from '../i18n/index.js';
 import { findRisks, toCopy } from '../assess/risks.js';
-import { readOnlyPool, type ReadOnlySession } from '../assess/session.js';
-import type { Lease } from '../copier/pool.js';
-import type { ImapFlow } from 'imapflow';
+import { leasedOpener, readOnlyPool } from '../assess/session.js';
 import PQueue from 'p-queue';
 import { HISTOGRAM_LABELS, type Assessment, type CapabilityReport, type DomainSnapshot, type Failure, type ServerProbe } from '../assess/types.js';
 import type { Account } from '../config/types.js';
-import { closeImap } from '../imap/connect.js';
 import { saveAssessment } from '../store/assess-store.js';
 import { credentialsOf, type PhaseContext } from './context.js';
 import { ensureDir } from '../files/ensure-dir.js';
@@ -139,25 +136,8 @@ export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Pr
         .map((r) => {
           const account = ctx.accounts.find((a) => a.sourceUser === r.report.sourceUser)!;
           // From the same pool: the account's session that read the inventory is reused.
-          const leases = new Map<ImapFlow, Lease<ReadOnlySession>>();
           return {
-            open: async () => {
-              const lease = await sessions.source.acquire(account);
-              try {
-                const c = await lease.session.get();
-                leases.set(c, lease);
-                return c;
-              } catch (err) {
-                sessions.source.release(lease, { broken: true });
-                throw err;
-              }
-            },
-            close: async (c) => {
-              const lease = leases.get(c);
-              leases.delete(c);
-              if (lease) sessions.source.release(lease, { broken: !c.usable });
-              else await closeImap(c);
-            },
+            ...leasedOpener(sessions.source, account),
             folders: r.probeFolders,
           };
         });
