@@ -1,5 +1,4 @@
 import type PQueue from 'p-queue';
-import type { Credentials } from '../auth/types.js';
 import type { Account, FolderRules, ServerConfig } from '../config/types.js';
 import { classifyImapError } from '../imap/errors.js';
 import { ensureFolder, listFolders, type ListedFolders } from '../imap/folders.js';
@@ -29,8 +28,6 @@ export interface JobEnv {
   toThrottle: ServerThrottle;
   /** The sessions of the job on each side, shared by every account (capacity = maxConnections). */
   pools: SidePools;
-  /** What every session sends to log in (passwords, a master credential, OAuth2 tokens). */
-  credentials: Credentials;
   batchMessages: number;
   batchBytes: number;
   /** How many tries and how long a transient failure gets before the account stops for this run. */

@@ -67,13 +67,13 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
   // One command never carries more than a throttle window's share.
   const batchMessages = Math.max(1, Math.min(config.sync.batchMessages, fromThrottle.batchCap ?? Infinity, toThrottle.batchCap ?? Infinity));
   const log = ctx.log.child({ phase: 'sync', direction });
+  // What every session sends to log in (passwords, a master credential, OAuth2 tokens).
   const credentials = credentialsOf(ctx);
   const env: JobEnv = {
     store: ctx.store,
     sync: new SyncStore(ctx.store),
     log,
     signal: ctx.signal,
-    credentials,
     direction,
     rules: config.folders,
     from,
