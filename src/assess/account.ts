@@ -11,7 +11,8 @@ import type { Logger } from '../logger.js';
 import { planFolderMapping } from '../mapping/plan.js';
 import { capabilityReport } from './capabilities.js';
 import { inventoryFolder, SizeTally } from './inventory.js';
-import { loginFailure, openReadOnly } from './session.js';
+import type { SessionPool } from '../copier/pool.js';
+import { loginFailure, openReadOnly, type ReadOnlySession } from './session.js';
 import type { AccountReport, CapabilityReport, Failure, MappingRow, QuotaInfo, SideReport } from './types.js';
 
 export interface AccountContext {
@@ -24,6 +25,8 @@ export interface AccountContext {
   credentials?: Credentials;
   /** Capabilities seen so far (first successful login per side sets them). */
   capabilities: { source?: CapabilityReport; destination?: CapabilityReport };
+  /** The run's read-only session pools (shared by every account); without them each side opens its own session. */
+  sessions?: { source: SessionPool<ReadOnlySession>; destination: SessionPool<ReadOnlySession> };
   /** Called after each folder, for progress. */
   onFolder?: (side: Side, done: number, total: number) => void;
 }
@@ -111,9 +114,17 @@ async function assessSide(
   }
   let client: ImapFlow | undefined;
   const t0 = Date.now();
+  const pool = ctx.sessions?.[side];
+  const lease = pool ? await pool.acquire(account) : undefined;
+  // Given back when this side is read; a session that dropped is closed, not kept idle.
+  const done = async () => {
+    if (lease) pool!.release(lease, { broken: !client?.usable });
+    else await closeImap(client);
+  };
   try {
-    client = await openReadOnly(server, { account, credentials: ctx.credentials ?? passwordCredentials }, side, ctx.log);
+    client = lease ? await lease.session.get() : await openReadOnly(server, { account, credentials: ctx.credentials ?? passwordCredentials }, side, ctx.log);
   } catch (err) {
+    await done();
     report.login = { ok: false, failure: loginFailure(err, server, side, user) };
     return { report };
   }
@@ -166,7 +177,7 @@ async function assessSide(
     report.error = (e.responseText ?? e.message).slice(0, 200);
     return { report };
   } finally {
-    await closeImap(client);
+    await done();
   }
 }
 

@@ -4,7 +4,10 @@ import { ImapFlow } from 'imapflow';
 import { SignInRequiredError } from '../auth/types.js';
 import { findPreset } from '../config/presets.js';
 import type { ServerConfig, Side } from '../config/types.js';
-import { openSession, type ImapLogin } from '../imap/connect.js';
+import { closeImap, openSession, type ImapLogin } from '../imap/connect.js';
+import type { Credentials } from '../auth/types.js';
+import type { Account } from '../config/types.js';
+import { SessionPool, type Lease } from '../copier/pool.js';
 import { classifyImapError, describeImapError, type ImapFailure } from '../imap/errors.js';
 import type { Logger } from '../logger.js';
 import type { Failure } from './types.js';
@@ -20,6 +23,61 @@ export async function openReadOnly(server: ServerConfig, login: ImapLogin, side:
     if (options.tls && isIP(server.host)) options.tls = { ...options.tls, servername: undefined };
     return new ImapFlow({ ...options, disableAutoEnable: true });
   });
+}
+
+/** One read-only session of the assessment's pool: opened on first use, reopened after a drop. */
+export class ReadOnlySession {
+  #client: ImapFlow | undefined;
+  constructor(
+    readonly server: ServerConfig,
+    readonly login: ImapLogin,
+    readonly side: Side,
+    readonly log?: Logger,
+  ) {}
+  async get(): Promise<ImapFlow> {
+    if (this.#client?.usable) return this.#client;
+    this.#client = undefined;
+    this.#client = await openReadOnly(this.server, this.login, this.side, this.log);
+    return this.#client;
+  }
+  async close(broken = false): Promise<void> {
+    const c = this.#client;
+    this.#client = undefined;
+    if (broken) c?.close();
+    else await closeImap(c);
+  }
+}
+
+/** The assessment's sessions on one server, shared by every account (capacity = maxConnections). */
+export function readOnlyPool(server: ServerConfig, side: Side, credentials: Credentials, log?: Logger): SessionPool<ReadOnlySession> {
+  return new SessionPool<ReadOnlySession>(Math.max(1, server.maxConnections), {
+    open: (account: Account) => new ReadOnlySession(server, { account, credentials }, side, log),
+    dispose: (s, broken) => s.close(broken),
+  });
+}
+
+/** open/close for code that wants plain clients (the throughput probe), leasing them from `pool`. */
+export function leasedOpener(pool: SessionPool<ReadOnlySession>, account: Account): { open(): Promise<ImapFlow>; close(c: ImapFlow): Promise<void> } {
+  const leases = new Map<ImapFlow, Lease<ReadOnlySession>>();
+  return {
+    open: async () => {
+      const lease = await pool.acquire(account);
+      try {
+        const c = await lease.session.get();
+        leases.set(c, lease);
+        return c;
+      } catch (err) {
+        pool.release(lease, { broken: true });
+        throw err;
+      }
+    },
+    close: async (c) => {
+      const lease = leases.get(c);
+      leases.delete(c);
+      if (lease) pool.release(lease, { broken: !c.usable });
+      else await closeImap(c);
+    },
+  };
 }
 
 /** Turns a login failure into the report's reason and a fix that fits the provider preset. */

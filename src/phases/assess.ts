@@ -13,10 +13,10 @@ import { renderHtml } from '../assess/render-html.js';
 import { renderMarkdown } from '../assess/render-md.js';
 import { i18n, pickLang, type Lang } from '../i18n/index.js';
 import { findRisks, toCopy } from '../assess/risks.js';
-import { openReadOnly } from '../assess/session.js';
+import { leasedOpener, readOnlyPool } from '../assess/session.js';
+import PQueue from 'p-queue';
 import { HISTOGRAM_LABELS, type Assessment, type CapabilityReport, type DomainSnapshot, type Failure, type ServerProbe } from '../assess/types.js';
 import type { Account } from '../config/types.js';
-import { closeImap } from '../imap/connect.js';
 import { credentialsOf, type PhaseContext } from './context.js';
 import { ensureDir } from '../files/ensure-dir.js';
 import { writePrivate } from '../files/write-private.js';
@@ -60,6 +60,8 @@ function failedAccount(account: Account, err: Error): AccountResult {
 export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Promise<AssessResult> {
   const { config, store, log, progress } = ctx;
   const phaseId = store.startPhase('assess');
+  const sessions = { source: readOnlyPool(config.source, 'source', credentialsOf(ctx), log), destination: readOnlyPool(config.destination, 'destination', credentialsOf(ctx), log) };
+  const closeSessions = () => Promise.all([sessions.source.close(), sessions.destination.close()]);
   try {
     const now = opts.now ?? new Date();
     // Started first: DNS runs while the servers are examined, and never fails the assessment.
@@ -81,12 +83,13 @@ export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Pr
     for (const p of servers) progress.note(p.ok ? `  ${p.side} server ${p.host}:${p.port}: reachable${p.cert ? ` (certificate for ${p.cert.names.join(', ') || '?'}, ${p.cert.trusted ? 'trusted' : 'NOT trusted'})` : ''}` : `  ${p.failure!.reason}`);
     const serverFailure: { source?: Failure; destination?: Failure } = { source: srcProbe.failure, destination: dstProbe.failure };
 
-    // 2-4. Accounts: a few at a time, each with one session per side.
+    // 2-4. Accounts: a few at a time, on the run's session pools (one per server, every account's
+    // sessions counted against its maxConnections; closed at the end of the phase).
+
     const capabilities: { source?: CapabilityReport; destination?: CapabilityReport } = {};
     const results: (AccountResult | undefined)[] = new Array(ctx.accounts.length);
     const overall = progress.task('assess accounts', ctx.accounts.length, 'accounts');
     const concurrency = Math.max(1, Math.min(4, config.source.maxConnections, config.destination.maxConnections));
-    let next = 0;
     let finished = 0;
     const workOn = async (i: number, account: Account) => {
       try {
@@ -98,6 +101,7 @@ export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Pr
           serverFailure,
           capabilities,
           credentials: credentialsOf(ctx),
+          sessions,
           onFolder: () => overall.update(finished, { now: account.sourceUser }),
         }).catch((err: Error) => failedAccount(account, err));
         const r = results[i]!.report;
@@ -115,14 +119,8 @@ export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Pr
         overall.update(++finished);
       }
     };
-    await Promise.all(
-      Array.from({ length: Math.min(concurrency, ctx.accounts.length) }, async () => {
-        while (next < ctx.accounts.length && !ctx.signal.aborted) {
-          const i = next++;
-          await workOn(i, ctx.accounts[i]!);
-        }
-      }),
-    );
+    const queue = new PQueue({ concurrency });
+    await Promise.all(ctx.accounts.map((a, i) => queue.add(async () => (ctx.signal.aborted ? undefined : workOn(i, a)))));
     overall.stop();
     const done = results.filter((r): r is AccountResult => !!r);
     const accounts = done.map((r) => r.report);
@@ -136,15 +134,16 @@ export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Pr
         .filter((r) => r.report.source.login.ok && r.probeFolders.length)
         .map((r) => {
           const account = ctx.accounts.find((a) => a.sourceUser === r.report.sourceUser)!;
+          // From the same pool: the account's session that read the inventory is reused.
           return {
-            open: () => openReadOnly(config.source, { account, credentials: credentialsOf(ctx) }, 'source', log),
-            close: (c) => closeImap(c),
+            ...leasedOpener(sessions.source, account),
             folders: r.probeFolders,
           };
         });
       progress.note(`assess: measuring read throughput for up to ${probeSeconds} s with ${connections} connection(s)`);
       probe = await measureThroughput(targets, { seconds: probeSeconds, connections, signal: ctx.signal });
     }
+    await closeSessions();
     const copyable = (r: AccountResult) => ({ sourceUser: r.report.sourceUser, ...toCopy(r.report) });
     const estimate = computeEstimate({ probe, accounts: done.filter((r) => r.report.source.login.ok).map(copyable), source: config.source, destination: config.destination });
     for (const a of accounts) {
@@ -210,6 +209,7 @@ export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Pr
     log.info({ verdict: assessment.verdict, blockers, runId, estimate: fmtDuration(estimate.totalSeconds) }, 'assessment written');
     return { assessment, files, runId };
   } catch (err) {
+    await closeSessions();
     store.finishPhase(phaseId, ctx.signal.aborted ? 'interrupted' : 'failed', { error: (err as Error).message });
     throw err;
   }

@@ -2,6 +2,7 @@ import PQueue from 'p-queue';
 import { syncAccount, planAccount, type AccountOutcome, type JobEnv, type PlannedFolder } from '../copier/account.js';
 import type { CopiedMessage } from '../copier/folder.js';
 import { ByteBudget, ServerThrottle } from '../copier/limits.js';
+import { sidePools } from '../copier/session-pools.js';
 import { classifyImapError } from '../imap/errors.js';
 import { credentialsOf, type PhaseContext } from './context.js';
 
@@ -46,9 +47,9 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
   const { config } = ctx;
   const from = direction === 'forward' ? config.source : config.destination;
   const to = direction === 'forward' ? config.destination : config.source;
-  // Sessions per server across the job: each busy folder holds one on each side.
+  // Sessions per server across the job: each busy folder task holds one on each side, leased
+  // from that side's pool (shared by every account), so the queue runs as many as both allow.
   const connections = Math.max(1, Math.min(from.maxConnections, to.maxConnections));
-  const concurrentAccounts = Math.max(1, Math.min(ctx.accounts.length, connections));
   const jobTask = ctx.progress.task(direction === 'forward' ? 'sync' : 'sync (reverse)', 0, 'messages');
   let total = 0;
   let done = 0;
@@ -63,12 +64,14 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
   }
   // One command never carries more than a throttle window's share.
   const batchMessages = Math.max(1, Math.min(config.sync.batchMessages, fromThrottle.batchCap ?? Infinity, toThrottle.batchCap ?? Infinity));
+  const log = ctx.log.child({ phase: 'sync', direction });
+  // What every session sends to log in (passwords, a master credential, OAuth2 tokens).
+  const credentials = credentialsOf(ctx);
   const env: JobEnv = {
     store: ctx.store,
     sync: ctx.store.sync,
-    log: ctx.log.child({ phase: 'sync', direction }),
+    log,
     signal: ctx.signal,
-    credentials: credentialsOf(ctx),
     direction,
     rules: config.folders,
     from,
@@ -76,7 +79,7 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
     budget: new ByteBudget(config.sync.bytesInFlight),
     fromThrottle,
     toThrottle,
-    spareSessions: { free: connections - concurrentAccounts },
+    pools: sidePools(direction, config.source, config.destination, credentials, log),
     batchMessages,
     // One command should not hold more than a slice of the byte budget.
     batchBytes: Math.max(1024 * 1024, Math.floor(config.sync.bytesInFlight / Math.max(4, connections * 4))),
@@ -94,6 +97,7 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
     onListed: (account, n) => {
       total += n;
       jobTask.setTotal(total);
+      if (ctx.accounts.length > 1 && !accountTasks.has(account)) accountTasks.set(account, { task: ctx.progress.task(account, 0, 'messages'), total: 0 });
       const t = accountTasks.get(account);
       if (t && n) t.task.setTotal((t.total += n));
     },
@@ -101,44 +105,49 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
 
   if (opts.dryRun) {
     const plan: NonNullable<SyncResult['plan']> = [];
-    const q = new PQueue({ concurrency: concurrentAccounts });
-    await Promise.all(
-      ctx.accounts.map((a) =>
-        q.add(async () => {
-          try {
-            plan.push({ user: a.sourceUser, folders: await planAccount(env, a) });
-          } catch (err) {
-            plan.push({ user: a.sourceUser, error: classifyImapError(err).message, folders: [] });
-          }
-        }),
-      ),
-    );
-    jobTask.stop();
+    const q = new PQueue({ concurrency: connections });
+    try {
+      await Promise.all(
+        ctx.accounts.map((a) =>
+          q.add(async () => {
+            try {
+              plan.push({ user: a.sourceUser, folders: await planAccount(env, a) });
+            } catch (err) {
+              plan.push({ user: a.sourceUser, error: classifyImapError(err).message, folders: [] });
+            }
+          }),
+        ),
+      );
+    } finally {
+      jobTask.stop();
+      await Promise.all([env.pools.from.close(), env.pools.to.close()]);
+    }
     plan.sort((x, y) => ctx.accounts.findIndex((a) => a.sourceUser === x.user) - ctx.accounts.findIndex((a) => a.sourceUser === y.user));
     return { complete: false, accounts: [], copied: 0, skipped: 0, failed: 0, bytes: 0, seconds: (Date.now() - started) / 1000, plan };
   }
 
   const phaseId = direction === 'forward' ? ctx.store.startPhase('sync') : undefined;
   const outcomes: AccountOutcome[] = [];
-  const q = new PQueue({ concurrency: concurrentAccounts });
+  // One queue for the whole job: every account's listing and folder tasks. Earlier accounts go
+  // first (priority), so sessions are reused by one account rather than handed round.
+  const q = new PQueue({ concurrency: connections });
   try {
     await Promise.all(
-      ctx.accounts.map((a) =>
-        q.add(async () => {
-          if (ctx.signal.aborted) return;
-          if (ctx.accounts.length > 1) accountTasks.set(a.sourceUser, { task: ctx.progress.task(a.sourceUser, 0, 'messages'), total: 0 });
-          const o = await syncAccount(env, a);
-          accountTasks.get(a.sourceUser)?.task.stop();
-          outcomes.push(o);
-          if (o.state !== 'complete') ctx.progress.note(`${o.user}: ${o.state}${o.error ? ` - ${o.error}` : ''}`);
-        }),
-      ),
+      ctx.accounts.map(async (a, i) => {
+        const o = await syncAccount(env, a, q, ctx.accounts.length - i);
+        accountTasks.get(a.sourceUser)?.task.stop();
+        if (!o) return;
+        outcomes.push(o);
+        if (o.state !== 'complete') ctx.progress.note(`${o.user}: ${o.state}${o.error ? ` - ${o.error}` : ''}`);
+      }),
     );
   } catch (err) {
     if (phaseId !== undefined) ctx.store.finishPhase(phaseId, 'failed', { error: (err as Error).message });
     throw err;
   } finally {
     jobTask.stop();
+    await Promise.all([env.pools.from.close(), env.pools.to.close()]);
+    log.debug({ sessionsPeak: { from: env.pools.from.peak, to: env.pools.to.peak } }, 'sessions held at most');
   }
   outcomes.sort((x, y) => ctx.accounts.findIndex((a) => a.sourceUser === x.user) - ctx.accounts.findIndex((a) => a.sourceUser === y.user));
   const notRun = ctx.accounts.filter((a) => !outcomes.some((o) => o.user === a.sourceUser));

@@ -1,8 +1,11 @@
 import type { ImapFlow } from 'imapflow';
-import { decide } from '../errors/policy.js';
-import { sleep } from '../copier/backoff.js';
+import PQueue from 'p-queue';
+import { policyOf } from '../errors/policy.js';
+import { ServerThrottle } from '../copier/limits.js';
+import { withRetry, type RetryEnv } from '../copier/retry.js';
+import { sidePools, withPair, type SidePools } from '../copier/session-pools.js';
 import type { Account } from '../config/types.js';
-import { closeImap, connectImap } from '../imap/connect.js';
+import { classifyImapError } from '../imap/errors.js';
 import { credentialsOf } from './context.js';
 import { listFolders } from '../imap/folders.js';
 import { planFolderMapping, type FolderMapping } from '../mapping/plan.js';
@@ -29,34 +32,43 @@ export async function runVerify(ctx: PhaseContext, opts: VerifyOptions = {}): Pr
   const runId = vs.startRun(deep);
   const startedAt = new Date().toISOString();
   const totals = emptyTotals();
-  const folders: VerifiedFolder[] = [];
+  const folders: { f: VerifiedFolder; order: [number, number] }[] = [];
   const task = ctx.progress.task(deep ? 'verify (deep)' : 'verify', 0, 'messages');
   let expected = 0;
-  const record = (f: VerifiedFolder) => {
+  const record = (f: VerifiedFolder, order: [number, number]) => {
     vs.addFolder(runId, f);
     addFolderToTotals(totals, f);
-    folders.push(f);
+    folders.push({ f, order });
+  };
+  const log = ctx.log.child({ phase: 'verify' });
+  const pools = sidePools('forward', ctx.config.source, ctx.config.destination, credentialsOf(ctx), log);
+  const env: VerifyEnv = {
+    ctx,
+    deep,
+    vs,
+    pools,
+    // No server throttles for reading: a throttling answer still pauses both sides together.
+    retry: { log, signal: ctx.signal, retry: ctx.config.retry, fromThrottle: new ServerThrottle({}), toThrottle: new ServerThrottle({}) },
+    record,
+    progress: { grow: (n) => task.setTotal((expected += n)), tick: () => task.increment(1) },
   };
   try {
-    // Accounts run a few at a time; each uses one connection per server.
-    const limit = Math.max(1, Math.min(4, ctx.config.source.maxConnections, ctx.config.destination.maxConnections));
-    const queue = [...ctx.accounts];
-    const worker = async () => {
-      for (let a = queue.shift(); a && !ctx.signal.aborted; a = queue.shift()) {
-        await verifyAccount(ctx, a, deep, vs, record, {
-          grow: (n) => task.setTotal((expected += n)),
-          tick: () => task.increment(1),
-        });
+    // One queue of folder tasks for the whole run, on the job's session pools (a few at a time:
+    // verify reads every message, which is heavy on both servers).
+    const queue = new PQueue({ concurrency: Math.max(1, Math.min(4, ctx.config.source.maxConnections, ctx.config.destination.maxConnections)) });
+    await Promise.all(
+      ctx.accounts.map(async (a, i) => {
+        await verifyAccount(env, a, i, queue, ctx.accounts.length - i);
         totals.accounts++;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
+      }),
+    );
   } catch (err) {
     vs.finishRun(runId, 'failed', totals);
     ctx.store.finishPhase(phaseId, 'failed', { error: (err as Error).message });
     throw err;
   } finally {
     task.stop();
+    await Promise.all([pools.from.close(), pools.to.close()]);
   }
   const interrupted = ctx.signal.aborted;
   const clean = !interrupted && totals.missing === 0 && totals.duplicated === 0 && totals.altered === 0 && totals.errors === 0;
@@ -64,42 +76,62 @@ export async function runVerify(ctx: PhaseContext, opts: VerifyOptions = {}): Pr
   vs.finishRun(runId, outcome, totals);
   ctx.store.finishPhase(phaseId, interrupted ? 'interrupted' : clean ? 'complete' : 'incomplete', { deep, ...totals });
   ctx.log.info({ deep, ...totals, outcome }, 'verify finished');
-  // Accounts ran side by side; list each account's folders together, in the order compared.
-  const order = new Map(ctx.accounts.map((a, i) => [a.sourceUser, i]));
-  const sorted = folders.map((f, i) => ({ f, i })).sort((a, b) => (order.get(a.f.account) ?? 0) - (order.get(b.f.account) ?? 0) || a.i - b.i).map((x) => x.f);
+  // Folders ran side by side; list them by account, then in the order of the account's mapping.
+  const sorted = folders.sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1]).map((x) => x.f);
   return { runId, deep, startedAt, finishedAt: new Date().toISOString(), clean, outcome, totals, folders: sorted };
 }
 
-async function verifyAccount(
-  ctx: PhaseContext,
-  account: Account,
-  deep: boolean,
-  vs: VerifyRecords,
-  record: (f: VerifiedFolder) => void,
-  progress: { grow(n: number): void; tick(): void },
-): Promise<void> {
+interface VerifyEnv {
+  ctx: PhaseContext;
+  deep: boolean;
+  vs: VerifyRecords;
+  pools: SidePools;
+  retry: RetryEnv;
+  record(f: VerifiedFolder, order: [number, number]): void;
+  progress: { grow(n: number): void; tick(): void };
+}
+
+/** Lists both sides of one account, then queues one task per mapped folder pair. */
+async function verifyAccount(env: VerifyEnv, account: Account, index: number, queue: PQueue, priority: number): Promise<void> {
+  const { ctx } = env;
   const who = { account: account.sourceUser, destinationAccount: account.destinationUser };
-  let src: ImapFlow | undefined;
-  let dst: ImapFlow | undefined;
-  try {
-    let plan: FolderMapping[];
-    try {
-      const login = { account, credentials: credentialsOf(ctx) };
-      src = await connectImap(ctx.config.source, login, { log: ctx.log, side: 'source' });
-      dst = await connectImap(ctx.config.destination, login, { log: ctx.log, side: 'destination' });
-      const [srcList, dstList] = [await listFolders(src), await listFolders(dst)];
-      plan = planFolderMapping(srcList, dstList, ctx.config.folders, { destinationPreset: ctx.config.destination.preset });
-    } catch (err) {
-      record(failed(who, '*', '*', (err as Error).message));
-      return;
-    }
-    const pairs = plan.filter((m) => m.action === 'copy');
-    progress.grow(pairs.reduce((n, m) => n + (m.source.status?.messages ?? 0), 0));
-    const attempts = new Map<string, number>();
-    for (const m of pairs) {
-      if (ctx.signal.aborted) return;
+  const plan = await queue.add(
+    async () => {
+      if (ctx.signal.aborted) return undefined;
       try {
-        const source = await scanFolder(src, m.source.path, { deep, signal: ctx.signal, onMessage: progress.tick });
+        return await withPair(env.pools, account, ctx.signal, async (from, to) => {
+          const [srcList, dstList] = [await listFolders(await from.get()), await listFolders(await to.get())];
+          return planFolderMapping(srcList, dstList, ctx.config.folders, { destinationPreset: ctx.config.destination.preset });
+        });
+      } catch (err) {
+        if (!ctx.signal.aborted) env.record(failed(who, '*', '*', (err as Error).message), [index, -1]);
+        return undefined;
+      }
+    },
+    { priority },
+  );
+  if (!plan) return;
+  const pairs = plan.filter((m) => m.action === 'copy');
+  env.progress.grow(pairs.reduce((n, m) => n + (m.source.status?.messages ?? 0), 0));
+  // A folder whose failure reaches the account (its server gone after the retries) ends the
+  // account's other folders too: they would each wait out the same retry bound.
+  const account_ = { stopped: false };
+  await Promise.all(pairs.map((m, i) => queue.add(() => verifyFolder(env, account, who, m, [index, i], account_), { priority })));
+}
+
+/**
+ * One folder pair: scans both sides on leased sessions and records the comparison. The failure
+ * policy (through withRetry) gives a dropped session back broken and reads the folder again on
+ * fresh ones; anything else is counted and shown, and one unreadable folder does not hide the others.
+ */
+async function verifyFolder(env: VerifyEnv, account: Account, who: { account: string; destinationAccount: string }, m: FolderMapping, order: [number, number], acct: { stopped: boolean }): Promise<void> {
+  const { ctx, deep, vs } = env;
+  if (ctx.signal.aborted || acct.stopped) return;
+  try {
+    const f = await withRetry(env.retry, () =>
+      withPair(env.pools, account, ctx.signal, async (from, to) => {
+        const [src, dst] = [await from.get(), await to.get()];
+        const source = await scanFolder(src, m.source.path, { deep, signal: ctx.signal, onMessage: env.progress.tick });
         // A destination folder that does not exist yet holds nothing: every source message is missing.
         const destination: ScannedFolder = m.existsOnDestination ? await scanFolder(dst, m.destinationPath, { deep, signal: ctx.signal }) : { messages: [] };
         const checkpoint = vs.folderCheckpoint(account.sourceUser, [m.source.path, m.source.logicalPath], source.uidValidity, destination.uidValidity);
@@ -115,11 +147,11 @@ async function verifyAccount(
           destinationFlags: destination.flags,
         });
         if (deep) await locateByteChanges(src, dst, m.source.path, m.destinationPath, c.differences);
-        record({
+        return {
           ...who,
           sourcePath: m.source.logicalPath,
           destinationPath: m.destinationLogicalPath,
-          method: useMapping ? 'store' : 'scan',
+          method: useMapping ? ('store' as const) : ('scan' as const),
           sourceCount: c.sourceCount,
           destinationCount: c.destinationCount,
           matched: c.matched,
@@ -131,35 +163,16 @@ async function verifyAccount(
           sourceDigest: c.sourceDigest,
           destinationDigest: c.destinationDigest,
           differences: c.differences,
-        });
-      } catch (err) {
-        // The failure policy: a dropped session or a throttling answer gets fresh sessions and
-        // this folder again (bounded by retry:); anything else is counted and shown, and one
-        // unreadable folder does not hide the others.
-        const d = decide(err, (attempts.get(m.source.path) ?? 0) + 1, 0, ctx.config.retry);
-        if (d.action === 'retry' && !ctx.signal.aborted) {
-          attempts.set(m.source.path, (attempts.get(m.source.path) ?? 0) + 1);
-          ctx.log.warn({ folder: m.source.path, kind: d.failure.kind, err: d.failure.message, waitMs: d.waitMs }, 'verify: transient failure; reading the folder again on fresh sessions');
-          await sleep(d.waitMs, ctx.signal);
-          await closeImap(src);
-          await closeImap(dst);
-          try {
-            const login = { account, credentials: credentialsOf(ctx) };
-            src = await connectImap(ctx.config.source, login, { log: ctx.log, side: 'source' });
-            dst = await connectImap(ctx.config.destination, login, { log: ctx.log, side: 'destination' });
-            pairs.splice(pairs.indexOf(m) + 1, 0, m);
-            continue;
-          } catch {
-            // Reconnecting failed too: recorded below like any other failure.
-          }
-        }
-        record(failed(who, m.source.logicalPath, m.destinationLogicalPath, (err as Error).message));
-        if (!src.usable || !dst.usable) return;
-      }
-    }
-  } finally {
-    await closeImap(src);
-    await closeImap(dst);
+        };
+      }),
+    );
+    env.record(f, order);
+  } catch (err) {
+    // Interrupted: the run is marked so; a folder cut short is not a finding.
+    if (ctx.signal.aborted) return;
+    const failure = classifyImapError(err);
+    if (policyOf(failure).scope === 'account' || policyOf(failure).scope === 'job') acct.stopped = true;
+    env.record(failed(who, m.source.logicalPath, m.destinationLogicalPath, (err as Error).message), order);
   }
 }
 

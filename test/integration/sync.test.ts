@@ -308,7 +308,8 @@ describe('sync survives interruptions', () => {
     const pair = await startPair();
     const users = generateCorpus('tiny');
     await seedCorpus(pair, users, 200);
-    const job = makeJob(pair, users, { retry: { maxAttempts: 50, maxSeconds: 5 }, sync: { batchMessages: 5 }, destination: { throttle: { messagesPerHour: 360_000 } } });
+    // 10 messages a second: the copy lasts well past a slow status poll and the server's own stop.
+    const job = makeJob(pair, users, { retry: { maxAttempts: 50, maxSeconds: 5 }, sync: { batchMessages: 5 }, destination: { throttle: { messagesPerHour: 36_000 } } });
     const run = spawnSync(job);
     await copiedMoreThan(job, 30);
     expect(run.child.exitCode).toBeNull();

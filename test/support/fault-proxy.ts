@@ -19,7 +19,8 @@ export interface FaultPlan {
 export interface FaultProxy {
   port: number;
   plan: FaultPlan;
-  stats: { connections: number; cuts: number; stalls: number; refused: number };
+  /** `open`: connections open now; `peakOpen`: the most open at once (what the server's connection limit sees). */
+  stats: { connections: number; cuts: number; stalls: number; refused: number; open: number; peakOpen: number };
   /** Refuse (close at once) new connections for `ms`. */
   refuseFor(ms: number): void;
   close(): Promise<void>;
@@ -27,7 +28,7 @@ export interface FaultProxy {
 
 export async function startFaultProxy(targetPort: number, plan: FaultPlan = {}, random: () => number = Math.random): Promise<FaultProxy> {
   const sockets = new Set<Socket>();
-  const stats = { connections: 0, cuts: 0, stalls: 0, refused: 0 };
+  const stats = { connections: 0, cuts: 0, stalls: 0, refused: 0, open: 0, peakOpen: 0 };
   let refuseUntil = 0;
   const proxy: FaultProxy = {
     port: 0,
@@ -58,6 +59,8 @@ export async function startFaultProxy(targetPort: number, plan: FaultPlan = {}, 
       return;
     }
     stats.connections++;
+    stats.peakOpen = Math.max(stats.peakOpen, ++stats.open);
+    client.once('close', () => stats.open--);
     const upstream = connect(targetPort, '127.0.0.1');
     sockets.add(upstream);
     upstream.on('close', () => (sockets.delete(upstream), client.destroy()));

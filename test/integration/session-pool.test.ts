@@ -1,0 +1,70 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { readAll, seedUser, snapshotDigest, startPair, type SeedMessage } from '../support/dovecot.js';
+
+// The job's sessions come from one pool per server, shared by every account: with five accounts
+// and maxConnections 3, neither server ever sees more than three connections from the sync at
+// once (counted at a plain TCP proxy in front of each), and every account is still copied whole.
+
+const FOLDERS = [{ path: 'INBOX' }, { path: 'Projects' }, { path: 'Archive/2024' }];
+
+function messagesOf(user: string): SeedMessage[] {
+  return FOLDERS.flatMap((f, fi) =>
+    Array.from({ length: 24 }, (_, i) => {
+      const date = new Date(Date.UTC(2025, 3, 1 + fi, 8, i));
+      return {
+        folder: f.path,
+        raw: Buffer.from(`Message-ID: <pool-${fi}-${i}@${user}>\r\nFrom: boss@acme.test\r\nTo: ${user}\r\nSubject: ${f.path} ${i}\r\nDate: ${date.toUTCString()}\r\n\r\n${`line ${i} ${'z'.repeat(70)}\r\n`.repeat(40 + i * 7)}`),
+        flags: i % 3 ? ['\\Seen'] : [],
+        internalDate: date,
+      };
+    }),
+  );
+}
+
+describe('session pool', () => {
+  it('five accounts with maxConnections 3: at most 3 connections at once to each server, every account copied exactly', async () => {
+    const pair = await startPair();
+    const users = Array.from({ length: 5 }, (_, i) => ({ user: `staff${i + 1}@acme.test`, password: `pw-${i + 1}-secret` }));
+    for (const u of users) {
+      await seedUser(pair.source, { ...u, folders: FOLDERS, messages: () => messagesOf(u.user) }, { connections: 1 });
+      await pair.destination.addUser(u.user, u.password);
+    }
+    // A little latency on every chunk keeps sessions busy long enough to overlap.
+    const src = await startFaultProxy(pair.source.port, { delayMs: 2 });
+    const dst = await startFaultProxy(pair.destination.port, { delayMs: 2 });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'mailshift-pool-'));
+      const config = join(dir, 'mailshift.yaml');
+      writeFileSync(join(dir, 'accounts.csv'), 'source_user,source_password,destination_user,destination_password\n' + users.map((u) => `${u.user},${u.password},${u.user},${u.password}`).join('\n') + '\n');
+      const server = (port: number) => ({ host: '127.0.0.1', port, tls: 'none', allowInsecure: true, preset: 'dovecot', maxConnections: 3 });
+      writeFileSync(config, JSON.stringify({ job: 'pool-test', domain: 'acme.test', sync: { batchMessages: 8 }, source: server(src.port), destination: server(dst.port), accounts: 'accounts.csv' }));
+
+      const r = await runCli(['sync', '--config', config], { timeoutMs: 300_000 });
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      // The cap holds across all five accounts, and the pool really runs several at once.
+      expect(src.stats.peakOpen).toBeLessThanOrEqual(3);
+      expect(dst.stats.peakOpen).toBeLessThanOrEqual(3);
+      expect(dst.stats.peakOpen).toBeGreaterThanOrEqual(2);
+      expect(src.stats.open + dst.stats.open, 'every session logged out at the end').toBe(0);
+      console.log(`pool: peak connections source ${src.stats.peakOpen}, destination ${dst.stats.peakOpen}; opened in all ${src.stats.connections} / ${dst.stats.connections}`);
+
+      for (const u of users) {
+        const [s, d] = await Promise.all([readAll(pair.source, u.user, u.password, { hashOnly: true }), readAll(pair.destination, u.user, u.password, { hashOnly: true })]);
+        expect(d.reduce((n, f) => n + f.messages.length, 0)).toBe(FOLDERS.length * 24);
+        expect(snapshotDigest(d)).toEqual(snapshotDigest(s));
+      }
+      // A re-run finds nothing to do, within the same cap.
+      const again = await runCli(['sync', '--config', config], { timeoutMs: 120_000 });
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/sync: 0 messages/);
+      expect(dst.stats.peakOpen).toBeLessThanOrEqual(3);
+    } finally {
+      await Promise.all([src.close(), dst.close()]);
+    }
+  }, 400_000);
+});
