@@ -40,8 +40,8 @@ interface Waiter<S> {
 
 /** Acquiring from a closed pool, or waiting when the job's signal aborted: the run is ending. */
 export class PoolClosedError extends InterruptedError {
-  constructor(message = 'the session pool is closed') {
-    super(message);
+  constructor(message = 'the session pool is closed', options?: ConstructorParameters<typeof InterruptedError>[1]) {
+    super(message, options);
   }
 }
 

@@ -44,6 +44,7 @@ const TABLE: Record<string, { file: string; exit: number; make: Make }> = {
   SignInRequiredError: { file: 'auth/types.ts', exit: 3, make: (_m, mod) => new (ctor(mod, 'SignInRequiredError'))('not signed in yet', ctx) },
   FramingError: { file: 'imap/bulk/framer.ts', exit: 1, make: (_m, mod) => new (ctor(mod, 'FramingError'))('server sent a line over 4 MiB', ctx) },
   BulkConnectionError: { file: 'imap/bulk/connection.ts', exit: 1, make: (_m, mod) => new (ctor(mod, 'BulkConnectionError'))('connection closed by the server', ctx) },
+  PoolClosedError: { file: 'copier/pool.ts', exit: 130, make: (_m, mod) => new (ctor(mod, 'PoolClosedError'))('the session pool is closed', ctx) },
   // Made without a hint by its constructor (command + tagged answer): the hint case is covered by its parent.
   BulkCommandError: { file: 'imap/bulk/connection.ts', exit: 1, make: (_m, mod) => new (ctor(mod, 'BulkCommandError'))('APPEND', tagged) },
 };
