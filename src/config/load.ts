@@ -97,6 +97,7 @@ function resolveServer(file: string, dir: string, side: Side, s: ServerFile): Se
     tls,
     allowInsecure: s.allowInsecure,
     ...(s.caFile ? { ca: readCaFile(file, dir, side, s.caFile) } : {}),
+    ...(s.timeoutSeconds ? { timeoutSeconds: s.timeoutSeconds } : {}),
     maxConnections: s.maxConnections ?? preset.maxConnections,
     maxMessageBytes: s.maxMessageBytes ?? preset.maxMessageBytes,
     throttle: {
