@@ -1,3 +1,5 @@
+import { tlsTrust } from '../net/tls-trust.js';
+import { Agent, fetch as undiciFetch, type RequestInit as UndiciInit } from 'undici';
 import { davRequest, DAVNamespace, getDAVAttribute, fetchHomeUrl, fetchPrincipalUrl, propfind, serviceDiscovery, syncCollection, makeCalendar, type DAVResponse } from 'tsdav';
 import type { Secret } from '../secret.js';
 import type { CollectionKind } from '../store/groupware-store.js';
@@ -73,9 +75,13 @@ export class DavSession {
   readonly #auth: string;
   readonly base: string;
 
-  constructor(base: string, user: string, secret: Secret) {
+  /** undici's Agent carrying the company CA (caFile) next to the system's; undefined: Node's defaults. */
+  readonly #dispatcher: Agent | undefined;
+
+  constructor(base: string, user: string, secret: Secret, opts: { ca?: string } = {}) {
     this.base = base;
     this.#auth = 'Basic ' + Buffer.from(`${user}:${secret.reveal()}`).toString('base64');
+    if (opts.ca) this.#dispatcher = new Agent({ connect: tlsTrust({ allowInsecure: false, ca: opts.ca }) });
   }
 
   /** fetch with this session's sign-in; same-origin redirects only; https verified by Node. */
@@ -90,9 +96,16 @@ export class DavSession {
       if ((init.method ?? 'GET').toUpperCase() === 'PUT') this.stats.puts++;
       let res: Response;
       try {
-        res = await fetch(url, { ...init, headers, redirect: 'manual' });
+        // With a caFile, undici's own fetch and Agent (Node's bundled fetch takes no CA option).
+        res = this.#dispatcher
+          ? ((await undiciFetch(url, { ...(init as UndiciInit), headers, redirect: 'manual', dispatcher: this.#dispatcher })) as unknown as Response)
+          : await fetch(url, { ...init, headers, redirect: 'manual' });
       } catch (err) {
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        // A certificate that does not verify is permanent: say what to change, not "cannot connect".
+        if (cause?.code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(cause.code)) {
+          throw new DavUnreachableError(`${new URL(url).origin}: its TLS certificate is not trusted (${cause.code}); if it comes from your company's own CA, give that CA's PEM file as caFile`);
+        }
         throw new DavUnreachableError(`${new URL(url).origin}: cannot connect (${cause?.code ?? cause?.message ?? (err as Error).message})`);
       }
       const loc = res.headers.get('location');

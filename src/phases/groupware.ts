@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import type { GroupwareConfig, GroupwareSide } from '../config/groupware-schema.js';
 import type { Account } from '../config/types.js';
-import { InputError } from '../errors.js';
+import { FatalError, InputError } from '../errors.js';
 import { copyAccount, emptyCounts, type CopyCounts } from '../groupware/copy.js';
 import { davCredential } from '../groupware/credentials.js';
 import { DavAuthError, DavSession, DavUnreachableError, NotDavError } from '../groupware/dav.js';
@@ -38,7 +38,7 @@ function settings(ctx: PhaseContext): GroupwareConfig {
 
 function session(side: GroupwareSide & { kind: 'dav' }, account: Account, which: 'source' | 'destination'): DavSession {
   const { user, secret } = davCredential(account, which);
-  return new DavSession(side.url, user, secret);
+  return new DavSession(side.url, user, secret, { ca: side.ca });
 }
 
 /** One OPTIONS per DAV side before any account: a URL that is not a DAV server is one line, exit 2. */
@@ -50,6 +50,8 @@ async function probeSides(g: GroupwareConfig, account: Account): Promise<void> {
       await session(side, account, which).probe();
     } catch (err) {
       if (err instanceof NotDavError) throw new InputError(`groupware.${which}.url: ${err.message}`);
+      // Before any account: a server that cannot be reached or trusted means nothing can be done.
+      if (err instanceof DavUnreachableError) throw new FatalError(`groupware.${which}.url: ${err.message}`);
       throw err;
     }
   }
