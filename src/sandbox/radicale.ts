@@ -72,7 +72,7 @@ async function waitForPort(port: number, child: ChildProcess, logPath: string): 
 const readTail = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8').slice(-2000) : '(no log)');
 
 export async function startRadicale(
-  opts: { name: string; baseDir?: string; keepAfterExit?: boolean; maxContentLength?: number; /** Serve https with this certificate and key (PEM). */ tls?: { cert: string; key: string } } = { name: 'radicale' },
+  opts: { name: string; baseDir?: string; keepAfterExit?: boolean; maxContentLength?: number; /** Serve https with this certificate and key (PEM). */ tls?: { cert: string; key: string }; /** Listen here (a restart on the same port); default: a free one. */ port?: number } = { name: 'radicale' },
 ): Promise<RadicaleServer> {
   if (!radicaleAvailable()) throw new Error(`radicale is not installed for ${RADICALE_PYTHON} (Debian package "radicale")`);
   hookExit();
@@ -81,7 +81,7 @@ export async function startRadicale(
   const users = join(dir, 'users');
   const logPath = join(dir, 'radicale.log');
   if (!existsSync(users)) writeFileSync(users, '', { mode: 0o600 });
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   if (opts.tls) {
     writeFileSync(join(dir, 'cert.pem'), opts.tls.cert);
     writeFileSync(join(dir, 'key.pem'), opts.tls.key, { mode: 0o600 });

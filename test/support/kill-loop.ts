@@ -49,6 +49,8 @@ export interface KillOnceOptions {
   mark: number;
   jitterMs?: number;
   stallMs?: number;
+  /** How often progress is read (ms). */
+  pollMs?: number;
   random?: () => number;
 }
 
@@ -73,7 +75,7 @@ export async function killOnceAt(o: KillOnceOptions): Promise<{ killed: boolean;
       run.child.kill('SIGKILL');
       throw new Error(`no progress for ${Math.round(stallMs / 1000)} s before the kill (at ${p}, mark ${o.mark}): ${(await run.done).out.slice(-2000)}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 50));
   }
   if (!exited) {
     await new Promise((r) => setTimeout(r, Math.floor((o.random ?? Math.random)() * (o.jitterMs ?? 300))));
