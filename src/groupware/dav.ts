@@ -1,5 +1,5 @@
 import { tlsTrust } from '../net/tls-trust.js';
-import { Agent, fetch as undiciFetch, type RequestInit as UndiciInit } from 'undici';
+import type { RequestInit as UndiciInit } from 'undici';
 import { davRequest, DAVNamespace, getDAVAttribute, fetchHomeUrl, fetchPrincipalUrl, propfind, serviceDiscovery, syncCollection, makeCalendar, type DAVResponse } from 'tsdav';
 import type { Secret } from '../secret.js';
 import type { CollectionKind } from '../store/groupware-store.js';
@@ -70,18 +70,35 @@ export function assertAllowedUrl(url: string): void {
   throw new NotDavError(`${u.origin}: refused, only https:// is used outside loopback`);
 }
 
+type CaFetch = (url: string, init: UndiciInit) => Promise<Response>;
+
+/**
+ * undici's fetch bound to an Agent that trusts `ca`. undici is loaded only here, and its global
+ * dispatcher is put back as it was: on import it installs its own, which Node's bundled fetch
+ * (used everywhere else) would then pick up, and the two versions do not mix.
+ */
+async function caFetch(ca: string): Promise<CaFetch> {
+  const key = Symbol.for('undici.globalDispatcher.1');
+  const g = globalThis as unknown as Record<symbol, unknown>;
+  const before = g[key];
+  const undici = await import('undici');
+  if (g[key] !== before) g[key] = before;
+  const dispatcher = new undici.Agent({ connect: tlsTrust({ allowInsecure: false, ca }) });
+  return async (url, init) => (await undici.fetch(url, { ...init, dispatcher })) as unknown as Response;
+}
+
 export class DavSession {
   readonly stats: DavStats = { requests: 0, puts: 0 };
   readonly #auth: string;
   readonly base: string;
 
-  /** undici's Agent carrying the company CA (caFile) next to the system's; undefined: Node's defaults. */
-  readonly #dispatcher: Agent | undefined;
+  /** undici's fetch with an Agent carrying the company CA (caFile) next to the system's; undefined: Node's own fetch. */
+  readonly #withCa: Promise<CaFetch> | undefined;
 
   constructor(base: string, user: string, secret: Secret, opts: { ca?: string } = {}) {
     this.base = base;
     this.#auth = 'Basic ' + Buffer.from(`${user}:${secret.reveal()}`).toString('base64');
-    if (opts.ca) this.#dispatcher = new Agent({ connect: tlsTrust({ allowInsecure: false, ca: opts.ca }) });
+    if (opts.ca) this.#withCa = caFetch(opts.ca);
   }
 
   /** fetch with this session's sign-in; same-origin redirects only; https verified by Node. */
@@ -97,9 +114,7 @@ export class DavSession {
       let res: Response;
       try {
         // With a caFile, undici's own fetch and Agent (Node's bundled fetch takes no CA option).
-        res = this.#dispatcher
-          ? ((await undiciFetch(url, { ...(init as UndiciInit), headers, redirect: 'manual', dispatcher: this.#dispatcher })) as unknown as Response)
-          : await fetch(url, { ...init, headers, redirect: 'manual' });
+        res = this.#withCa ? await (await this.#withCa)(url, { ...(init as UndiciInit), headers, redirect: 'manual' }) : await fetch(url, { ...init, headers, redirect: 'manual' });
       } catch (err) {
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
         // A certificate that does not verify is permanent: say what to change, not "cannot connect".
