@@ -6,7 +6,9 @@ import { InputError } from '../errors.js';
 // files where a side has no DAV. Each side is either { url } or { files }.
 
 const sideSchema = z.union([
-  z.object({ url: z.string().url('must be a URL like https://dav.example.com/') }).strict(),
+  // caFile: the company's own CA for this DAV server (PEM, relative to the config); default: the
+  // mail server's caFile of the same side.
+  z.object({ url: z.string().url('must be a URL like https://dav.example.com/'), caFile: z.string().min(1).optional() }).strict(),
   z.object({ files: z.string().min(1) }).strict(),
 ]);
 
@@ -22,7 +24,7 @@ export const groupwareSchema = z
 export type GroupwareFile = z.infer<typeof groupwareSchema>;
 
 /** One side as the job uses it: a DAV server URL, or a folder of export files (absolute path). */
-export type GroupwareSide = { kind: 'dav'; url: string } | { kind: 'files'; dir: string };
+export type GroupwareSide = { kind: 'dav'; url: string; ca?: string } | { kind: 'files'; dir: string };
 
 export interface GroupwareConfig {
   source: GroupwareSide;
@@ -36,7 +38,16 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
  * Applies the section's rules: `files:` relative to the config file; `http://` only on a loopback
  * address (tests, the demo); a URL always ends in "/" so relative hrefs resolve under it.
  */
-export function resolveGroupware(file: string, dir: string, g: GroupwareFile): GroupwareConfig | undefined {
+export function resolveGroupware(
+  file: string,
+  dir: string,
+  g: GroupwareFile,
+  /** Reads and checks a caFile (load.ts); the unit tests leave it out. */
+  readCa: (key: string, caFile: string) => string = (key, caFile) => {
+    throw new InputError(`${file}: ${key}.caFile ${caFile}: not read here`);
+  },
+  mailCaFile: { source?: string; destination?: string } = {},
+): GroupwareConfig | undefined {
   if (!g) return undefined;
   const side = (name: 'source' | 'destination', s: NonNullable<GroupwareFile>['source']): GroupwareSide => {
     if ('files' in s) return { kind: 'files', dir: resolvePath(dir, s.files) };
@@ -47,7 +58,9 @@ export function resolveGroupware(file: string, dir: string, g: GroupwareFile): G
     }
     if (u.username || u.password) throw new InputError(`${file}: groupware.${name}.url must not contain a user or password (they come from the accounts file)`);
     if (!u.pathname.endsWith('/')) u.pathname += '/';
-    return { kind: 'dav', url: u.href };
+    // Its own caFile, else the mail server's of the same side (one company CA for both).
+    const caFile = s.caFile ?? mailCaFile[name];
+    return { kind: 'dav', url: u.href, ...(caFile ? { ca: readCa(s.caFile ? `groupware.${name}` : name, caFile) } : {}) };
   };
   const source = side('source', g.source);
   if (g.destination && 'files' in g.source && 'files' in g.destination) {

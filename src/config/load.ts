@@ -64,12 +64,12 @@ export function loadConfig(configPath: string): JobConfig {
     dualRun: cfg.dualRun,
     cutover: cfg.cutover,
     kit: cfg.kit,
-    groupware: resolveGroupware(file, dir, cfg.groupware),
+    groupware: resolveGroupware(file, dir, cfg.groupware, (key, caFile) => readCaFile(file, dir, key, caFile), { source: cfg.source.caFile, destination: cfg.destination.caFile }),
   };
 }
 
 /** Reads a caFile: it must exist and hold at least one PEM certificate. */
-function readCaFile(file: string, dir: string, side: Side, caFile: string): string {
+function readCaFile(file: string, dir: string, side: string, caFile: string): string {
   const path = resolve(dir, caFile);
   let pem: string;
   try {
@@ -103,6 +103,7 @@ function resolveServer(file: string, dir: string, side: Side, s: ServerFile): Se
     tls,
     allowInsecure: s.allowInsecure,
     ...(s.caFile ? { ca: readCaFile(file, dir, side, s.caFile) } : {}),
+    ...(s.timeoutSeconds ? { timeoutSeconds: s.timeoutSeconds } : {}),
     maxConnections: s.maxConnections ?? preset.maxConnections,
     maxMessageBytes: s.maxMessageBytes ?? preset.maxMessageBytes,
     throttle: {

@@ -4,6 +4,7 @@ import { cutoverSchema } from './cutover-schema.js';
 import { groupwareSchema } from './groupware-schema.js';
 import { dualRunSchema } from './dualrun-schema.js';
 import { kitSchema } from './kit-schema.js';
+import { socketTimeoutSchema } from './timeout-schema.js';
 
 // The config file as written by the user, before presets and paths are applied.
 
@@ -17,6 +18,7 @@ const serverSchema = z
     /** A PEM file of the company's own CA, trusted for this server besides the system's CAs. */
     caFile: z.string().min(1).optional(),
     maxConnections: z.number().int().min(1).max(64).optional(),
+    timeoutSeconds: socketTimeoutSchema,
     maxMessageBytes: z.number().int().positive().optional(),
     throttle: z
       .object({

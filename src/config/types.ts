@@ -18,6 +18,8 @@ export interface ServerConfig {
   allowInsecure: boolean;
   /** PEM text of extra CAs to trust for this server (the config's caFile), besides the system's. */
   ca?: string;
+  /** Seconds without an answer while a command waits before the connection is given up (default 300). */
+  timeoutSeconds?: number;
   /** Connections open at once to this server across all accounts. */
   maxConnections: number;
   /** Largest message this server accepts (bytes), when known from config or preset. */

@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import type { ServerConfig, Side } from '../config/types.js';
-import { closeImap, connectImap, type ImapLogin } from '../imap/connect.js';
+import { closeImap, connectImap, socketTimeoutMs, type ImapLogin } from '../imap/connect.js';
 import { BulkConnection } from '../imap/bulk/connection.js';
 import type { Logger } from '../logger.js';
 import { BulkCopy, ImapflowCopy, type CopyConnection } from './conn.js';
@@ -72,7 +72,7 @@ export class Session {
     }
     this.#client = undefined;
     try {
-      this.#bulk = BulkConnection.fromClient(client);
+      this.#bulk = BulkConnection.fromClient(client, { socketTimeoutMs: socketTimeoutMs(this.server) });
     } catch (err) {
       // Not possible on this session: it copies through imapflow from now on (said in the log).
       client.close();

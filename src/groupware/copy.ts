@@ -39,6 +39,8 @@ export interface CopyDeps {
   signal: AbortSignal;
   /** Objects in flight per collection. */
   concurrency?: number;
+  /** Told of each object failure (recorded as failed all the same): the caller decides on a retry. */
+  onObjectError?: (err: unknown) => void;
 }
 
 const lastSegment = (href: string) => {
@@ -127,6 +129,7 @@ async function copyCollection(deps: CopyDeps, c: DavCollectionInfo, row: Collect
         counts[r]++;
       } catch (err) {
         if (signal.aborted) return;
+        deps.onObjectError?.(err);
         failedHere++;
         counts.failed++;
         const reason = (err as Error).message;

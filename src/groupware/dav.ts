@@ -1,3 +1,6 @@
+import { tlsTrust } from '../net/tls-trust.js';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import { davRequest, DAVNamespace, getDAVAttribute, fetchHomeUrl, fetchPrincipalUrl, propfind, serviceDiscovery, syncCollection, makeCalendar, type DAVResponse } from 'tsdav';
 import type { Secret } from '../secret.js';
 import type { CollectionKind } from '../store/groupware-store.js';
@@ -66,14 +69,52 @@ export function assertAllowedUrl(url: string): void {
   throw new NotDavError(`${u.origin}: refused, only https:// is used outside loopback`);
 }
 
+type CaFetch = (url: string, init: RequestInit & { headers: Headers }) => Promise<Response>;
+
+/**
+ * A fetch over node:https that trusts `ca` besides the system's CAs. Node's bundled fetch takes no
+ * CA, and the npm undici's Agent, once imported, becomes the global dispatcher of Node's own fetch
+ * (used elsewhere, e.g. for sign-in), whose parser then crashes on it: so no undici here.
+ */
+function caFetch(ca: string): CaFetch {
+  const agent = new HttpsAgent({ keepAlive: true, ...tlsTrust({ allowInsecure: false, ca }) });
+  return (url, init) =>
+    new Promise<Response>((resolve, reject) => {
+      const headers: Record<string, string> = {};
+      init.headers.forEach((v, k) => (headers[k] = v));
+      const body = init.body === undefined || init.body === null ? undefined : typeof init.body === 'string' ? Buffer.from(init.body) : Buffer.from(init.body as Uint8Array);
+      if (body) headers['content-length'] = String(body.length);
+      const u = new URL(url);
+      if (u.protocol !== 'https:') return reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ERR_INVALID_PROTOCOL', message: `${u.protocol} with a caFile` } }));
+      const req = httpsRequest(u, { method: init.method ?? 'GET', headers, agent, servername: isIP(u.hostname) ? undefined : u.hostname }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => reject(Object.assign(new TypeError('terminated'), { cause: err })));
+        res.on('end', () => {
+          const h = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
+          const status = res.statusCode ?? 500;
+          const nullBody = status === 204 || status === 205 || status === 304 || (init.method ?? 'GET').toUpperCase() === 'HEAD';
+          resolve(new Response(nullBody ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage ?? '', headers: h }));
+        });
+      });
+      req.on('error', (err) => reject(Object.assign(new TypeError('fetch failed'), { cause: err })));
+      req.end(body);
+    });
+}
+
 export class DavSession {
   readonly stats: DavStats = { requests: 0, puts: 0 };
   readonly #auth: string;
   readonly base: string;
 
-  constructor(base: string, user: string, secret: Secret) {
+  /** A fetch trusting the company CA (caFile) next to the system's; undefined: Node's own fetch. */
+  readonly #withCa: CaFetch | undefined;
+
+  constructor(base: string, user: string, secret: Secret, opts: { ca?: string } = {}) {
     this.base = base;
     this.#auth = 'Basic ' + Buffer.from(`${user}:${secret.reveal()}`).toString('base64');
+    if (opts.ca) this.#withCa = caFetch(opts.ca);
   }
 
   /** fetch with this session's sign-in; same-origin redirects only; https verified by Node. */
@@ -88,9 +129,14 @@ export class DavSession {
       if ((init.method ?? 'GET').toUpperCase() === 'PUT') this.stats.puts++;
       let res: Response;
       try {
-        res = await fetch(url, { ...init, headers, redirect: 'manual' });
+        // With a caFile, node:https with the CA (Node's bundled fetch takes no CA option).
+        res = this.#withCa ? await this.#withCa(url, { ...init, headers }) : await fetch(url, { ...init, headers, redirect: 'manual' });
       } catch (err) {
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        // A certificate that does not verify is permanent: say what to change, not "cannot connect".
+        if (cause?.code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(cause.code)) {
+          throw new DavUnreachableError(`${new URL(url).origin}: its TLS certificate is not trusted (${cause.code}); if it comes from your company's own CA, give that CA's PEM file as caFile`);
+        }
         throw new DavUnreachableError(`${new URL(url).origin}: cannot connect (${cause?.code ?? cause?.message ?? (err as Error).message})`);
       }
       const loc = res.headers.get('location');

@@ -1,4 +1,5 @@
 import { VERSION } from '../version.js';
+import { DEFAULT_SOCKET_TIMEOUT_SECONDS } from '../config/timeout-schema.js';
 import { isIP } from 'node:net';
 import { warnInsecureOnce } from '../net/tls-trust.js';
 import { rootCertificates as tlsRootCertificates } from 'node:tls';
@@ -18,6 +19,11 @@ export interface ConnectOptions {
   qresync?: boolean;
 }
 
+
+/** The socket inactivity limit: the caller's, else the server's timeoutSeconds, else 300 s. */
+export function socketTimeoutMs(server: ServerConfig, opts: { socketTimeoutMs?: number } = {}): number {
+  return opts.socketTimeoutMs ?? (server.timeoutSeconds ?? DEFAULT_SOCKET_TIMEOUT_SECONDS) * 1000;
+}
 
 /** Who a session logs in as: the account, and the provider that says what to send. */
 export interface ImapLogin {
@@ -60,7 +66,7 @@ export function imapOptions(server: ServerConfig, cred: Credential, opts: Connec
     clientInfo: { name: 'mailshift', version: VERSION },
     connectionTimeout: opts.connectionTimeoutMs ?? 30_000,
     greetingTimeout: 16_000,
-    socketTimeout: opts.socketTimeoutMs ?? 300_000,
+    socketTimeout: socketTimeoutMs(server, opts),
     emitLogs: false,
   };
 }

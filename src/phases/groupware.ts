@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import type { GroupwareConfig, GroupwareSide } from '../config/groupware-schema.js';
 import type { Account } from '../config/types.js';
-import { InputError } from '../errors.js';
+import { FatalError, InputError } from '../errors.js';
 import { copyAccount, emptyCounts, type CopyCounts } from '../groupware/copy.js';
 import { davCredential } from '../groupware/credentials.js';
 import { DavAuthError, DavSession, DavUnreachableError, NotDavError } from '../groupware/dav.js';
@@ -10,6 +10,7 @@ import { writeFilesAccount } from '../groupware/files-writer.js';
 import { DavSource, homesFor, wantedKinds, type GroupwareSource } from '../groupware/source.js';
 import { verifyAccount, type CollectionVerify } from '../groupware/verify.js';
 import { inventoryAccount, inventoryLines, type AccountInventory } from '../groupware/inventory.js';
+import { backoffMs } from '../errors/policy.js';
 import type { PhaseContext } from './context.js';
 
 // Contacts and calendars: `mailshift groupware sync|verify`, and one delta per dual-run pass.
@@ -38,7 +39,7 @@ function settings(ctx: PhaseContext): GroupwareConfig {
 
 function session(side: GroupwareSide & { kind: 'dav' }, account: Account, which: 'source' | 'destination'): DavSession {
   const { user, secret } = davCredential(account, which);
-  return new DavSession(side.url, user, secret);
+  return new DavSession(side.url, user, secret, { ca: side.ca });
 }
 
 /** One OPTIONS per DAV side before any account: a URL that is not a DAV server is one line, exit 2. */
@@ -50,12 +51,42 @@ async function probeSides(g: GroupwareConfig, account: Account): Promise<void> {
       await session(side, account, which).probe();
     } catch (err) {
       if (err instanceof NotDavError) throw new InputError(`groupware.${which}.url: ${err.message}`);
+      // Before any account: a server that cannot be reached or trusted means nothing can be done.
+      if (err instanceof DavUnreachableError) throw new FatalError(`groupware.${which}.url: ${err.message}`);
       throw err;
     }
   }
 }
 
 const oneLine = (err: unknown) => (err as Error).message.split('\n')[0]!;
+
+/** A connection cut, refused or reset (not a certificate, not an answer): worth another try. */
+function isConnectionLoss(err: unknown): boolean {
+  if (err instanceof DavUnreachableError) return !/certificate is not trusted/.test(err.message);
+  // A body cut mid-read: undici's "terminated" / "other side closed".
+  const e = err as { name?: string; message?: string; cause?: { code?: string } };
+  return e?.name === 'TypeError' && (/terminated|fetch failed|other side closed/i.test(e.message ?? '') || /^UND_ERR_SOCKET|ECONNRESET|ECONNREFUSED|EPIPE/.test(e.cause?.code ?? ''));
+}
+
+/** The wait before try `attempt + 1`, or undefined when the retry bound is reached. */
+function decideRetry(attempt: number, elapsedMs: number, bound: { maxAttempts: number; maxSeconds: number }): number | undefined {
+  if (attempt >= bound.maxAttempts) return undefined;
+  const wait = backoffMs(attempt);
+  return elapsedMs + wait > bound.maxSeconds * 1000 ? undefined : wait;
+}
+
+/** Objects of this account the store records as on the destination. */
+function copiedObjects(ctx: PhaseContext, accountId: number): number {
+  let n = 0;
+  for (const c of ctx.store.groupware.collections(accountId)) n += ctx.store.groupware.objects(c.id).filter((o) => o.state === 'put' || o.state === 'kept').length;
+  return n;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
 
 /** Copies contacts and calendars of every account; the mapping and checkpoints live in the store. */
 export async function runGroupwareSync(ctx: PhaseContext, opts: { label?: string } = {}): Promise<GroupwareResult> {
@@ -84,40 +115,69 @@ export async function runGroupwareSync(ctx: PhaseContext, opts: { label?: string
       const accountId = ctx.store.upsertAccount(account.sourceUser, account.destinationUser);
       gs.setAccountState(accountId, 'syncing');
       const sessions: DavSession[] = [];
-      let res: GroupwareAccountResult;
-      try {
-        let source: GroupwareSource;
-        if (g.source.kind === 'dav') {
-          const s = session(g.source, account, 'source');
-          sessions.push(s);
-          source = new DavSource(s, await homesForSide(s, ctx, accountId, 'source', g), g.include);
-        } else {
-          source = filesSources.get(account.sourceUser)!;
+      let res: GroupwareAccountResult | undefined;
+      // A lost connection (a cut, a server restarting) is transient: the account is tried again
+      // after a back-off, within the config's retry bound; the store makes a retry continue
+      // where the last try stopped (objects are addressed by name, so none is copied twice).
+      let attempt = 0;
+      let since = Date.now();
+      let progress = -1;
+      for (;;) {
+        attempt++;
+        let lost: unknown;
+        const onObjectError = (err: unknown) => (lost ??= isConnectionLoss(err) ? err : undefined);
+        try {
+          let source: GroupwareSource;
+          if (g.source.kind === 'dav') {
+            const s = session(g.source, account, 'source');
+            sessions.push(s);
+            source = new DavSource(s, await homesForSide(s, ctx, accountId, 'source', g), g.include);
+          } else {
+            source = filesSources.get(account.sourceUser)!;
+          }
+          let counts: CopyCounts;
+          if (g.destination.kind === 'dav') {
+            const d = session(g.destination, account, 'destination');
+            const dstHomes = await homesForSide(d, ctx, accountId, 'destination', g);
+            sessions.push(d);
+            counts = await copyAccount({ gs, accountId, source, dst: d, dstHomes, log, signal: ctx.signal, onObjectError });
+            requests.puts += d.stats.puts;
+          } else {
+            counts = await writeFilesAccount({ gs, accountId, source, dir: g.destination.dir, person: account.destinationUser, log, signal: ctx.signal });
+          }
+          if (lost && !ctx.signal.aborted) throw lost;
+          const state = ctx.signal.aborted ? 'interrupted' : counts.failed ? 'incomplete' : 'complete';
+          res = { user: account.sourceUser, state, counts, ...(counts.failed ? { error: `${counts.failed} object(s) or collection(s) not copied; see "mailshift groupware verify"` } : {}) };
+          if (state !== 'interrupted') gs.setAccountState(accountId, state, res.error ?? null);
+        } catch (err) {
+          if (err instanceof InputError) {
+            fatal ??= err;
+            return;
+          }
+          if (isConnectionLoss(err) && !ctx.signal.aborted) {
+            // Progress (objects now in the store as copied) restarts the count, as for mail.
+            const done = copiedObjects(ctx, accountId);
+            if (done > progress) {
+              progress = done;
+              attempt = 1;
+              since = Date.now();
+            }
+            const d = decideRetry(attempt, Date.now() - since, ctx.config.retry);
+            if (d !== undefined) {
+              log.info({ user: account.sourceUser, attempt, waitMs: d, err: oneLine(err) }, 'groupware: connection lost, trying the account again');
+              await sleep(d, ctx.signal);
+              if (!ctx.signal.aborted) continue;
+            }
+          }
+          const msg = oneLine(err);
+          res = { user: account.sourceUser, state: 'failed', error: msg, counts: emptyCounts() };
+          gs.setAccountState(accountId, 'failed', msg);
+          ctx.store.addEvent({ phase: 'groupware', accountId, level: 'error', kind: 'groupware.account-failed', message: `${account.sourceUser}: ${msg}` });
+          log.warn({ user: account.sourceUser, err: msg }, 'groupware: account failed');
         }
-        let counts: CopyCounts;
-        if (g.destination.kind === 'dav') {
-          const d = session(g.destination, account, 'destination');
-          const dstHomes = await homesForSide(d, ctx, accountId, 'destination', g);
-          sessions.push(d);
-          counts = await copyAccount({ gs, accountId, source, dst: d, dstHomes, log, signal: ctx.signal });
-          requests.puts += d.stats.puts;
-        } else {
-          counts = await writeFilesAccount({ gs, accountId, source, dir: g.destination.dir, person: account.destinationUser, log, signal: ctx.signal });
-        }
-        const state = ctx.signal.aborted ? 'interrupted' : counts.failed ? 'incomplete' : 'complete';
-        res = { user: account.sourceUser, state, counts, ...(counts.failed ? { error: `${counts.failed} object(s) or collection(s) not copied; see "mailshift groupware verify"` } : {}) };
-        if (state !== 'interrupted') gs.setAccountState(accountId, state, res.error ?? null);
-      } catch (err) {
-        if (err instanceof InputError) {
-          fatal ??= err;
-          return;
-        }
-        const msg = oneLine(err);
-        res = { user: account.sourceUser, state: 'failed', error: msg, counts: emptyCounts() };
-        gs.setAccountState(accountId, 'failed', msg);
-        ctx.store.addEvent({ phase: 'groupware', accountId, level: 'error', kind: 'groupware.account-failed', message: `${account.sourceUser}: ${msg}` });
-        log.warn({ user: account.sourceUser, err: msg }, 'groupware: account failed');
+        break;
       }
+      if (!res) return;
       if (g.source.kind === 'dav') requests.source += sessions[0]?.stats.requests ?? 0;
       if (g.destination.kind === 'dav') requests.destination += sessions.at(-1)?.stats.requests ?? 0;
       results.push(res);

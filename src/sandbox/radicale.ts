@@ -71,7 +71,9 @@ async function waitForPort(port: number, child: ChildProcess, logPath: string): 
 
 const readTail = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8').slice(-2000) : '(no log)');
 
-export async function startRadicale(opts: { name: string; baseDir?: string; keepAfterExit?: boolean; maxContentLength?: number } = { name: 'radicale' }): Promise<RadicaleServer> {
+export async function startRadicale(
+  opts: { name: string; baseDir?: string; keepAfterExit?: boolean; maxContentLength?: number; /** Serve https with this certificate and key (PEM). */ tls?: { cert: string; key: string }; /** Listen here (a restart on the same port); default: a free one. */ port?: number } = { name: 'radicale' },
+): Promise<RadicaleServer> {
   if (!radicaleAvailable()) throw new Error(`radicale is not installed for ${RADICALE_PYTHON} (Debian package "radicale")`);
   hookExit();
   const dir = opts.baseDir ?? mkdtempSync(join(tmpdir(), `mailshift-radicale-${opts.name}-`));
@@ -79,13 +81,18 @@ export async function startRadicale(opts: { name: string; baseDir?: string; keep
   const users = join(dir, 'users');
   const logPath = join(dir, 'radicale.log');
   if (!existsSync(users)) writeFileSync(users, '', { mode: 0o600 });
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
+  if (opts.tls) {
+    writeFileSync(join(dir, 'cert.pem'), opts.tls.cert);
+    writeFileSync(join(dir, 'key.pem'), opts.tls.key, { mode: 0o600 });
+  }
   writeFileSync(
     join(dir, 'config'),
     [
       '[server]',
       `hosts = 127.0.0.1:${port}`,
       `max_content_length = ${opts.maxContentLength ?? 50_000_000}`,
+      ...(opts.tls ? ['ssl = True', `certificate = ${join(dir, 'cert.pem')}`, `key = ${join(dir, 'key.pem')}`] : []),
       '[auth]',
       'type = htpasswd',
       `htpasswd_filename = ${users}`,
@@ -116,7 +123,7 @@ export async function startRadicale(opts: { name: string; baseDir?: string; keep
   return {
     name: opts.name,
     port,
-    url: `http://127.0.0.1:${port}/`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}/`,
     dir,
     addUser(user, password) {
       appendFileSync(users, `${user}:${password}\n`);

@@ -8,6 +8,12 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 export interface FaultPlan {
   /** Cut each connection after this many bytes from the client (a [min, max] range is drawn per connection). */
   cutAfterClientBytes?: number | [number, number];
+  /**
+   * Cut whichever connection carries the client's traffic past the next mark, counted over all
+   * connections (a [min, max] range drawn after each cut): for servers that open a connection per
+   * request (Radicale), where a per-connection count would never be reached.
+   */
+  cutEveryClientBytes?: [number, number];
   /** Stop forwarding (but keep the socket open) after this many client bytes: a stall. */
   stallAfterClientBytes?: number;
   /** Delay every chunk in both directions by this many ms. */
@@ -30,6 +36,13 @@ export async function startFaultProxy(targetPort: number, plan: FaultPlan = {}, 
   const sockets = new Set<Socket>();
   const stats = { connections: 0, cuts: 0, stalls: 0, refused: 0, open: 0, peakOpen: 0 };
   let refuseUntil = 0;
+  // Client bytes over all connections, and where the next all-connections cut comes.
+  let total = 0;
+  let nextTotalCut = Infinity;
+  const drawTotalCut = () => {
+    const c = proxy.plan.cutEveryClientBytes;
+    nextTotalCut = c ? total + Math.floor(c[0] + random() * (c[1] - c[0])) : Infinity;
+  };
   const proxy: FaultProxy = {
     port: 0,
     plan,
@@ -50,6 +63,7 @@ export async function startFaultProxy(targetPort: number, plan: FaultPlan = {}, 
     return Math.floor(c[0] + random() * (c[1] - c[0]));
   };
   const server: Server = createServer((client) => {
+    if (nextTotalCut === Infinity) drawTotalCut();
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
     client.on('error', () => undefined);
@@ -79,9 +93,12 @@ export async function startFaultProxy(targetPort: number, plan: FaultPlan = {}, 
         stats.stalls++;
         return;
       }
-      if (fromClient > cutAt) {
+      total += d.length;
+      const overTotal = !!proxy.plan.cutEveryClientBytes && total > nextTotalCut;
+      if (fromClient > cutAt || overTotal) {
         stats.cuts++;
-        const keep = d.subarray(0, Math.max(0, d.length - (fromClient - cutAt)));
+        const keep = overTotal ? d.subarray(0, Math.max(0, d.length - (total - nextTotalCut))) : d.subarray(0, Math.max(0, d.length - (fromClient - cutAt)));
+        if (overTotal) drawTotalCut();
         if (keep.length) upstream.write(keep);
         if (proxy.plan.reset) (client.resetAndDestroy(), upstream.resetAndDestroy());
         else (client.destroy(), upstream.destroy());

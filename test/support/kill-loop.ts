@@ -42,43 +42,63 @@ export interface KillLoopOptions {
   afterKill?: (kill: number) => Promise<void>;
 }
 
+export interface KillOnceOptions {
+  start: () => Run;
+  progress: () => Promise<number>;
+  /** Kill once progress has reached this. */
+  mark: number;
+  jitterMs?: number;
+  stallMs?: number;
+  /** How often progress is read (ms). */
+  pollMs?: number;
+  random?: () => number;
+}
+
+/**
+ * One run, SIGKILLed once progress has reached `mark` (after a random jitter). Says whether the
+ * kill landed, or how the run ended on its own before it; the output is kept for the caller.
+ */
+export async function killOnceAt(o: KillOnceOptions): Promise<{ killed: boolean; code: number | null; out: string }> {
+  const run = o.start();
+  const stallMs = o.stallMs ?? 120_000;
+  let exited = false;
+  void run.done.then(() => (exited = true));
+  let last = -1;
+  let lastChange = Date.now();
+  while (!exited) {
+    const p = await o.progress();
+    if (p >= o.mark) break;
+    if (p !== last) {
+      last = p;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > stallMs) {
+      run.child.kill('SIGKILL');
+      throw new Error(`no progress for ${Math.round(stallMs / 1000)} s before the kill (at ${p}, mark ${o.mark}): ${(await run.done).out.slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 50));
+  }
+  if (!exited) {
+    await new Promise((r) => setTimeout(r, Math.floor((o.random ?? Math.random)() * (o.jitterMs ?? 300))));
+    if (!exited) run.child.kill('SIGKILL');
+  }
+  const r = await run.done;
+  return { killed: r.signal === 'SIGKILL', code: r.code, out: r.out };
+}
+
 /**
  * Runs and kills `kills` times, each kill once progress has passed the next of `kills` evenly
  * spaced marks below `total`. Returns how many kills landed (the caller asserts it equals `kills`)
  * and the exit of any run that ended on its own before its mark.
  */
 export async function killAtProgress(o: KillLoopOptions): Promise<{ kills: number; endedEarly: number }> {
-  const random = o.random ?? Math.random;
   const step = o.total / (o.kills + 1);
   let kills = 0;
   let endedEarly = 0;
   for (let i = 1; i <= o.kills; i++) {
-    const mark = Math.floor(step * i);
-    const run = o.start();
-    let exited = false;
-    void run.done.then(() => (exited = true));
-    let last = -1;
-    let lastChange = Date.now();
-    while (!exited) {
-      const p = await o.progress();
-      if (p >= mark) break;
-      if (p !== last) {
-        last = p;
-        lastChange = Date.now();
-      } else if (Date.now() - lastChange > (o.stallMs ?? 120_000)) {
-        run.child.kill('SIGKILL');
-        throw new Error(`no progress for ${Math.round((o.stallMs ?? 120_000) / 1000)} s before kill ${i} (at ${p} of ${o.total})`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    if (!exited) {
-      await new Promise((r) => setTimeout(r, Math.floor(random() * (o.jitterMs ?? 300))));
-      if (!exited) {
-        run.child.kill('SIGKILL');
-      }
-    }
-    const r = await run.done;
-    if (r.signal === 'SIGKILL') {
+    const r = await killOnceAt({ start: o.start, progress: o.progress, mark: Math.floor(step * i), jitterMs: o.jitterMs, stallMs: o.stallMs, random: o.random }).catch((err: Error) => {
+      throw new Error(`kill ${i} of ${o.total}: ${err.message}`);
+    });
+    if (r.killed) {
       kills++;
       await o.afterKill?.(kills);
     } else if (r.code === 0) endedEarly++;
