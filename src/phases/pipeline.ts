@@ -100,8 +100,18 @@ export const PIPELINE: readonly PipelinePhase[] = [
     name: 'sync',
     done: (s) => s.syncComplete && !!s.verify?.clean,
     async run(ctx, s, opts) {
-      // Not synced yet, or a verify found something missing: the sync (from its checkpoint) fixes it.
-      if (!s.syncComplete || (s.verify && !s.verify.clean)) {
+      // Dual-run passes already ran (a standalone `dual-run`, or an earlier `run`): the source has
+      // lived on since, and a plain sync would copy a message moved there since the last pass
+      // into its new folder while its old copy stays. Catch up the way dual-run does (moves
+      // followed, new mail once) before verifying.
+      if (s.syncComplete && s.dualRun.passes > 0) {
+        const { runDualRun } = await import('./dual-run.js');
+        const r = await runDualRun(ctx, { once: true });
+        opts.say(`  caught up in one dual-run pass: ${r.totals.copied} new message(s), ${r.totals.moved} moved, ${r.totals.flagsApplied} flag change(s)`);
+        if (ctx.signal.aborted) return;
+        if (!r.complete) throw new IncompleteError('the catch-up dual-run pass is incomplete; see "mailshift status", then run again');
+      } else if (!s.syncComplete || (s.verify && !s.verify.clean)) {
+        // Not synced yet, or a verify found something missing: the sync (from its checkpoint) fixes it.
         const since = opts.recentFirst ?? (ctx.config.sync.since === undefined ? undefined : new Date(ctx.config.sync.since));
         if (since) {
           const recent = await runSync(ctx, { copySince: since });
