@@ -41,6 +41,24 @@ export interface CopyDeps {
   concurrency?: number;
   /** Told of each object failure (recorded as failed all the same): the caller decides on a retry. */
   onObjectError?: (err: unknown) => void;
+  /** Counted into as the copy goes (so a try cut short by a lost connection still says what it did). */
+  counts?: CopyCounts;
+}
+
+/**
+ * One account's counts over several tries of the same run: what earlier tries created, updated
+ * or found already there, the last try saw as unchanged, so it is counted where it happened.
+ */
+export function countsOverTries(tries: CopyCounts[]): CopyCounts {
+  const last = { ...(tries.at(-1) ?? emptyCounts()) };
+  for (const t of tries.slice(0, -1)) {
+    last.created += t.created;
+    last.updated += t.updated;
+    last.adopted += t.adopted;
+    last.bytes += t.bytes;
+    last.unchanged = Math.max(0, last.unchanged - t.created - t.updated - t.adopted);
+  }
+  return last;
 }
 
 const lastSegment = (href: string) => {
@@ -50,7 +68,7 @@ const lastSegment = (href: string) => {
 
 /** Copies every collection of one account; returns counts (failures are recorded, not thrown). */
 export async function copyAccount(deps: CopyDeps): Promise<CopyCounts> {
-  const counts = emptyCounts();
+  const counts = deps.counts ?? emptyCounts();
   const { gs, accountId, source, dst, dstHomes, signal } = deps;
   const collections = await source.collections();
   let dstExisting: Map<string, DavCollectionInfo> | undefined;

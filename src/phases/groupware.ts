@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import type { GroupwareConfig, GroupwareSide } from '../config/groupware-schema.js';
 import type { Account } from '../config/types.js';
 import { FatalError, InputError } from '../errors.js';
-import { copyAccount, emptyCounts, type CopyCounts } from '../groupware/copy.js';
+import { copyAccount, countsOverTries, emptyCounts, type CopyCounts } from '../groupware/copy.js';
 import { davCredential } from '../groupware/credentials.js';
 import { DavAuthError, DavSession, DavUnreachableError, NotDavError } from '../groupware/dav.js';
 import { FilesSource } from '../groupware/files-source.js';
@@ -122,6 +122,7 @@ export async function runGroupwareSync(ctx: PhaseContext, opts: { label?: string
       let attempt = 0;
       let since = Date.now();
       let progress = -1;
+      const tries: CopyCounts[] = [];
       for (;;) {
         attempt++;
         let lost: unknown;
@@ -140,7 +141,9 @@ export async function runGroupwareSync(ctx: PhaseContext, opts: { label?: string
             const d = session(g.destination, account, 'destination');
             const dstHomes = await homesForSide(d, ctx, accountId, 'destination', g);
             sessions.push(d);
-            counts = await copyAccount({ gs, accountId, source, dst: d, dstHomes, log, signal: ctx.signal, onObjectError });
+            tries.push(emptyCounts());
+            await copyAccount({ gs, accountId, source, dst: d, dstHomes, log, signal: ctx.signal, onObjectError, counts: tries.at(-1)! });
+            counts = countsOverTries(tries);
             requests.puts += d.stats.puts;
           } else {
             counts = await writeFilesAccount({ gs, accountId, source, dir: g.destination.dir, person: account.destinationUser, log, signal: ctx.signal });
