@@ -2,8 +2,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { generateCorpus } from '../../src/corpus/index.js';
 import { startDnsServer } from '../support/dns-server.js';
 import { killOnceAt, spawnCli } from '../support/kill-loop.js';
-import { closeClient, openClient, readAll, seedMessages, seedUser, snapshotDigest, startPair, type DovecotPair, type SeedMessage } from '../support/dovecot.js';
-import { makeJob, type InteropJob } from '../support/interop.js';
+import { closeClient, openClient, seedMessages, seedUser, startPair, type DovecotPair, type SeedMessage } from '../support/dovecot.js';
+import { expectMirrored, makeJob, type InteropJob } from '../support/interop.js';
 
 // Issue 16, "Done when" 3: at least 50 SIGKILLs at random moments spread over sync, dual-run
 // (with new mail, moves and flag changes on the source between the runs) and `run`, each followed
@@ -146,13 +146,7 @@ describe('50 SIGKILLs across sync, dual-run and run', () => {
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     const check = await job.run(['store', 'check']);
     expect(check.code, check.stdout + check.stderr).toBe(0);
-    const st = await job.status();
-    for (const u of users) {
-      const acc = st.accounts.find((a) => a.sourceUser === u.user)!;
-      const where = new Map(acc.folders.filter((f) => f.state === 'active').map((f) => [f.source, f.destination]));
-      const [src, dst] = await Promise.all([readAll(pair.source, u.user, u.password, { hashOnly: true }), readAll(pair.destination, u.user, u.password, { hashOnly: true })]);
-      expect(snapshotDigest(dst)).toEqual(snapshotDigest(src, { pathOf: (f) => where.get(f.path) ?? `(unmapped) ${f.path}` }));
-    }
+    await expectMirrored(job, pair.source, pair.destination, users);
     console.log(
       `kill-50: ${landed.sync} sync + ${landed.dualRun} dual-run + ${landed.run} run kills (run: ${JSON.stringify(Object.fromEntries(runPhases))}) in ${round} rounds (${endedFirst} ended before their kill), ${((Date.now() - started) / 1000).toFixed(0)} s`,
     );

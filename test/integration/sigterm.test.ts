@@ -3,8 +3,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { generateCorpus } from '../../src/corpus/index.js';
 import { BIN } from '../support/cli.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
-import { openClient, closeClient, readAll, seedMessages, seedUser, snapshotDigest, startPair, type SeedMessage } from '../support/dovecot.js';
-import { makeJob } from '../support/interop.js';
+import { openClient, closeClient, seedMessages, seedUser, startPair, type SeedMessage } from '../support/dovecot.js';
+import { expectMirrored, makeJob } from '../support/interop.js';
 
 // Issues 16 and 10: every command answers SIGTERM within seconds with the store consistent (exit 130,
 // a re-run continues exactly once); and a dual-run pass whose destination link is cut every few
@@ -38,23 +38,13 @@ async function syncUnderWay(pair: Pair, users: Users, config: string) {
   return run;
 }
 
-/** Each account's destination equals its source, folder by folder through the stored mapping. */
-async function expectExactCopy(pair: Pair, users: Users, job: ReturnType<typeof makeJob>): Promise<void> {
-  for (const u of users) {
-    const st = (await job.status()).accounts.find((a) => a.sourceUser === u.user)!;
-    const where = new Map(st.folders.filter((f) => f.state === 'active').map((f) => [f.source, f.destination]));
-    const [src, dst] = await Promise.all([readAll(pair.source, u.user, u.password, { hashOnly: true }), readAll(pair.destination, u.user, u.password, { hashOnly: true })]);
-    expect(snapshotDigest(dst)).toEqual(snapshotDigest(src, { pathOf: (f) => where.get(f.path) ?? `(unmapped) ${f.path}` }));
-  }
-}
-
 /** The store checks clean and a re-run completes the copy exactly once. */
 async function expectResumes(pair: Pair, users: Users, job: ReturnType<typeof makeJob>): Promise<void> {
   const check = await job.run(['store', 'check']);
   expect(check.code, check.stdout + check.stderr).toBe(0);
   const again = await job.run(['sync', '--no-progress']);
   expect(again.code, again.stdout + again.stderr).toBe(0);
-  await expectExactCopy(pair, users, job);
+  await expectMirrored(job, pair.source, pair.destination, users);
 }
 
 async function seeded(users: Users, tag: string): Promise<Pair> {
@@ -133,6 +123,6 @@ describe('SIGTERM and cut links', () => {
     expect(pass.stdout + pass.stderr).not.toMatch(/internal error|^\s+at /m);
     expect(pass.code, pass.stdout + pass.stderr).toBe(0);
     expect(proxy.stats.cuts - cutsBefore).toBeGreaterThanOrEqual(3);
-    await expectExactCopy(pair, users, job);
+    await expectMirrored(job, pair.source, pair.destination, users);
   }, 400_000);
 });

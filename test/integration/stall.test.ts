@@ -2,8 +2,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { generateCorpus } from '../../src/corpus/index.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { spawnCli } from '../support/kill-loop.js';
-import { readAll, seedMessages, seedUser, snapshotDigest, startPair, type DovecotPair, type SeedMessage } from '../support/dovecot.js';
-import { makeJob, type InteropJob } from '../support/interop.js';
+import { seedMessages, seedUser, startPair, type DovecotPair, type SeedMessage } from '../support/dovecot.js';
+import { expectMirrored, makeJob, type InteropJob } from '../support/interop.js';
 
 // Issue 16: a stall past the socket timeout. The fault proxy keeps the destination's connection
 // open but stops forwarding (a hung link); the server's `timeoutSeconds` is what ends the wait.
@@ -27,16 +27,7 @@ async function seeded(): Promise<{ pair: DovecotPair; users: ReturnType<typeof g
   return { pair, users };
 }
 
-/** Every source message is in its destination folder once: bytes, flags, dates. */
-async function expectExactlyOnce(pair: DovecotPair, job: InteropJob, users: { user: string; password: string }[]) {
-  const st = await job.status();
-  for (const u of users) {
-    const acc = st.accounts.find((a) => a.sourceUser === u.user)!;
-    const where = new Map(acc.folders.filter((f) => f.state === 'active').map((f) => [f.source, f.destination]));
-    const [src, dst] = await Promise.all([readAll(pair.source, u.user, u.password, { hashOnly: true }), readAll(pair.destination, u.user, u.password, { hashOnly: true })]);
-    expect(snapshotDigest(dst)).toEqual(snapshotDigest(src, { pathOf: (f) => where.get(f.path) ?? `(unmapped) ${f.path}` }));
-  }
-}
+const expectExactlyOnce = (pair: DovecotPair, job: InteropJob, users: { user: string; password: string }[]) => expectMirrored(job, pair.source, pair.destination, users);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { readAll, type FolderSnapshot, type SeedFolder, type SeedMessage } from './dovecot.js';
+import { readAll, snapshotDigest, type FolderSnapshot, type SeedFolder, type SeedMessage } from './dovecot.js';
 import { runCli } from './cli.js';
 
 export interface Endpoint {
@@ -156,3 +156,17 @@ export async function expectMessageByMessage(
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/**
+ * Every account's destination equals its source (bytes, flags, dates), folder by folder through
+ * the mapping the job's `status --json` shows: what the user would check after any run.
+ */
+export async function expectMirrored(job: InteropJob, source: Endpoint, destination: Endpoint, users: { user: string; password: string }[]): Promise<void> {
+  const st = await job.status();
+  for (const u of users) {
+    const acc = st.accounts.find((a) => a.sourceUser === u.user)!;
+    const where = new Map(acc.folders.filter((f) => f.state === 'active').map((f) => [f.source, f.destination]));
+    const [src, dst] = await Promise.all([readAll(source, u.user, u.password, { hashOnly: true }), readAll(destination, u.user, u.password, { hashOnly: true })]);
+    expect(snapshotDigest(dst)).toEqual(snapshotDigest(src, { pathOf: (f) => where.get(f.path) ?? `(unmapped) ${f.path}` }));
+  }
+}
