@@ -103,7 +103,17 @@ export function decide(err: unknown, attempt: number, elapsedMs: number, bound: 
     if (pause <= 0 || elapsedMs + pause > bound.maxSeconds * 1000) return stop('bound');
     return { action: 'retry', waitMs: pause, serverPauseMs: pause, failure: f };
   }
+  const wait = boundedBackoff(attempt, elapsedMs, bound, random);
+  return wait === undefined ? stop('bound') : { action: 'retry', waitMs: wait, failure: f };
+}
+
+/**
+ * The back-off before retry `attempt` (1-based) of something failing for `elapsedMs` without
+ * progress, or undefined once the bound (tries or time) is reached. For failures that are not
+ * IMAP answers (a DAV connection cut) and so do not go through `decide()`.
+ */
+export function boundedBackoff(attempt: number, elapsedMs: number, bound: RetryBound, random: () => number = Math.random): number | undefined {
+  if (attempt > bound.maxAttempts) return undefined;
   const wait = backoffMs(attempt, random);
-  if (elapsedMs + wait > bound.maxSeconds * 1000) return stop('bound');
-  return { action: 'retry', waitMs: wait, failure: f };
+  return elapsedMs + wait > bound.maxSeconds * 1000 ? undefined : wait;
 }

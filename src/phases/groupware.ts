@@ -10,7 +10,7 @@ import { writeFilesAccount } from '../groupware/files-writer.js';
 import { DavSource, homesFor, wantedKinds, type GroupwareSource } from '../groupware/source.js';
 import { verifyAccount, type CollectionVerify } from '../groupware/verify.js';
 import { inventoryAccount, inventoryLines, type AccountInventory } from '../groupware/inventory.js';
-import { backoffMs } from '../errors/policy.js';
+import { boundedBackoff } from '../errors/policy.js';
 import type { PhaseContext } from './context.js';
 
 // Contacts and calendars: `mailshift groupware sync|verify`, and one delta per dual-run pass.
@@ -66,13 +66,6 @@ function isConnectionLoss(err: unknown): boolean {
   // A body cut mid-read: undici's "terminated" / "other side closed".
   const e = err as { name?: string; message?: string; cause?: { code?: string } };
   return e?.name === 'TypeError' && (/terminated|fetch failed|other side closed/i.test(e.message ?? '') || /^UND_ERR_SOCKET|ECONNRESET|ECONNREFUSED|EPIPE/.test(e.cause?.code ?? ''));
-}
-
-/** The wait before try `attempt + 1`, or undefined when the retry bound is reached. */
-function decideRetry(attempt: number, elapsedMs: number, bound: { maxAttempts: number; maxSeconds: number }): number | undefined {
-  if (attempt >= bound.maxAttempts) return undefined;
-  const wait = backoffMs(attempt);
-  return elapsedMs + wait > bound.maxSeconds * 1000 ? undefined : wait;
 }
 
 /** Objects of this account the store records as on the destination. */
@@ -165,7 +158,8 @@ export async function runGroupwareSync(ctx: PhaseContext, opts: { label?: string
               attempt = 1;
               since = Date.now();
             }
-            const d = decideRetry(attempt, Date.now() - since, ctx.config.retry);
+            // `attempt` tries have failed: maxAttempts tries in all, the failure policy's bound.
+            const d = boundedBackoff(attempt, Date.now() - since, { ...ctx.config.retry, maxAttempts: ctx.config.retry.maxAttempts - 1 });
             if (d !== undefined) {
               log.info({ user: account.sourceUser, attempt, waitMs: d, err: oneLine(err) }, 'groupware: connection lost, trying the account again');
               await sleep(d, ctx.signal);
