@@ -62,7 +62,7 @@ describe('sign-in settings that cannot work', () => {
   });
 
   it('a device code that expires before approval: exit 3 for that account, the approved one is kept', async () => {
-    const idp = await startOidcServer({ deviceCodeTtl: 6 });
+    const idp = await startOidcServer();
     const j = job({ method: 'oauth2', flow: 'device', issuer: idp.issuer, clientId: idp.userClientId, scope: 'openid offline_access imap' });
     const { spawn } = await import('node:child_process');
     const { BIN } = await import('../support/cli.js');
@@ -74,7 +74,7 @@ describe('sign-in settings that cannot work', () => {
       out += d.toString();
       for (const line of d.toString().split('\n').filter(Boolean)) {
         const p = JSON.parse(line) as { account: string; user_code?: string };
-        if (p.user_code && p.account === 'ann@acme.test') approvals.push(idp.approve(p.user_code, p.account));
+        if (p.user_code) approvals.push(p.account === 'ann@acme.test' ? idp.approve(p.user_code, p.account) : idp.expire(p.user_code));
       }
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));

@@ -14,7 +14,6 @@ import { Provider } from 'oidc-provider';
 
 export interface OidcServerOptions {
   accessTokenTtl?: number;
-  deviceCodeTtl?: number;
 }
 
 export interface OidcServer {
@@ -34,6 +33,8 @@ export interface OidcServer {
   grants: Record<string, number>;
   /** Approves a device user code as `account` (the staff member signing in). */
   approve(userCode: string, account: string): Promise<void>;
+  /** Ends a pending device code now, as its lifetime running out would (the next poll gets expired_token). */
+  expire(userCode: string): Promise<void>;
   /** Revokes every grant of this account (as an admin would in the provider's console). */
   revokeAccount(account: string): Promise<number>;
   /** Follows an authorization URL as `account` would in a browser, returning the final redirect. */
@@ -108,7 +109,7 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
     ttl: {
       AccessToken: opts.accessTokenTtl ?? 15,
       ClientCredentials: opts.accessTokenTtl ?? 15,
-      DeviceCode: opts.deviceCodeTtl ?? 600,
+      DeviceCode: 600,
       RefreshToken: 86_400,
       Grant: 86_400,
       Interaction: 600,
@@ -296,6 +297,17 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
     return n;
   }
 
+  async function expire(userCode: string): Promise<void> {
+    // Stored as the user would type it without the mask: upper case, letters and digits only.
+    const code = await provider.DeviceCode.findByUserCode(userCode.toUpperCase().replace(/[^A-Z0-9]/g, ''));
+    if (!code) throw new Error(`no pending device code ${userCode}`);
+    // Stored with its expiry in the past: the grant finds it and answers expired_token (RFC 8628 3.5).
+    code.exp = Math.floor(Date.now() / 1000) - 1;
+    // getValueAndPayload is the model's own serialiser (not in the typings).
+    const { payload } = await (code as unknown as { getValueAndPayload(): Promise<{ payload: Record<string, unknown> }> }).getValueAndPayload();
+    await provider.DeviceCode.adapter.upsert(code.jti, payload, 60);
+  }
+
   return {
     issuer,
     userClientId: 'mailshift-cli',
@@ -310,6 +322,7 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
     },
     grants,
     approve,
+    expire,
     revokeAccount,
     authorizeInBrowser,
     issuedTokens: () => [...issued],
