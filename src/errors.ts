@@ -131,6 +131,7 @@ export type ImapFailureKind =
   | 'unreachable' // DNS, refused, timeout at connect: retry later, then fail the account
   | 'connection' // dropped mid-session: reconnect and retry
   | 'throttled' // server asked us to slow down: wait throttleReset, then retry
+  | 'unavailable' // RFC 5530 [UNAVAILABLE]: a subsystem of the server is down for everyone: pause the server, then retry
   | 'quota' // destination full: stop the account
   | 'daily-limit' // the provider's per-day transfer limit (Gmail [OVERQUOTA] "bandwidth limits"): stop the account until it resets
   | 'too-large' // message over the server's limit: skip the message with the reason
@@ -149,7 +150,7 @@ export class ImapFailure extends ImapError {
     if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
   }
   get transient(): boolean {
-    return this.kind === 'connection' || this.kind === 'throttled' || this.kind === 'unreachable';
+    return this.kind === 'connection' || this.kind === 'throttled' || this.kind === 'unavailable' || this.kind === 'unreachable';
   }
 }
 

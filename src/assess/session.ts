@@ -106,5 +106,6 @@ export function loginFailure(err: unknown, server: ServerConfig, side: Side, use
     return { kind: f.kind, reason: `${where}: ${text}`, fix: `check ${side}.host/port/tls and the network; the provider may limit connections (lower ${side}.maxConnections)` };
   }
   if (f.kind === 'throttled') return { kind: f.kind, reason: `${where}: ${text}`, fix: 'the server is throttling: run assess again later or lower maxConnections' };
+  if (f.kind === 'unavailable') return { kind: f.kind, reason: `${where}: ${text}`, fix: 'the server says it is temporarily unavailable: run assess again later' };
   return { kind: f.kind, reason: `${where}: ${text}`, fix: preset?.authHelp ?? 'check the account with the mail administrator' };
 }

@@ -277,7 +277,7 @@ async function copyFolder(run: AccountRun, t: FolderTask): Promise<void> {
     const f = classifyImapError(err);
     const p = policyOf(f);
     if (p.scope === 'account' || p.scope === 'job') {
-      run.stop ??= new AccountStop(p.permanent ? f.message : `gave up after repeated ${f.kind === 'throttled' ? 'throttling answers' : 'connection failures'}: ${f.message}`, p.accountState);
+      run.stop ??= new AccountStop(p.permanent ? f.message : `gave up after repeated ${f.kind === 'throttled' ? 'throttling answers' : f.kind === 'unavailable' ? 'answers that the server is unavailable' : 'connection failures'}: ${f.message}`, p.accountState);
       return;
     }
     // A folder-level refusal (e.g. the folder cannot be selected): the other folders go on.

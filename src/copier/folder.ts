@@ -1,6 +1,7 @@
 import { inDateWindow } from './date-window.js';
 import type { ImapFlow } from 'imapflow';
 import { classifyImapError } from '../imap/errors.js';
+import { policyOf } from '../errors/policy.js';
 import { AccountStop, ImapProtocolError } from '../errors.js';
 import { ensureFolder } from '../imap/folders.js';
 import { isFlagAtom } from '../imap/bulk/commands.js';
@@ -554,7 +555,7 @@ async function writeBatch(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow, 
     // Refused ones are free again and go one by one (their reason is recorded there).
     if (failed.length) env.store.setMessageState(failed.map((p) => p.it.row.id), 'pending', null);
     // A throttling answer among them holds every session to this server first (failure policy).
-    const throttled = each.flatMap((r) => (r.ok ? [] : [classifyImapError(r.error)])).find((f) => f.kind === 'throttled');
+    const throttled = each.flatMap((r) => (r.ok ? [] : [classifyImapError(r.error)])).find((f) => policyOf(f).retry === 'server');
     if (throttled) env.dstThrottle.throttled(throttled);
     env.store.finishBatch(batchId, uv, ok.map((p, i) => ({ id: p.it.row.id, dstUid: okUids[i], droppedFlags: p.dropped, ...(p.dropped.length ? { reason: droppedReason(p.dropped, p.limitHit) } : {}) })));
     const known = okUids.filter((u): u is number => u !== undefined);

@@ -37,7 +37,7 @@ export async function withRetry<T>(env: RetryEnv, fn: () => Promise<T>, maxAttem
       // Which side throttled is not known here: both servers' sessions wait (all accounts).
       let wait = d.waitMs;
       if (d.serverPauseMs !== undefined) wait = Math.max(env.fromThrottle.throttled(f), env.toThrottle.throttled(f));
-      env.log.warn({ kind: f.kind, err: f.message, attempt, waitMs: wait }, f.kind === 'throttled' ? 'server throttling; every session to it waits' : 'transient failure; retrying on a fresh connection');
+      env.log.warn({ kind: f.kind, err: f.message, attempt, waitMs: wait }, d.serverPauseMs !== undefined ? `server ${f.kind === 'throttled' ? 'throttling' : 'unavailable'}; every session to it waits` : 'transient failure; retrying on a fresh connection');
       await sleep(wait, env.signal);
       if (env.signal.aborted) throw f;
     }

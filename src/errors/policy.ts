@@ -33,10 +33,13 @@ export const FAILURE_POLICY: Readonly<Record<ImapFailureKind, FailurePolicy>> = 
   tls: { permanent: true, retry: 'no', scope: 'account', accountState: 'failed' },
   // Refused, timed out, host not found (DNS can heal): bounded back-off, then the account stops.
   unreachable: { permanent: false, retry: 'backoff', scope: 'account', accountState: 'failed' },
-  // Reset, BYE, kicked session, [UNAVAILABLE]/[SERVERBUG]: a fresh session resumes from the checkpoint.
+  // Reset, BYE, kicked session, [SERVERBUG]/[INUSE]: a fresh session resumes from the checkpoint.
   connection: { permanent: false, retry: 'backoff', scope: 'account', accountState: 'incomplete' },
   // [THROTTLED], "Request is throttled. Suggested Backoff Time: N milliseconds".
   throttled: { permanent: false, retry: 'server', scope: 'account', accountState: 'incomplete' },
+  // [UNAVAILABLE] (RFC 5530): the server, not this session, is in trouble; every session to it
+  // hammering on would only prolong it, so the whole server pauses like a bare [THROTTLED].
+  unavailable: { permanent: false, retry: 'server', scope: 'account', accountState: 'incomplete' },
   // The destination mailbox is full: nothing more fits for this account.
   quota: { permanent: true, retry: 'no', scope: 'account', accountState: 'incomplete' },
   // The provider's daily transfer limit: this account waits for tomorrow, the others go on.
@@ -74,7 +77,7 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
 /**
  * How long the whole server is paused after a throttling answer. A suggested time (Microsoft
  * 365's "Suggested Backoff Time: N milliseconds") is honoured, up to MAX_SERVER_BACKOFF_MS; a bare
- * `[THROTTLED]` (Gmail) doubles from 1 s up to 16 s over consecutive answers (`streak`, 1-based),
+ * `[THROTTLED]` (Gmail) or `[UNAVAILABLE]` doubles from 1 s up to 16 s over consecutive answers (`streak`, 1-based),
  * as dsync's throttle:50:16000 does. Never past what is left of the retry bound.
  */
 export function serverPauseMs(f: ImapFailure, streak = 1, random: () => number = Math.random, leftMs = Infinity): number {

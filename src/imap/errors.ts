@@ -50,8 +50,10 @@ export function classifyImapError(err: unknown): ImapFailure {
     return new ImapFailure(`message refused as too large: ${text}`, 'too-large', undefined, { cause: err });
   }
   // RFC 5530: the server failed or is busy, not this message; Dovecot answers SERVERBUG when an
-  // index lock times out. Retried like a dropped connection (fresh session, reconcile first).
-  if (src === 'SERVERBUG' || src === 'UNAVAILABLE' || src === 'INUSE') {
+  // index lock times out. Retried like a dropped connection (fresh session, reconcile first);
+  // UNAVAILABLE (a subsystem down) pauses the whole server instead (failure policy).
+  if (src === 'UNAVAILABLE') return new ImapFailure(`server temporarily unavailable: ${text}`, 'unavailable', undefined, { cause: err });
+  if (src === 'SERVERBUG' || src === 'INUSE') {
     return new ImapFailure(`server temporarily failed: ${text}`, 'connection', undefined, { cause: err });
   }
   if (src === 'TRYCREATE') return new ImapFailure(`folder does not exist: ${text}`, 'trycreate', undefined, { cause: err });

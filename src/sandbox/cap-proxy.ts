@@ -77,11 +77,12 @@ function filterCaps(list: string, allowed: Set<string>): string {
 /**
  * Provider throttling answers, injected instead of forwarding every `everyNth` APPEND (counted
  * across all connections): 'm365' answers `NO Request is throttled. Suggested Backoff Time: N
- * milliseconds`, 'gmail' `NO [THROTTLED] …`, 'bye' sends `* BYE` with the M365 text and closes.
+ * milliseconds`, 'gmail' `NO [THROTTLED] …`, 'unavailable' `NO [UNAVAILABLE] …` (RFC 5530: a
+ * subsystem is down), 'bye' sends `* BYE` with the M365 text and closes.
  */
 export interface ThrottlePlan {
   everyNth: number;
-  style: 'm365' | 'gmail' | 'bye';
+  style: 'm365' | 'gmail' | 'unavailable' | 'bye';
   backoffMs?: number;
 }
 
@@ -291,7 +292,8 @@ export async function startCapProxy(upstream: { host: string; port: number }, pr
               up.destroy();
               return;
             }
-            client.write(t.style === 'gmail' ? `${tag} NO [THROTTLED] Account exceeded command or bandwidth limits\r\n` : `${tag} NO ${said}\r\n`);
+            const answer = { gmail: 'NO [THROTTLED] Account exceeded command or bandwidth limits', unavailable: 'NO [UNAVAILABLE] Mailbox backend temporarily unavailable', m365: `NO ${said}` }[t.style];
+            client.write(`${tag} ${answer}\r\n`);
             continue;
           }
           appendsAt.push(Date.now());

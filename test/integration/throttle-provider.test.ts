@@ -5,7 +5,7 @@ import { makeJob } from '../support/interop.js';
 
 // Provider throttling answers (issue 12, failure policy of issue 16): a destination that answers
 // Microsoft 365's "NO Request is throttled. Suggested Backoff Time: N milliseconds", Gmail's
-// "NO [THROTTLED]", or a BYE carrying the M365 text, to every Nth APPEND. Every account's
+// "NO [THROTTLED]", RFC 5530's "NO [UNAVAILABLE]", or a BYE carrying the M365 text, to every Nth APPEND. Every account's
 // sessions to that server must hold off together (no APPEND reaches the server during the
 // suggested back-off, from any account), and the sync must still end exactly once, exit 0.
 
@@ -30,6 +30,8 @@ describe('provider throttling answers', () => {
     { name: 'M365 "Request is throttled. Suggested Backoff Time"', plan: { everyNth: 45, style: 'm365', backoffMs: 2500 }, quiet: [500, 2300] },
     // No time given: at least the first back-off step (0.75 s with jitter).
     { name: 'Gmail [THROTTLED]', plan: { everyNth: 45, style: 'gmail' }, quiet: [400, 700] },
+    // RFC 5530 [UNAVAILABLE]: the server, not one session, is in trouble: the same shared pause.
+    { name: '[UNAVAILABLE]', plan: { everyNth: 45, style: 'unavailable' }, quiet: [400, 700] },
     { name: 'a BYE carrying the M365 text', plan: { everyNth: 45, style: 'bye', backoffMs: 2000 }, quiet: [500, 1800] },
   ];
   for (const c of cases) {

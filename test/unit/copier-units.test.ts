@@ -4,6 +4,7 @@ import { memoryCost } from '../../src/copier/folder.js';
 import { ByteBudget, TokenBucket } from '../../src/copier/limits.js';
 import { headerBlock, identityOf, matchMultiset } from '../../src/copier/identity.js';
 import { ImapFailure, classifyImapError } from '../../src/imap/errors.js';
+import { policyOf } from '../../src/errors/policy.js';
 import { appendResult } from '../../src/imap/bulk/commands.js';
 import { parseUidSet, toUidSet } from '../../src/imap/uidset.js';
 
@@ -63,6 +64,12 @@ describe('failure classes the copier acts on', () => {
     const busy = classifyImapError(no('SERVERBUG', 'Internal error occurred.'));
     expect(busy.kind).toBe('connection');
     expect(busy.transient).toBe(true);
+    // [UNAVAILABLE]: the whole server pauses (failure policy 'server'), not just this session.
+    const down = classifyImapError(no('UNAVAILABLE', 'Mailbox backend temporarily unavailable'));
+    expect(down.kind).toBe('unavailable');
+    expect(down.transient).toBe(true);
+    expect(policyOf(down).retry).toBe('server');
+    expect(policyOf(busy).retry).toBe('backoff');
     expect(classifyImapError(no('', 'Invalid message')).kind).toBe('refused');
   });
 });
