@@ -81,6 +81,13 @@ function timed(cmd, argv, opts = {}) {
 const server = (name, sep, prefix) => startDovecot({ name, separator: sep, namespacePrefix: prefix, durable: name !== 'source' });
 
 /**
+ * The user name on the destination: Cyrus without virtual domains takes letters, digits, '_' and
+ * '-' only (its classic namespace uses '.' as the separator), so there both tools copy into the
+ * same renamed login; on Dovecot it is the source's own.
+ */
+const dstUser = (u) => (destKind === 'cyrus' ? u.user.replace(/[^a-z0-9_-]/gi, '_') : u.user);
+
+/**
  * A destination as the tools see it: Dovecot ('.' + 'INBOX.') or Cyrus (classic namespace, the
  * same shape), optionally behind the capability-filtering proxy of a provider profile. `imap` is
  * where the tools connect; the server itself is read for the fidelity check and its CPU.
@@ -106,7 +113,7 @@ async function destination(name) {
 async function compare(src, dst, users, mapFolder) {
   const r = { messages: 0, missing: 0, duplicated: 0, altered: 0, flags: 0, dates: 0 };
   for (const u of users) {
-    const [a, b] = await Promise.all([readAll(src, u.user, u.password, { hashOnly: true }), readAll(dst, u.user, u.password, { hashOnly: true })]);
+    const [a, b] = await Promise.all([readAll(src, u.user, u.password, { hashOnly: true }), readAll(dst, dstUser(u), u.password, { hashOnly: true })]);
     const dstBy = new Map(b.map((f) => [f.path, f]));
     for (const f of a) {
       r.messages += f.messages.length;
@@ -147,7 +154,7 @@ async function compare(src, dst, users, mapFolder) {
 function mailshiftJob(src, dst, users, round) {
   const dir = join(work, `mailshift-job-${round}`);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'accounts.csv'), 'source_user,source_password,destination_user,destination_password\n' + users.map((u) => `${u.user},${u.password},${u.user},${u.password}`).join('\n') + '\n');
+  writeFileSync(join(dir, 'accounts.csv'), 'source_user,source_password,destination_user,destination_password\n' + users.map((u) => `${u.user},${u.password},${dstUser(u)},${u.password}`).join('\n') + '\n');
   const s = (port, preset) => ({ host: '127.0.0.1', port, tls: 'none', allowInsecure: true, ...(preset ? { preset } : {}) });
   writeFileSync(join(dir, 'mailshift.yaml'), JSON.stringify({ job: 'bench', domain: 'acme.test', source: s(src.port, 'dovecot'), destination: s(dst.imap.port, destKind === 'dovecot' && !profile ? 'dovecot' : undefined), accounts: 'accounts.csv' }));
   return async () => {
@@ -191,7 +198,7 @@ function mbsyncJob(src, dst, users, round) {
       [
         `IMAPAccount far`, `Host 127.0.0.1`, `Port ${src.port}`, `User ${u.user}`, `PassCmd "cat ${pass}"`, `SSLType None`, `AuthMechs LOGIN`, '',
         `IMAPStore far`, `Account far`, '',
-        `IMAPAccount near`, `Host 127.0.0.1`, `Port ${dst.imap.port}`, `User ${u.user}`, `PassCmd "cat ${pass}"`, `SSLType None`, `AuthMechs LOGIN`, '',
+        `IMAPAccount near`, `Host 127.0.0.1`, `Port ${dst.imap.port}`, `User ${dstUser(u)}`, `PassCmd "cat ${pass}"`, `SSLType None`, `AuthMechs LOGIN`, '',
         `IMAPStore near`, `Account near`, '',
         `Channel all`, `Far :far:`, `Near :near:`, `Patterns *`, `Sync Pull`, `Create Near`, `Expunge None`, `Remove None`, `CopyArrivalDate yes`, `SyncState ${state}`, '',
       ].join('\n'),
@@ -282,13 +289,14 @@ async function main() {
     const firsts = { mailshift: [], mbsync: [] };
     let ms;
     let mb;
+    let mbFailed;
     let round = 0;
     for (; round < runs; round++) {
       await Promise.all([dstA?.destroy(), dstB?.destroy()]);
       [dstA, dstB] = await Promise.all([destination('dest-mailshift'), destination('dest-mbsync')]);
-      for (const d of [dstA, dstB]) await d.addUsers(users.map((u) => ({ user: u.user, password: u.password })));
+      for (const d of [dstA, dstB]) await d.addUsers(users.map((u) => ({ user: dstUser(u), password: u.password })));
       ms = mailshiftJob(src, dstA, users, round);
-      mb = MBSYNC ? mbsyncJob(src, dstB, users, round) : undefined;
+      mb = MBSYNC && !mbFailed ? mbsyncJob(src, dstB, users, round) : undefined;
       const order = round % 2 === 0 ? ['mailshift', 'mbsync'] : ['mbsync', 'mailshift'];
       for (const tool of order) {
         if (tool === 'mailshift') {
@@ -296,9 +304,16 @@ async function main() {
           firsts.mailshift.push(r);
           log(`round ${round + 1}/${runs} mailshift: ${r.copied} messages in ${fmt(r.seconds, 2)} s, peak RSS ${fmt(r.rssMiB)} MiB`);
         } else if (mb) {
-          const r = await measured(mb, src, dstB.srv);
-          firsts.mbsync.push(r);
-          log(`round ${round + 1}/${runs} mbsync: ${fmt(r.seconds, 2)} s`);
+          try {
+            const r = await measured(mb, src, dstB.srv);
+            firsts.mbsync.push(r);
+            log(`round ${round + 1}/${runs} mbsync: ${fmt(r.seconds, 2)} s`);
+          } catch (err) {
+            // A tool that cannot copy to this destination is a result too: say why, go on alone.
+            mbFailed = String(err.message).split('\n').filter((l) => /error/i.test(l) && !/^mbsync exited/.test(l)).pop() ?? String(err.message).split('\n')[0];
+            log(`round ${round + 1}/${runs} mbsync failed: ${mbFailed}`);
+            mb = undefined;
+          }
         }
       }
     }
@@ -339,7 +354,7 @@ async function main() {
     const median = (xs) => [...xs].sort((a, b) => a.seconds - b.seconds)[Math.floor((xs.length - 1) / 2)];
     const summary = (xs) => ({ ...median(xs), all: xs.map((x) => fmt(x.seconds, 2)).join(', '), rssMiB: Math.max(...xs.map((x) => x.rssMiB ?? 0)) });
     rows.push({ tool: 'mailshift', run: summary(firsts.mailshift), noChange: m2, delta: m3, fid: fa });
-    if (firsts.mbsync.length) rows.push({ tool: `mbsync (isync ${spawnSync(MBSYNC, ['--version'], { encoding: 'utf8' }).stdout.trim().split(' ')[1] ?? ''}, ${users.length} processes)`, run: summary(firsts.mbsync), noChange: b2, delta: b3, fid: fb });
+    if (firsts.mbsync.length && !mbFailed) rows.push({ tool: `mbsync (isync ${spawnSync(MBSYNC, ['--version'], { encoding: 'utf8' }).stdout.trim().split(' ')[1] ?? ''}, ${users.length} processes)`, run: summary(firsts.mbsync), noChange: b2, delta: b3, fid: fb });
 
     const destText = `${destKind === 'cyrus' ? 'Cyrus IMAP destinations (classic INBOX. namespace)' : "Dovecot destinations ('.' + 'INBOX.', mail_fsync=optimized as in production)"}${profile ? `, behind the capability proxy's ${profile} profile (${violations.length} commands outside it)` : ''}`;
     const lines = [
@@ -355,7 +370,7 @@ async function main() {
       ),
       '',
       IMAPSYNC ? `imapsync found at ${IMAPSYNC} but not run by this script.` : 'imapsync: not installed (it is not packaged in Debian here), so not measured.',
-      MBSYNC ? '' : 'mbsync: not installed (apt-get install isync), so not measured.',
+      MBSYNC ? (mbFailed ? `mbsync (isync ${spawnSync(MBSYNC, ['--version'], { encoding: 'utf8' }).stdout.trim().split(' ')[1] ?? ''}) could not copy to this destination: "${mbFailed}"; no mbsync figures.` : '') : 'mbsync: not installed (apt-get install isync), so not measured.',
       '',
       'Times are wall-clock end to end (process start to exit); the first copy figures are those of the median run. CPU: the tool\'s own (user + system, /usr/bin/time) and each Dovecot\'s (its processes, from /proc), on a 2-core machine where all three share the cores. Peak RSS from /usr/bin/time -v (mbsync: sum of the per-account processes). Fidelity: every destination message compared with the source by SHA-256 of its bytes, flags (keywords included) and INTERNALDATE, per mapped folder.',
     ];
