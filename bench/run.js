@@ -262,6 +262,9 @@ function manyUsers() {
   }));
 }
 
+/** The line of a failed mbsync run that says what went wrong. */
+const mbsyncError = (err) => String(err.message).split('\n').filter((l) => /error/i.test(l) && !/^mbsync exited/.test(l)).pop() ?? String(err.message).split('\n')[0];
+
 const fmt = (n, d = 0) => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(d));
 
 async function main() {
@@ -310,7 +313,7 @@ async function main() {
             log(`round ${round + 1}/${runs} mbsync: ${fmt(r.seconds, 2)} s`);
           } catch (err) {
             // A tool that cannot copy to this destination is a result too: say why, go on alone.
-            mbFailed = String(err.message).split('\n').filter((l) => /error/i.test(l) && !/^mbsync exited/.test(l)).pop() ?? String(err.message).split('\n')[0];
+            mbFailed = mbsyncError(err);
             log(`round ${round + 1}/${runs} mbsync failed: ${mbFailed}`);
             mb = undefined;
           }
@@ -320,7 +323,18 @@ async function main() {
     round--;
     const m2 = await ms();
     log(`mailshift: no-change re-run ${fmt(m2.seconds, 2)} s (copied ${m2.copied})`);
-    const b2 = mb ? await mb() : undefined;
+    // A re-run that fails leaves its cell n/a and says why under the table.
+    const mbRerun = async (what) => {
+      try {
+        return mb ? await mb() : undefined;
+      } catch (err) {
+        mbRerunFailed.push(`${what}: "${mbsyncError(err)}"`);
+        log(`mbsync: ${what} failed: ${mbsyncError(err)}`);
+        return undefined;
+      }
+    };
+    const mbRerunFailed = [];
+    const b2 = await mbRerun('no-change re-run');
     if (b2) log(`mbsync: no-change re-run ${fmt(b2.seconds, 2)} s`);
 
     // 100 new messages per user, then an incremental run of each.
@@ -335,7 +349,7 @@ async function main() {
     }
     const m3 = await ms();
     log(`mailshift: +100/user re-run ${fmt(m3.seconds, 2)} s (copied ${m3.copied})`);
-    const b3 = mb ? await mb() : undefined;
+    const b3 = await mbRerun('+100/user re-run');
     if (b3) log(`mbsync: +100/user re-run ${fmt(b3.seconds, 2)} s`);
 
     // The first pass after a sync reads every folder's flags once (there is no flag watermark
@@ -374,6 +388,7 @@ async function main() {
       '',
       'Times are wall-clock end to end (process start to exit); the first copy figures are those of the median run. CPU: the tool\'s own (user + system, /usr/bin/time) and each Dovecot\'s (its processes, from /proc), on a 2-core machine where all three share the cores. Peak RSS from /usr/bin/time -v (mbsync: sum of the per-account processes). Fidelity: every destination message compared with the source by SHA-256 of its bytes, flags (keywords included) and INTERNALDATE, per mapped folder.',
     ];
+    if (mbRerunFailed.length) lines.push('', `mbsync failed in: ${mbRerunFailed.join('; ')}.`);
     if (rows[1]) lines.push('', `Speed-up, messages per second: ${fmt(rows[1].run.seconds / rows[0].run.seconds, 2)}x mbsync.`);
     lines.push('', `No-change dual-run pass (mailshift, all ${users.length} accounts, a second \`dual-run --once\` after the runs above): ${fmt(d2.seconds, 2)} s, CPU ${fmt(d2.cpu, 2)} s. The first pass after the sync, which reads every folder's flags once to record its watermark: ${fmt(d1.seconds, 2)} s, CPU ${fmt(d1.cpu, 2)} s.`);
     const md = lines.join('\n') + '\n';
