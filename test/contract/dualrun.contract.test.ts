@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionRow } from '../../src/store/contract/index.js';
-import { FACTORIES } from './factory.js';
+import { allFactories } from './factory.js';
 import { addPair, copyFirst } from './seed.js';
 
 // Dual-run's aggregates (state, actions, health), the same assertions on SQLite and memory.
@@ -10,7 +10,7 @@ const pass = (n: number, extra: Partial<Parameters<import('../../src/store/contr
   flagsApplied: 2, destinationKept: 0, sourceDeleted: 1, moved: 0, expunged: 1, deletesApplied: 0, complete: true, errors: [], ...extra,
 });
 
-describe.each(FACTORIES)('dual-run contract: $name', (f) => {
+describe.each(allFactories())('dual-run contract: $name', (f) => {
   afterEach(() => f.cleanup());
 
   async function seeded() {

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { asyncStore } from '../../src/store/contract/async.js';
 import type { AsyncJobStore, JobStore } from '../../src/store/contract/index.js';
 import { openMemoryStore, type MemoryStore } from '../../src/store/memory/index.js';
+import { PgStore } from '../../src/store/postgres/store.js';
 import { Store } from '../../src/store/store.js';
+import { usePostgres, type PgCluster } from '../support/postgres.js';
 
 /**
  * One implementation of the store contract, as the suite opens it: always through the async
@@ -54,4 +56,39 @@ export function memoryFactory(): StoreFactory {
   };
 }
 
-export const FACTORIES: StoreFactory[] = [sqliteFactory(), memoryFactory()];
+
+/**
+ * PostgreSQL: a cluster per test file (test/support/postgres.ts), a database per store. The
+ * cluster starts on first use; `reopen` is a new connection pool on the same database.
+ */
+export function postgresFactory(cluster: PgCluster): StoreFactory {
+  const open: AsyncJobStore[] = [];
+  const urls = new WeakMap<AsyncJobStore, string>();
+  const connect = async (url: string) => {
+    const s = await openPgStoreForTest(url);
+    open.push(s);
+    urls.set(s, url);
+    return s;
+  };
+  return {
+    name: 'postgres',
+    open: async () => connect(await cluster.createDatabase()),
+    reopen: async (prev) => connect(urls.get(prev)!),
+    async cleanup() {
+      for (const s of open.splice(0)) await s.close();
+    },
+  };
+}
+
+async function openPgStoreForTest(url: string): Promise<AsyncJobStore> {
+  const u = new URL(url);
+  return PgStore.open({ host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), database: u.pathname.slice(1), ssl: false }, `postgres://${u.host}${u.pathname}`);
+}
+
+/**
+ * Every implementation, for a suite file: call at the file's top level (the PostgreSQL cluster's
+ * beforeAll/afterAll belong to the file).
+ */
+export function allFactories(): StoreFactory[] {
+  return [sqliteFactory(), memoryFactory(), postgresFactory(usePostgres())];
+}

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Assessment } from '../../src/assess/types.js';
 import type { VerifiedFolder } from '../../src/verify/result.js';
-import { FACTORIES } from './factory.js';
+import { allFactories } from './factory.js';
 import { addPair, copyFirst } from './seed.js';
 
 // verify, assess and groupware records: the same assertions on SQLite and memory.
@@ -12,7 +12,7 @@ const folder = (account: string, path: string, extra: Partial<VerifiedFolder> = 
 });
 const TOTALS = { accounts: 2, folders: 3, sourceMessages: 9, destinationMessages: 8, matched: 8, missing: 1, duplicated: 0, extra: 0, altered: 0, errors: 0 };
 
-describe.each(FACTORIES)('records contract: $name', (f) => {
+describe.each(allFactories())('records contract: $name', (f) => {
   afterEach(() => f.cleanup());
 
   describe('verify', () => {

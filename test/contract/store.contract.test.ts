@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AsyncJobStore, AsyncOf, CopyCheckpoints } from '../../src/store/contract/index.js';
-import { FACTORIES } from './factory.js';
+import { allFactories } from './factory.js';
 import { listed } from './seed.js';
 
 // One suite, every implementation of the store contract: what callers rely on, asserted the
@@ -9,7 +9,7 @@ import { listed } from './seed.js';
 
 const ident = async (s: AsyncOf<CopyCheckpoints>, fpId: number, uv: string) => (await s.messages(fpId, uv)).map((m) => ({ id: m.id, messageId: m.messageId ?? undefined, headerHash: m.headerHash!, flags: m.flags }));
 
-describe.each(FACTORIES)('store contract: $name', (f) => {
+describe.each(allFactories())('store contract: $name', (f) => {
   afterEach(() => f.cleanup());
 
   /** A store with one account and its INBOX pair listed with UIDs 1..n under UIDVALIDITY 7. */
