@@ -3,7 +3,8 @@ import { chmodSync, existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { FatalError, LockedError } from '../errors.js';
+import { FatalError, InputError, LockedError } from '../errors.js';
+import { isPostgresUrl } from './postgres/target.js';
 import { ensureDir } from '../files/ensure-dir.js';
 import { SqliteAssessRecords } from './assess-store.js';
 import type { AssessRecords, CopyCheckpoints, CutoverRecords, DashboardReads, DualRunActions, DualRunHealth, DualRunState, GroupwareRecords, JobStore, KitReads, PipelineHistory, ThrottleReads, VerifyRecords } from './contract/index.js';
@@ -92,6 +93,10 @@ export class Store implements JobStore {
    * tables, read-only or full disk) is one FatalError line naming the file and what to do.
    */
   static open(path: string, opts: { readonly?: boolean } = {}): Store {
+    // `store: postgres://…` parses (issue 18), but the phases still use this synchronous store.
+    if (isPostgresUrl(path)) {
+      throw new InputError(`${path}: the phases do not run on a PostgreSQL store yet; only \`mailshift store migrate\` and \`store check\` use it (keep a SQLite store for this command)`);
+    }
     let db: Database.Database | undefined;
     try {
       if (!opts.readonly) ensureDir(dirname(path));

@@ -53,6 +53,11 @@ export class PgDb {
     return this.#q().query<T & pg.QueryResultRow>(sql(text), args.map(param));
   }
 
+  /** A query as node-postgres takes it ($n placeholders, rowMode): no translation. */
+  async raw(q: pg.QueryConfig | pg.QueryArrayConfig): Promise<pg.QueryResult> {
+    return this.#q().query(q as pg.QueryConfig);
+  }
+
   /** SQL run as written (a migration's several statements), no parameters. */
   async exec(text: string): Promise<void> {
     await this.#q().query(text);
