@@ -31,6 +31,8 @@ export class PgStore implements AsyncJobStore {
   readonly path: string;
   readonly db: PgDb;
   #lockClient: pg.PoolClient | undefined;
+  /** True once the connection holding the job lock was lost (the lock with it). */
+  lockLost = false;
 
   readonly sync: AsyncOf<CopyCheckpoints>;
   readonly dualRun: AsyncOf<DualRunState>;
@@ -115,6 +117,11 @@ export class PgStore implements AsyncJobStore {
   async acquireLock(command: string): Promise<void> {
     if (this.#lockClient) return;
     const client = await this.db.pool.connect();
+    // A held lock lives on this connection: when the server or the network drops it, the lock
+    // is gone (another host may take the job) and `lockLost` says so; nothing is thrown here.
+    client.on('error', () => {
+      if (this.#lockClient === client) this.lockLost = true;
+    });
     let ok = false;
     try {
       const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_CLASS, JOB_LOCK]);
