@@ -78,6 +78,24 @@ export async function startPostgres(): Promise<PgCluster> {
       if (attempt >= 2) throw err;
     }
   }
+  // A worker that exits without its afterAll (a crash, a timeout) still stops its cluster.
+  let stopped = false;
+  const stopNow = () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      run('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  process.once('exit', () => {
+    try {
+      stopNow();
+    } catch {
+      // Already gone.
+    }
+  });
   const url = (db: string) => `postgres://mailshift@127.0.0.1:${port}/${db}?sslmode=disable`;
   let n = 0;
   const admin = async (db: string, sql: string) => {
@@ -98,13 +116,7 @@ export async function startPostgres(): Promise<PgCluster> {
       return url(name);
     },
     admin,
-    stop() {
-      try {
-        run('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+    stop: stopNow,
   };
 }
 
