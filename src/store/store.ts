@@ -3,8 +3,8 @@ import { chmodSync, existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { FatalError, InputError, LockedError } from '../errors.js';
-import { isPostgresUrl } from './postgres/target.js';
+import { FatalError, LockedError } from '../errors.js';
+import { isPostgresUrl, phasesNotOnPostgres } from './postgres/target.js';
 import { ensureDir } from '../files/ensure-dir.js';
 import { SqliteAssessRecords } from './assess-store.js';
 import type { AssessRecords, CopyCheckpoints, CutoverRecords, DashboardReads, DualRunActions, DualRunHealth, DualRunState, GroupwareRecords, JobStore, KitReads, PipelineHistory, ThrottleReads, VerifyRecords } from './contract/index.js';
@@ -94,9 +94,7 @@ export class Store implements JobStore {
    */
   static open(path: string, opts: { readonly?: boolean } = {}): Store {
     // `store: postgres://…` parses (issue 18), but the phases still use this synchronous store.
-    if (isPostgresUrl(path)) {
-      throw new InputError(`${path}: the phases do not run on a PostgreSQL store yet; only \`mailshift store migrate\` and \`store check\` use it (keep a SQLite store for this command)`);
-    }
+    if (isPostgresUrl(path)) throw phasesNotOnPostgres(path);
     let db: Database.Database | undefined;
     try {
       if (!opts.readonly) ensureDir(dirname(path));

@@ -166,9 +166,18 @@ describe('store migrate: SQLite to PostgreSQL', () => {
     expect(check.stderr).toBe('');
     expect(check.code).toBe(0);
     expect(check.stdout).toMatch(/^postgres:\/\/mailshift@127\.0\.0\.1:\d+\/\w+\?sslmode=disable: ok \(schema\)/);
-    const sync = await runCli(['sync', '--config', pgConfig]);
-    expect(sync.code).toBe(2);
-    expect(sync.stderr.trim().split('\n')).toHaveLength(1);
-    expect(sync.stderr).toMatch(/the phases do not run on a PostgreSQL store yet/);
+    for (const command of [['sync'], ['status'], ['verify']]) {
+      const r = await runCli([...command, '--config', pgConfig]);
+      expect(r.code, command[0]).toBe(2);
+      expect(r.stderr.trim().split('\n'), command[0]).toHaveLength(1);
+      expect(r.stderr, command[0]).toMatch(/: the phases do not run on a PostgreSQL store yet; only `mailshift store migrate` and `store check` use it/);
+    }
+    // A password written into the URL is refused before anything connects, and never echoed.
+    const inUrl = join(dir, 'pw.yaml');
+    writeFileSync(inUrl, readFileSync(config, 'utf8') + `store: "${url.replace('mailshift@', 'mailshift:Hunter2-secret@')}"\n`);
+    const refused = await runCli(['store', 'check', '--config', inUrl]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toMatch(/^mailshift: .*pw\.yaml: store: put the PostgreSQL password in storePassword \(env:NAME or cmd:COMMAND\), PGPASSWORD or ~\/\.pgpass, not in the URL$/);
+    expect(refused.stderr).not.toContain('Hunter2');
   });
 });

@@ -20,6 +20,11 @@ export interface PgTarget {
 
 const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
 
+/** The one line every phase command answers on a postgres:// store, until the phases are async. */
+export function phasesNotOnPostgres(where: string): InputError {
+  return new InputError(`${where}: the phases do not run on a PostgreSQL store yet; only \`mailshift store migrate\` and \`store check\` use it (keep a SQLite store for this command)`);
+}
+
 export function isPostgresUrl(s: string | undefined): s is string {
   return s !== undefined && /^postgres(ql)?:\/\//i.test(s);
 }
