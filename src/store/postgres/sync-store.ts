@@ -7,6 +7,8 @@ import type { PgDb } from './db.js';
 // nothing more: an awaited method has committed, and COMMIT returns once the WAL is flushed.
 
 const now = () => new Date().toISOString();
+/** Rows per statement for a listing (bounded parameter size). */
+const CHUNK = 2000;
 
 const MSG_COLS = `id, src_uid AS srcUid, message_id AS messageId, internal_date AS internalDate, size,
   header_hash AS headerHash, flags, state, batch_id AS batchId, dst_uidvalidity AS dstUidvalidity,
@@ -104,18 +106,24 @@ export class PgCopyCheckpoints implements AsyncOf<CopyCheckpoints> {
 
   /** Records newly listed source messages (idempotent: a UID already known is left alone). */
   async insertListed(fpId: number, srcUidvalidity: bigint, rows: ListedMessage[]): Promise<void> {
-    const ins = this.db.stmt(
-      `INSERT INTO messages (folder_pair_id, src_uidvalidity, src_uid, message_id, internal_date, size, header_hash,
-         flags, state, last_error, dst_uidvalidity, dst_uid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (folder_pair_id, src_uidvalidity, src_uid) DO NOTHING`,
-    );
     const t = now();
-    (await this.db.tx(async () => {
-      for (const r of rows) {
-        await ins.run(fpId, String(srcUidvalidity), r.uid, r.messageId ?? null, r.internalDate?.toISOString() ?? null, r.size, r.headerHash ?? null,
-          JSON.stringify(r.flags), r.state ?? 'pending', r.lastError ?? null, r.dstUidvalidity ?? null, r.dstUid ?? null, t);
+    await this.db.tx(async () => {
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const part = rows.slice(i, i + CHUNK);
+        await this.db.run(
+          `INSERT INTO messages (folder_pair_id, src_uidvalidity, src_uid, message_id, internal_date, size, header_hash,
+             flags, state, last_error, dst_uidvalidity, dst_uid, updated_at)
+           SELECT ?, ?, u.src_uid, u.message_id, u.internal_date, u.size, u.header_hash, u.flags, u.state, u.last_error, u.dst_uidvalidity, u.dst_uid, ?
+             FROM unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[])
+                  AS u(src_uid, message_id, internal_date, size, header_hash, flags, state, last_error, dst_uidvalidity, dst_uid)
+           ON CONFLICT (folder_pair_id, src_uidvalidity, src_uid) DO NOTHING`,
+          fpId, String(srcUidvalidity), t,
+          part.map((r) => r.uid), part.map((r) => r.messageId ?? null), part.map((r) => r.internalDate?.toISOString() ?? null),
+          part.map((r) => r.size), part.map((r) => r.headerHash ?? null), part.map((r) => JSON.stringify(r.flags)),
+          part.map((r) => r.state ?? 'pending'), part.map((r) => r.lastError ?? null), part.map((r) => r.dstUidvalidity ?? null), part.map((r) => r.dstUid ?? null),
+        );
       }
-    }));
+    });
   }
 
   async messages(fpId: number, srcUidvalidity: string, states?: MessageState[]): Promise<MessageRow[]> {
@@ -137,11 +145,7 @@ export class PgCopyCheckpoints implements AsyncOf<CopyCheckpoints> {
   }
 
   async setMessageState(ids: number[], state: MessageState, reason: string | null): Promise<void> {
-    const st = this.db.stmt('UPDATE messages SET state = ?, last_error = ?, batch_id = NULL, updated_at = ? WHERE id = ?');
-    const t = now();
-    (await this.db.tx(async () => {
-      for (const id of ids) await st.run(state, reason, t, id);
-    }));
+    await this.db.run('UPDATE messages SET state = ?, last_error = ?, batch_id = NULL, updated_at = ? WHERE id = ANY(?::bigint[])', state, reason, now(), ids);
   }
 
   /** A new run tries again what the destination refused last time (skipped stays skipped). */
@@ -214,10 +218,14 @@ export class PgCopyCheckpoints implements AsyncOf<CopyCheckpoints> {
         `INSERT INTO append_batches (folder_pair_id, dst_uidvalidity, dst_uidnext_before, state, created_at, messages) VALUES (?, ?, ?, 'sent', ?, ?) RETURNING id`,
         fpId, dst.uidValidity === undefined ? null : String(dst.uidValidity), dst.uidNext ?? null, t, msgs.length,
       );
-      const st = this.db.stmt(
-        `UPDATE messages SET state = 'copying', batch_id = ?, message_id = ?, header_hash = ?, flags = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+      // One statement for the whole batch (the copier's hot path): a round trip per message
+      // would cost more than the APPEND itself.
+      await this.db.run(
+        `UPDATE messages m SET state = 'copying', batch_id = ?, message_id = u.message_id, header_hash = u.header_hash, flags = u.flags,
+           attempts = m.attempts + 1, updated_at = ?
+           FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[]) AS u(id, message_id, header_hash, flags) WHERE m.id = u.id`,
+        id, t, msgs.map((m) => m.id), msgs.map((m) => m.messageId ?? null), msgs.map((m) => m.headerHash), msgs.map((m) => JSON.stringify(m.flags)),
       );
-      for (const m of msgs) await st.run(id, m.messageId ?? null, m.headerHash, JSON.stringify(m.flags), t, m.id);
       return id;
     }));
   }
@@ -233,10 +241,12 @@ export class PgCopyCheckpoints implements AsyncOf<CopyCheckpoints> {
   async finishBatch(batchId: number, dstUidvalidity: bigint | undefined, results: { id: number; dstUid?: number; droppedFlags?: string[]; reason?: string }[]): Promise<void> {
     (await this.db.tx(async () => {
       const t = now();
-      const st = this.db.stmt(
-        `UPDATE messages SET state = 'copied', dst_uidvalidity = ?, dst_uid = ?, dropped_flags = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+      await this.db.run(
+        `UPDATE messages m SET state = 'copied', dst_uidvalidity = ?, dst_uid = u.dst_uid, dropped_flags = u.dropped, last_error = u.reason, updated_at = ?
+           FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[]) AS u(id, dst_uid, dropped, reason) WHERE m.id = u.id`,
+        dstUidvalidity === undefined ? null : String(dstUidvalidity), t,
+        results.map((r) => r.id), results.map((r) => r.dstUid ?? null), results.map((r) => (r.droppedFlags?.length ? JSON.stringify(r.droppedFlags) : null)), results.map((r) => r.reason ?? null),
       );
-      for (const r of results) await st.run(dstUidvalidity === undefined ? null : String(dstUidvalidity), r.dstUid ?? null, r.droppedFlags?.length ? JSON.stringify(r.droppedFlags) : null, r.reason ?? null, t, r.id);
       (await this.db.run(`UPDATE append_batches SET state = 'done', finished_at = ? WHERE id = ?`, t, batchId));
     }));
   }
