@@ -89,11 +89,15 @@ export class PgCopyCheckpoints implements AsyncOf<CopyCheckpoints> {
   async adopt(fpId: number, dstUidvalidity: bigint, found: { id: number; dstUid: number; messageId?: string; headerHash: string }[]): Promise<void> {
     (await this.db.tx(async () => {
       const t = now();
-      const st = this.db.stmt(
-        `UPDATE messages SET state = 'copied', adopted = 1, dst_uidvalidity = ?, dst_uid = ?, message_id = coalesce(message_id, ?), header_hash = coalesce(header_hash, ?),
-           last_error = NULL, updated_at = ? WHERE id = ? AND state = 'pending'`,
-      );
-      for (const f of found) await st.run(String(dstUidvalidity), f.dstUid, f.messageId ?? null, f.headerHash, t, f.id);
+      for (let i = 0; i < found.length; i += CHUNK) {
+        const part = found.slice(i, i + CHUNK);
+        await this.db.run(
+          `UPDATE messages m SET state = 'copied', adopted = 1, dst_uidvalidity = ?, dst_uid = u.dst_uid, message_id = coalesce(m.message_id, u.message_id),
+             header_hash = coalesce(m.header_hash, u.header_hash), last_error = NULL, updated_at = ?
+             FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[]) AS u(id, dst_uid, message_id, header_hash) WHERE m.id = u.id AND m.state = 'pending'`,
+          String(dstUidvalidity), t, part.map((f) => f.id), part.map((f) => f.dstUid), part.map((f) => f.messageId ?? null), part.map((f) => f.headerHash),
+        );
+      }
       (await this.db.run('UPDATE folder_pairs SET adopt_checked = 1, updated_at = ? WHERE id = ?', t, fpId));
     }));
   }
@@ -155,11 +159,10 @@ export class PgCopyCheckpoints implements AsyncOf<CopyCheckpoints> {
 
   /** Old-generation rows proven to be these new source UIDs (same message, new UIDVALIDITY). */
   async rebindSource(pairs: { id: number; uid: number }[], srcUidvalidity: bigint): Promise<void> {
-    const st = this.db.stmt('UPDATE messages SET src_uidvalidity = ?, src_uid = ?, updated_at = ? WHERE id = ?');
-    const t = now();
-    (await this.db.tx(async () => {
-      for (const p of pairs) await st.run(String(srcUidvalidity), p.uid, t, p.id);
-    }));
+    await this.db.run(
+      'UPDATE messages m SET src_uidvalidity = ?, src_uid = u.uid, updated_at = ? FROM unnest(?::bigint[], ?::bigint[]) AS u(id, uid) WHERE m.id = u.id',
+      String(srcUidvalidity), now(), pairs.map((p) => p.id), pairs.map((p) => p.uid),
+    );
   }
 
   /** Drops bookkeeping rows of an old source generation that were never copied. */
@@ -198,11 +201,10 @@ export class PgCopyCheckpoints implements AsyncOf<CopyCheckpoints> {
 
   /** Copied rows re-found on the destination (after a destination UIDVALIDITY change). */
   async rebindDestination(pairs: { id: number; dstUid: number }[], dstUidvalidity: bigint): Promise<void> {
-    const st = this.db.stmt('UPDATE messages SET dst_uidvalidity = ?, dst_uid = ?, updated_at = ? WHERE id = ?');
-    const t = now();
-    (await this.db.tx(async () => {
-      for (const p of pairs) await st.run(String(dstUidvalidity), p.dstUid, t, p.id);
-    }));
+    await this.db.run(
+      'UPDATE messages m SET dst_uidvalidity = ?, dst_uid = u.dst_uid, updated_at = ? FROM unnest(?::bigint[], ?::bigint[]) AS u(id, dst_uid) WHERE m.id = u.id',
+      String(dstUidvalidity), now(), pairs.map((p) => p.id), pairs.map((p) => p.dstUid),
+    );
   }
 
   // ---- batches (the exactly-once checkpoint) ------------------------------------------------
@@ -273,10 +275,12 @@ export class PgCopyCheckpoints implements AsyncOf<CopyCheckpoints> {
   async resolveBatch(batchId: number, dstUidvalidity: bigint | undefined, found: { id: number; dstUid: number }[], missing: number[]): Promise<void> {
     (await this.db.tx(async () => {
       const t = now();
-      const ok = this.db.stmt(`UPDATE messages SET state = 'copied', dst_uidvalidity = ?, dst_uid = ?, last_error = NULL, updated_at = ? WHERE id = ?`);
-      for (const f of found) await ok.run(dstUidvalidity === undefined ? null : String(dstUidvalidity), f.dstUid, t, f.id);
-      const back = this.db.stmt(`UPDATE messages SET state = 'pending', batch_id = NULL, updated_at = ? WHERE id = ?`);
-      for (const id of missing) await back.run(t, id);
+      await this.db.run(
+        `UPDATE messages m SET state = 'copied', dst_uidvalidity = ?, dst_uid = u.dst_uid, last_error = NULL, updated_at = ?
+           FROM unnest(?::bigint[], ?::bigint[]) AS u(id, dst_uid) WHERE m.id = u.id`,
+        dstUidvalidity === undefined ? null : String(dstUidvalidity), t, found.map((f) => f.id), found.map((f) => f.dstUid),
+      );
+      await this.db.run(`UPDATE messages SET state = 'pending', batch_id = NULL, updated_at = ? WHERE id = ANY(?::bigint[])`, t, missing);
       (await this.db.run(`UPDATE append_batches SET state = ?, finished_at = ?, error = ? WHERE id = ?`, found.length ? 'done' : 'failed', t, `reconciled: ${found.length} found on the destination, ${missing.length} to copy again`, batchId));
     }));
   }
