@@ -9,6 +9,8 @@ import { findPreset, PRESETS } from './presets.js';
 import { configFileSchema, type ServerFile } from './schema.js';
 import type { JobConfig, ServerConfig, Side } from './types.js';
 import { resolveGroupware } from './groupware-schema.js';
+import { isPostgresUrl, parsePgTarget } from '../store/postgres/target.js';
+import { resolvePasswordCell } from './accounts.js';
 
 /** Reads, validates and resolves a job config. Every problem is one InputError line naming the file and field. */
 export function loadConfig(configPath: string): JobConfig {
@@ -39,7 +41,10 @@ export function loadConfig(configPath: string): JobConfig {
   if (!parsed.success) throw new InputError(`${file}: ${describeIssue(parsed.error.issues[0]!)}`);
   const cfg = parsed.data;
   const dir = dirname(path);
-  const storePath = resolve(dir, cfg.store ?? `${cfg.job}.mailshift.db`);
+  const pgStore = isPostgresUrl(cfg.store)
+    ? parsePgTarget(cfg.store, { where: `${file}: store`, password: () => (cfg.storePassword ? resolvePasswordCell(cfg.storePassword, `${file}: storePassword`) : undefined) })
+    : undefined;
+  const storePath = pgStore ? pgStore.where : resolve(dir, cfg.store ?? `${cfg.job}.mailshift.db`);
   // The host's zone is asked of ICU only when something reads it (dates for people): starting
   // ICU's time zones costs 0.1-0.3 s of CPU, most of a no-change sync's start-up. A zone given
   // in the file is checked here, so a wrong one is still refused before anything runs.
@@ -54,7 +59,8 @@ export function loadConfig(configPath: string): JobConfig {
     configPath: path,
     configDir: dir,
     storePath,
-    logPath: storePath.replace(/\.db$/, '') + '.log',
+    ...(pgStore ? { postgresStore: pgStore } : {}),
+    logPath: pgStore ? resolve(dir, `${cfg.job}.mailshift.log`) : storePath.replace(/\.db$/, '') + '.log',
     source: resolveServer(file, dir, 'source', cfg.source),
     destination: resolveServer(file, dir, 'destination', cfg.destination),
     accountsPath: resolve(dir, cfg.accounts),

@@ -39,6 +39,7 @@ export const configFileSchema = z
     /** IANA time zone for every date people read (default: the system's). */
     timezone: z.string().min(1).optional(),
     store: z.string().min(1).optional(),
+    storePassword: z.string().min(1).optional(), // a postgres:// store's password: env:NAME or cmd:COMMAND
     source: serverSchema,
     destination: serverSchema,
     accounts: z.string().min(1),

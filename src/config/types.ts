@@ -63,6 +63,8 @@ export interface JobConfig {
   configPath: string;
   configDir: string;
   storePath: string;
+  /** `store: postgres://…` (issue 18): the connection, when the job's store is PostgreSQL. */
+  postgresStore?: import('../store/postgres/target.js').PgTarget;
   /** pino JSON log of this job, next to the store. */
   logPath: string;
   source: ServerConfig;

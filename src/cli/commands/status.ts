@@ -6,6 +6,7 @@ import { loadConfig } from '../../config/load.js';
 import { emptyFacts, readJobFacts, type JobFacts } from '../../phases/job-state.js';
 import { pipelineView, type PipelineView } from '../../phases/pipeline.js';
 import { Store } from '../../store/store.js';
+import { phasesNotOnPostgres } from '../../store/postgres/target.js';
 import type { DualRunHealthReport } from '../../dualrun/health-report.js';
 import { collectGroupware, type GroupwareReportRow } from '../../groupware/report.js';
 import type { GlobalOptions } from '../job.js';
@@ -32,6 +33,7 @@ export function registerStatus(program: Command): void {
       let facts: JobFacts;
       let groupware: GroupwareReportRow[] = [];
       let health: DualRunHealth | undefined;
+      if (config.postgresStore) throw phasesNotOnPostgres(config.storePath);
       if (!existsSync(config.storePath)) {
         const parent = dirname(config.storePath);
         if (existsSync(parent) && !statSync(parent).isDirectory()) throw new FatalError(`cannot open the store ${config.storePath}: ${parent} is not a folder`);

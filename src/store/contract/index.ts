@@ -9,3 +9,4 @@ export type * from './job.js';
 export type * from './pipeline.js';
 export type * from './reads.js';
 export type * from './verify.js';
+export type * from './async.js';

@@ -11,10 +11,9 @@ import type { VerifyRecords } from './verify.js';
 // The job-wide records (job row, lock, accounts, phase runs, events) and the store as a whole:
 // what a phase gets. SQLite (src/store/store.ts) and memory (src/store/memory/) implement it.
 //
-// Every method is synchronous because better-sqlite3 is. A PostgreSQL store (issue 18) would
-// need these to return promises (or a unit-of-work object that batches a transaction's writes),
-// `durable()`/`syncToDisk()` to mean "committed", the lock to become an advisory lock or a
-// lease with a heartbeat, and `check()`/`backup()` to map to the server's own tools.
+// Every method is synchronous because better-sqlite3 is. The asynchronous form the PostgreSQL
+// store (issue 18) implements is derived from this one in ./async.ts (AsyncJobStore); there
+// `durable()`/`syncToDisk()` mean "committed" and the lock is an advisory lock.
 
 export type { AccountRow, LockHolder, PhaseName, PhaseOutcome, PhaseRun, StoredEvent };
 
