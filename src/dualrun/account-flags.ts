@@ -43,7 +43,7 @@ export async function flagPassAccount(deps: FlagPassDeps, a: Account): Promise<A
     out.errors.push(`${a.sourceUser}: not synced yet`);
     return out;
   }
-  const log = deps.log.child({ account: a.sourceUser });
+  const log = deps.log.child({ account: a.sourceUser, step: 'flags' });
   const pairs = deps.store.sync.folderPairs(accountId, 'forward').filter((p) => p.state === 'active' && p.srcUidvalidity !== null);
   const env: FlagEnv = {
     account: a.sourceUser,
@@ -51,7 +51,8 @@ export async function flagPassAccount(deps: FlagPassDeps, a: Account): Promise<A
     log,
     event: (level, kind, message, data) => deps.store.addEvent({ phase: 'dual-run', accountId, level, kind, message: `${a.sourceUser}: ${message}`, data }),
   };
-  const { pools, retry } = deps.sessions;
+  const { pools } = deps.sessions;
+  const retry = { ...deps.sessions.retry, log };
   try {
     const listed = await withRetry(retry, () => withSession(pools.from, a, deps.signal, async (src) => listFolders(await src.get())));
     const status = new Map(listed.folders.map((f) => [f.path, f.status]));

@@ -214,7 +214,7 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
     }
   };
   try {
-    await withRetry(deps.sessions.retry, () => withPair(deps.sessions.pools, a, deps.signal, attempt));
+    await withRetry({ ...deps.sessions.retry, log }, () => withPair(deps.sessions.pools, a, deps.signal, attempt));
   } catch (err) {
     const f = classifyImapError(err);
     out.ok = false;
