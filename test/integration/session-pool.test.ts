@@ -123,7 +123,9 @@ describe('session pool', () => {
       const logFrom = readFileSync(logFile, 'utf8').length;
       const cut = await runCli(['dual-run', '--once', '--json', '--config', config], { timeoutMs: 400_000 });
       expect(cut.code, cut.stderr + cut.stdout).toBe(0);
-      expect((JSON.parse(cut.stdout) as { passes: { copied: number; moved: number; complete: boolean }[] }).passes[0]).toMatchObject({ copied: 2 * users.length, moved: users.length, complete: true });
+      // The counts may fall short (a message whose APPEND or MOVE reached the server just before a
+      // cut is found there by the retry, not counted as copied or moved): the mirror below is the proof.
+      expect((JSON.parse(cut.stdout) as { passes: { complete: boolean }[] }).passes[0]).toMatchObject({ complete: true });
       expect(src.stats.cuts + dst.stats.cuts).toBeGreaterThan(0);
       expect(Math.max(src.stats.peakOpen, dst.stats.peakOpen)).toBeLessThanOrEqual(3);
       const retries = readFileSync(logFile, 'utf8').slice(logFrom).trim().split('\n').map((l) => JSON.parse(l) as { step?: string; phase?: string; msg?: string }).filter((l) => /retrying on a fresh connection/.test(l.msg ?? ''));
