@@ -28,6 +28,8 @@ export interface JobEnv {
   toThrottle: ServerThrottle;
   /** The sessions of the job on each side, shared by every account (capacity = maxConnections). */
   pools: SidePools;
+  /** The pools are the caller's (a dual-run pass): an account's idle sessions stay for its next step. */
+  keepIdle?: boolean;
   batchMessages: number;
   batchBytes: number;
   /** How many tries and how long a transient failure gets before the account stops for this run. */
@@ -168,8 +170,10 @@ export async function syncAccount(env: JobEnv, a: Account, queue: PQueue, priori
     await Promise.all(work.map((t) => queue.add(() => copyFolder(run, t), { priority })));
   } finally {
     // Its idle sessions are of no use to anyone else: their slots go back to the pools now.
-    env.pools.from.drop(a);
-    env.pools.to.drop(a);
+    if (!env.keepIdle) {
+      env.pools.from.drop(a);
+      env.pools.to.drop(a);
+    }
   }
   return accountOutcome(run);
 }

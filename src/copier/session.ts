@@ -108,15 +108,20 @@ export class Session {
     );
   }
 
-  /** Drops the session (after a transient error); the next get() opens a fresh one. */
+  /**
+   * Drops the session (after a transient error); the next get() opens a fresh one. Resolves once
+   * a login still under way has ended too: until then its connection may be open on the server,
+   * so the pool must not count the slot free (a failed pair's other half is often mid-login).
+   */
   async reset(): Promise<void> {
-    this.#abandonLogin();
+    const pending = this.#abandonLogin();
     const c = this.#client;
     this.#client = undefined;
     if (c) c.close();
     const b = this.#bulk;
     this.#bulk = undefined;
     b?.close();
+    await pending;
   }
 
   async close(): Promise<void> {

@@ -1,13 +1,13 @@
-import type { Credentials } from '../auth/types.js';
-import { decide, policyOf } from '../errors/policy.js';
-import { sleep } from '../copier/backoff.js';
+import { policyOf } from '../errors/policy.js';
 import type { Account, JobConfig } from '../config/types.js';
-import { Session } from '../copier/session.js';
+import { withRetry } from '../copier/retry.js';
+import { withPair, withSession } from '../copier/session-pools.js';
 import { classifyImapError } from '../imap/errors.js';
 import { listFolders } from '../imap/folders.js';
 import type { Logger } from '../logger.js';
 import type { DualRunState, JobStore } from '../store/contract/index.js';
 import { flagPassFolder, type FlagEnv } from './folder-flags.js';
+import type { PassSessions } from './pass-sessions.js';
 
 export interface AccountFlagResult {
   user: string;
@@ -26,13 +26,15 @@ export interface FlagPassDeps {
   dual: DualRunState;
   log: Logger;
   signal: AbortSignal;
-  credentials: Credentials;
+  /** The pass's pooled sessions (the account's from its earlier steps are reused) and its retry rule. */
+  sessions: PassSessions;
 }
 
 /**
  * The flag step of one account, over every active folder pair the sync copies: one LIST-STATUS
- * on the source, then per changed folder an EXAMINE and a flags-only FETCH. The destination is
- * only logged in to when there is something to write. A failing folder does not stop the others.
+ * on the source, then per changed folder an EXAMINE and a flags-only FETCH, on the pass's pooled
+ * sessions. The destination session is only used when there is something to write. A folder that
+ * fails for its own reason does not stop the others; one the policy stops the account for does.
  */
 export async function flagPassAccount(deps: FlagPassDeps, a: Account): Promise<AccountFlagResult> {
   const out: AccountFlagResult = { user: a.sourceUser, applied: 0, kept: 0, deleted: 0, unchangedFolders: 0, folders: 0, errors: [] };
@@ -41,7 +43,7 @@ export async function flagPassAccount(deps: FlagPassDeps, a: Account): Promise<A
     out.errors.push(`${a.sourceUser}: not synced yet`);
     return out;
   }
-  const log = deps.log.child({ account: a.sourceUser });
+  const log = deps.log.child({ account: a.sourceUser, step: 'flags' });
   const pairs = deps.store.sync.folderPairs(accountId, 'forward').filter((p) => p.state === 'active' && p.srcUidvalidity !== null);
   const env: FlagEnv = {
     account: a.sourceUser,
@@ -49,17 +51,18 @@ export async function flagPassAccount(deps: FlagPassDeps, a: Account): Promise<A
     log,
     event: (level, kind, message, data) => deps.store.addEvent({ phase: 'dual-run', accountId, level, kind, message: `${a.sourceUser}: ${message}`, data }),
   };
-  const login = { account: a, credentials: deps.credentials };
-  const src = new Session(deps.config.source, login, 'source', log);
-  const dst = new Session(deps.config.destination, login, 'destination', log);
+  const { pools } = deps.sessions;
+  const retry = { ...deps.sessions.retry, log };
   try {
-    const listed = await listFolders(await src.get());
+    const listed = await withRetry(retry, () => withSession(pools.from, a, deps.signal, async (src) => listFolders(await src.get())));
     const status = new Map(listed.folders.map((f) => [f.path, f.status]));
     for (const fp of pairs) {
       if (deps.signal.aborted) break;
       out.folders++;
       try {
-        const r = await flagPassFolder(env, await src.get(), () => dst.get(), fp, status.get(fp.sourcePath));
+        // Leased per folder (the account's idle sessions come back at once): a transient failure
+        // is retried on fresh sessions as the failure policy says, then this folder waits for the next pass.
+        const r = await withRetry(retry, () => withPair(pools, a, deps.signal, async (src, dst) => flagPassFolder(env, await src.get(), () => dst.get(), fp, status.get(fp.sourcePath))));
         out.applied += r.applied;
         out.kept += r.kept;
         out.deleted += r.deleted;
@@ -69,19 +72,13 @@ export async function flagPassAccount(deps: FlagPassDeps, a: Account): Promise<A
         const f = classifyImapError(err);
         out.errors.push(`${a.sourceUser}: ${fp.sourcePath}: ${f.message}`);
         log.warn({ folder: fp.sourcePath, err: f.message }, 'flag pass of a folder failed');
-        // The failure policy (src/errors/policy.ts): a permanent account-wide failure ends this
-        // account's pass; a throttling answer waits what the server asked before the next folder.
-        const d = decide(f, 1, 0, deps.config.retry);
-        if (d.action === 'stop' && d.scope === 'account' && policyOf(f).permanent) break;
-        if (d.action === 'retry' && d.serverPauseMs) await sleep(d.serverPauseMs, deps.signal);
-        // A fresh session for the next folder; this one is retried next pass.
-        await Promise.all([src.reset(), dst.reset()]);
+        // What the policy stops for the whole account (after its retries) ends this account's step.
+        const scope = policyOf(f).scope;
+        if (scope === 'account' || scope === 'job' || deps.signal.aborted) break;
       }
     }
   } catch (err) {
     out.errors.push(`${a.sourceUser}: ${classifyImapError(err).message}`);
-  } finally {
-    await Promise.all([src.close(), dst.close()]);
   }
   return out;
 }

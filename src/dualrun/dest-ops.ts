@@ -2,7 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import { createWithParents } from '../copier/folder.js';
 import { dateKey, identityOf } from '../copier/identity.js';
 import { faultPoint } from './fault.js';
-import { ImapCommandError } from '../errors.js';
+import { ImapCommandError, ImapConnectionError } from '../errors.js';
 
 // Destination-side moves and deletions of the dual-run, through imapflow's public API and only
 // with the extensions the server advertises: UID MOVE (RFC 6851); else UID COPY and, with UIDPLUS
@@ -39,16 +39,27 @@ export async function flagsOf(c: ImapFlow, uids: number[]): Promise<Map<number, 
 }
 
 /**
+ * imapflow answers a command cut off by a lost connection with the same `false` as a refusal.
+ * A cut is not a refusal: the command may have reached the server, so the caller must not record
+ * it as refused; thrown as a lost connection, the failure policy retries it on a fresh session,
+ * whose first step settles the action left open.
+ */
+export function refusedOrLost<T>(c: ImapFlow, r: T | false, what: string): T | false {
+  if (r === false && !c.usable) throw new ImapConnectionError(`connection lost during ${what}`, { side: 'destination' });
+  return r;
+}
+
+/**
  * Moves one UID of the selected folder to `to`. Returns the UID it got there when the server
  * said (COPYUID), undefined when it did not, false when the server refused.
  */
 export async function moveOne(c: ImapFlow, uid: number, to: string, method: MoveMethod): Promise<number | undefined | false> {
   const range = String(uid);
   if (method === 'move') {
-    const r = await c.messageMove(range, to, { uid: true });
+    const r = refusedOrLost(c, await c.messageMove(range, to, { uid: true }), 'UID MOVE');
     return r ? r.uidMap?.get(uid) : false;
   }
-  const r = await c.messageCopy(range, to, { uid: true });
+  const r = refusedOrLost(c, await c.messageCopy(range, to, { uid: true }), 'UID COPY');
   if (!r) return false;
   // The copy is there and the old one not yet removed: the state a reconcile must finish.
   faultPoint('dualrun-after-copy');
@@ -59,10 +70,10 @@ export async function moveOne(c: ImapFlow, uid: number, to: string, method: Move
 /** Removes one UID of the selected folder: UID EXPUNGE with UIDPLUS, else only \Deleted. */
 export async function removeOne(c: ImapFlow, uid: number, expunge = has(c, 'UIDPLUS')): Promise<'expunge' | 'mark'> {
   if (expunge && has(c, 'UIDPLUS')) {
-    if (await c.messageDelete(String(uid), { uid: true })) return 'expunge';
+    if (refusedOrLost(c, await c.messageDelete(String(uid), { uid: true }), 'UID EXPUNGE')) return 'expunge';
     throw new ImapCommandError(`the destination refused to expunge UID ${uid}`, { side: 'destination', uid });
   }
-  if (!(await c.messageFlagsAdd(String(uid), ['\\Deleted'], { uid: true }))) throw new ImapCommandError(`the destination refused to mark UID ${uid} \\Deleted`, { side: 'destination', uid });
+  if (!refusedOrLost(c, await c.messageFlagsAdd(String(uid), ['\\Deleted'], { uid: true }), 'UID STORE')) throw new ImapCommandError(`the destination refused to mark UID ${uid} \\Deleted`, { side: 'destination', uid });
   return 'mark';
 }
 

@@ -4,6 +4,7 @@ import { toUidSet } from '../imap/uidset.js';
 import type { Logger } from '../logger.js';
 import type { CopiedRow } from '../store/dualrun-store.js';
 import type { FolderPairRow } from '../store/sync-store.js';
+import { refusedOrLost } from './dest-ops.js';
 import { decideFlags, normFlags, sameFlags } from './flags.js';
 import type { DualRunState } from '../store/contract/index.js';
 
@@ -159,8 +160,8 @@ async function applyToDestination(env: FlagEnv, dst: ImapFlow, fp: FolderPairRow
   for (const g of groups.values()) {
     const set = toUidSet(g.rows.map((r) => r.row.dstUid!));
     const ok =
-      (!g.add.length || (await dst.messageFlagsAdd(set, g.add, { uid: true, silent: true }))) &&
-      (!g.remove.length || (await dst.messageFlagsRemove(set, g.remove, { uid: true, silent: true })));
+      (!g.add.length || refusedOrLost(dst, await dst.messageFlagsAdd(set, g.add, { uid: true, silent: true }), 'UID STORE')) &&
+      (!g.remove.length || refusedOrLost(dst, await dst.messageFlagsRemove(set, g.remove, { uid: true, silent: true }), 'UID STORE'));
     if (!ok) {
       const msg = `${fp.destinationPath}: the destination refused to store flags (+${g.add.join(' ')} -${g.remove.join(' ')}) on ${g.rows.length} message(s)`;
       result.errors.push(msg);

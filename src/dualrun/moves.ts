@@ -1,8 +1,9 @@
-import type { Credentials } from '../auth/types.js';
 import type { ExpungeEvent, ImapFlow, MailboxObject } from 'imapflow';
 import type { Account, JobConfig } from '../config/types.js';
 import type { DeletesMode } from '../config/dualrun-schema.js';
-import { Session } from '../copier/session.js';
+import { withRetry } from '../copier/retry.js';
+import type { Session } from '../copier/session.js';
+import { withPair } from '../copier/session-pools.js';
 import { identityOf, matchMultiset, type Candidate } from '../copier/identity.js';
 import { classifyImapError } from '../imap/errors.js';
 import { listFolders, type ListedFolders } from '../imap/folders.js';
@@ -16,6 +17,7 @@ import { findByIdentity, flagsOf, moveMethod, moveOne, openOrCreate, removeOne }
 import { toUidSet } from '../imap/uidset.js';
 import { faultPoint } from './fault.js';
 import { normFlags, sameFlags } from './flags.js';
+import type { PassSessions } from './pass-sessions.js';
 
 export interface MoveStepResult {
   user: string;
@@ -42,7 +44,8 @@ export interface MoveDeps {
   log: Logger;
   signal: AbortSignal;
   deletes: DeletesMode;
-  credentials: Credentials;
+  /** The pass's pooled sessions (the probe's, when it ran for this account) and its retry rule. */
+  sessions: PassSessions;
 }
 
 interface Arrival {
@@ -78,13 +81,15 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
   const dual = deps.store.dualRun;
   const event = (level: 'info' | 'warn' | 'error', kind: string, message: string, data?: unknown) =>
     deps.store.addEvent({ phase: 'dual-run', accountId, level, kind, message: `${a.sourceUser}: ${message}`, data });
-  const allPairs = sync.folderPairs(accountId, 'forward');
-  const pairs = allPairs.filter((p) => p.state === 'active' && p.srcUidvalidity !== null);
-  const login = { account: a, credentials: deps.credentials };
-  const src = new Session(deps.config.source, login, 'source', log, { qresync: true });
-  const dstSession = new Session(deps.config.destination, login, 'destination', log);
-  const dst = () => dstSession.get();
-  try {
+  // One try on a pair of the pass's sessions: a transient failure gives them back broken and the
+  // failure policy retries on fresh ones; each try starts by settling what the last one left open.
+  const attempt = async (src: Session, dstSession: Session): Promise<void> => {
+    const dst = () => dstSession.get();
+    out.errors.length = 0;
+    out.qresyncFolders = out.uidDiffFolders = 0;
+    // Read per try: an earlier try may have paired a folder the sync had not seen.
+    const allPairs = sync.folderPairs(accountId, 'forward');
+    const pairs = allPairs.filter((p) => p.state === 'active' && p.srcUidvalidity !== null);
     // 1. Actions left in flight by an earlier pass that was killed: settled before anything else.
     for (const act of acts.open(allPairs.map((p) => p.id))) await reconcile(await dst(), acts, act, log);
 
@@ -95,7 +100,7 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
     const newUids = new Map<string, { pair?: FolderPairRow; uidValidity: string; uids: number[] }>();
     const c = await src.get();
     for (const fp of pairs) {
-      if (deps.signal.aborted) return { ...out, ok: false };
+      if (deps.signal.aborted) return void (out.ok = false);
       const uv = fp.srcUidvalidity!;
       const f = status.get(fp.sourcePath);
       if (!f?.status) {
@@ -155,8 +160,9 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
 
       let dstListed: ListedFolders | undefined;
       const expunged: LiveRow[] = [...unmatched];
+      let movedNow = 0;
       for (const [row, arr] of moves) {
-        if (deps.signal.aborted) return { ...out, ok: false };
+        if (deps.signal.aborted) return void (out.ok = false);
         let to = arr.pair;
         if (!to) {
           dstListed ??= await listFolders(await dst());
@@ -169,18 +175,21 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
         }
         const from = allPairs.find((p) => p.id === row.folderPairId)!;
         const r = await applyMove(await dst(), acts, row, from, to, arr, log);
-        if (r === 'moved') out.moved++;
+        if (r === 'moved') {
+          out.moved++;
+          movedNow++;
+        }
         else if (r === 'missing') {
           // The copy is gone from the destination: the sync copies the message in its new place.
           dual.markSourceDeleted(row.folderPairId, [row.id]);
           event('warn', 'dualrun-move-missing', `${from.destinationPath}: the copy of a message moved to ${arr.path} is no longer on the destination; copying it again there`);
         } else out.errors.push(`${a.sourceUser}: ${r}`);
       }
-      if (out.moved) event('info', 'dualrun-moved', `${out.moved} message(s) moved between folders on the source; moved the same way on the destination`);
+      if (movedNow) event('info', 'dualrun-moved', `${movedNow} message(s) moved between folders on the source; moved the same way on the destination`);
       const byPair = new Map<number, number[]>();
       for (const r of expunged) byPair.set(r.folderPairId, [...(byPair.get(r.folderPairId) ?? []), r.id]);
       for (const [fpId, ids] of byPair) dual.markSourceDeleted(fpId, ids);
-      out.expunged = expunged.length;
+      out.expunged += expunged.length;
       if (expunged.length) {
         event('info', 'dualrun-source-expunged', `${expunged.length} message(s) expunged on the source (${deps.deletes === 'keep' ? 'their copies stay on the destination' : `dualRun.deletes: ${deps.deletes}`})`, {
           srcUids: expunged.slice(0, 100).map((r) => r.srcUid),
@@ -196,20 +205,21 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
         const dl = await listFolders(d);
         const trash = dl.folders.find((f) => f.specialUse === '\\Trash')?.path;
         const r = await applyDeletes(d, acts, rows, allPairs, deps.deletes, trash, log);
-        out.deletesApplied = r.applied;
-        out.deletesDeclined = r.declined;
+        out.deletesApplied += r.applied;
+        out.deletesDeclined += r.declined;
         out.errors.push(...r.errors.map((e) => `${a.sourceUser}: ${e}`));
         if (r.applied) event('info', 'dualrun-deletes-applied', `${r.applied} source expunge(s) carried to the destination (${deps.deletes === 'trash' ? 'moved to Trash' : 'expunged'})`);
         if (r.declined) event('info', 'dualrun-deletes-declined', `${r.declined} source expunge(s) not carried: the copy was changed on the destination or is not there`);
       }
     }
+  };
+  try {
+    await withRetry({ ...deps.sessions.retry, log }, () => withPair(deps.sessions.pools, a, deps.signal, attempt));
   } catch (err) {
     const f = classifyImapError(err);
     out.ok = false;
     out.errors.push(`${a.sourceUser}: moves: ${f.message}`);
     log.warn({ err: f.message }, 'move step failed');
-  } finally {
-    await Promise.all([src.close(), dstSession.close()]);
   }
   if (out.errors.length) out.ok = false;
   return out;

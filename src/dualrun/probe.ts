@@ -1,18 +1,20 @@
-import type { Credentials } from '../auth/types.js';
 import type { DeletesMode } from '../config/dualrun-schema.js';
 import type { Account, JobConfig } from '../config/types.js';
-import { Session } from '../copier/session.js';
+import { withPair } from '../copier/session-pools.js';
 import { listFolders, type ListedFolders } from '../imap/folders.js';
 import type { Logger } from '../logger.js';
 import { planFolderMapping } from '../mapping/plan.js';
 import type { JobStore } from '../store/contract/index.js';
+import type { PassSessions } from './pass-sessions.js';
 
 export interface ProbeDeps {
   config: JobConfig;
   store: JobStore;
   log: Logger;
+  signal: AbortSignal;
   deletes: DeletesMode;
-  credentials: Credentials;
+  /** The pass's sessions: the probe's go back idle, for this account's next step to reuse. */
+  sessions: PassSessions;
 }
 
 export interface AccountProbe {
@@ -27,7 +29,7 @@ export interface AccountProbe {
 
 /**
  * Whether one account needs any work this pass, from one LIST-STATUS on each side (logged in to
- * in parallel) compared with the store. Unchanged means: every copied folder has the UIDVALIDITY,
+ * in parallel, on the pass's pooled sessions) compared with the store. Unchanged means: every copied folder has the UIDVALIDITY,
  * UIDNEXT and MESSAGES the sync and the move step last saw and the HIGHESTMODSEQ of the last flag
  * pass (so the move, sync and flag steps would each find nothing), the mapping is the one stored
  * (no new, renamed or vanished folder on the source, no re-created folder on the destination, no
@@ -49,17 +51,12 @@ export async function probeAccount(deps: ProbeDeps, a: Account): Promise<Account
   if (deps.deletes !== 'keep' && acts.deletedWithoutAction(active.map((p) => p.id)).length) return changed('source expunges to carry');
   for (const p of active) if (sync.countOpen(p.id, p.srcUidvalidity!) > 0 || sync.openBatches(p.id).length > 0) return changed(`${p.sourcePath}: messages not copied yet`);
 
-  const log = deps.log.child({ account: a.sourceUser, step: 'probe' });
-  const login = { account: a, credentials: deps.credentials };
-  const src = new Session(deps.config.source, login, 'source', log);
-  const dst = new Session(deps.config.destination, login, 'destination', log);
   let listed: [ListedFolders, ListedFolders];
   try {
-    listed = await Promise.all([src.get().then(listFolders), dst.get().then(listFolders)]);
+    // Logged in to in parallel (a session connects on first use); a failed session goes back broken.
+    listed = await withPair(deps.sessions.pools, a, deps.signal, (src, dst) => Promise.all([src.get().then(listFolders), dst.get().then(listFolders)]));
   } catch (err) {
     return changed(`listing: ${(err as Error).message}`);
-  } finally {
-    await Promise.all([src.close(), dst.close()]);
   }
   const [sl, dl] = listed;
   const mappings = planFolderMapping(sl, dl, deps.config.folders, { destinationPreset: deps.config.destination.preset });

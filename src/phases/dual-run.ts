@@ -12,9 +12,10 @@ import { renderTable, type AccountRow } from '../dualrun/table.js';
 import { beatEveryMs, evaluateHealth } from '../dualrun/health.js';
 import { movePassAccount, type MoveStepResult } from '../dualrun/moves.js';
 import { probeAccount, type AccountProbe } from '../dualrun/probe.js';
+import { closePassSessions, passSessions } from '../dualrun/pass-sessions.js';
 import type { PassRecord } from '../store/dualrun-store.js';
 import { credentialsOf, silentProgress, type PhaseContext } from './context.js';
-import { runSync as syncPhase, type SyncResult } from './sync.js';
+import { runSync as syncPhase, type SyncOptions, type SyncResult } from './sync.js';
 import type { CopyCheckpoints } from '../store/contract/index.js';
 
 export interface DualRunOptions {
@@ -30,8 +31,8 @@ export interface DualRunOptions {
   untilCutover?: boolean;
   /** Canary rounds (also on when the config has dualRun.canary). */
   canary?: boolean;
-  /** The sync runner (tests may wrap it); default runSync of src/phases/sync.ts. */
-  runSync?: (ctx: PhaseContext) => Promise<SyncResult>;
+  /** The sync runner (tests may wrap it); default runSync of src/phases/sync.ts. It is given the pass's session pools. */
+  runSync?: (ctx: PhaseContext, opts: Pick<SyncOptions, 'pools'>) => Promise<SyncResult>;
 }
 
 export interface DualRunPass extends PassRecord {
@@ -91,7 +92,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
   const dual = ctx.store.dualRun;
   const sync = ctx.store.sync;
   const deletes = opts.deletes ?? ctx.config.dualRun.deletes;
-  const runSync = opts.runSync ?? ((c: PhaseContext) => syncPhase(c, { label: 'dual-run delta' }));
+  const runSync = opts.runSync ?? ((c: PhaseContext, o: Pick<SyncOptions, 'pools'>) => syncPhase(c, { label: 'dual-run delta', ...o }));
   const intervalMs = Math.max(1, opts.intervalSeconds ?? ctx.config.dualRun.intervalSeconds) * 1000;
   const deadline = opts.forMs === undefined ? Infinity : Date.now() + opts.forMs;
   const log = ctx.log.child({ phase: 'dual-run' });
@@ -126,42 +127,73 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     let complete = true;
     const before = activeForwardPairs(sync);
     let copied = 0;
+    let syncSeconds = 0;
     const copiedBy = new Map<string, number>();
     const concurrency = Math.max(1, Math.min(ctx.config.source.maxConnections, ctx.config.destination.maxConnections, ctx.accounts.length));
-    // First one LIST-STATUS per side and account: an account where nothing changed takes no
-    // further step (no SELECT, no second login), so a quiet pass costs a login round.
+    // Every step of the pass leases from the same two pools (maxConnections per server across all
+    // accounts); an account's sessions go idle from one step to its next instead of logging in again.
+    const sessions = passSessions(ctx.config, credentialsOf(ctx), log, ctx.signal);
     const probes: AccountProbe[] = [];
-    const qp = new PQueue({ concurrency });
-    const probeDeps = { config: ctx.config, store: ctx.store, log, deletes, credentials: credentialsOf(ctx) };
-    await Promise.all(ctx.accounts.map((a) => qp.add(async () => (ctx.signal.aborted ? undefined : probes.push(await probeAccount(probeDeps, a))))));
-    const idle = new Set(probes.filter((p) => p.unchanged).map((p) => p.user));
-    for (const p of probes) if (!p.unchanged) log.debug({ account: p.user, reason: p.reason }, 'account changed since the last pass');
-    const busy = ctx.accounts.filter((a) => !idle.has(a.sourceUser));
-    // Moves and expunges first: a message moved between source folders is moved on the
-    // destination before the sync could see it as new mail in its new folder.
     const moves: MoveStepResult[] = [];
-    const q0 = new PQueue({ concurrency });
-    const moveDeps = { config: ctx.config, store: ctx.store, log, signal: ctx.signal, deletes, credentials: credentialsOf(ctx) };
-    await Promise.all(busy.map((a) => q0.add(async () => (ctx.signal.aborted ? undefined : moves.push(await movePassAccount(moveDeps, a))))));
-    for (const m of moves) errors.push(...m.errors);
-    // An account whose move step did not finish is not synced this pass: its moves would be copied as new mail.
-    const held = new Set(moves.filter((m) => !m.ok).map((m) => m.user));
-    try {
-      const r = await runSync(held.size || idle.size ? { ...syncCtx, accounts: busy.filter((a) => !held.has(a.sourceUser)) } : syncCtx);
-      copied = r.copied;
-      for (const a of r.accounts) copiedBy.set(a.user, a.copied);
-      if (!r.complete) complete = false;
-      for (const a of r.accounts) if (a.state !== 'complete') errors.push(`${a.user}: sync ${a.state}${a.error ? `: ${a.error}` : ''}`);
-    } catch (err) {
-      complete = false;
-      errors.push(`sync: ${(err as Error).message}`);
-    }
-    const syncSeconds = (Date.now() - started) / 1000;
     const flags: AccountFlagResult[] = [];
-    if (!ctx.signal.aborted) {
-      const q = new PQueue({ concurrency });
-      const deps = { config: ctx.config, store: ctx.store, dual, log, signal: ctx.signal, credentials: credentialsOf(ctx) };
-      await Promise.all(busy.map((a) => q.add(async () => (ctx.signal.aborted ? undefined : flags.push(await flagPassAccount(deps, a))))));
+    let busy: typeof ctx.accounts = [];
+    try {
+      // First one LIST-STATUS per side and account: an account where nothing changed takes no
+      // further step (no SELECT), so a quiet pass costs a login round. A changed one goes straight
+      // on to its move step on the probe's sessions: moves and expunges come before the sync, so a
+      // message moved between source folders is moved on the destination, not copied as new mail.
+      const q0 = new PQueue({ concurrency });
+      const stepDeps = { config: ctx.config, store: ctx.store, log, signal: ctx.signal, deletes, sessions };
+      await Promise.all(
+        ctx.accounts.map((a) =>
+          q0.add(async () => {
+            if (ctx.signal.aborted) return;
+            const p = await probeAccount(stepDeps, a);
+            probes.push(p);
+            if (p.unchanged) {
+              // Nothing more for this account this pass: its slots are free for the others now.
+              sessions.pools.from.drop(a);
+              sessions.pools.to.drop(a);
+              return;
+            }
+            log.debug({ account: p.user, reason: p.reason }, 'account changed since the last pass');
+            if (!ctx.signal.aborted) moves.push(await movePassAccount(stepDeps, a));
+          }),
+        ),
+      );
+      const idle = new Set(probes.filter((p) => p.unchanged).map((p) => p.user));
+      busy = ctx.accounts.filter((a) => !idle.has(a.sourceUser));
+      for (const m of moves) errors.push(...m.errors);
+      // An account whose move step did not finish is not synced this pass: its moves would be copied as new mail.
+      const held = new Set(moves.filter((m) => !m.ok).map((m) => m.user));
+      try {
+        const r = await runSync(held.size || idle.size ? { ...syncCtx, accounts: busy.filter((a) => !held.has(a.sourceUser)) } : syncCtx, { pools: sessions.pools });
+        copied = r.copied;
+        for (const a of r.accounts) copiedBy.set(a.user, a.copied);
+        if (!r.complete) complete = false;
+        for (const a of r.accounts) if (a.state !== 'complete') errors.push(`${a.user}: sync ${a.state}${a.error ? `: ${a.error}` : ''}`);
+      } catch (err) {
+        complete = false;
+        errors.push(`sync: ${(err as Error).message}`);
+      }
+      syncSeconds = (Date.now() - started) / 1000;
+      if (!ctx.signal.aborted) {
+        const q = new PQueue({ concurrency });
+        const deps = { ...stepDeps, dual };
+        await Promise.all(
+          busy.map((a) =>
+            q.add(async () => {
+              if (ctx.signal.aborted) return;
+              flags.push(await flagPassAccount(deps, a));
+              // Its last step this pass: the slots go to the accounts still at work.
+              sessions.pools.from.drop(a);
+              sessions.pools.to.drop(a);
+            }),
+          ),
+        );
+      }
+    } finally {
+      await closePassSessions(sessions, log);
     }
     if (ctx.signal.aborted || probes.length < ctx.accounts.length || flags.length < busy.length) complete = false;
     for (const f of flags) errors.push(...f.errors);

@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import { syncAccount, planAccount, type AccountOutcome, type JobEnv, type PlannedFolder } from '../copier/account.js';
 import type { CopiedMessage } from '../copier/folder.js';
 import { ByteBudget, ServerThrottle } from '../copier/limits.js';
-import { sidePools } from '../copier/session-pools.js';
+import { sidePools, type SidePools } from '../copier/session-pools.js';
 import { classifyImapError } from '../imap/errors.js';
 import { credentialsOf, type PhaseContext } from './context.js';
 
@@ -20,6 +20,11 @@ export interface SyncOptions {
   onCopied?: (m: CopiedMessage) => void;
   /** What ran this sync, for the store's record of it (e.g. "dual-run delta"); default "sync". */
   label?: string;
+  /**
+   * The caller's session pools (a dual-run pass's, shared with its other steps): used instead of
+   * the sync's own, not closed here, and an account's idle sessions are kept for the caller's next step.
+   */
+  pools?: SidePools;
 }
 
 export interface SyncResult {
@@ -79,7 +84,8 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
     budget: new ByteBudget(config.sync.bytesInFlight),
     fromThrottle,
     toThrottle,
-    pools: sidePools(direction, config.source, config.destination, credentials, log),
+    pools: opts.pools ?? sidePools(direction, config.source, config.destination, credentials, log),
+    keepIdle: opts.pools !== undefined,
     batchMessages,
     // One command should not hold more than a slice of the byte budget.
     batchBytes: Math.max(1024 * 1024, Math.floor(config.sync.bytesInFlight / Math.max(4, connections * 4))),
@@ -120,7 +126,7 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
       );
     } finally {
       jobTask.stop();
-      await Promise.all([env.pools.from.close(), env.pools.to.close()]);
+      if (!opts.pools) await Promise.all([env.pools.from.close(), env.pools.to.close()]);
     }
     plan.sort((x, y) => ctx.accounts.findIndex((a) => a.sourceUser === x.user) - ctx.accounts.findIndex((a) => a.sourceUser === y.user));
     return { complete: false, accounts: [], copied: 0, skipped: 0, failed: 0, bytes: 0, seconds: (Date.now() - started) / 1000, plan };
@@ -146,7 +152,7 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
     throw err;
   } finally {
     jobTask.stop();
-    await Promise.all([env.pools.from.close(), env.pools.to.close()]);
+    if (!opts.pools) await Promise.all([env.pools.from.close(), env.pools.to.close()]);
     log.debug({ sessionsPeak: { from: env.pools.from.peak, to: env.pools.to.peak } }, 'sessions held at most');
   }
   outcomes.sort((x, y) => ctx.accounts.findIndex((a) => a.sourceUser === x.user) - ctx.accounts.findIndex((a) => a.sourceUser === y.user));

@@ -30,7 +30,7 @@ function messages(user: string): SeedMessage[] {
 }
 
 describe('dual-run: a no-change pass', () => {
-  it(`${ACCOUNTS} accounts x ${PER_ACCOUNT} messages: a no-change pass selects no folder and downloads nothing; an expunge and a move come as QRESYNC VANISHED`, async () => {
+  it(`${ACCOUNTS} accounts x ${PER_ACCOUNT} messages: a no-change pass selects no folder and downloads nothing; one changed account logs in once per side; an expunge and a move come as QRESYNC VANISHED`, async () => {
     const pair = await startPair();
     const users = Array.from({ length: ACCOUNTS }, (_, i) => ({ user: `u${i}@acme.test`, password: `pw${i}` }));
     for (const u of users) {
@@ -72,8 +72,40 @@ describe('dual-run: a no-change pass', () => {
     expect(pairs.length).toBeGreaterThanOrEqual(ACCOUNTS * FOLDERS.length);
     expect(p.unchangedFolders).toBe(pairs.length);
 
-    // One expunge and one move in u0: read through VANISHED, no UID diff anywhere.
+    // One account changed (a flag set and a message expunged in u1's INBOX): the pass's steps
+    // share one session per side for it, so it logs in once per side like every quiet account,
+    // the probe's sessions carrying its move, sync and flag steps.
     const { openClient, closeClient } = await import('../support/dovecot.js');
+    const c1 = await openClient(pair.source, users[1]!.user, users[1]!.password);
+    try {
+      await c1.mailboxOpen('INBOX');
+      const uids = (await c1.search({ all: true }, { uid: true })) || [];
+      expect(await c1.messageFlagsAdd(String(uids[2]), ['\\Flagged'], { uid: true })).toBe(true);
+      expect(await c1.messageDelete(String(uids[3]), { uid: true })).toBe(true);
+    } finally {
+      await closeClient(c1);
+    }
+    const oneBefore = readFileSync(logFile, 'utf8').length;
+    const one = await cli(['dual-run', '--once', '--json', '--no-progress', '--log-level', 'debug']);
+    expect(one.code, one.stderr).toBe(0);
+    const o = (JSON.parse(one.stdout) as { passes: Pass[] }).passes[0]!;
+    expect(o).toMatchObject({ copied: 0, moved: 0, expunged: 1, flagsApplied: 1, complete: true });
+    const wire1 = readFileSync(logFile, 'utf8').slice(oneBefore).trim().split('\n').map((l) => JSON.parse(l) as { component?: string; side?: string; user?: string; msg?: string }).filter((l) => l.component === 'imap');
+    const logins = (side: string, user?: string) => wire1.filter((l) => l.side === side && (user === undefined || l.user === user) && /^User authenticated/.test(l.msg ?? '')).length;
+    for (const side of ['source', 'destination']) {
+      expect(logins(side, users[1]!.user), `${side}: logins of the changed account`).toBe(1);
+      expect(logins(side), `${side}: logins of the pass`).toBe(ACCOUNTS);
+    }
+    const d1 = await openClient(pair.destination, users[1]!.user, users[1]!.password);
+    try {
+      await d1.mailboxOpen('INBOX', { readOnly: true });
+      const flagged = (await d1.search({ flagged: true }, { uid: true })) || [];
+      expect(flagged.length).toBe(1);
+    } finally {
+      await closeClient(d1);
+    }
+
+    // One expunge and one move in u0: read through VANISHED, no UID diff anywhere.
     const c = await openClient(pair.source, users[0]!.user, users[0]!.password);
     try {
       await c.mailboxOpen('INBOX');
@@ -83,11 +115,20 @@ describe('dual-run: a no-change pass', () => {
     } finally {
       await closeClient(c);
     }
-    const changed = await cli(['dual-run', '--once', '--json', '--no-progress']);
+    const movedBefore = readFileSync(logFile, 'utf8').length;
+    const changed = await cli(['dual-run', '--once', '--json', '--no-progress', '--log-level', 'debug']);
     expect(changed.code, changed.stderr).toBe(0);
     const q = (JSON.parse(changed.stdout) as { passes: Pass[] }).passes[0]!;
     expect(q).toMatchObject({ copied: 0, moved: 1, expunged: 1, uidDiffFolders: 0, complete: true });
     expect(q.qresyncFolders).toBeGreaterThanOrEqual(1);
+    // u0's move step ran on its probe's sessions; the delta sync then turned the source session
+    // into a bulk connection for the folder the move filled, which the flag step (imapflow) cannot
+    // use: one more source login for u0, none on the destination, one per side for the others.
+    const wire2 = readFileSync(logFile, 'utf8').slice(movedBefore).trim().split('\n').map((l) => JSON.parse(l) as { component?: string; side?: string; user?: string; msg?: string }).filter((l) => l.component === 'imap' && /^User authenticated/.test(l.msg ?? ''));
+    const logins2 = (side: string, user: string) => wire2.filter((l) => l.side === side && l.user === user).length;
+    expect(logins2('destination', users[0]!.user)).toBe(1);
+    expect(logins2('source', users[0]!.user)).toBeLessThanOrEqual(2);
+    for (const u of users.slice(1)) for (const side of ['source', 'destination']) expect(logins2(side, u.user), `${side} ${u.user}`).toBe(1);
     const v = await cli(['verify', '--json']);
     expect(v.code, v.stdout).toBe(0);
   }, 900_000);

@@ -74,8 +74,13 @@ export async function startFaultProxy(targetPort: number, plan: FaultPlan = {}, 
     }
     stats.connections++;
     stats.peakOpen = Math.max(stats.peakOpen, ++stats.open);
-    client.once('close', () => stats.open--);
+    // Closed as soon as either end has closed: the server ending it (after LOGOUT) frees its slot
+    // there at once, even though this side's socket only reports 'close' a turn of the loop later.
+    let counted = true;
+    const ended = () => void (counted && ((counted = false), stats.open--));
+    client.once('close', ended);
     const upstream = connect(targetPort, '127.0.0.1');
+    upstream.once('close', ended);
     sockets.add(upstream);
     upstream.on('close', () => (sockets.delete(upstream), client.destroy()));
     upstream.on('error', () => client.destroy());

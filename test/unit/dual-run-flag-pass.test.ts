@@ -23,6 +23,8 @@ class Folder {
   modseq = 1n;
   uidNext = 1;
   refuseStore = false;
+  /** The connection was cut: imapflow then answers a command with false, as for a refusal. */
+  cut = false;
   /** Without CONDSTORE the pass reads every UID's flags (a full pass). */
   condstore = true;
   stores = 0;
@@ -45,6 +47,9 @@ class Folder {
   client(): ImapFlow {
     const f = this;
     const c = {
+      get usable() {
+        return !f.cut;
+      },
       enabled: new Set(f.condstore ? ['CONDSTORE'] : []),
       async mailboxOpen() {
         return { uidValidity: f.uidValidity, exists: f.msgs.size, uidNext: f.uidNext, highestModseq: f.modseq, noModseq: false, permanentFlags: new Set(['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft', '\\*']) };
@@ -61,13 +66,13 @@ class Folder {
         return [...f.msgs.keys()].sort((a, b) => a - b);
       },
       async messageFlagsAdd(set: string, flags: string[]) {
-        if (f.refuseStore) return false;
+        if (f.refuseStore || f.cut) return false;
         f.stores++;
         for (const uid of parseUidSet(set)) f.setFlags(uid, [...new Set([...(f.flags(uid) ?? []), ...flags])]);
         return true;
       },
       async messageFlagsRemove(set: string, flags: string[]) {
-        if (f.refuseStore) return false;
+        if (f.refuseStore || f.cut) return false;
         f.stores++;
         for (const uid of parseUidSet(set)) f.setFlags(uid, (f.flags(uid) ?? []).filter((x) => !flags.includes(x)));
         return true;
@@ -161,6 +166,19 @@ describe('dual-run flag pass on the memory store', () => {
     expect(r.errors).toEqual([expect.stringMatching(/refused to store flags/)]);
     expect(w.store.dualRun.watermark(w.fpId)).toEqual(before);
     w.dst.refuseStore = false;
+    expect(await pass(w)).toMatchObject({ applied: 1, errors: [] });
+    expect(w.dst.flags(1)).toEqual(['\\Seen', '\\Flagged']);
+  });
+
+  it('a STORE cut off by a lost connection is not a refusal: it throws (the step retries on a fresh session) and records nothing', { timeout: FAST }, async () => {
+    const w = world(2);
+    await pass(w);
+    const before = w.store.dualRun.watermark(w.fpId);
+    w.src.setFlags(1, ['\\Seen', '\\Flagged']);
+    w.dst.cut = true;
+    await expect(pass(w)).rejects.toMatchObject({ code: 'EConnectionClosed' });
+    expect(w.store.dualRun.watermark(w.fpId)).toEqual(before);
+    w.dst.cut = false;
     expect(await pass(w)).toMatchObject({ applied: 1, errors: [] });
     expect(w.dst.flags(1)).toEqual(['\\Seen', '\\Flagged']);
   });
