@@ -47,6 +47,7 @@ function summarise(logFile) {
     `tasks running per ${step} ms: ${profileLine.join(' ')}`,
     `below the peak (${cap}) for the last ${((end - tailFrom) / 1000).toFixed(2)} s; last task started at ${((last.start - t0) / 1000).toFixed(2)} s (${last.account} ${last.folder}, ${last.messages} msgs, ${((last.end - last.start) / 1000).toFixed(2)} s)`,
     `longest tasks: ${byLen.map((t) => `${String(t.account).split('@')[0]} ${t.folder} ${t.messages} msgs ${((t.start - t0) / 1000).toFixed(1)}-${((t.end - t0) / 1000).toFixed(1)} s`).join('; ')}`,
+    `spare pairs that helped a folder: ${lines.filter((l) => l.msg === 'a spare session pair helps copy this folder').length}`,
     `lease waits total ${(tasks.reduce((n, t) => n + t.wait, 0) / 1000).toFixed(2)} s; ${peak ? `sessions peak ${JSON.stringify(peak.sessionsPeak)}, budget ${JSON.stringify(peak.budget)}` : ''}`,
   ].join('\n  ');
 }

@@ -422,15 +422,17 @@ async function copyRows(env: CopyEnv, src: CopyConnection, dst: CopyConnection, 
   const feed: Feed = { batches: chunk(env, rows), next: 0 };
   const helpers: Promise<void>[] = [];
   const canShare = env.helper !== undefined && writeDepth(dst, env.dstThrottle) === 2;
-  let asking = false;
+  let asking: Promise<void> | undefined;
   const recruit = (): void => {
     if (!canShare || asking || feed.failure || env.stopped()) return;
     if (feed.batches.length - feed.next < HELPER_MIN_BATCHES * (helpers.length + 2)) return;
-    asking = true;
-    void env.helper!().then((pair) => {
-      asking = false;
-      if (pair) helpers.push(helpFolder(env, pair, fp, srcUv, state, feed));
-    }, () => (asking = false));
+    asking = env.helper!().then(
+      (pair) => {
+        asking = undefined;
+        if (pair) helpers.push(helpFolder(env, pair, fp, srcUv, state, feed));
+      },
+      () => void (asking = undefined),
+    );
   };
   try {
     await pump(env, src, dst, fp, state, feed, recruit);
@@ -438,6 +440,7 @@ async function copyRows(env: CopyEnv, src: CopyConnection, dst: CopyConnection, 
     feed.failure ??= { err };
   }
   // Nothing returns (or throws) while a helper still writes: the retry reconciles from the store.
+  await asking;
   for (let i = 0; i < helpers.length; i++) await helpers[i];
   if (feed.failure) throw feed.failure.err;
 }
