@@ -111,7 +111,6 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
 
   if (opts.dryRun) {
     const plan: NonNullable<SyncResult['plan']> = [];
-    const q = new PQueue({ concurrency: connections });
     try {
       await Promise.all(
         ctx.accounts.map((a) =>
