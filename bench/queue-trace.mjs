@@ -31,6 +31,7 @@ function summarise(logFile) {
   const lines = readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   const tasks = lines.filter((l) => l.msg === 'folder task done').map((l) => ({ account: l.account, folder: l.folder, messages: l.messages, start: l.startedAt + l.leaseWaitMs, end: l.startedAt + l.leaseWaitMs + l.ranMs, wait: l.leaseWaitMs }));
   const peak = lines.find((l) => l.msg === 'sessions held at most');
+  const budget = lines.find((l) => l.msg === 'byte budget: waits for memory');
   if (!tasks.length) return 'no folder task lines (an older build?)';
   const t0 = Math.min(...lines.filter((l) => l.time).map((l) => l.time));
   const end = Math.max(...tasks.map((t) => t.end));
@@ -48,7 +49,7 @@ function summarise(logFile) {
     `below the peak (${cap}) for the last ${((end - tailFrom) / 1000).toFixed(2)} s; last task started at ${((last.start - t0) / 1000).toFixed(2)} s (${last.account} ${last.folder}, ${last.messages} msgs, ${((last.end - last.start) / 1000).toFixed(2)} s)`,
     `longest tasks: ${byLen.map((t) => `${String(t.account).split('@')[0]} ${t.folder} ${t.messages} msgs ${((t.start - t0) / 1000).toFixed(1)}-${((t.end - t0) / 1000).toFixed(1)} s`).join('; ')}`,
     `spare pairs that helped a folder: ${lines.filter((l) => l.msg === 'a spare session pair helps copy this folder').length}`,
-    `lease waits total ${(tasks.reduce((n, t) => n + t.wait, 0) / 1000).toFixed(2)} s; ${peak ? `sessions peak ${JSON.stringify(peak.sessionsPeak)}, budget ${JSON.stringify(peak.budget)}` : ''}`,
+    `lease waits total ${(tasks.reduce((n, t) => n + t.wait, 0) / 1000).toFixed(2)} s; ${peak ? `sessions peak ${JSON.stringify(peak.sessionsPeak)}` : ''}${budget ? `, budget ${JSON.stringify(budget.budget)}` : ''}`,
   ].join('\n  ');
 }
 

@@ -149,9 +149,10 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
   } finally {
     jobTask.stop();
     await Promise.all([env.pools.from.close(), env.pools.to.close()]);
-    log.debug({ sessionsPeak: { from: env.pools.from.peak, to: env.pools.to.peak }, budget: { capacity: env.budget.capacity, ...env.budget.stats } }, 'sessions held at most');
+    log.debug({ sessionsPeak: { from: env.pools.from.peak, to: env.pools.to.peak } }, 'sessions held at most');
   }
   outcomes.sort((x, y) => ctx.accounts.findIndex((a) => a.sourceUser === x.user) - ctx.accounts.findIndex((a) => a.sourceUser === y.user));
+  log.debug({ budget: { capacity: env.budget.capacity, ...env.budget.stats } }, 'byte budget: waits for memory');
   const notRun = ctx.accounts.filter((a) => !outcomes.some((o) => o.user === a.sourceUser));
   const result: SyncResult = {
     complete: !ctx.signal.aborted && notRun.length === 0 && outcomes.every((o) => o.state === 'complete'),
