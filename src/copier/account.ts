@@ -7,10 +7,10 @@ import { planFolderMapping, type FolderMapping } from '../mapping/plan.js';
 import type { JobStore } from '../store/contract/index.js';
 import type { Direction, FolderPairRow, CopyCheckpoints } from '../store/sync-store.js';
 import { policyOf, type RetryBound } from '../errors/policy.js';
-import { AccountStop, syncFolder, type CopiedMessage, type CopyEnv } from './folder.js';
+import { AccountStop, syncFolder, type CopiedMessage, type CopyEnv, type HelperPair } from './folder.js';
 import { AdaptiveBatch, type ByteBudget, type ServerThrottle } from './limits.js';
 import { withRetry } from './retry.js';
-import { withPair, withSession, type SidePools } from './session-pools.js';
+import { trySparePair, withPair, withSession, type SidePools } from './session-pools.js';
 
 /** Job-wide things every account shares. */
 export interface JobEnv {
@@ -32,6 +32,10 @@ export interface JobEnv {
   keepIdle?: boolean;
   batchMessages: number;
   batchBytes: number;
+  /** True while the job's queue has tasks waiting or listings still to come: spare pairs go to them. */
+  tasksWaiting: () => boolean;
+  /** Called once per account when its folder tasks are in the queue (or it has none). */
+  listingDone?: () => void;
   /** How many tries and how long a transient failure gets before the account stops for this run. */
   retry: RetryBound;
   sinceInternalDate?: Date;
@@ -90,10 +94,31 @@ export async function planAccount(env: JobEnv, a: Account): Promise<PlannedFolde
 }
 
 /** One folder pair to copy: a task of the job-wide queue. */
-interface FolderTask {
+export interface FolderTask {
   fp: FolderPairRow;
+  /** Messages on the source (STATUS). */
   messages: number;
+  /** Messages this run still has to copy: open ones in the store plus those not yet listed. */
+  toCopy: number;
   dstStatus?: { uidValidity: bigint };
+}
+
+/** Every account's listing runs before any folder task: the queue then holds the whole job's folders. */
+export const LISTING_PRIORITY = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A folder task's place in the job-wide queue: the most work first, across all accounts, so
+ * that the biggest folders start at once and the last tasks to run are small ones (a big folder
+ * started late runs alone at the end while the other sessions sit idle).
+ */
+export function taskWeight(t: Pick<FolderTask, 'toCopy'>): number {
+  return t.toCopy;
+}
+
+/** What is left of a folder pair, from the store: its open rows plus the source's messages not yet listed. */
+export function messagesToCopy(sync: CopyCheckpoints, fp: FolderPairRow, onSource: number): number {
+  const open = fp.srcUidvalidity === null ? 0 : sync.countOpen(fp.id, fp.srcUidvalidity);
+  return open + Math.max(0, onSource - sync.folderCounts(fp.id).found);
 }
 
 /** One account's run: what its folder tasks share, and what they found out. */
@@ -128,6 +153,23 @@ class AccountRun {
     this.event('error', 'folder-failed', msg);
     this.log.error({ folder: path, err: message }, 'folder not copied');
   }
+  /**
+   * A pair the pools can spare now, for a folder of this account with many batches left: only
+   * once no task waits in the queue (the end of the copy), never above either pool's capacity.
+   */
+  async helperPair(): Promise<HelperPair | undefined> {
+    const env = this.env;
+    if (env.tasksWaiting() || this.stop || env.signal.aborted) return undefined;
+    const pair = trySparePair(env.pools, this.account);
+    if (!pair) return undefined;
+    try {
+      return { src: await pair.from.copy(), dst: await pair.to.copy(), release: pair.release };
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, 'a spare session pair could not connect');
+      pair.release(true);
+      return undefined;
+    }
+  }
   copyEnv(): CopyEnv {
     const env = this.env;
     return {
@@ -145,6 +187,7 @@ class AccountRun {
       adopt: env.direction === 'forward',
       copySince: env.copySince,
       onCopied: env.onCopied,
+      helper: () => this.helperPair(),
       onProgress: (n, b) => {
         this.copied += n;
         this.bytes += b;
@@ -162,12 +205,23 @@ class AccountRun {
  * pools hold every account's sessions, so the whole job keeps within maxConnections). The outcome
  * is read back from the store. Undefined when the run was interrupted before this account started.
  */
-export async function syncAccount(env: JobEnv, a: Account, queue: PQueue, priority = 0): Promise<AccountOutcome | undefined> {
-  const started = await queue.add(async () => (env.signal.aborted ? undefined : startAccount(env, a)), { priority });
-  if (!started) return undefined;
+export async function syncAccount(env: JobEnv, a: Account, queue: PQueue): Promise<AccountOutcome | undefined> {
+  let started;
+  try {
+    started = await queue.add(async () => (env.signal.aborted ? undefined : startAccount(env, a)), { priority: LISTING_PRIORITY });
+  } catch (err) {
+    env.listingDone?.();
+    throw err;
+  }
+  if (!started) {
+    env.listingDone?.();
+    return undefined;
+  }
   const { run, work } = started;
   try {
-    await Promise.all(work.map((t) => queue.add(() => copyFolder(run, t), { priority })));
+    const tasks = work.map((t) => queue.add(() => copyFolder(run, t), { priority: taskWeight(t) }));
+    env.listingDone?.();
+    await Promise.all(tasks);
   } finally {
     // Its idle sessions are of no use to anyone else: their slots go back to the pools now.
     if (!env.keepIdle) {
@@ -188,8 +242,7 @@ async function startAccount(env: JobEnv, a: Account): Promise<{ run: AccountRun;
     }), 3);
     const work = recordMapping(run, mappings, tl);
     await createMissing(run, mappings, work);
-    // Biggest folders first, so the last folder to finish is a small one.
-    return { run, work: work.sort((x, y) => y.messages - x.messages) };
+    return { run, work };
   } catch (err) {
     if (err instanceof AccountStop) run.stop = err;
     else if (env.signal.aborted) run.stop = new AccountStop('interrupted', 'incomplete');
@@ -232,7 +285,10 @@ function recordMapping(run: AccountRun, mappings: FolderMapping[], tl: ListedFol
     env.sync.retryFailed(id);
     const fp = env.sync.folderPair(id);
     const dstStatus = tl.folders.find((f) => f.path === m.destinationPath)?.status;
-    if (needsWork(env.sync, fp, m.source.status, dstStatus)) work.push({ fp, messages: m.source.status?.messages ?? 0, dstStatus });
+    if (needsWork(env.sync, fp, m.source.status, dstStatus)) {
+      const messages = m.source.status?.messages ?? 0;
+      work.push({ fp, messages, toCopy: messagesToCopy(env.sync, fp, messages), dstStatus });
+    }
   }
   for (const fp of env.sync.folderPairs(run.id, env.direction)) if (!seen.has(fp.id) && fp.state === 'active') env.sync.markFolderGone(fp.id);
   env.onListed(run.label, work.reduce((n, w) => n + env.sync.countOpen(w.fp.id, w.fp.srcUidvalidity ?? ''), 0));
@@ -266,8 +322,15 @@ async function copyFolder(run: AccountRun, t: FolderTask): Promise<void> {
     return;
   }
   const cenv = run.copyEnv();
+  const t0 = Date.now();
+  let leased = 0;
   try {
-    await withRetry(env, () => withPair(env.pools, run.account, env.signal, async (from, to) => syncFolder(cenv, await from.copy(), await to.copy(), env.sync.folderPair(t.fp.id), t.dstStatus)), Infinity, () => run.copied);
+    await withRetry(env, () => withPair(env.pools, run.account, env.signal, async (from, to) => {
+      leased ||= Date.now();
+      return syncFolder(cenv, await from.copy(), await to.copy(), env.sync.folderPair(t.fp.id), t.dstStatus);
+    }), Infinity, () => run.copied);
+    // When each task ran and how long it waited for its sessions: where a copy's wall time went.
+    run.log.debug({ folder: t.fp.sourcePath, messages: t.messages, startedAt: t0, leaseWaitMs: (leased || t0) - t0, ranMs: Date.now() - (leased || t0) }, 'folder task done');
   } catch (err) {
     if (err instanceof AccountStop) {
       run.stop ??= err;

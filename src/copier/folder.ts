@@ -48,6 +48,8 @@ export interface CopyEnv {
   /** sync.since / --since / --max-age: copy only this window now, newest first; the rest stays pending. */
   copySince?: Date;
   onCopied?: (m: CopiedMessage) => void;
+  /** A spare pair of connections for this account when the job has one now (undefined: none). */
+  helper?: () => Promise<HelperPair | undefined>;
   onProgress(messages: number, bytes: number): void;
   onListed(pending: number): void;
   event(level: 'info' | 'warn' | 'error', kind: string, message: string): void;
@@ -104,7 +106,7 @@ export async function syncFolder(env: CopyEnv, src: CopyConnection, dst: CopyCon
     pending = env.store.messages(fp.id, String(uv), ['pending']);
     if (!pending.length || env.stopped()) return;
   }
-  await copyRows(env, src, dst, fp, dstState, pending);
+  await copyRows(env, src, dst, fp, dstState, pending, uv);
 }
 
 /** SELECTs (read-write, so PERMANENTFLAGS are real) the destination folder, creating it if needed. */
@@ -391,13 +393,85 @@ export function writeDepth(dst: Pick<CopyConnection, 'kind' | 'has'>, dstThrottl
   return dst.kind === 'bulk' && dst.has('UIDPLUS') && !dstThrottle.messages ? 2 : 1;
 }
 
+/** Another pair of connections that may help copy this folder's batches (a spare pair of the pools). */
+export interface HelperPair {
+  src: CopyConnection;
+  dst: CopyConnection;
+  /** Gives the pair back (broken: its connections failed, or a batch of it is unresolved). */
+  release(broken: boolean): void;
+}
+
+/** What the workers of one folder share: the batches left, and the first failure. */
+interface Feed {
+  batches: MessageRow[][];
+  next: number;
+  failure?: { err: unknown };
+}
+
+/** Batches left before another pair is worth its login: a few per worker. */
+const HELPER_MIN_BATCHES = 4;
+
 /**
- * FETCH of the next batch overlaps the APPEND of the ones before (two connections, two
- * servers), and up to writeDepth() batches are appended at once. Each batch's intent is durable
- * before its own APPEND is sent, as with one batch at a time.
+ * Copies the rows on `src`/`dst` and, while the job has session pairs to spare (the queue is
+ * empty: the end of the copy), on helper pairs too: every worker takes the next batch from the
+ * one list, so a big folder does not run alone at the end. Only where batches can be written
+ * side by side (writeDepth 2: APPENDUID names each batch's UIDs, no pace), and the retry after
+ * any worker's failure starts only once every worker has stopped, so reconciliation never meets
+ * a batch still in flight.
  */
-async function copyRows(env: CopyEnv, src: CopyConnection, dst: CopyConnection, fp: FolderPairRow, state: DestinationState, rows: MessageRow[]): Promise<void> {
-  const batches = chunk(env, rows);
+async function copyRows(env: CopyEnv, src: CopyConnection, dst: CopyConnection, fp: FolderPairRow, state: DestinationState, rows: MessageRow[], srcUv: bigint): Promise<void> {
+  const feed: Feed = { batches: chunk(env, rows), next: 0 };
+  const helpers: Promise<void>[] = [];
+  const canShare = env.helper !== undefined && writeDepth(dst, env.dstThrottle) === 2;
+  let asking: Promise<void> | undefined;
+  const recruit = (): void => {
+    if (!canShare || asking || feed.failure || env.stopped()) return;
+    if (feed.batches.length - feed.next < HELPER_MIN_BATCHES * (helpers.length + 2)) return;
+    asking = env.helper!().then(
+      (pair) => {
+        asking = undefined;
+        if (pair) helpers.push(helpFolder(env, pair, fp, srcUv, state, feed));
+      },
+      () => void (asking = undefined),
+    );
+  };
+  try {
+    await pump(env, src, dst, fp, state, feed, recruit);
+  } catch (err) {
+    feed.failure ??= { err };
+  }
+  // Nothing returns (or throws) while a helper still writes: the retry reconciles from the store.
+  await asking;
+  for (let i = 0; i < helpers.length; i++) await helpers[i];
+  if (feed.failure) throw feed.failure.err;
+}
+
+/** A helper pair: the same folders selected, then batches from the shared list until none is left. */
+async function helpFolder(env: CopyEnv, pair: HelperPair, fp: FolderPairRow, srcUv: bigint, main: DestinationState, feed: Feed): Promise<void> {
+  let broken = false;
+  try {
+    const mb = await pair.src.select(fp.sourcePath, true);
+    const state = await openDestination(env, pair.dst, fp);
+    // Either folder changed under us: the main worker will find out; this pair does not help.
+    if (BigInt(mb.uidValidity) !== srcUv || state.uidValidity !== main.uidValidity || writeDepth(pair.dst, env.dstThrottle) !== 2) return;
+    env.log.debug({ folder: fp.sourcePath, left: feed.batches.length - feed.next }, 'a spare session pair helps copy this folder');
+    await pump(env, pair.src, pair.dst, fp, state, feed);
+  } catch (err) {
+    broken = true;
+    // Before a batch was taken a failure costs nothing; after, the folder's retry reconciles it.
+    feed.failure ??= { err };
+  } finally {
+    pair.release(broken);
+  }
+}
+
+/**
+ * One worker: FETCH of the next batch overlaps the APPEND of the ones before (two connections,
+ * two servers), and up to writeDepth() batches are appended at once. Each batch's intent is
+ * durable before its own APPEND is sent, as with one batch at a time.
+ */
+async function pump(env: CopyEnv, src: CopyConnection, dst: CopyConnection, fp: FolderPairRow, state: DestinationState, feed: Feed, onBatch?: () => void): Promise<void> {
+  const take = (): MessageRow[] | undefined => (feed.failure || env.stopped() || feed.next >= feed.batches.length ? undefined : feed.batches[feed.next++]);
   const fetchBatch = async (b: MessageRow[]): Promise<{ held: number; items: Fetched[] }> => {
     const bytes = b.reduce((a, r) => a + r.size, 0);
     await env.srcThrottle.take(bytes, b.length, env.signal);
@@ -422,11 +496,13 @@ async function copyRows(env: CopyEnv, src: CopyConnection, dst: CopyConnection, 
 
   const depth = writeDepth(dst, env.dstThrottle);
   const writing = new Set<Promise<void>>();
-  let failure: { err: unknown } | undefined;
+  // This worker's own failure (its connections are then broken), and the folder's first one.
+  let failed: { err: unknown } | undefined;
   const write = (cur: { held: number; items: Fetched[] }): void => {
     const p: Promise<void> = (cur.items.length ? writeBatch(env, dst, fp, state, cur.items) : Promise.resolve())
       .catch((err: unknown) => {
-        failure ??= { err };
+        failed ??= { err };
+        feed.failure ??= { err };
       })
       .finally(() => {
         env.budget.release(cur.held);
@@ -435,9 +511,10 @@ async function copyRows(env: CopyEnv, src: CopyConnection, dst: CopyConnection, 
     writing.add(p);
   };
 
-  let next: Promise<{ held: number; items: Fetched[] }> | undefined = batches.length ? fetchBatch(batches[0]!) : undefined;
+  const first = take();
+  let next: Promise<{ held: number; items: Fetched[] }> | undefined = first ? fetchBatch(first) : undefined;
   try {
-    for (let i = 0; next && !failure; i++) {
+    while (next && !feed.failure) {
       let cur: { held: number; items: Fetched[] };
       try {
         cur = await next;
@@ -448,11 +525,13 @@ async function copyRows(env: CopyEnv, src: CopyConnection, dst: CopyConnection, 
       next = undefined;
       // The batch goes out first: its bytes are held, and the next fetch may need the budget.
       write(cur);
-      if (i + 1 < batches.length && !env.stopped()) {
-        next = fetchBatch(batches[i + 1]!);
+      const b = take();
+      if (b) {
+        next = fetchBatch(b);
         next.catch(() => undefined); // surfaced when awaited
       }
-      while (writing.size >= depth && !failure) await Promise.race(writing);
+      onBatch?.();
+      while (writing.size >= depth && !feed.failure) await Promise.race(writing);
     }
   } finally {
     // Nothing returns (or throws) while a batch is still being written: the caller may retry,
@@ -460,7 +539,7 @@ async function copyRows(env: CopyEnv, src: CopyConnection, dst: CopyConnection, 
     while (writing.size) await Promise.race(writing);
     if (next) await next.then((n) => env.budget.release(n.held), () => undefined);
   }
-  if (failure) throw failure.err;
+  if (failed) throw failed.err;
 }
 
 /** A NO that says the folder has no room for more keywords (Cyrus: "Too many user flags in mailbox"). */

@@ -10,15 +10,22 @@ import type { ImapFailure } from '../imap/errors.js';
 export class ByteBudget {
   #used = 0;
   #waiters: { n: number; resolve: () => void }[] = [];
+  /** How often, and how long in all, an acquire waited (the job's debug log shows it). */
+  readonly stats = { waits: 0, waitedMs: 0, peak: 0 };
   constructor(readonly capacity: number) {}
 
   async acquire(n: number): Promise<number> {
     const want = Math.min(n, this.capacity);
     if (this.#waiters.length === 0 && this.#used + want <= this.capacity) {
       this.#used += want;
+      this.stats.peak = Math.max(this.stats.peak, this.#used);
       return want;
     }
+    const t0 = Date.now();
     await new Promise<void>((resolve) => this.#waiters.push({ n: want, resolve }));
+    this.stats.waits++;
+    this.stats.waitedMs += Date.now() - t0;
+    this.stats.peak = Math.max(this.stats.peak, this.#used);
     return want;
   }
 

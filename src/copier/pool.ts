@@ -107,6 +107,25 @@ export class SessionPool<S> {
   }
 
   /**
+   * A session for this account now, or undefined: only an idle one of the same account or a new
+   * one under capacity, and only when nobody is waiting (who waits goes first). Never waits and
+   * never closes another account's session: for work that is worth doing only with a spare slot.
+   */
+  tryAcquire(account: Account): Lease<S> | undefined {
+    if (this.#closed || this.#waiters.length) return undefined;
+    const key = keyOf(account);
+    const mine = this.#idle.findIndex((e) => e.key === key);
+    let session: S;
+    if (mine >= 0) session = this.#idle.splice(mine, 1)[0]!.session;
+    else if (this.size < this.capacity) session = this.factory.open(account);
+    else return undefined;
+    const lease: Lease<S> = { session, account };
+    this.#leased.add(lease);
+    this.peak = Math.max(this.peak, this.size);
+    return lease;
+  }
+
+  /**
    * Gives a lease back. A healthy session waits idle for its account's next task; a broken one
    * (its connection failed) is closed, and whoever acquires next gets a fresh one.
    */

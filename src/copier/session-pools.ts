@@ -63,3 +63,33 @@ async function runLeased<T>(fn: () => Promise<T>, release: (broken: boolean) => 
     release(broken);
   }
 }
+
+/** A pair of sessions taken only because both pools had room now (see SessionPool.tryAcquire). */
+export interface SparePair {
+  from: Session;
+  to: Session;
+  /** Gives both back; broken ones are closed and replaced on the next acquire. */
+  release(broken: boolean): void;
+}
+
+/** A session on each side for this account, if both pools have one to spare right now. */
+export function trySparePair(pools: SidePools, account: Account): SparePair | undefined {
+  const f = pools.from.tryAcquire(account);
+  if (!f) return undefined;
+  const t = pools.to.tryAcquire(account);
+  if (!t) {
+    pools.from.release(f);
+    return undefined;
+  }
+  let done = false;
+  return {
+    from: f.session,
+    to: t.session,
+    release: (broken) => {
+      if (done) return;
+      done = true;
+      pools.from.release(f, { broken });
+      pools.to.release(t, { broken });
+    },
+  };
+}

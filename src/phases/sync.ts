@@ -72,6 +72,10 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
   const log = ctx.log.child({ phase: 'sync', direction });
   // What every session sends to log in (passwords, a master credential, OAuth2 tokens).
   const credentials = credentialsOf(ctx);
+  // One queue for the whole job: every account's listing first, then every folder task, the
+  // most work first whatever its account (account.ts taskWeight).
+  const q = new PQueue({ concurrency: connections });
+  let listingsLeft = ctx.accounts.length;
   const env: JobEnv = {
     store: ctx.store,
     sync: ctx.store.sync,
@@ -90,6 +94,8 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
     // One command should not hold more than a slice of the byte budget.
     batchBytes: Math.max(1024 * 1024, Math.floor(config.sync.bytesInFlight / Math.max(4, connections * 4))),
     retry: config.retry,
+    tasksWaiting: () => listingsLeft > 0 || q.size > 0,
+    listingDone: () => void listingsLeft--,
     sinceInternalDate: opts.sinceInternalDate,
     // null: everything (the rest after a recent-first pass), even when sync.since is set.
     copySince: opts.copySince === null ? undefined : (opts.copySince ?? (config.sync.since === undefined ? undefined : new Date(config.sync.since))),
@@ -111,7 +117,6 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
 
   if (opts.dryRun) {
     const plan: NonNullable<SyncResult['plan']> = [];
-    const q = new PQueue({ concurrency: connections });
     try {
       await Promise.all(
         ctx.accounts.map((a) =>
@@ -134,13 +139,10 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
 
   const phaseId = direction === 'forward' ? ctx.store.startPhase('sync') : undefined;
   const outcomes: AccountOutcome[] = [];
-  // One queue for the whole job: every account's listing and folder tasks. Earlier accounts go
-  // first (priority), so sessions are reused by one account rather than handed round.
-  const q = new PQueue({ concurrency: connections });
   try {
     await Promise.all(
-      ctx.accounts.map(async (a, i) => {
-        const o = await syncAccount(env, a, q, ctx.accounts.length - i);
+      ctx.accounts.map(async (a) => {
+        const o = await syncAccount(env, a, q);
         accountTasks.get(a.sourceUser)?.task.stop();
         if (!o) return;
         outcomes.push(o);
@@ -156,6 +158,7 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
     log.debug({ sessionsPeak: { from: env.pools.from.peak, to: env.pools.to.peak } }, 'sessions held at most');
   }
   outcomes.sort((x, y) => ctx.accounts.findIndex((a) => a.sourceUser === x.user) - ctx.accounts.findIndex((a) => a.sourceUser === y.user));
+  log.debug({ budget: { capacity: env.budget.capacity, ...env.budget.stats } }, 'byte budget: waits for memory');
   const notRun = ctx.accounts.filter((a) => !outcomes.some((o) => o.user === a.sourceUser));
   const result: SyncResult = {
     complete: !ctx.signal.aborted && notRun.length === 0 && outcomes.every((o) => o.state === 'complete'),

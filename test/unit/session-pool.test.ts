@@ -161,4 +161,30 @@ describe('SessionPool', () => {
     expect(maxLive()).toBeLessThanOrEqual(3);
     expect(pool.peak).toBeLessThanOrEqual(3);
   });
+  it('tryAcquire takes only what is spare now: an idle session of the same account or room under capacity, never ahead of a waiter', async () => {
+    const { pool, open, maxLive } = fakePool(2);
+    const a1 = pool.tryAcquire(account('a'))!;
+    const b1 = pool.tryAcquire(account('b'))!;
+    expect(a1.session.user).toBe('a');
+    expect(b1.session.user).toBe('b');
+    // Full: nothing to spare, and no other account's session is closed for it.
+    expect(pool.tryAcquire(account('a'))).toBeUndefined();
+    pool.release(b1);
+    expect(pool.tryAcquire(account('a'))).toBeUndefined();
+    expect(open.filter((s) => s.closed)).toHaveLength(0);
+    // Someone waits (b, for its idle session): the spare goes to them, not to tryAcquire.
+    const waiting = pool.acquire(account('c'));
+    await tick();
+    expect(pool.tryAcquire(account('b'))).toBeUndefined();
+    pool.release(a1);
+    const c = await waiting;
+    expect(c.session.user).toBe('c');
+    pool.release(c);
+    const again = pool.tryAcquire(account('c'))!;
+    expect(again.session).toBe(c.session);
+    expect(maxLive()).toBeLessThanOrEqual(2);
+    pool.release(again);
+    await pool.close();
+    expect(pool.tryAcquire(account('c'))).toBeUndefined();
+  });
 });
