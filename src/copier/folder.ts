@@ -351,12 +351,15 @@ function allowedFlags(flags: string[], permanent: Set<string> | undefined, known
   return { keep, dropped };
 }
 
-/** A message body exists about three times while it is copied (the parser's chunks and the
- *  joined buffer, then the command being written), so the budget is charged three times the
- *  size; a huge message takes the whole budget and travels alone. */
+/** A message body exists about three times while it is copied on the imapflow path (the
+ *  parser's chunks and the joined buffer, then the command being written), so the budget is
+ *  charged three times the size. On the bulk path it exists once: its pieces are the socket's
+ *  reads, and writing them queues references, not copies; twice the size leaves room for the
+ *  reads that hold it and the next batch's. A huge message takes the whole budget and travels
+ *  alone. */
 const HUGE = 8 * 1024 * 1024;
-export function memoryCost(bytes: number, capacity: number): number {
-  return bytes >= HUGE ? capacity : Math.min(capacity, bytes * 3);
+export function memoryCost(bytes: number, capacity: number, path: 'bulk' | 'imapflow' = 'imapflow'): number {
+  return bytes >= HUGE ? capacity : Math.min(capacity, bytes * (path === 'bulk' ? 2 : 3));
 }
 
 /**
@@ -414,7 +417,7 @@ async function copyRows(env: CopyEnv, src: CopyConnection, dst: CopyConnection, 
   const fetchBatch = async (b: MessageRow[]): Promise<{ held: number; items: Fetched[] }> => {
     const bytes = b.reduce((a, r) => a + r.size, 0);
     await env.srcThrottle.take(bytes, b.length, env.signal);
-    const held = await env.budget.acquire(memoryCost(bytes, env.budget.capacity));
+    const held = await env.budget.acquire(memoryCost(bytes, env.budget.capacity, src.kind));
     try {
       const got = await fetchBodies(src, b.map((r) => r.srcUid));
       const gone = b.filter((r) => !got.has(r.srcUid));
