@@ -155,8 +155,8 @@ describe('Store.syncToDisk (group commit)', () => {
     const { open: openFile } = await import('node:fs/promises');
     const path = tmp();
     const store = open(path);
-    store.db.exec('CREATE TABLE IF NOT EXISTS gc_probe (x)');
-    store.db.prepare('INSERT INTO gc_probe VALUES (1)').run();
+    // A commit in the WAL (through a second connection: the store stays open, so the WAL stays).
+    onFile(path, (db) => db.exec('CREATE TABLE IF NOT EXISTS gc_probe (x); INSERT INTO gc_probe VALUES (1)'));
     // Count the WAL fsyncs through the FileHandle class every handle shares.
     const probe = await openFile(path, 'r');
     const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
