@@ -4,6 +4,7 @@ import { BulkConnectionError, type BulkConnection } from '../imap/bulk/connectio
 import { ImapConnectionError } from '../errors.js';
 import type { FetchedMessage, FetchKind } from '../imap/bulk/parse.js';
 import { ensureFolder } from '../imap/folders.js';
+import { bodyBuffer } from '../imap/bulk/body.js';
 
 export type { AppendItem, AppendResult, EachResult } from '../imap/bulk/commands.js';
 export type { FetchedMessage, FetchKind } from '../imap/bulk/parse.js';
@@ -114,7 +115,7 @@ export class ImapflowCopy implements CopyConnection {
         flags: flagList(m.flags),
         internalDate: toDate(m.internalDate),
         ...(m.size !== undefined ? { size: m.size } : {}),
-        ...(m.source ? { source: m.source } : {}),
+        ...(m.source ? { source: [m.source] } : {}),
         ...(kind === 'header' ? { headers: m.headers ?? Buffer.alloc(0) } : {}),
       });
     }
@@ -132,7 +133,7 @@ export class ImapflowCopy implements CopyConnection {
     if (items.length > 1) throw new Error('the imapflow path appends one message per command');
     if (!items.length) return {};
     const it = items[0]!;
-    const r = await (await this.#client()).append(path, it.raw, it.flags, it.internalDate);
+    const r = await (await this.#client()).append(path, bodyBuffer(it.raw), it.flags, it.internalDate);
     if (!r) throw new ImapConnectionError('APPEND not sent: the session is no longer logged in', { side: 'destination' });
     // A UID without UIDVALIDITY came from a sequence-number lookup, not APPENDUID: not trusted.
     return r.uidValidity !== undefined && r.uid !== undefined ? { uidValidity: r.uidValidity, uids: [r.uid] } : {};

@@ -9,7 +9,8 @@ import type { AppendItem, CopyConnection, EachResult, FetchedMessage } from './c
 import { toUidSet } from '../imap/uidset.js';
 import type { Logger } from '../logger.js';
 import type { FolderPairRow, ListedMessage, MessageRow, CopyCheckpoints } from '../store/sync-store.js';
-import { dateKey, HEADER_LIMIT, headerBlock, identityOf, matchMultiset, type Candidate } from './identity.js';
+import { dateKey, HEADER_LIMIT, headerBlockOfBody, identityOf, identityOfBody, matchMultiset, type Candidate } from './identity.js';
+import { bodyLength, type Body } from '../imap/bulk/body.js';
 import type { AdaptiveBatch, ByteBudget, ServerThrottle } from './limits.js';
 import { resolveOpenBatches, scanFrom } from './reconcile.js';
 
@@ -63,7 +64,9 @@ interface DestinationState {
 
 interface Fetched {
   row: MessageRow;
-  raw: Buffer;
+  /** The message in the pieces it was read in (never joined on the copy path). */
+  raw: Body;
+  bytes: number;
   flags: string[];
   internalDate?: Date;
 }
@@ -319,6 +322,17 @@ function chunk(env: CopyEnv, rows: MessageRow[]): MessageRow[][] {
   return out;
 }
 
+/** The folder's PERMANENTFLAGS lower-cased, made once per SELECT answer (not once per message). */
+const lowered = new WeakMap<Set<string>, { size: number; set: Set<string> }>();
+function lowerSet(permanent: Set<string>): Set<string> {
+  const l = lowered.get(permanent);
+  // Made again if the set changed size (updated in place).
+  if (l && l.size === permanent.size) return l.set;
+  const set = new Set([...permanent].map((f) => f.toLowerCase()));
+  lowered.set(permanent, { size: permanent.size, set });
+  return set;
+}
+
 /** Flags the folder takes. With `knownOnly` (its keyword table is full) a keyword must already be
  *  one of its PERMANENTFLAGS, whatever \* says. */
 function allowedFlags(flags: string[], permanent: Set<string> | undefined, knownOnly = false): { keep: string[]; dropped: string[] } {
@@ -329,7 +343,7 @@ function allowedFlags(flags: string[], permanent: Set<string> | undefined, known
     return { keep: r.keep, dropped: [...r.dropped, ...unwritable] };
   }
   if (!permanent || permanent.size === 0) return knownOnly ? { keep: flags.filter((f) => f.startsWith('\\')), dropped: flags.filter((f) => !f.startsWith('\\')) } : { keep: flags, dropped: [] };
-  const perm = new Set([...permanent].map((f) => f.toLowerCase()));
+  const perm = lowerSet(permanent);
   const keep: string[] = [];
   const dropped: string[] = [];
   for (const f of flags) {
@@ -340,12 +354,15 @@ function allowedFlags(flags: string[], permanent: Set<string> | undefined, known
   return { keep, dropped };
 }
 
-/** A message body exists about three times while it is copied (the parser's chunks and the
- *  joined buffer, then the command being written), so the budget is charged three times the
- *  size; a huge message takes the whole budget and travels alone. */
+/** A message body exists about three times while it is copied on the imapflow path (the
+ *  parser's chunks and the joined buffer, then the command being written), so the budget is
+ *  charged three times the size. On the bulk path it exists once: its pieces are the socket's
+ *  reads, and writing them queues references, not copies; twice the size leaves room for the
+ *  reads that hold it and the next batch's. A huge message takes the whole budget and travels
+ *  alone. */
 const HUGE = 8 * 1024 * 1024;
-export function memoryCost(bytes: number, capacity: number): number {
-  return bytes >= HUGE ? capacity : Math.min(capacity, bytes * 3);
+export function memoryCost(bytes: number, capacity: number, path: 'bulk' | 'imapflow' = 'imapflow'): number {
+  return bytes >= HUGE ? capacity : Math.min(capacity, bytes * (path === 'bulk' ? 2 : 3));
 }
 
 /**
@@ -475,7 +492,7 @@ async function pump(env: CopyEnv, src: CopyConnection, dst: CopyConnection, fp: 
   const fetchBatch = async (b: MessageRow[]): Promise<{ held: number; items: Fetched[] }> => {
     const bytes = b.reduce((a, r) => a + r.size, 0);
     await env.srcThrottle.take(bytes, b.length, env.signal);
-    const held = await env.budget.acquire(memoryCost(bytes, env.budget.capacity));
+    const held = await env.budget.acquire(memoryCost(bytes, env.budget.capacity, src.kind));
     try {
       const got = await fetchBodies(src, b.map((r) => r.srcUid));
       const gone = b.filter((r) => !got.has(r.srcUid));
@@ -485,7 +502,7 @@ async function pump(env: CopyEnv, src: CopyConnection, dst: CopyConnection, fp: 
       if (unreadable.length) env.store.setMessageState(unreadable.map((r) => r.id), 'failed', 'the source server could not produce this message (FETCH BODY[] answered NIL)');
       const items = b.flatMap((row) => {
         const m = got.get(row.srcUid);
-        return m?.source ? [{ row, raw: m.source, flags: m.flags, internalDate: m.internalDate ?? (row.internalDate ? new Date(row.internalDate) : undefined) }] : [];
+        return m?.source ? [{ row, raw: m.source, bytes: bodyLength(m.source), flags: m.flags, internalDate: m.internalDate ?? (row.internalDate ? new Date(row.internalDate) : undefined) }] : [];
       });
       return { held, items };
     } catch (err) {
@@ -557,7 +574,7 @@ function droppedReason(dropped: string[], limitHit: boolean): string {
 
 async function writeBatch(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow, state: DestinationState, items: Fetched[], createdOnce = false, keywordLimit = false): Promise<void> {
   const prepared = items.map((it) => {
-    const id = identityOf(it.raw);
+    const id = identityOfBody(it.raw);
     const { keep, dropped } = allowedFlags(it.flags, state.permanentFlags, keywordLimit);
     return { it, id, keep, dropped, limitHit: keywordLimit };
   });
@@ -571,7 +588,7 @@ async function writeBatch(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow, 
     { uidValidity: state.uidValidity, uidNext: state.uidNext },
     prepared.map((p) => ({ id: p.it.row.id, messageId: p.id.messageId, headerHash: p.id.headerHash, flags: p.it.flags })),
   );
-  const bytes = items.reduce((a, it) => a + it.raw.length, 0);
+  const bytes = items.reduce((a, it) => a + it.bytes, 0);
   let res;
   let each: EachResult[] | undefined;
   try {
@@ -639,7 +656,7 @@ async function writeBatch(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow, 
     env.store.finishBatch(batchId, uv, ok.map((p, i) => ({ id: p.it.row.id, dstUid: okUids[i], droppedFlags: p.dropped, ...(p.dropped.length ? { reason: droppedReason(p.dropped, p.limitHit) } : {}) })));
     const known = okUids.filter((u): u is number => u !== undefined);
     if (known.length) state.uidNext = Math.max(state.uidNext, Math.max(...known) + 1);
-    env.onProgress(ok.length, ok.reduce((a, p) => a + p.it.raw.length, 0));
+    env.onProgress(ok.length, ok.reduce((a, p) => a + p.it.bytes, 0));
     notifyCopied(env, fp, ok, okUids);
     for (const p of failed) await writeBatch(env, dst, fp, state, [p.it], createdOnce);
     return;
@@ -672,7 +689,7 @@ function notifyCopied(env: CopyEnv, fp: FolderPairRow, prepared: Prepared[], uid
       srcUid: p.it.row.srcUid,
       ...(uids[i] !== undefined ? { dstUid: uids[i] } : {}),
       ...(p.id.messageId ? { messageId: p.id.messageId } : {}),
-      header: headerBlock(p.it.raw, HEADER_LIMIT).toString('utf8'),
+      header: headerBlockOfBody(p.it.raw, HEADER_LIMIT).toString('utf8'),
     });
   }
 }
@@ -686,7 +703,7 @@ async function uidsByIdentity(dst: CopyConnection, path: string, fromUid: number
   const selected = dst.selected?.path;
   if (!fromUid || selected !== path) return prepared.map(() => undefined);
   const found = await scanDestination(dst, fromUid, 1);
-  const wanted = prepared.map((p, i) => ({ messageId: p.id.messageId ?? null, internalDate: p.it.internalDate ?? p.it.row.internalDate, headerHash: p.id.headerHash, size: p.it.raw.length, item: i }));
+  const wanted = prepared.map((p, i) => ({ messageId: p.id.messageId ?? null, internalDate: p.it.internalDate ?? p.it.row.internalDate, headerHash: p.id.headerHash, size: p.it.bytes, item: i }));
   const { pairs } = matchMultiset(wanted, found.map(dstCand));
   const out: (number | undefined)[] = prepared.map(() => undefined);
   for (const [i, d] of pairs) out[i] = d.uid;

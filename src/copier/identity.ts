@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { bodyPrefix, type Body } from '../imap/bulk/body.js';
 
 // Identity of a message without changing it: Message-ID + INTERNALDATE + a hash of the headers
 // that no server rewrites on APPEND (anchors-sync (d) 2-3). Size is only a tie-breaker.
@@ -94,15 +95,35 @@ function hashedFields(block: Buffer): Map<string, string[]> {
   return out;
 }
 
+// crypto.hash (Node 20.12+) hashes in one call; older Node 20 releases take the Hash object.
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
+const sha256Hex = (s: string): string => (oneShot ? oneShot('sha256', s, 'hex') : crypto.createHash('sha256').update(s).digest('hex'));
+
 /** Identity from a header block (or a whole message). */
 export function identityOf(raw: Buffer): Identity {
   const h = hashedFields(headerBlock(raw));
-  const hash = createHash('sha256');
+  // One string hashed at once: the same bytes as one update per field (UTF-8 of a
+  // concatenation is the concatenation), without a Hash object and a call per field.
+  let text = '';
   for (const name of HASHED_HEADERS) {
-    for (const v of h.get(name) ?? []) hash.update(`${name}:${v.replace(/\s+/g, ' ').trim().toLowerCase()}\n`);
+    for (const v of h.get(name) ?? []) text += `${name}:${v.replace(/\s+/g, ' ').trim().toLowerCase()}\n`;
   }
   const messageId = normalizeMessageId(h.get('message-id')?.[0]);
-  return { ...(messageId ? { messageId } : {}), headerHash: hash.digest('hex').slice(0, 32) };
+  return { ...(messageId ? { messageId } : {}), headerHash: sha256Hex(text).slice(0, 32) };
+}
+
+/**
+ * identityOf of a message held in pieces: only the first HEADER_LIMIT + 4 bytes are ever read
+ * (headerBlock searches no further), so only they are joined, and only when the first piece is
+ * shorter.
+ */
+export function identityOfBody(b: Body): Identity {
+  return identityOf(bodyPrefix(b, HEADER_LIMIT + 4));
+}
+
+/** headerBlock of a message held in pieces (same bytes as of the joined message). */
+export function headerBlockOfBody(b: Body, limit = HEADER_LIMIT): Buffer {
+  return headerBlock(bodyPrefix(b, limit + 4), limit);
 }
 
 /** INTERNALDATE has second precision on the wire; compare at that precision. */

@@ -143,6 +143,26 @@ export class Store implements JobStore {
    * once: SQLite rewrites it in place and deletes it only when the last connection closes.
    */
   async syncToDisk(): Promise<void> {
+    // Group commit: callers that arrive while an fsync is running share the one that starts
+    // after it (their commits may have missed the running one); concurrent batches of the
+    // copier then cost one fsync between them, not one each.
+    if (!this.#syncing) {
+      this.#syncing = this.#fsyncWal().finally(() => (this.#syncing = undefined));
+      return this.#syncing;
+    }
+    this.#syncNext ??= this.#syncing
+      .catch(() => undefined)
+      .then(() => {
+        this.#syncNext = undefined;
+        return this.syncToDisk();
+      });
+    return this.#syncNext;
+  }
+
+  #syncing: Promise<void> | undefined;
+  #syncNext: Promise<void> | undefined;
+
+  async #fsyncWal(): Promise<void> {
     this.#wal ??= open(`${this.path}-wal`, 'r');
     let fh;
     try {

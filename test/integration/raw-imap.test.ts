@@ -23,7 +23,12 @@ import { readAll, seedMessages, startDovecot, type DovecotServer, type SeedMessa
 // own FETCH returns, byte for byte, appends exactly what it is given, and follows EXISTS/EXPUNGE.
 
 let server: DovecotServer;
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+/** SHA-256 of a buffer or of a body in pieces (the same bytes joined). */
+const sha = (b: Buffer | Buffer[]) => {
+  const h = createHash('sha256');
+  for (const c of Buffer.isBuffer(b) ? [b] : b) h.update(c);
+  return h.digest('hex');
+};
 
 function messages(): SeedMessage[] {
   const out: SeedMessage[] = [];
@@ -156,7 +161,8 @@ describe('BulkConnection literal8', () => {
       const box = 'INBOX.Binary';
       expect((await t.run('CREATE', ['CREATE ', mailboxArg(t, box), '\r\n'])).status).toBe('OK');
       const raw = Buffer.from('Message-ID: <nul@acme.test>\r\nSubject: nul\r\nContent-Transfer-Encoding: binary\r\n\r\na\0b\r\n');
-      const res = await append(t, box, [{ raw, flags: ['\\Seen'], internalDate: new Date('2024-01-02T03:04:05Z') }]);
+      // In three pieces, the NUL in the middle one: the literal8 marker is decided over all of them.
+      const res = await append(t, box, [{ raw: [raw.subarray(0, 20), raw.subarray(20, raw.length - 3), raw.subarray(raw.length - 3)], flags: ['\\Seen'], internalDate: new Date('2024-01-02T03:04:05Z') }]);
       expect(res.uids).toHaveLength(1);
       await t.select(box, mailboxArg(t, box), true);
       // The server may store binary content re-encoded (RFC 3516 4.4: Dovecot adds a few bytes),

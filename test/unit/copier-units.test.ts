@@ -123,6 +123,9 @@ describe('memory budget', () => {
     expect(order).toEqual(['second', 'third']);
     expect(b.used).toBe(60);
     expect(memoryCost(10, 1000)).toBe(30);
+    // The bulk path holds a body once (its reads, never joined): charged twice, not three times.
+    expect(memoryCost(10, 1000, 'bulk')).toBe(20);
+    expect(memoryCost(9 * 1024 * 1024, 64 * 1024 * 1024, 'bulk')).toBe(64 * 1024 * 1024);
     expect(memoryCost(9 * 1024 * 1024, 64 * 1024 * 1024)).toBe(64 * 1024 * 1024);
   });
   it('a token bucket spaces work at its rate', async () => {

@@ -49,4 +49,26 @@ describe('IMAP date-time', () => {
     expect(parseImapDateTime(' 1-Jan-2026 08:00:00 +0800')?.toISOString()).toBe('2026-01-01T00:00:00.000Z');
     expect(parseImapDateTime('1-Foo-2026 00:00:00 +0000')).toBeUndefined();
   });
+  it('reads the fixed-width form by position exactly as the general pattern reads it', () => {
+    // The general reading (the regular expression), applied to every string the fast path sees.
+    const MON = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+    const general = (s: string) => {
+      const m = /^\s?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/.exec(s.trim());
+      const month = m ? MON.indexOf(m[2]!.toUpperCase()) : -1;
+      if (!m || month < 0) return undefined;
+      return Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])) - (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9])) * 60_000;
+    };
+    const pieces = ['0', '1', '9', ' ', '-', ':', '+', 'x', 'Jan', 'jAN', 'Feb', 'Dec', 'Foo'];
+    let seed = 11;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const cases = [' 2-Mar-2025 09:05:01 +0800', '28-Feb-2024 23:59:59 -0130', '31-dec-1999 00:00:00 +1400', '00-Jan-2024 99:99:99 +9999', ' 1-Jan-2026 00:00:00 0000', '1 -Jan-2026 00:00:00 +0000'];
+    for (let i = 0; i < 4000; i++) {
+      // Valid-looking dates with one position disturbed, so the fast path's checks are exercised.
+      const d = new Date(Date.UTC(1970 + rnd(80), rnd(12), 1 + rnd(31), rnd(24), rnd(60), rnd(60)));
+      const s = formatImapDateTime(d)!.replace('+0000', `${rnd(2) ? '+' : '-'}${String(rnd(15)).padStart(2, '0')}${String(rnd(60)).padStart(2, '0')}`);
+      const at = rnd(s.length + 5);
+      cases.push(at < s.length ? s.slice(0, at) + pieces[rnd(pieces.length)] + s.slice(at + 1) : s);
+    }
+    for (const c of cases) expect(parseImapDateTime(c)?.getTime(), JSON.stringify(c)).toBe(general(c));
+  });
 });

@@ -50,10 +50,10 @@ describe('ResponseFramer + parseFetch', () => {
       expect(tagged).toEqual({ status: 'OK', text: 'Fetch completed (0.001 + 0.000 secs).' });
       const msgs = responses.map((r) => parseFetch(r)).filter((m) => m !== undefined);
       expect(msgs.map((m) => m!.uid)).toEqual([7, 9, 12]);
-      expect(msgs[0]!.source!.equals(body1)).toBe(true);
+      expect(Buffer.concat(msgs[0]!.source!).equals(body1)).toBe(true);
       expect(msgs[0]!.flags).toEqual(['$Label1', '\\Seen']);
       expect(msgs[0]!.internalDate!.toISOString()).toBe('2025-03-02T01:05:01.000Z');
-      expect(msgs[1]!.source!.equals(body2)).toBe(true);
+      expect(Buffer.concat(msgs[1]!.source!).equals(body2)).toBe(true);
       expect(msgs[1]!.flags).toEqual([]);
       expect(msgs[1]!.internalDate!.toISOString()).toBe('2024-02-29T01:29:59.000Z');
       // NIL body: the server cannot give the message; it is reported, not invented.
@@ -137,7 +137,7 @@ describe('ResponseFramer + parseFetch', () => {
     const h = responses.map((r) => parseFetch(r, 'header')).filter((m) => m !== undefined);
     expect(h.map((m) => [m!.uid, m!.size, m!.headers!.equals(head)])).toEqual([[3, 99, true]]);
     const b = responses.map((r) => parseFetch(r, 'body')).filter((m) => m !== undefined);
-    expect(b.map((m) => [m!.uid, m!.source!.equals(body)])).toEqual([[4, true]]);
+    expect(b.map((m) => [m!.uid, Buffer.concat(m!.source!).equals(body)])).toEqual([[4, true]]);
   });
 
   it('pairs APPENDUID sets with the batch only when they account for every message', () => {

@@ -149,3 +149,43 @@ describe('a store written by the previous version (migrations 0001..0012)', () =
     expect(onFile(path, (db) => db.prepare('SELECT count(*) AS n FROM folder_pairs WHERE instr(source_path, char(1)) > 0').get())).toEqual({ n: 0 });
   });
 });
+
+describe('Store.syncToDisk (group commit)', () => {
+  it('callers that arrive during an fsync share one that starts after it; each resolves only after an fsync begun after its call', async () => {
+    const { open: openFile } = await import('node:fs/promises');
+    const path = tmp();
+    const store = open(path);
+    // A commit in the WAL (through a second connection: the store stays open, so the WAL stays).
+    onFile(path, (db) => db.exec('CREATE TABLE IF NOT EXISTS gc_probe (x); INSERT INTO gc_probe VALUES (1)'));
+    // Count the WAL fsyncs through the FileHandle class every handle shares.
+    const probe = await openFile(path, 'r');
+    const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const real = proto.sync;
+    const started: number[] = [];
+    let clock = 0;
+    proto.sync = function (this: unknown) {
+      started.push(++clock);
+      return new Promise<void>((r) => setTimeout(r, 20)).then(() => real.call(this));
+    };
+    try {
+      const calls: Promise<[number, number]>[] = [];
+      for (let i = 0; i < 10; i++) {
+        const at = ++clock;
+        calls.push(store.syncToDisk().then(() => [at, ++clock] as [number, number]));
+        await new Promise((r) => setTimeout(r, 3));
+      }
+      const spans = await Promise.all(calls);
+      // Ten callers, at most a few fsyncs (not one each)...
+      expect(started.length).toBeLessThanOrEqual(3);
+      expect(started.length).toBeGreaterThanOrEqual(2);
+      // ...and every caller was covered by an fsync that started after it called and before it resolved.
+      for (const [at, done] of spans) expect(started.some((s) => s > at && s < done)).toBe(true);
+      // Later, alone: one more fsync of its own.
+      await store.syncToDisk();
+      expect(started.length).toBeLessThanOrEqual(4);
+    } finally {
+      proto.sync = real;
+    }
+  });
+});

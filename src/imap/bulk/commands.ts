@@ -1,6 +1,7 @@
 import { formatImapDateTime } from '../datetime.js';
 import { wireMailboxName } from '../mutf7.js';
 import { parseUidSet } from '../uidset.js';
+import type { Body } from './body.js';
 import { BulkCommandError, type BulkConnection, type Part } from './connection.js';
 import { appendUidCode, parseFetch, parseSearch, parseStatus, type FetchedMessage, type FetchKind, type Tagged } from './parse.js';
 
@@ -9,7 +10,8 @@ import { appendUidCode, parseFetch, parseSearch, parseStatus, type FetchedMessag
 // pipelined; UID SEARCH; STATUS.
 
 export interface AppendItem {
-  raw: Buffer;
+  /** The message, in the pieces it was fetched in (written as they are). */
+  raw: Body;
   flags: string[];
   internalDate?: Date;
 }

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { ImapFlow } from 'imapflow';
 import { ImapCommandError, ImapConnectionError } from '../../errors.js';
+import { bodyHasByte, bodyLength, type Body } from './body.js';
 import { FramingError, ResponseFramer, type RawResponse } from './framer.js';
 import { applySelectData, firstLine, parseCapabilityList, parseTagged, type SelectedState, type Tagged } from './parse.js';
 
@@ -22,9 +23,12 @@ export class BulkCommandError extends ImapCommandError {
   }
 }
 
-/** A literal argument: its form (synchronizing or not, literal8) is chosen per server. */
+/**
+ * A literal argument: its form (synchronizing or not, literal8) is chosen per server. A message
+ * body goes as the pieces it was read in, written as they are (one writev, no join).
+ */
 export interface Literal {
-  literal: Buffer;
+  literal: Buffer | Body;
 }
 export type Part = string | Buffer | Literal;
 
@@ -187,30 +191,41 @@ export class BulkConnection {
     this.#fail(new BulkConnectionError('connection closed by mailshift'));
   }
 
-  #literalHead(b: Buffer): { head: string; sync: boolean } {
+  #literalHead(b: Body): { head: string; sync: boolean } {
+    const size = bodyLength(b);
     // The NUL scan reads the whole message: only where literal8 could be used at all.
-    const binary = this.has('BINARY') && b.indexOf(0) >= 0;
-    const nonSync = this.has('LITERAL+') || (this.has('LITERAL-') && b.length <= LITERAL_MINUS_MAX);
-    return { head: `${binary ? '~' : ''}{${b.length}${nonSync ? '+' : ''}}\r\n`, sync: !nonSync };
+    const binary = this.has('BINARY') && bodyHasByte(b, 0);
+    const nonSync = this.has('LITERAL+') || (this.has('LITERAL-') && size <= LITERAL_MINUS_MAX);
+    return { head: `${binary ? '~' : ''}{${size}${nonSync ? '+' : ''}}\r\n`, sync: !nonSync };
   }
 
   async #writeCommand(tag: string, parts: Part[]): Promise<void> {
     if (this.#failure || !this.#inFlight.has(tag)) return;
-    await this.#out(`${tag} `);
+    // The tag and the text up to the first literal go as one string: one write, not one per piece.
+    let text = `${tag} `;
     for (const p of parts) {
-      if (typeof p === 'string' || Buffer.isBuffer(p)) {
+      if (typeof p === 'string') {
+        text += p;
+        continue;
+      }
+      if (Buffer.isBuffer(p)) {
+        if (text) await this.#out(text);
+        text = '';
         await this.#out(p);
         continue;
       }
-      const { head, sync } = this.#literalHead(p.literal);
-      await this.#out(head);
+      const pieces = Buffer.isBuffer(p.literal) ? [p.literal] : p.literal;
+      const { head, sync } = this.#literalHead(pieces);
+      await this.#out(text + head);
+      text = '';
       if (sync) {
         // The server answers "+" to go on, or the command's tagged NO/BAD to refuse it.
         const go = await new Promise<boolean>((resolve) => this.#continuations.push({ tag, go: resolve }));
         if (!go) return;
       }
-      await this.#out(p.literal);
+      for (const c of pieces) await this.#out(c);
     }
+    if (text) await this.#out(text);
   }
 
   /**

@@ -1,12 +1,16 @@
 import { ImapConnectionError } from '../../errors.js';
+import type { Body } from './body.js';
 
 // Splits the server's byte stream into responses: lines, and after a line ending in a literal
 // marker `{n}` (or literal8 `~{n}`), exactly n bytes of literal, then the rest of the response.
 
-/** One server response: its text segments, and the literal that followed each but the last. */
+/**
+ * One server response: its text segments, and the literal that followed each but the last.
+ * A literal is the list of pieces of the reads it arrived in (subarrays, never copied).
+ */
 export interface RawResponse {
   segments: Buffer[];
-  literals: Buffer[];
+  literals: Body[];
 }
 
 /** The stream cannot be framed (an absurd line or literal): the connection is unusable. */
@@ -21,9 +25,8 @@ export class ResponseFramer {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #literalLeft = 0;
-  /** A literal that spans reads is copied into one buffer as it arrives (the reads are freed). */
-  #literal: Buffer | undefined;
-  #literalAt = 0;
+  /** The pieces of the literal being read (each read's part of it, as a subarray). */
+  #literal: Body = [];
   #cur: RawResponse = { segments: [], literals: [] };
 
   constructor(private readonly onResponse: (r: RawResponse) => void) {}
@@ -34,22 +37,15 @@ export class ResponseFramer {
     while (pos < chunk.length) {
       if (this.#literalLeft > 0) {
         const take = Math.min(this.#literalLeft, chunk.length - pos);
-        if (!this.#literal && take === this.#literalLeft) {
-          this.#cur.literals.push(chunk.subarray(pos, pos + take)); // all in this read: no copy
-        } else {
-          if (!this.#literal) {
-            this.#literal = Buffer.allocUnsafe(this.#literalLeft);
-            this.#literalAt = 0;
-          }
-          chunk.copy(this.#literal, this.#literalAt, pos, pos + take);
-          this.#literalAt += take;
-          if (take === this.#literalLeft) {
-            this.#cur.literals.push(this.#literal);
-            this.#literal = undefined;
-          }
-        }
+        // The reads are fresh buffers (socket and inflate alike): holding a view of one copies
+        // nothing, and a body over several reads stays in pieces (see body.ts).
+        this.#literal.push(take === chunk.length ? chunk : chunk.subarray(pos, pos + take));
         this.#literalLeft -= take;
         pos += take;
+        if (this.#literalLeft === 0) {
+          this.#cur.literals.push(this.#literal);
+          this.#literal = [];
+        }
         continue;
       }
       const nl = chunk.indexOf(LF, pos);
@@ -62,12 +58,14 @@ export class ResponseFramer {
       pos = nl + 1;
       const line = this.#take();
       this.#cur.segments.push(line);
-      // A continuation request ("+ ...") never announces a literal of ours.
-      const m = line[0] === 0x2b ? null : LITERAL_MARKER.exec(line.subarray(Math.max(0, line.length - 24)).toString('latin1'));
+      // A continuation request ("+ ...") never announces a literal of ours; a line that does
+      // ends in "}" before its line end (checked first: most lines do not).
+      const close = line.length - (line.length > 1 && line[line.length - 2] === 0x0d ? 3 : 2);
+      const m = line[0] === 0x2b || line[close] !== 0x7d ? null : LITERAL_MARKER.exec(line.subarray(Math.max(0, line.length - 24)).toString('latin1'));
       if (m) {
         this.#literalLeft = Number(m[1]);
         if (this.#literalLeft > MAX_LITERAL) throw new FramingError(`server announced a ${this.#literalLeft}-byte literal (over 1 GiB)`);
-        if (this.#literalLeft === 0) this.#cur.literals.push(Buffer.alloc(0));
+        if (this.#literalLeft === 0) this.#cur.literals.push([]);
         continue;
       }
       const response = this.#cur;

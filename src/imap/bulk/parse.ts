@@ -1,4 +1,5 @@
 import { parseImapDateTime } from '../datetime.js';
+import { bodyBuffer, type Body } from './body.js';
 import type { RawResponse } from './framer.js';
 
 // Reading the responses BulkConnection frames: tagged results, the untagged data a SELECT,
@@ -16,8 +17,8 @@ export interface FetchedMessage {
   flags: string[];
   internalDate?: Date;
   size?: number;
-  /** BODY[]: undefined when the server answered NIL (it cannot produce the message). */
-  source?: Buffer;
+  /** BODY[], in the pieces it was read in: undefined when the server answered NIL (it cannot produce the message). */
+  source?: Body;
   /** BODY[HEADER]. */
   headers?: Buffer;
 }
@@ -25,7 +26,15 @@ export interface FetchedMessage {
 /** What a FETCH asked for; an answer without it (an unsolicited flag update) is not an answer. */
 export type FetchKind = 'body' | 'size' | 'header';
 
-type Token = { t: 'atom'; v: string } | { t: 'str'; v: Buffer } | { t: 'open' } | { t: 'close' } | { t: 'nil' };
+/** A quoted string is a Buffer; a literal stays in its pieces ('lit'). */
+type Token = { t: 'atom'; v: string } | { t: 'str'; v: Buffer } | { t: 'lit'; v: Body } | { t: 'open' } | { t: 'close' } | { t: 'nil' };
+
+const OPEN: Token = { t: 'open' };
+const CLOSE: Token = { t: 'close' };
+const NIL: Token = { t: 'nil' };
+
+/** A string or literal token's bytes as one buffer (a literal over several reads is joined). */
+const bytesOf = (tk: Token): Buffer => (tk.t === 'str' ? tk.v : tk.t === 'lit' ? bodyBuffer(tk.v) : Buffer.alloc(0));
 
 /** The first line without its line end, as text. */
 export function firstLine(r: RawResponse): string {
@@ -55,7 +64,11 @@ export function parseCapabilityList(text: string): Map<string, boolean | number>
   return caps;
 }
 
-/** Tokens of one response: atoms (with any [section] kept whole), strings, literals, parens. */
+/**
+ * Tokens of one response: atoms (with any [section] kept whole), strings, literals, parens.
+ * Each segment is read as text once (latin1: one byte, one character) and atoms are slices of
+ * it: a FETCH answer has a dozen atoms, and a conversion per atom was a cost per message.
+ */
 export function tokenize(r: RawResponse): Token[] {
   const out: Token[] = [];
   for (let s = 0; s < r.segments.length; s++) {
@@ -68,21 +81,23 @@ export function tokenize(r: RawResponse): Token[] {
       const open = seg.lastIndexOf(0x7b /* { */, end);
       end = open > 0 && seg[open - 1] === 0x7e /* ~ */ ? open - 1 : open;
     }
+    const text = seg.toString('latin1', 0, Math.max(0, end));
+    end = text.length;
     let i = 0;
     while (i < end) {
-      const ch = seg[i]!;
+      const ch = text.charCodeAt(i);
       if (ch === 0x20) {
         i++;
       } else if (ch === 0x28 /* ( */) {
-        out.push({ t: 'open' });
+        out.push(OPEN);
         i++;
       } else if (ch === 0x29 /* ) */) {
-        out.push({ t: 'close' });
+        out.push(CLOSE);
         i++;
       } else if (ch === 0x22 /* " */) {
-        const close = seg.indexOf(0x22, i + 1);
-        const esc = seg.indexOf(0x5c /* \ */, i + 1);
-        if (close >= 0 && close <= end && (esc < 0 || esc > close)) {
+        const close = text.indexOf('"', i + 1);
+        const esc = text.indexOf('\\', i + 1);
+        if (close >= 0 && (esc < 0 || esc > close)) {
           // No escapes (an INTERNALDATE, nearly every string): the bytes as they are.
           out.push({ t: 'str', v: seg.subarray(i + 1, close) });
           i = close + 1;
@@ -90,9 +105,9 @@ export function tokenize(r: RawResponse): Token[] {
         }
         const bytes: number[] = [];
         i++;
-        while (i < end && seg[i] !== 0x22) {
-          if (seg[i] === 0x5c /* \ */ && i + 1 < end) i++;
-          bytes.push(seg[i]!);
+        while (i < end && text.charCodeAt(i) !== 0x22) {
+          if (text.charCodeAt(i) === 0x5c /* \ */ && i + 1 < end) i++;
+          bytes.push(text.charCodeAt(i));
           i++;
         }
         i++; // closing quote
@@ -101,17 +116,17 @@ export function tokenize(r: RawResponse): Token[] {
         const start = i;
         let depth = 0;
         while (i < end) {
-          const c = seg[i]!;
+          const c = text.charCodeAt(i);
           if (c === 0x5b /* [ */) depth++;
           else if (c === 0x5d /* ] */) depth--;
           else if (depth === 0 && (c === 0x20 || c === 0x28 || c === 0x29)) break;
           i++;
         }
-        const v = seg.toString('latin1', start, i);
-        out.push(v.toUpperCase() === 'NIL' ? { t: 'nil' } : { t: 'atom', v });
+        const v = text.slice(start, i);
+        out.push(v.length === 3 && v.toUpperCase() === 'NIL' ? NIL : { t: 'atom', v });
       }
     }
-    if (hasLiteral) out.push({ t: 'str', v: r.literals[s]! });
+    if (hasLiteral) out.push({ t: 'lit', v: r.literals[s]! });
   }
   return out;
 }
@@ -152,19 +167,20 @@ export function parseFetch(r: RawResponse, kind: FetchKind = 'body'): FetchedMes
         i++;
       }
       i++;
-    } else if (name === 'INTERNALDATE' && val?.t === 'str') {
-      const d = parseImapDateTime(val.v.toString('latin1'));
+    } else if (name === 'INTERNALDATE' && (val?.t === 'str' || val?.t === 'lit')) {
+      const d = parseImapDateTime(bytesOf(val).toString('latin1'));
       if (d) m.internalDate = d;
       i++;
     } else if (name === 'RFC822.SIZE' && val?.t === 'atom') {
       m.size = Number(val.v);
       i++;
-    } else if ((name === 'BODY[]' || name === 'RFC822' || name === 'BINARY[]') && (val?.t === 'str' || val?.t === 'nil')) {
+    } else if ((name === 'BODY[]' || name === 'RFC822' || name === 'BINARY[]') && (val?.t === 'str' || val?.t === 'lit' || val?.t === 'nil')) {
       hasBody = true;
-      if (val.t === 'str') m.source = val.v;
+      if (val.t === 'lit') m.source = val.v;
+      else if (val.t === 'str') m.source = [val.v];
       i++;
-    } else if (name === 'BODY[HEADER]' && (val?.t === 'str' || val?.t === 'nil')) {
-      m.headers = val.t === 'str' ? val.v : Buffer.alloc(0);
+    } else if (name === 'BODY[HEADER]' && (val?.t === 'str' || val?.t === 'lit' || val?.t === 'nil')) {
+      m.headers = bytesOf(val);
       i++;
     } else {
       skipValue();
