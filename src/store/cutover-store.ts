@@ -1,6 +1,7 @@
 import { sqliteOf } from './sqlite-handle.js';
 import type { CutoverRecords } from './contract/cutover.js';
 import type { Store } from './store.js';
+import { STATE_COLUMNS } from './cutover-columns.js';
 
 // The cutover phase's tables (migrations/0003_cutover.sql). All SQL of the phase lives here.
 
@@ -72,20 +73,6 @@ export interface LateMailRow {
 
 const now = () => new Date().toISOString();
 
-const STATE_COLUMNS: Record<keyof CutoverStateRow, string> = {
-  plannedAt: 'planned_at',
-  confirmedAt: 'confirmed_at',
-  oldMx: 'old_mx',
-  mtaStsId: 'mta_sts_id',
-  mtaStsPolicy: 'mta_sts_policy',
-  snapshotAt: 'snapshot_at',
-  mxTtlMax: 'mx_ttl_max',
-  mxTtlLowSince: 'mx_ttl_low_since',
-  watchStartedAt: 'watch_started_at',
-  lastDeltaAt: 'last_delta_at',
-  finalizedAt: 'finalized_at',
-  rolledBackAt: 'rolled_back_at',
-};
 
 export class CutoverStore implements CutoverRecords {
   constructor(private readonly store: Store) {}

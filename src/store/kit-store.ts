@@ -36,13 +36,15 @@ const NO_DATES: KitCutoverDates = { plannedAt: null, confirmedAt: null, finalize
 
 /** Reads the view from an open store (e.g. `ctx.store`), through the aggregates that own the rows. */
 export function readKitView(store: JobStore): KitStoreView {
-  const users = new Map(store.accounts().map((a) => [a.id, a.destinationUser]));
+  return kitViewOf(store.accounts(), store.sync.forwardFolderTotals(), store.cutover.state(), store.phaseRuns('sync').length > 0);
+}
+
+/** The view from what the aggregates return (shared by the synchronous and the asynchronous stores). */
+export function kitViewOf(accounts: ReturnType<JobStore['accounts']>, totals: ReturnType<JobStore['sync']['forwardFolderTotals']>, st: KitCutoverDates, syncRan: boolean): KitStoreView {
+  const users = new Map(accounts.map((a) => [a.id, a.destinationUser]));
   // Logical paths read better than wire paths ("客戶/2024" rather than "INBOX.客戶.2024");
   // rollback rows are not the person's folders. Ordered by person, then source path.
-  const rows = store.sync
-    .forwardFolderTotals()
-    .map((r) => ({ ...r, user: users.get(r.accountId) ?? '' }))
-    .sort((a, b) => binary(a.user, b.user) || binary(a.sourcePath, b.sourcePath));
+  const rows = totals.map((r) => ({ ...r, user: users.get(r.accountId) ?? '' })).sort((a, b) => binary(a.user, b.user) || binary(a.sourcePath, b.sourcePath));
   const folders = new Map<string, KitFolder[]>();
   let anyMessage = false;
   for (const r of rows) {
@@ -52,8 +54,7 @@ export function readKitView(store: JobStore): KitStoreView {
     list.push({ sourcePath: r.sourcePath, destinationPath: r.destinationPath, specialUse: r.specialUse, copied: r.copied, notCopied: r.notCopied });
     folders.set(key, list);
   }
-  const st = store.cutover.state();
-  return { synced: store.phaseRuns('sync').length > 0 || anyMessage, folders, cutover: { plannedAt: st.plannedAt, confirmedAt: st.confirmedAt, finalizedAt: st.finalizedAt } };
+  return { synced: syncRan || anyMessage, folders, cutover: { plannedAt: st.plannedAt, confirmedAt: st.confirmedAt, finalizedAt: st.finalizedAt } };
 }
 
 /** SQLite's default (BINARY) text order, by code point. */

@@ -2,6 +2,7 @@ import { sqliteOf } from './sqlite-handle.js';
 import type { CopyCheckpoints } from './contract/copy.js';
 import type Database from 'better-sqlite3';
 import type { Store } from './store.js';
+import { FP_COLS, MSG_COLS, toFp, toMsg, type RawFp, type RawMsg } from './copy-rows.js';
 
 // The sync phase's tables: folder_pairs, messages and append_batches (0001 + 0004).
 // Every state change that the exactly-once guarantee rests on is one transaction.
@@ -82,22 +83,6 @@ export interface FolderCounts {
   reasons: { state: 'skipped' | 'failed' | 'copied'; reason: string; count: number }[];
 }
 
-const MSG_COLS = `id, src_uid AS srcUid, message_id AS messageId, internal_date AS internalDate, size,
-  header_hash AS headerHash, flags, state, batch_id AS batchId, dst_uidvalidity AS dstUidvalidity,
-  dst_uid AS dstUid, attempts, last_error AS lastError`;
-
-const FP_COLS = `id, account_id AS accountId, direction, source_path AS sourcePath, destination_path AS destinationPath,
-  source_logical AS sourceLogical, destination_logical AS destinationLogical, special_use AS specialUse,
-  src_uidvalidity AS srcUidvalidity, src_uidnext AS srcUidnext, src_listed_uid AS srcListedUid,
-  dst_uidvalidity AS dstUidvalidity, dst_uidnext AS dstUidnext, src_messages_listed AS sourceMessagesListed, state, notes`;
-
-type RawMsg = Omit<MessageRow, 'flags'> & { flags: string };
-const toMsg = (r: RawMsg): MessageRow => ({ ...r, flags: JSON.parse(r.flags) as string[] });
-type RawFp = Omit<FolderPairRow, 'notes'> & { notes: string | null };
-const toFp = (r: RawFp): FolderPairRow => ({
-  ...r,
-  notes: r.notes ? (JSON.parse(r.notes) as string[]) : [],
-});
 
 export class SyncStore implements CopyCheckpoints {
   private readonly db: Database.Database;

@@ -1,6 +1,6 @@
 import { sqliteOf } from './sqlite-handle.js';
+import { verifiedFolderOf, verifyResultOf, type Row } from './verify-rows.js';
 import type { VerifyRecords } from './contract/verify.js';
-import type { Difference } from '../verify/compare.js';
 import { DIFFERENCES_KEPT, type VerifiedFolder, type VerifyResult, type VerifyTotals } from '../verify/result.js';
 import type { Store } from './store.js';
 
@@ -101,60 +101,10 @@ export class VerifyStore implements VerifyRecords {
   latestRun(): VerifyResult | undefined {
     const run = this.db.prepare('SELECT * FROM verify_runs ORDER BY id DESC LIMIT 1').get() as Record<string, unknown> | undefined;
     if (!run) return undefined;
-    const folders = (this.db.prepare('SELECT * FROM verify_folders WHERE run_id = ? ORDER BY account, id').all(run.id) as Record<string, unknown>[]).map(
-      (f): VerifiedFolder => ({
-        account: f.account as string,
-        destinationAccount: f.destination_account as string,
-        sourcePath: f.source_path as string,
-        destinationPath: f.destination_path as string,
-        method: f.method as VerifiedFolder['method'],
-        sourceCount: f.source_count as number,
-        destinationCount: f.destination_count as number,
-        matched: f.matched as number,
-        missing: f.missing as number,
-        duplicated: f.duplicated as number,
-        extra: f.extra as number,
-        altered: f.altered as number,
-        refusedFlags: JSON.parse(f.refused_flags as string),
-        sourceDigest: (f.source_digest as string | null) ?? undefined,
-        destinationDigest: (f.destination_digest as string | null) ?? undefined,
-        error: (f.error as string | null) ?? undefined,
-        differences: (this.db.prepare('SELECT * FROM verify_differences WHERE folder_id = ? ORDER BY id').all(f.id) as Record<string, unknown>[]).map(
-          (d): Difference => ({
-            kind: d.kind as Difference['kind'],
-            detail: d.detail as string,
-            ...(d.message_id != null ? { messageId: d.message_id as string } : {}),
-            ...(d.subject != null ? { subject: d.subject as string } : {}),
-            ...(d.src_uid != null ? { srcUid: d.src_uid as number } : {}),
-            ...(d.dst_uid != null ? { dstUid: d.dst_uid as number } : {}),
-            ...(d.internal_date != null ? { internalDate: d.internal_date as string } : {}),
-            ...(d.parts != null ? { parts: JSON.parse(d.parts as string) } : {}),
-          }),
-        ),
-      }),
+    const folders = (this.db.prepare('SELECT * FROM verify_folders WHERE run_id = ? ORDER BY account, id').all(run.id) as Row[]).map((f) =>
+      verifiedFolderOf(f, this.db.prepare('SELECT * FROM verify_differences WHERE folder_id = ? ORDER BY id').all(f.id) as Row[]),
     );
-    const outcome = run.outcome as VerifyResult['outcome'];
-    return {
-      runId: run.id as number,
-      deep: run.deep === 1,
-      startedAt: run.started_at as string,
-      finishedAt: (run.finished_at as string | null) ?? null,
-      clean: outcome === 'clean',
-      outcome,
-      totals: {
-        accounts: run.accounts as number,
-        folders: run.folders as number,
-        sourceMessages: run.source_messages as number,
-        destinationMessages: run.destination_messages as number,
-        matched: run.matched as number,
-        missing: run.missing as number,
-        duplicated: run.duplicated as number,
-        extra: run.extra as number,
-        altered: run.altered as number,
-        errors: run.errors as number,
-      },
-      folders,
-    };
+    return verifyResultOf(run, folders);
   }
 
   // ---- the sync's rows, read only ---------------------------------------------------------

@@ -1,26 +1,13 @@
 import type { AsyncOf } from '../contract/async.js';
 import type { CheckRow, CopyCheckpoints, CutoverRecords, CutoverStateRow, LateMailRow, ServerRow, StepRow, StepState } from '../contract/index.js';
 import type { PgDb } from './db.js';
+import { STATE_COLUMNS } from '../cutover-columns.js';
 
 // cutover_state, cutover_steps, cutover_checks, cutover_servers and cutover_late_mail (0003) on
 // PostgreSQL: the SQLite store's queries (src/store/cutover-store.ts).
 
 const now = () => new Date().toISOString();
 
-const STATE_COLUMNS: Record<keyof CutoverStateRow, string> = {
-  plannedAt: 'planned_at',
-  confirmedAt: 'confirmed_at',
-  oldMx: 'old_mx',
-  mtaStsId: 'mta_sts_id',
-  mtaStsPolicy: 'mta_sts_policy',
-  snapshotAt: 'snapshot_at',
-  mxTtlMax: 'mx_ttl_max',
-  mxTtlLowSince: 'mx_ttl_low_since',
-  watchStartedAt: 'watch_started_at',
-  lastDeltaAt: 'last_delta_at',
-  finalizedAt: 'finalized_at',
-  rolledBackAt: 'rolled_back_at',
-};
 
 export class PgCutoverRecords implements AsyncOf<CutoverRecords> {
   constructor(

@@ -1,6 +1,7 @@
 import type { AsyncOf } from '../contract/async.js';
 import type { CopyCheckpoints, Direction, FolderCounts, FolderPairRow, ListedMessage, MessageRow, MessageState, OpenBatch } from '../contract/copy.js';
 import type { PgDb } from './db.js';
+import { FP_COLS, MSG_COLS, toFp, toMsg, type RawFp, type RawMsg } from '../copy-rows.js';
 
 // folder_pairs, messages and append_batches on PostgreSQL: the SQLite store's queries and
 // transactions (src/store/sync-store.ts), each transition one unit of work. `durable()` needs
@@ -10,22 +11,6 @@ const now = () => new Date().toISOString();
 /** Rows per statement for a listing (bounded parameter size). */
 const CHUNK = 2000;
 
-const MSG_COLS = `id, src_uid AS srcUid, message_id AS messageId, internal_date AS internalDate, size,
-  header_hash AS headerHash, flags, state, batch_id AS batchId, dst_uidvalidity AS dstUidvalidity,
-  dst_uid AS dstUid, attempts, last_error AS lastError`;
-
-const FP_COLS = `id, account_id AS accountId, direction, source_path AS sourcePath, destination_path AS destinationPath,
-  source_logical AS sourceLogical, destination_logical AS destinationLogical, special_use AS specialUse,
-  src_uidvalidity AS srcUidvalidity, src_uidnext AS srcUidnext, src_listed_uid AS srcListedUid,
-  dst_uidvalidity AS dstUidvalidity, dst_uidnext AS dstUidnext, src_messages_listed AS sourceMessagesListed, state, notes`;
-
-type RawMsg = Omit<MessageRow, 'flags'> & { flags: string };
-const toMsg = (r: RawMsg): MessageRow => ({ ...r, flags: JSON.parse(r.flags) as string[] });
-type RawFp = Omit<FolderPairRow, 'notes'> & { notes: string | null };
-const toFp = (r: RawFp): FolderPairRow => ({
-  ...r,
-  notes: r.notes ? (JSON.parse(r.notes) as string[]) : [],
-});
 
 export class PgCopyCheckpoints implements AsyncOf<CopyCheckpoints> {
   constructor(private readonly db: PgDb) {}

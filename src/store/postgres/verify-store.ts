@@ -1,9 +1,9 @@
 import type { AsyncOf } from '../contract/async.js';
 import type { FolderTotalsRow, ProblemRow, VerifyRecords } from '../contract/verify.js';
 import type { StoredEvent } from '../contract/job.js';
-import type { Difference } from '../../verify/compare.js';
 import { DIFFERENCES_KEPT, type VerifiedFolder, type VerifyResult, type VerifyTotals } from '../../verify/result.js';
 import type { PgDb } from './db.js';
+import { verifiedFolderOf, verifyResultOf, type Row } from '../verify-rows.js';
 
 // verify_runs, verify_folders and verify_differences (0005) on PostgreSQL, and verify's reads of
 // the copy: the SQLite store's queries (src/store/verify-store.ts).
@@ -62,60 +62,8 @@ export class PgVerifyRecords implements AsyncOf<VerifyRecords> {
     )) as Record<string, unknown>[]) {
       diffs.set(d.folder_id, [...(diffs.get(d.folder_id) ?? []), d]);
     }
-    const folders = ((await this.db.all('SELECT * FROM verify_folders WHERE run_id = ? ORDER BY account, id', run.id)) as Record<string, unknown>[]).map(
-      (f): VerifiedFolder => ({
-        account: f.account as string,
-        destinationAccount: f.destination_account as string,
-        sourcePath: f.source_path as string,
-        destinationPath: f.destination_path as string,
-        method: f.method as VerifiedFolder['method'],
-        sourceCount: f.source_count as number,
-        destinationCount: f.destination_count as number,
-        matched: f.matched as number,
-        missing: f.missing as number,
-        duplicated: f.duplicated as number,
-        extra: f.extra as number,
-        altered: f.altered as number,
-        refusedFlags: JSON.parse(f.refused_flags as string),
-        sourceDigest: (f.source_digest as string | null) ?? undefined,
-        destinationDigest: (f.destination_digest as string | null) ?? undefined,
-        error: (f.error as string | null) ?? undefined,
-        differences: (diffs.get(f.id) ?? []).map(
-          (d): Difference => ({
-            kind: d.kind as Difference['kind'],
-            detail: d.detail as string,
-            ...(d.message_id != null ? { messageId: d.message_id as string } : {}),
-            ...(d.subject != null ? { subject: d.subject as string } : {}),
-            ...(d.src_uid != null ? { srcUid: d.src_uid as number } : {}),
-            ...(d.dst_uid != null ? { dstUid: d.dst_uid as number } : {}),
-            ...(d.internal_date != null ? { internalDate: d.internal_date as string } : {}),
-            ...(d.parts != null ? { parts: JSON.parse(d.parts as string) } : {}),
-          }),
-        ),
-      }),
-    );
-    const outcome = run.outcome as VerifyResult['outcome'];
-    return {
-      runId: run.id as number,
-      deep: run.deep === 1,
-      startedAt: run.started_at as string,
-      finishedAt: (run.finished_at as string | null) ?? null,
-      clean: outcome === 'clean',
-      outcome,
-      totals: {
-        accounts: run.accounts as number,
-        folders: run.folders as number,
-        sourceMessages: run.source_messages as number,
-        destinationMessages: run.destination_messages as number,
-        matched: run.matched as number,
-        missing: run.missing as number,
-        duplicated: run.duplicated as number,
-        extra: run.extra as number,
-        altered: run.altered as number,
-        errors: run.errors as number,
-      },
-      folders,
-    };
+    const folders = ((await this.db.all('SELECT * FROM verify_folders WHERE run_id = ? ORDER BY account, id', run.id)) as Row[]).map((f) => verifiedFolderOf(f, diffs.get(f.id) ?? []));
+    return verifyResultOf(run, folders);
   }
 
   // ---- the sync's rows, read only ---------------------------------------------------------
