@@ -121,7 +121,8 @@ export class Session {
     const b = this.#bulk;
     this.#bulk = undefined;
     b?.close();
-    await pending;
+    // The slot is free once the socket has closed, not when its close was asked for.
+    await Promise.all([pending, b?.closed]);
   }
 
   async close(): Promise<void> {

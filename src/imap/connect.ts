@@ -110,12 +110,25 @@ export async function openSession(server: ServerConfig, login: ImapLogin, opts: 
   }
 }
 
-/** Logs out politely when the connection still works, else just closes the socket. */
+/** How long a LOGOUT waits for the server to close its end before we close ours. */
+export const LOGOUT_CLOSE_WAIT_MS = 2_000;
+
+/**
+ * Logs out politely when the connection still works, else just closes the socket. Resolves once
+ * the server has closed its end (it does after answering LOGOUT), so a pool that counts this
+ * session until then never has one more connection open on the server than it allows.
+ */
 export async function closeImap(client: ImapFlow | undefined): Promise<void> {
   if (!client) return;
   try {
-    if (client.usable) await client.logout();
-    else client.close();
+    if (client.usable) {
+      const gone = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      await client.logout();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([gone, new Promise<void>((resolve) => (timer = setTimeout(resolve, LOGOUT_CLOSE_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
+    client.close();
   } catch {
     client.close();
   }

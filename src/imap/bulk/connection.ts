@@ -4,6 +4,7 @@ import { ImapCommandError, ImapConnectionError } from '../../errors.js';
 import { bodyHasByte, bodyLength, type Body } from './body.js';
 import { FramingError, ResponseFramer, type RawResponse } from './framer.js';
 import { applySelectData, firstLine, parseCapabilityList, parseTagged, type SelectedState, type Tagged } from './parse.js';
+import { LOGOUT_CLOSE_WAIT_MS } from '../connect.js';
 
 // A connection mailshift owns. imapflow connects, does TLS or STARTTLS, logs in (password,
 // OAuth2, master user), sends ID and negotiates COMPRESS; then its public unbind() hands over
@@ -68,6 +69,8 @@ export class BulkConnection {
   readonly #read: Readable;
   readonly #write: Writable;
   readonly #socket: import('node:net').Socket;
+  /** Settles once the socket has closed (both ends): until then the server may count it. */
+  readonly closed: Promise<void>;
   readonly #inFlight = new Map<string, InFlight>();
   /** Synchronizing literals waiting for "+", in the order they were announced. */
   readonly #continuations: { tag: string; go(ok: boolean): void }[] = [];
@@ -108,6 +111,7 @@ export class BulkConnection {
     read.on('error', onError);
     if (write !== (read as unknown)) write.on('error', onError);
     if (socket !== (read as unknown) && socket !== (write as unknown)) socket.on('error', onError);
+    this.closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.once('close', () => this.#fail(new BulkConnectionError(this.#loggingOut ? 'connection closed after LOGOUT' : 'connection closed by the server')));
     socket.setTimeout(this.#timeoutMs);
     socket.on('timeout', () => {
@@ -170,19 +174,30 @@ export class BulkConnection {
     await this.ok('NOOP', ['NOOP\r\n']);
   }
 
-  /** LOGOUT, then the socket is closed; never throws. */
+  /**
+   * LOGOUT, then the socket is closed; never throws. Resolves once the socket has closed: the
+   * server closes its end after answering (waited for up to LOGOUT_CLOSE_WAIT_MS), so a pool
+   * counting this connection until then never exceeds what the server allows.
+   */
   async logout(): Promise<void> {
-    if (this.#failure) return this.close();
+    if (this.#failure) {
+      this.close();
+      return this.closed;
+    }
     this.#loggingOut = true;
     const timer = setTimeout(() => this.close(), 5_000);
     try {
       await this.run('LOGOUT', ['LOGOUT\r\n']);
+      let wait: NodeJS.Timeout | undefined;
+      await Promise.race([this.closed, new Promise<void>((resolve) => (wait = setTimeout(resolve, LOGOUT_CLOSE_WAIT_MS)))]);
+      clearTimeout(wait);
     } catch {
       // closed already: nothing to say goodbye to
     } finally {
       clearTimeout(timer);
       this.close();
     }
+    await this.closed;
   }
 
   /** Closes at once; commands in flight fail. */
