@@ -64,6 +64,7 @@ export function parsePgTarget(url: string, opts: { password?: () => Secret | und
   const effective = mode ?? (loopback ? 'disable' : 'verify-full');
   let ssl: false | ConnectionOptions;
   if (effective === 'disable') ssl = false;
+  // Only when the URL itself says sslmode=require (libpq's meaning: encrypted, not verified).
   else if (effective === 'require') ssl = { rejectUnauthorized: false };
   else if (effective === 'verify-ca') ssl = { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined };
   else ssl = { rejectUnauthorized: true, ca, servername: loopback ? undefined : host };
