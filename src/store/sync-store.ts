@@ -1,5 +1,5 @@
 import { sqliteOf } from './sqlite-handle.js';
-import type { CopyCheckpoints } from './contract/copy.js';
+import type { CopyCheckpoints, FolderPairInput } from './contract/copy.js';
 import type Database from 'better-sqlite3';
 import type { Store } from './store.js';
 import { FP_COLS, MSG_COLS, toFp, toMsg, type RawFp, type RawMsg } from './copy-rows.js';
@@ -102,19 +102,7 @@ export class SyncStore implements CopyCheckpoints {
 
   // ---- folder pairs -------------------------------------------------------------------------
 
-  upsertFolderPair(p: {
-    accountId: number;
-    direction: Direction;
-    sourcePath: string;
-    destinationPath: string;
-    sourceLogical: string;
-    destinationLogical: string;
-    specialUse?: string;
-    state: 'active' | 'excluded';
-    notes: string[];
-    /** MESSAGES from the folder listing (kept as it was when the listing gave none). */
-    sourceMessages?: number;
-  }): number {
+  upsertFolderPair(p: FolderPairInput): number {
     this.st(
         `INSERT INTO folder_pairs (account_id, direction, source_path, destination_path, special_use, state, updated_at,
            source_logical, destination_logical, notes, src_messages_listed)

@@ -11,20 +11,23 @@ import type { Direction, FolderCounts, FolderPairRow, ListedMessage, MessageRow,
 
 export type { Direction, FolderCounts, FolderPairRow, ListedMessage, MessageRow, MessageState, OpenBatch };
 
+/** A folder pair as the sync plans it (what upsertFolderPair writes). */
+export interface FolderPairInput {
+  accountId: number;
+  direction: Direction;
+  sourcePath: string;
+  destinationPath: string;
+  sourceLogical: string;
+  destinationLogical: string;
+  specialUse?: string;
+  state: 'active' | 'excluded';
+  notes: string[];
+  /** MESSAGES from the folder listing (kept as it was when the listing gave none). */
+  sourceMessages?: number;
+}
+
 export interface CopyCheckpoints {
-  upsertFolderPair(p: {
-    accountId: number;
-    direction: Direction;
-    sourcePath: string;
-    destinationPath: string;
-    sourceLogical: string;
-    destinationLogical: string;
-    specialUse?: string;
-    state: 'active' | 'excluded';
-    notes: string[];
-    /** MESSAGES from the folder listing (kept as it was when the listing gave none). */
-    sourceMessages?: number;
-  }): number;
+  upsertFolderPair(p: FolderPairInput): number;
   folderPair(id: number): FolderPairRow;
   folderPairs(accountId?: number, direction?: Direction): FolderPairRow[];
   /** Folders no longer on the source keep their rows (what was copied stays copied). */

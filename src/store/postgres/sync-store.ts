@@ -1,5 +1,5 @@
 import type { AsyncOf } from '../contract/async.js';
-import type { CopyCheckpoints, Direction, FolderCounts, FolderPairRow, ListedMessage, MessageRow, MessageState, OpenBatch } from '../contract/copy.js';
+import type { CopyCheckpoints, Direction, FolderCounts, FolderPairInput, FolderPairRow, ListedMessage, MessageRow, MessageState, OpenBatch } from '../contract/copy.js';
 import type { PgDb } from './db.js';
 import { FP_COLS, MSG_COLS, toFp, toMsg, type RawFp, type RawMsg } from '../copy-rows.js';
 
@@ -17,19 +17,7 @@ export class PgCopyCheckpoints implements AsyncOf<CopyCheckpoints> {
 
   // ---- folder pairs -------------------------------------------------------------------------
 
-  async upsertFolderPair(p: {
-    accountId: number;
-    direction: Direction;
-    sourcePath: string;
-    destinationPath: string;
-    sourceLogical: string;
-    destinationLogical: string;
-    specialUse?: string;
-    state: 'active' | 'excluded';
-    notes: string[];
-    /** MESSAGES from the folder listing (kept as it was when the listing gave none). */
-    sourceMessages?: number;
-  }): Promise<number> {
+  async upsertFolderPair(p: FolderPairInput): Promise<number> {
     return (await this.db.insertId(
         `INSERT INTO folder_pairs (account_id, direction, source_path, destination_path, special_use, state, updated_at,
            source_logical, destination_logical, notes, src_messages_listed)
