@@ -3,6 +3,10 @@ import { bodyPrefix, type Body } from '../imap/bulk/body.js';
 
 // Identity of a message without changing it: Message-ID + INTERNALDATE + a hash of the headers
 // that no server rewrites on APPEND (anchors-sync (d) 2-3). Size is only a tie-breaker.
+// Some servers do rewrite 8-bit header bytes: Cyrus (munge8bit, its default) stores each as 'X'.
+// So every 8-bit header byte is read as 'x' before hashing: the source's "caf\xc3\xa9" and
+// Cyrus's "cafXX" are one identity, and a batch left in flight is found there after a crash
+// instead of being appended again. Messages whose headers are 7-bit hash as they always did.
 
 const HASHED_HEADERS = ['message-id', 'date', 'from', 'to', 'cc', 'subject', 'in-reply-to'];
 export const HEADER_LIMIT = 16 * 1024;
@@ -61,8 +65,10 @@ const HASHED = new Set(HASHED_HEADERS);
  * trimming), without unfolding the block by regex and collecting every field: it runs once per
  * message copied.
  */
+const EIGHT_BIT = /[\x80-\xff]/g;
+
 function hashedFields(block: Buffer): Map<string, string[]> {
-  const text = block.toString('latin1');
+  const text = block.toString('latin1').replace(EIGHT_BIT, 'x');
   const out = new Map<string, string[]>();
   const take = (line: string) => {
     const i = line.indexOf(':');

@@ -27,7 +27,7 @@ function messagesOf(user: string): SeedMessage[] {
   return [...big, ...Array.from({ length: 4 }, (_, i) => msg('Notes', i))];
 }
 
-async function setup() {
+async function setup(delayMs = 2) {
   const pair = await startPair();
   const users = [{ user: 'big@acme.test', password: 'pw-big-secret' }];
   for (const u of users) {
@@ -35,8 +35,8 @@ async function setup() {
     await pair.destination.addUser(u.user, u.password);
   }
   // A little latency per chunk: the copy lasts long enough for helpers to join and kills to land.
-  const src = await startFaultProxy(pair.source.port, { delayMs: 2 });
-  const dst = await startFaultProxy(pair.destination.port, { delayMs: 2 });
+  const src = await startFaultProxy(pair.source.port, { delayMs });
+  const dst = await startFaultProxy(pair.destination.port, { delayMs });
   const ep = (port: number) => ({ host: '127.0.0.1' as const, port });
   return { pair, users, src, dst, ep };
 }
@@ -66,7 +66,9 @@ describe('a big folder shared with spare session pairs', () => {
   }, 400_000);
 
   it('SIGKILL at four moments while several pairs copy the big folder: the re-run ends exactly once', async () => {
-    const { pair, users, src, dst, ep } = await setup();
+    // More latency than above: the copy between two marks must outlast a progress poll and the
+    // kill's jitter, or the last run can finish before its kill (seen on a loaded CI machine).
+    const { pair, users, src, dst, ep } = await setup(8);
     try {
       const job = makeJob(ep(src.port), ep(dst.port), users, { sync: { batchMessages: 6 }, source: server, destination: server });
       job.write({ store: join(job.dir, 'job.db'), sync: { batchMessages: 6 }, source: server, destination: server });

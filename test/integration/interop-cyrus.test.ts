@@ -4,6 +4,8 @@ import { startCyrusServer } from '../support/cyrus.js';
 import { readAll, seedMessages, seedUser, startPair } from '../support/dovecot.js';
 import { expectMessageByMessage, hardCases, makeJob, munge8bitHeaders, type InteropJob, type JobUser } from '../support/interop.js';
 import { countMessages, killAtProgress, spawnCli } from '../support/kill-loop.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import type { SeedMessage } from '../support/dovecot.js';
 
 // Dovecot -> Cyrus and Cyrus -> Dovecot, with a user of the small corpus plus the hard cases,
 // checked message by message. Cyrus is the second real implementation (classic INBOX. namespace
@@ -159,4 +161,35 @@ describe('interop: Dovecot -> Cyrus survives SIGKILLs', () => {
       expect(messages).toBe(u.corpus.messageCount + hardCases({ collide: ['Alpha', 'Beta'], keywords: 60 }).messages.length - 1);
     }
   }, 600_000);
+});
+
+describe('interop: Dovecot -> Cyrus, an APPEND that landed but whose answer was lost', () => {
+  it('8-bit headers (which Cyrus stores as X): the batch is found in Cyrus and not appended again', async () => {
+    const pair = await startPair();
+    const cyrus = await startCyrusServer({ name: 'dst-lost', namespace: 'classic' });
+    const u: JobUser = { user: 'lost@acme.test', password: 'pw-lost-secret', dstUser: 'lostuser' };
+    const at = (i: number) => new Date(Date.UTC(2025, 7, 1, 9, 0, i));
+    const messages: SeedMessage[] = Array.from({ length: 8 }, (_, i) => ({
+      folder: 'INBOX',
+      raw: Buffer.from(`Message-ID: <lost-${i}@acme.test>\r\nFrom: P\xe9ter <p@acme.test>\r\nTo: lost@acme.test\r\nSubject: Caf\xc3\xa9 r\xc3\xa9union ${i}\r\nDate: ${at(i).toUTCString()}\r\n\r\nbody ${i}\r\n`, 'latin1'),
+      flags: ['\\Seen'],
+      internalDate: at(i),
+    }));
+    await pair.source.addUser(u.user, u.password);
+    await seedMessages(pair.source, u.user, u.password, messages, { folders: [], connections: 1 });
+    await cyrus.addUser(u.dstUser!, u.password);
+    // The first two APPEND answers never reach mailshift: the link drops right after Cyrus stored
+    // the batch (COMPRESS hidden, so the proxy can read the answers).
+    const proxy = await startFaultProxy(cyrus.port, { hideCapabilities: ['COMPRESS=DEFLATE'], cutOnServerText: { pattern: /OK \[APPENDUID /, times: 2 } });
+    try {
+      const job = makeJob(pair.source, { host: '127.0.0.1', port: proxy.port }, [u], { sync: { batchMessages: 2 } });
+      const r = await job.run(['sync']);
+      expect(proxy.stats.serverCuts).toBe(2);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const { messages: n } = await expectMessageByMessage(pair.source, cyrus, u, new Map([['INBOX', 'INBOX']]), (_f, raw, flags) => ({ raw: munge8bitHeaders(raw), flags }));
+      expect(n).toBe(messages.length);
+    } finally {
+      await proxy.close();
+    }
+  }, 300_000);
 });

@@ -20,13 +20,24 @@ export interface FaultPlan {
   delayMs?: number;
   /** Destroy with RST instead of a clean close when cutting. */
   reset?: boolean;
+  /**
+   * Cut the connection instead of forwarding a server chunk that matches, the first `times` times
+   * (counted over all connections): the command was carried out but its answer was lost, e.g. an
+   * APPEND that landed while the client never saw its OK [APPENDUID].
+   */
+  cutOnServerText?: { pattern: RegExp; times: number };
+  /**
+   * Capabilities taken out of what the server advertises (e.g. COMPRESS=DEFLATE, so that its
+   * answers stay readable to cutOnServerText). Capability lines come in one chunk on loopback.
+   */
+  hideCapabilities?: string[];
 }
 
 export interface FaultProxy {
   port: number;
   plan: FaultPlan;
   /** `open`: connections open now; `peakOpen`: the most open at once (what the server's connection limit sees). */
-  stats: { connections: number; cuts: number; stalls: number; refused: number; open: number; peakOpen: number };
+  stats: { connections: number; cuts: number; stalls: number; refused: number; open: number; peakOpen: number; serverCuts: number };
   /** Refuse (close at once) new connections for `ms`. */
   refuseFor(ms: number): void;
   close(): Promise<void>;
@@ -34,7 +45,7 @@ export interface FaultProxy {
 
 export async function startFaultProxy(targetPort: number, plan: FaultPlan = {}, random: () => number = Math.random): Promise<FaultProxy> {
   const sockets = new Set<Socket>();
-  const stats = { connections: 0, cuts: 0, stalls: 0, refused: 0, open: 0, peakOpen: 0 };
+  const stats = { connections: 0, cuts: 0, stalls: 0, refused: 0, open: 0, peakOpen: 0, serverCuts: 0 };
   let refuseUntil = 0;
   // Client bytes over all connections, and where the next all-connections cut comes.
   let total = 0;
@@ -111,7 +122,21 @@ export async function startFaultProxy(targetPort: number, plan: FaultPlan = {}, 
       }
       later(() => upstream.write(d));
     });
-    upstream.on('data', (d: Buffer) => {
+    upstream.on('data', (chunk: Buffer) => {
+      let d = chunk;
+      const hide = proxy.plan.hideCapabilities;
+      if (hide?.length && /CAPABILITY/i.test(d.toString('latin1'))) {
+        let text = d.toString('latin1');
+        for (const c of hide) text = text.replace(new RegExp(` ${c.replace(/[^\w]/g, '\\$&')}(?=[ \\]\r])`, 'gi'), '');
+        d = Buffer.from(text, 'latin1');
+      }
+      const cut = proxy.plan.cutOnServerText;
+      if (cut && stats.serverCuts < cut.times && cut.pattern.test(d.toString('latin1'))) {
+        stats.serverCuts++;
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
       if (!stalled) later(() => client.write(d));
     });
   });

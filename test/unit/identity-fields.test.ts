@@ -4,11 +4,11 @@ import { generateCorpus } from '../../src/corpus/index.js';
 import { headerBlock, identityOf, normalizeMessageId, parseHeaders } from '../../src/copier/identity.js';
 
 // identityOf reads only the hashed fields, without parseHeaders' regex pass over the block. Its
-// hash must stay exactly what parseHeaders gives: stores written by earlier versions hold it, and
-// reconciliation after a crash compares against them.
+// hash must stay exactly what parseHeaders gives (8-bit header bytes read as 'x'): stores written
+// by earlier versions hold it, and reconciliation after a crash compares against them.
 const HASHED = ['message-id', 'date', 'from', 'to', 'cc', 'subject', 'in-reply-to'];
 function reference(raw: Buffer): { messageId?: string; headerHash: string } {
-  const h = parseHeaders(headerBlock(raw));
+  const h = parseHeaders(Buffer.from(headerBlock(raw).toString('latin1').replace(/[\x80-\xff]/g, 'x'), 'latin1'));
   const hash = createHash('sha256');
   for (const name of HASHED) for (const v of h.get(name) ?? []) hash.update(`${name}:${v.replace(/\s+/g, ' ').trim().toLowerCase()}\n`);
   const messageId = normalizeMessageId(h.get('message-id')?.[0]);
@@ -74,5 +74,16 @@ describe('identityOf', () => {
       expect(headerBlock(raw).equals(referenceBlock(raw)), JSON.stringify(s)).toBe(true);
       expect(headerBlock(raw, 9).equals(referenceBlock(raw, 9)), JSON.stringify(s)).toBe(true);
     }
+  });
+
+  it('a message whose 8-bit header bytes Cyrus stored as X has the identity of the source message', () => {
+    const head = 'Message-ID: <m1@acme.test>\r\nFrom: P\xe9ter <p@acme.test>\r\nSubject: Caf\xc3\xa9 r\xc3\xa9union \xe4\xbc\x9a\r\nX-Note: \xe9t\xe9\r\n\r\n';
+    const source = Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from('caf\xc3\xa9 body\r\n', 'latin1')]);
+    const munged = Buffer.from(source);
+    for (let i = 0; i < head.length; i++) if (munged[i]! >= 0x80) munged[i] = 0x58;
+    expect(identityOf(munged)).toEqual(identityOf(source));
+    // ... and it is still a different identity from a message with another subject.
+    const other = Buffer.from(head.replace('Caf', 'Tea'), 'latin1');
+    expect(identityOf(other).headerHash).not.toBe(identityOf(source).headerHash);
   });
 });
