@@ -67,8 +67,9 @@ const HASHED = new Set(HASHED_HEADERS);
  */
 const EIGHT_BIT = /[\x80-\xff]/g;
 
-function hashedFields(block: Buffer): Map<string, string[]> {
-  const text = block.toString('latin1').replace(EIGHT_BIT, 'x');
+function hashedFields(block: Buffer, exact = false): Map<string, string[]> {
+  const latin1 = block.toString('latin1');
+  const text = exact ? latin1 : latin1.replace(EIGHT_BIT, 'x');
   const out = new Map<string, string[]>();
   const take = (line: string) => {
     const i = line.indexOf(':');
@@ -105,17 +106,30 @@ function hashedFields(block: Buffer): Map<string, string[]> {
 const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
 const sha256Hex = (s: string): string => (oneShot ? oneShot('sha256', s, 'hex') : crypto.createHash('sha256').update(s).digest('hex'));
 
-/** Identity from a header block (or a whole message). */
-export function identityOf(raw: Buffer): Identity {
-  const h = hashedFields(headerBlock(raw));
+function hashOf(h: Map<string, string[]>): string {
   // One string hashed at once: the same bytes as one update per field (UTF-8 of a
   // concatenation is the concatenation), without a Hash object and a call per field.
   let text = '';
   for (const name of HASHED_HEADERS) {
     for (const v of h.get(name) ?? []) text += `${name}:${v.replace(/\s+/g, ' ').trim().toLowerCase()}\n`;
   }
+  return sha256Hex(text).slice(0, 32);
+}
+
+/** Identity from a header block (or a whole message). */
+export function identityOf(raw: Buffer): Identity {
+  const h = hashedFields(headerBlock(raw));
   const messageId = normalizeMessageId(h.get('message-id')?.[0]);
-  return { ...(messageId ? { messageId } : {}), headerHash: sha256Hex(text).slice(0, 32) };
+  return { ...(messageId ? { messageId } : {}), headerHash: hashOf(h) };
+}
+
+/**
+ * The same hash with 8-bit bytes as they are: equal to headerHash unless the headers hold 8-bit
+ * bytes. Verify compares it to tell a copy whose 8-bit bytes the destination rewrote (the same
+ * message, altered) from an exact one.
+ */
+export function exactHeaderHash(raw: Buffer): string {
+  return hashOf(hashedFields(headerBlock(raw), true));
 }
 
 /**

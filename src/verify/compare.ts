@@ -178,7 +178,10 @@ export function compareFolder(input: FolderInput): FolderComparison {
         refused.set(lc(f), r);
       }
     }
-    if (alteredPairs.has(s) && !(input.deep && s.sha256 !== undefined && d.sha256 !== undefined && s.sha256 !== d.sha256)) {
+    // Paired by identity (8-bit bytes read alike) while the bytes differ: a destination that
+    // rewrote 8-bit header bytes (Cyrus munge8bit) changed the message, even without --deep.
+    const rewritten = s.headerExact !== undefined && d.headerExact !== undefined && s.headerExact !== d.headerExact;
+    if ((alteredPairs.has(s) || rewritten) && !(input.deep && s.sha256 !== undefined && d.sha256 !== undefined && s.sha256 !== d.sha256)) {
       parts.push('bytes');
       notes.push(`the destination changed the message's headers (${s.size} -> ${d.size} bytes)`);
     }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { identityOf } from '../copier/identity.js';
+import { exactHeaderHash, identityOf } from '../copier/identity.js';
 
 /**
  * How verify recognises "the same message" on both servers without trusting UIDs or sizes:
@@ -19,6 +19,8 @@ export interface MessageIdentity {
   /** INTERNALDATE as ISO-8601 to the second (IMAP's resolution). */
   internalDate?: string;
   headerHash: string;
+  /** The header hash with 8-bit bytes kept (exactHeaderHash): differs when the destination rewrote them. */
+  headerExact?: string;
   size: number;
   /** Flags and keywords as on the server, sorted, without \Recent. */
   flags: string[];
@@ -74,6 +76,7 @@ export function identityFromFetch(m: {
     messageId: id.messageId,
     internalDate: isoSecond(m.internalDate),
     headerHash: id.headerHash,
+    headerExact: exactHeaderHash(headers),
     size: m.size ?? m.source?.length ?? 0,
     flags: normalizeFlags(m.flags ? [...m.flags] : []),
     sha256: m.source ? sha256(m.source) : undefined,

@@ -41,4 +41,13 @@ describe('verify: altered by the destination', () => {
     expect(l.destinationEnd).toBe(l.start);
     expect(firstDifference(src8, Buffer.from(src8))).toBeUndefined();
   });
+
+  it('a copy paired by the store mapping whose 8-bit header bytes were rewritten is altered without --deep', () => {
+    const c = compareFolder({ source: [id(1, src8)], destination: [id(5, munged)], mapping: new Map([[1, 5]]), deep: false });
+    expect(c.altered).toBe(1);
+    expect(c.differences[0]).toMatchObject({ kind: 'altered', parts: ['bytes'] });
+    expect(c.differences[0]!.detail).toMatch(/changed the message's headers/);
+    // An exact copy is not.
+    expect(compareFolder({ source: [id(1, src8)], destination: [id(5, Buffer.from(src8))], mapping: new Map([[1, 5]]), deep: false }).altered).toBe(0);
+  });
 });
