@@ -97,6 +97,9 @@ export interface EstimateInput {
 }
 
 // Used only when nothing could be measured; said so in the assumptions.
+/** What the copier's message pacing achieves of the configured rate (README: Throttle). */
+const WINDOW_PACE = 0.8;
+
 const FALLBACK = { messagesPerSecond: 20, bytesPerSecond: 1024 * 1024 };
 
 /** Duration per account and in total, from the measured rate and the limits that bind. */
@@ -140,8 +143,11 @@ export function computeEstimate(input: EstimateInput): Estimate {
       note('throttle', { sideKey: side, bps: fmtBytes(bps) });
     }
   }
-  // Per-mailbox limits: message rate and daily byte budgets of the providers.
+  // throttle.messagesPerHour is kept at the server for the whole job (src/copier/limits.ts
+  // ServerThrottle: every account shares it), at about 80 % of the figure; the daily byte budgets
+  // are the providers' own, per mailbox.
   const perHour = Math.min(source.throttle.messagesPerHour ?? Infinity, destination.throttle.messagesPerHour ?? Infinity);
+  const paced = perHour * WINDOW_PACE;
   if (Number.isFinite(perHour)) note('perHour', { perHour: String(perHour) });
   const dailyUp = dp?.dailyUploadBytes;
   const dailyDown = sp?.dailyDownloadBytes;
@@ -153,17 +159,19 @@ export function computeEstimate(input: EstimateInput): Estimate {
       [a.messages / mps, 'message rate'],
       [a.bytes / bps, 'byte rate'],
     ];
-    if (Number.isFinite(perHour)) bounds.push([(a.messages / perHour) * 3600, `${perHour} messages/hour`]);
+    if (Number.isFinite(perHour)) bounds.push([(a.messages / paced) * 3600, `${perHour} messages/hour`]);
     if (dailyUp && a.bytes > dailyUp) bounds.push([(a.bytes / dailyUp) * 86400, `${fmtBytes(dailyUp)}/day upload limit`]);
     if (dailyDown && a.bytes > dailyDown) bounds.push([(a.bytes / dailyDown) * 86400, `${fmtBytes(dailyDown)}/day download limit`]);
     const [seconds, boundBy] = bounds.reduce((m, b) => (b[0] > m[0] ? b : m));
     return { sourceUser: a.sourceUser, seconds, boundBy };
   });
-  // Accounts share the connections: the total is bounded by the whole volume at the job's rate,
-  // and by the slowest account on its own (per-mailbox limits do not add up across mailboxes).
+  // Accounts share the connections and the message throttle: the total is bounded by the whole
+  // volume at the job's rates, and by the slowest account on its own (the per-mailbox daily
+  // budgets do not add up across mailboxes).
   const msgs = input.accounts.reduce((s, a) => s + a.messages, 0);
   const bytes = input.accounts.reduce((s, a) => s + a.bytes, 0);
-  const totalSeconds = Math.max(msgs / mps, bytes / bps, ...perAccount.map((p) => p.seconds), 0);
+  const throttled = Number.isFinite(perHour) ? (msgs / paced) * 3600 : 0;
+  const totalSeconds = Math.max(msgs / mps, bytes / bps, throttled, ...perAccount.map((p) => p.seconds), 0);
   note('total', { time: fmtDuration(totalSeconds), totalSeconds });
   return { probe: input.probe, totalSeconds, perAccount, assumptions, notes };
 }

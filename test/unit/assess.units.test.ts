@@ -145,9 +145,17 @@ describe('computeEstimate', () => {
     expect(e.perAccount[1]!.seconds).toBeLessThan(1);
     expect(e.totalSeconds).toBeCloseTo(4 * 86400, 0);
   });
+  it('messagesPerHour is shared by every mailbox of the job, as the copier keeps it at the server', () => {
+    const accounts = Array.from({ length: 30 }, (_, i) => ({ sourceUser: `u${i}`, messages: 1000, bytes: 1 }));
+    const e = computeEstimate({ probe, accounts, source: server('dovecot'), destination: server('m365', { throttle: { messagesPerHour: 36000 } }) });
+    // 30,000 messages at 80 % of 36,000 an hour: 3,750 s, not the 125 s of one mailbox alone.
+    expect(e.totalSeconds).toBeCloseTo(3750, 5);
+    expect(e.assumptions.join('\n')).toMatch(/36000 messages per hour to the server, shared by all mailboxes/);
+  });
   it('applies throttles and falls back to stated assumptions without a probe', () => {
     const e = computeEstimate({ accounts: [{ sourceUser: 'a', messages: 3600, bytes: 1 }], source: server('dovecot'), destination: server('m365', { throttle: { messagesPerHour: 3600 } }) });
-    expect(e.totalSeconds).toBeCloseTo(3600, 5);
+    // The pacing keeps about 80 % of the configured rate.
+    expect(e.totalSeconds).toBeCloseTo(4500, 5);
     expect(e.assumptions.join('\n')).toMatch(/no read rate could be measured/);
   });
 });

@@ -260,7 +260,7 @@ export const enFindings = {
     connections: '{connections} connection(s) at once (the smaller of source.maxConnections {src} and destination.maxConnections {dst})',
     writes: 'the destination stores messages at least as fast as the source delivers them (writes were not measured: assess writes nothing); a slower destination makes the copy longer',
     throttle: '{sideKey}.throttle.bytesPerSecond limits the job to {bps}/s',
-    perHour: 'at most {perHour} messages per hour per mailbox (throttle / provider)',
+    perHour: 'at most {perHour} messages per hour to the server, shared by all mailboxes (throttle / provider), of which the copy keeps about 80 %',
     dailyUp: '{provider} accepts at most {bytes} per mailbox per day over IMAP',
     dailyDown: '{provider} serves at most {bytes} per mailbox per day over IMAP',
     total: 'total {time}: all accounts share the connections; the slowest single mailbox sets a lower bound',

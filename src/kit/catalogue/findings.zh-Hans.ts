@@ -251,7 +251,7 @@ export const zhHansFindings: typeof enFindings = {
     connections: '同时 {connections} 个连接（取 source.maxConnections {src} 和 destination.maxConnections {dst} 中较小的）',
     writes: '假设目标写入邮件的速度不低于源端提供的速度（写入没有测量：assess 不写入任何内容）；目标较慢的话，复制会更久',
     throttle: '{sideKey}.throttle.bytesPerSecond 把整个任务限制在每秒 {bps}',
-    perHour: '每个邮箱每小时最多 {perHour} 封（限速设置／服务商限制）',
+    perHour: '发往服务器每小时最多 {perHour} 封，所有邮箱共用（限速设置／服务商限制），实际约为其 80%',
     dailyUp: '{provider} 每个邮箱每天通过 IMAP 最多接收 {bytes}',
     dailyDown: '{provider} 每个邮箱每天通过 IMAP 最多提供 {bytes}',
     total: '合计 {time}：所有账号共用连接；最慢的单个邮箱决定最短用时',

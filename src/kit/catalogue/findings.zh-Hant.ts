@@ -251,7 +251,7 @@ export const zhHantFindings: typeof enFindings = {
     connections: '同時 {connections} 條連線（source.maxConnections {src} 與 destination.maxConnections {dst} 中較小者）',
     writes: '假設目的地寫入郵件的速度不慢於來源提供的速度（寫入未有量度：assess 不會寫入任何東西）；目的地較慢的話，複製會更久',
     throttle: '{sideKey}.throttle.bytesPerSecond 把整個工作限制在每秒 {bps}',
-    perHour: '每個信箱每小時最多 {perHour} 封（限速設定／服務商限制）',
+    perHour: '傳往伺服器每小時最多 {perHour} 封，所有信箱共用（限速設定／服務商限制），實際約為其 80%',
     dailyUp: '{provider} 每個信箱每日經 IMAP 最多接收 {bytes}',
     dailyDown: '{provider} 每個信箱每日經 IMAP 最多提供 {bytes}',
     total: '合共 {time}：所有帳號共用連線；最慢的單一信箱決定最短時間',
