@@ -50,7 +50,7 @@ try {
     const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.err)?.[1]) / 1024;
     let copied = '?';
     try { copied = JSON.parse(r.out).copied; } catch { console.error(r.err.slice(-1500)); }
-    console.log(`run ${i + 1}: exit ${r.code}, copied ${copied}, ${secs.toFixed(2)} s wall, CPU ${cpu[0]} user + ${cpu[1]} sys = ${(cpu[0] + cpu[1]).toFixed(2)} s, peak RSS ${rss.toFixed(0)} MiB${proxy ? `, proxy violations ${proxy.violations.length}` : ''}`);
+    console.log(`run ${i + 1}: exit ${r.code}, copied ${copied}, ${secs.toFixed(2)} s wall, CPU ${cpu[0]} user + ${cpu[1]} sys = ${(cpu[0] + cpu[1]).toFixed(2)} s, peak RSS ${rss.toFixed(0)} MiB${proxy ? `, proxy violations ${proxy.violations.length}; commands ${[...proxy.commands].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(", ")}` : ''}`);
     await proxy?.close();
     await dst.destroy();
   }

@@ -8,6 +8,7 @@
 //   npm run bench -- --preset many --runs 1   # 100,000 small messages: memory must stay flat
 //   npm run bench -- --profile m365           # destinations behind the capability proxy (m365, gmail, minimal)
 //   npm run bench -- --destination cyrus      # Cyrus IMAP destinations (test/support/install-cyrus.sh)
+//   npm run bench -- --connections 5          # mailshift's maxConnections on both sides (default: the presets')
 //
 // Plain ESM importing the built code from dist/ (npm run bench builds first).
 import { spawn, spawnSync } from 'node:child_process';
@@ -34,6 +35,11 @@ const preset = opt('--preset', 'medium');
 const profile = opt('--profile', undefined);
 const destKind = opt('--destination', 'dovecot');
 const runs = Number(opt('--runs', '3'));
+const connections = opt('--connections', undefined);
+if (connections !== undefined && !(Number.isInteger(Number(connections)) && Number(connections) >= 1 && Number(connections) <= 64)) {
+  console.error(`--connections: a whole number from 1 to 64, not "${connections}"`);
+  process.exit(2);
+}
 if (!Number.isInteger(runs) || runs < 1 || runs > 9) {
   console.error(`--runs: a whole number from 1 to 9, not "${opt('--runs')}"`);
   process.exit(2);
@@ -155,7 +161,7 @@ function mailshiftJob(src, dst, users, round) {
   const dir = join(work, `mailshift-job-${round}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'accounts.csv'), 'source_user,source_password,destination_user,destination_password\n' + users.map((u) => `${u.user},${u.password},${dstUser(u)},${u.password}`).join('\n') + '\n');
-  const s = (port, preset) => ({ host: '127.0.0.1', port, tls: 'none', allowInsecure: true, ...(preset ? { preset } : {}) });
+  const s = (port, preset) => ({ host: '127.0.0.1', port, tls: 'none', allowInsecure: true, ...(preset ? { preset } : {}), ...(connections ? { maxConnections: Number(connections) } : {}) });
   writeFileSync(join(dir, 'mailshift.yaml'), JSON.stringify({ job: 'bench', domain: 'acme.test', source: s(src.port, 'dovecot'), destination: s(dst.imap.port, destKind === 'dovecot' && !profile ? 'dovecot' : undefined), accounts: 'accounts.csv' }));
   return async () => {
     const r = await timed(process.execPath, [BIN, 'sync', '--config', join(dir, 'mailshift.yaml'), '--no-progress', '--json']);
@@ -374,7 +380,7 @@ async function main() {
     const lines = [
       `# mailshift benchmark: ${preset} corpus${profile ? `, ${profile} profile` : ''}${destKind === 'cyrus' ? ', Cyrus destination' : ''}`,
       '',
-      `${new Date().toISOString()} · ${users.length} accounts · ${total} messages · ${fmt(mib, 1)} MiB · loopback; source Dovecot ('/' no prefix); ${destText} · ${(await import('node:os')).cpus().length} cores`,
+      `${new Date().toISOString()} · ${users.length} accounts · ${total} messages · ${fmt(mib, 1)} MiB · loopback; source Dovecot ('/' no prefix); ${destText}${connections ? ` · mailshift at maxConnections ${connections} per side` : ''} · ${(await import('node:os')).cpus().length} cores`,
       '',
       `| tool | first copy, median of ${runs} (s) | all runs (s) | msgs/s | MiB/s | CPU s: tool / source / destination server | peak RSS (MiB) | no-change re-run (s) | +100/user re-run (s) | missing | duplicated | altered bytes | flag diffs | date diffs |`,
       '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
