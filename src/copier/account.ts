@@ -1,4 +1,3 @@
-import type PQueue from 'p-queue';
 import type { Account, FolderRules, ServerConfig } from '../config/types.js';
 import { classifyImapError } from '../imap/errors.js';
 import { ensureFolder, listFolders, type ListedFolders } from '../imap/folders.js';
@@ -11,6 +10,8 @@ import { AccountStop, syncFolder, type CopiedMessage, type CopyEnv, type HelperP
 import { AdaptiveBatch, type ByteBudget, type ServerThrottle } from './limits.js';
 import { withRetry } from './retry.js';
 import { trySparePair, withPair, withSession, type SidePools } from './session-pools.js';
+import type { JobQueue } from './job-queue.js';
+import { keyOf } from './pool.js';
 
 /** Job-wide things every account shares. */
 export interface JobEnv {
@@ -205,7 +206,7 @@ class AccountRun {
  * pools hold every account's sessions, so the whole job keeps within maxConnections). The outcome
  * is read back from the store. Undefined when the run was interrupted before this account started.
  */
-export async function syncAccount(env: JobEnv, a: Account, queue: PQueue): Promise<AccountOutcome | undefined> {
+export async function syncAccount(env: JobEnv, a: Account, queue: JobQueue): Promise<AccountOutcome | undefined> {
   let started;
   try {
     started = await queue.add(async () => (env.signal.aborted ? undefined : startAccount(env, a)), { priority: LISTING_PRIORITY });
@@ -219,7 +220,7 @@ export async function syncAccount(env: JobEnv, a: Account, queue: PQueue): Promi
   }
   const { run, work } = started;
   try {
-    const tasks = work.map((t) => queue.add(() => copyFolder(run, t), { priority: taskWeight(t) }));
+    const tasks = work.map((t) => queue.add(() => copyFolder(run, t), { priority: taskWeight(t), affinity: keyOf(a) }));
     env.listingDone?.();
     await Promise.all(tasks);
   } finally {

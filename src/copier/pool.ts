@@ -45,7 +45,8 @@ export class PoolClosedError extends InterruptedError {
   }
 }
 
-const keyOf = (a: Account) => a.sourceUser;
+/** Sessions belong to a login: an account is known by its source user. */
+export const keyOf = (a: Account): string => a.sourceUser;
 
 export class SessionPool<S> {
   /** Idle sessions, oldest first (the one closed first to make room). */
@@ -75,6 +76,10 @@ export class SessionPool<S> {
   }
   get idle(): number {
     return this.#idle.length;
+  }
+  /** Whether an idle session of this account's login is here (the next task of it needs no login). */
+  hasIdle(accountKey: string): boolean {
+    return this.#idle.some((e) => e.key === accountKey);
   }
 
   /**

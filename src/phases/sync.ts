@@ -1,8 +1,8 @@
-import PQueue from 'p-queue';
 import { syncAccount, planAccount, type AccountOutcome, type JobEnv, type PlannedFolder } from '../copier/account.js';
 import type { CopiedMessage } from '../copier/folder.js';
 import { ByteBudget, ServerThrottle } from '../copier/limits.js';
 import { sidePools, type SidePools } from '../copier/session-pools.js';
+import { poolQueue } from '../copier/job-queue.js';
 import { classifyImapError } from '../imap/errors.js';
 import { credentialsOf, type PhaseContext } from './context.js';
 
@@ -73,8 +73,10 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
   // What every session sends to log in (passwords, a master credential, OAuth2 tokens).
   const credentials = credentialsOf(ctx);
   // One queue for the whole job: every account's listing first, then every folder task, the
-  // most work first whatever its account (account.ts taskWeight).
-  const q = new PQueue({ concurrency: connections });
+  // most work first whatever its account (account.ts taskWeight), an account whose sessions are
+  // idle first among tasks nearly as big (job-queue.ts: no log-in again for it).
+  const pools = opts.pools ?? sidePools(direction, config.source, config.destination, credentials, log);
+  const q = poolQueue(connections, pools);
   let listingsLeft = ctx.accounts.length;
   const env: JobEnv = {
     store: ctx.store,
@@ -88,7 +90,7 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
     budget: new ByteBudget(config.sync.bytesInFlight),
     fromThrottle,
     toThrottle,
-    pools: opts.pools ?? sidePools(direction, config.source, config.destination, credentials, log),
+    pools,
     keepIdle: opts.pools !== undefined,
     batchMessages,
     // One command should not hold more than a slice of the byte budget.

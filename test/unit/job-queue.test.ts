@@ -1,6 +1,6 @@
-import PQueue from 'p-queue';
 import { describe, expect, it } from 'vitest';
 import { LISTING_PRIORITY, messagesToCopy, taskWeight } from '../../src/copier/account.js';
+import { jobQueue } from '../../src/copier/job-queue.js';
 import { openMemoryStore } from '../../src/store/memory/index.js';
 
 // The job-wide queue's order (src/copier/account.ts): every account's listing first, then the
@@ -38,7 +38,7 @@ describe('job-wide queue weighting', () => {
   });
 
   it('runs every listing first, then the most work first across accounts', async () => {
-    const q = new PQueue({ concurrency: 2 });
+    const q = jobQueue(2, () => 0);
     const started: string[] = [];
     const folders: Record<string, [string, number][]> = {
       chan: [['Sent', 994], ['INBOX', 2490], ['Drafts', 56]],
@@ -63,5 +63,56 @@ describe('job-wide queue weighting', () => {
     const rest = started.slice(3);
     expect(rest.slice(0, 4)).toEqual(['chan INBOX', 'li INBOX', 'mary INBOX', 'chan Sent']);
     expect(rest.slice(-2)).toEqual(['li Junk', 'chan Drafts']);
+  });
+});
+
+describe('job-wide queue with session affinity (job-queue.ts)', () => {
+  // Runs the queue one task at a time and records the order; `idle` says which accounts have idle sessions when a slot frees.
+  async function order(tasks: [string, string, number][], idle: (key: string) => number): Promise<string[]> {
+    const q = jobQueue(1, idle, { autoStart: false });
+    const ran: string[] = [];
+    for (const [account, folder, n] of tasks) void q.add(async () => void ran.push(`${account} ${folder}`), { priority: n, affinity: account });
+    q.start();
+    await q.onIdle();
+    return ran;
+  }
+  const tasks: [string, string, number][] = [
+    ['chan', 'INBOX', 2490],
+    ['li', 'INBOX', 2113],
+    ['mary', 'INBOX', 1625],
+    ['chan', 'Sent', 994],
+    ['mary', 'Sent', 665],
+    ['li', 'Junk', 107],
+    ['chan', 'Drafts', 56],
+    ['li', 'Spam', 56],
+  ];
+
+  it('with no idle sessions anywhere: strictly the most work first, first come first among equals', async () => {
+    expect(await order(tasks, () => 0)).toEqual(tasks.map(([a, f]) => `${a} ${f}`));
+  });
+
+  it("a task of the account whose sessions are idle goes first when it is at least half the biggest waiting's size", async () => {
+    // Each task's account has idle sessions once it has run (as a finished folder task leaves them).
+    let last = '';
+    const seq: string[] = [];
+    const q = jobQueue(1, (key) => (key === last ? 2 : 0), { autoStart: false });
+    for (const [account, folder, n] of tasks) void q.add(async () => {
+      seq.push(`${account} ${folder}`);
+      last = account;
+    }, { priority: n, affinity: account });
+    q.start();
+    await q.onIdle();
+    // chan INBOX (2490) first; chan Sent (994) is under half of li INBOX (2113): li goes; li Junk
+    // (107) is far below mary INBOX: mary; then mary Sent (665) within half of chan Sent (994).
+    expect(seq).toEqual(['chan INBOX', 'li INBOX', 'mary INBOX', 'mary Sent', 'chan Sent', 'chan Drafts', 'li Junk', 'li Spam']);
+  });
+
+  it('prefers an account idle on both servers over one idle on one', async () => {
+    const seq: string[] = [];
+    const q = jobQueue(1, (key) => ({ b: 1, c: 2 } as Record<string, number>)[key] ?? 0, { autoStart: false });
+    for (const [account, n] of [['a', 100], ['b', 90], ['c', 80]] as const) void q.add(async () => void seq.push(account), { priority: n, affinity: account });
+    q.start();
+    await q.onIdle();
+    expect(seq).toEqual(['c', 'b', 'a']);
   });
 });
