@@ -162,31 +162,53 @@ export interface Candidate<T> {
 }
 
 const keyOf = (c: Candidate<unknown>) => `${c.messageId ?? ''}|${dateKey(c.internalDate)}|${c.headerHash ?? ''}`;
+const looseKeyOf = (c: Candidate<unknown>) => `${c.messageId}|${dateKey(c.internalDate)}`;
 
 /**
  * Pairs wanted messages with found ones as multisets: each found message is used at most once,
  * so two identical messages in need two identical messages out. Equal size is preferred among
  * equal identities. Returns pairs and the wanted items left unmatched.
+ *
+ * First by the whole identity; then what is left of both sides that has a Message-ID by
+ * Message-ID + INTERNALDATE alone: a server that renders the headers anew on FETCH (Exchange
+ * stores a message in its own form; others re-encode header words) changes the header hash but
+ * keeps those two, and a message it already holds must not be appended again. Verify pairs such
+ * a copy the same way and reports it as altered.
  */
 export function matchMultiset<W, F>(wanted: Candidate<W>[], found: Candidate<F>[]): { pairs: [W, F][]; unmatched: W[] } {
+  const pairs: [W, F][] = [];
+  const exact = pairBy(wanted, found, keyOf, pairs);
+  if (!exact.unmatched.length || !exact.left.length) return { pairs, unmatched: exact.unmatched.map((w) => w.item) };
+  const hasId = (c: Candidate<unknown>) => !!c.messageId && dateKey(c.internalDate) !== '';
+  const loose = pairBy(exact.unmatched.filter(hasId), exact.left.filter(hasId), looseKeyOf, pairs);
+  const pairedLoose = new Set(loose.paired);
+  return { pairs, unmatched: exact.unmatched.filter((w) => !pairedLoose.has(w)).map((w) => w.item) };
+}
+
+/** One matching pass by `key`: pairs pushed to `pairs`; what is left of each side returned. */
+function pairBy<W, F>(wanted: Candidate<W>[], found: Candidate<F>[], key: (c: Candidate<unknown>) => string, pairs: [W, F][]): { unmatched: Candidate<W>[]; left: Candidate<F>[]; paired: Candidate<W>[] } {
   const pool = new Map<string, Candidate<F>[]>();
   for (const f of found) {
-    const k = keyOf(f);
-    const l = pool.get(k) ?? [];
-    l.push(f);
-    pool.set(k, l);
+    const k = key(f);
+    const l = pool.get(k);
+    if (l) l.push(f);
+    else pool.set(k, [f]);
   }
-  const pairs: [W, F][] = [];
-  const unmatched: W[] = [];
+  const unmatched: Candidate<W>[] = [];
+  const paired: Candidate<W>[] = [];
+  const used = new Set<Candidate<F>>();
   for (const w of wanted) {
-    const l = pool.get(keyOf(w));
+    const l = pool.get(key(w));
     if (!l?.length) {
-      unmatched.push(w.item);
+      unmatched.push(w);
       continue;
     }
     let i = l.findIndex((f) => w.size != null && f.size === w.size);
     if (i < 0) i = 0;
-    pairs.push([w.item, l.splice(i, 1)[0]!.item]);
+    const f = l.splice(i, 1)[0]!;
+    used.add(f);
+    paired.push(w);
+    pairs.push([w.item, f.item]);
   }
-  return { pairs, unmatched };
+  return { unmatched, paired, left: used.size ? found.filter((f) => !used.has(f)) : found };
 }

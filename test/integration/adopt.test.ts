@@ -89,4 +89,41 @@ describe('adoption of mail already in the destination', () => {
     const v = await third.run(['verify']);
     expect(v.code, v.stdout).toBe(0);
   }, 600_000);
+
+  it('a destination that holds the mail in its own rendering (new header encoding, added headers) adopts it by Message-ID + INTERNALDATE', async () => {
+    const pair = await startPair();
+    const u = { user: 'render@acme.test', password: 'pw-render-1' };
+    await pair.source.addUser(u.user, u.password);
+    await pair.destination.addUser(u.user, u.password);
+    const at = (i: number) => new Date(Date.UTC(2025, 2, 1, 9, 0, i));
+    const subject = (i: number) => `R\xc3\xa9union ${i}`;
+    const source: SeedMessage[] = Array.from({ length: 10 }, (_, i) => ({
+      folder: 'INBOX',
+      raw: Buffer.from(`${i === 9 ? '' : `Message-ID: <render-${i}@acme.test>\r\n`}From: Peter Chan <p@acme.test>\r\nTo: render@acme.test\r\nSubject: ${subject(i)}\r\nDate: ${at(i).toUTCString()}\r\n\r\nbody ${i}\r\n`, 'latin1'),
+      flags: ['\\Seen'],
+      internalDate: at(i),
+    }));
+    // What a server that stores messages in its own form gives back: the subject as an RFC 2047
+    // word, the display name quoted, a header of its own; Message-ID and INTERNALDATE kept.
+    const rendered: SeedMessage[] = source.map((m, i) => ({
+      ...m,
+      raw: Buffer.from(`${i === 9 ? '' : `Message-ID: <render-${i}@acme.test>\r\n`}From: "Peter Chan" <p@acme.test>\r\nTo: <render@acme.test>\r\nSubject: =?utf-8?B?${Buffer.from(subject(i), 'latin1').toString('base64')}?=\r\nDate: ${at(i).toUTCString()}\r\nX-MS-Exchange-Organization-Id: 42\r\n\r\nbody ${i}\r\n`, 'latin1'),
+    }));
+    await seedMessages(pair.source, u.user, u.password, source, { folders: [], connections: 1 });
+    await seedMessages(pair.destination, u.user, u.password, rendered, { folders: [], connections: 1 });
+
+    const job = makeJob(pair.source, pair.destination, [u]);
+    const r = await job.run(['sync']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const st = await job.status();
+    // Nine adopted; the one without a Message-ID cannot be told from another message: appended.
+    expect(total(st, 'adopted')).toBe(9);
+    expect(total(st, 'copied')).toBe(10);
+    const inbox = (await readAll(pair.destination, u.user, u.password)).find((f) => f.path === 'INBOX')!;
+    expect(inbox.messages).toHaveLength(11);
+    // A second sync appends nothing.
+    const again = await job.run(['sync']);
+    expect(again.code, again.stderr).toBe(0);
+    expect((await readAll(pair.destination, u.user, u.password)).find((f) => f.path === 'INBOX')!.messages).toHaveLength(11);
+  }, 300_000);
 });

@@ -107,6 +107,37 @@ describe('identity', () => {
     ]);
     expect(r.unmatched).toEqual([3]);
   });
+  it('then pairs what is left by Message-ID + INTERNALDATE: a server that renders the headers anew still holds the message', () => {
+    const date = new Date('2024-01-01T10:00:00Z');
+    const later = new Date('2024-01-01T10:00:05Z');
+    const c = (item: string, messageId: string | null, headerHash: string, at = date, size = 100) => ({ messageId, internalDate: at, headerHash, size, item });
+    const wanted = [c('exact', 'a', 'h1'), c('rendered', 'b', 'h2'), c('twin1', 't', 'h3'), c('twin2', 't', 'h3'), c('other-date', 'd', 'h4'), c('no-id', null, 'h5')];
+    const found = [
+      c('X-exact', 'a', 'h1'),
+      // Exchange's rendering of b: another header hash and size, the same Message-ID and INTERNALDATE.
+      c('X-rendered', 'b', 'H2', date, 130),
+      // Only one of the two twins is there, rendered.
+      c('X-twin', 't', 'H3'),
+      c('X-other-date', 'd', 'H4', later),
+      c('X-no-id', null, 'H5'),
+    ];
+    const r = matchMultiset(wanted, found);
+    expect(r.pairs).toEqual([
+      ['exact', 'X-exact'],
+      ['rendered', 'X-rendered'],
+      ['twin1', 'X-twin'],
+    ]);
+    // A different INTERNALDATE, or no Message-ID to go by: not the same message.
+    expect(r.unmatched).toEqual(['twin2', 'other-date', 'no-id']);
+  });
+  it('an exact match is never taken by a loose one', () => {
+    const date = new Date('2024-01-01T10:00:00Z');
+    const c = (item: string, headerHash: string) => ({ messageId: 'm', internalDate: date, headerHash, size: 1, item });
+    // The loosely matching wanted message comes first; the exact one still gets its own copy.
+    const r = matchMultiset([c('loose', 'hA'), c('exact', 'hB')], [c('X', 'hB')]);
+    expect(r.pairs).toEqual([['exact', 'X']]);
+    expect(r.unmatched).toEqual(['loose']);
+  });
 });
 
 describe('memory budget', () => {
