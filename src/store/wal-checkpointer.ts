@@ -26,6 +26,8 @@ try {
   const Database = require(workerData.lib);
   db = new Database(workerData.path, { fileMustExist: true });
   db.pragma('synchronous = NORMAL');
+  // A checkpoint copies WAL frames to the file; it needs next to no page cache.
+  db.pragma('cache_size = -256');
 } catch (err) {
   signal(2);
   throw err;
@@ -51,7 +53,12 @@ export class WalCheckpointer {
 
   private constructor(db: Database.Database, path: string) {
     const lib = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.#worker = new Worker(WORKER, { eval: true, workerData: { lib, path, everyMs: EVERY_MS, flag: this.#flag.buffer } });
+    this.#worker = new Worker(WORKER, {
+      eval: true,
+      workerData: { lib, path, everyMs: EVERY_MS, flag: this.#flag.buffer },
+      // Small heaps: the worker only runs one PRAGMA on a timer (peak RSS is budgeted, issue 10).
+      resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
+    });
     this.#worker.unref();
     // A worker that cannot run (or fails later) gives checkpoints back to the main connection.
     this.#worker.on('error', () => {
