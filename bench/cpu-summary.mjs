@@ -4,7 +4,9 @@
 // a sample counts once when any frame of its stack is in that path, so native better-sqlite3 time
 // under a store method is counted with the store.
 //
-//   node bench/cpu-summary.mjs DIR [--top 25] [--match /dist/store/]
+// Worker threads (the WAL checkpointer) write profiles of their own: --threads all counts them too.
+//
+//   node bench/cpu-summary.mjs DIR [--top 25] [--match /dist/store/] [--threads main|all]
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -13,6 +15,7 @@ const dir = args[0];
 const opt = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
 const top = Number(opt('--top', '25'));
 const match = opt('--match', '/dist/store/');
+const threads = opt('--threads', 'main');
 if (!dir) {
   console.error('usage: node bench/cpu-summary.mjs DIR [--top N] [--match PATH]');
   process.exit(2);
@@ -26,7 +29,8 @@ let matched = 0;
 const short = (url) => url.replace(/^file:\/\//, '').replace(/^.*\/(dist|node_modules)\//, '$1/') || '(native)';
 const add = (m, k, v) => m.set(k, (m.get(k) ?? 0) + v);
 
-const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+// CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread.
+const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && (threads === 'all' || /\.\d+\.0\.\d+\.cpuprofile$/.test(f)));
 for (const f of files) {
   const p = JSON.parse(readFileSync(join(dir, f), 'utf8'));
   const nodes = new Map(p.nodes.map((n) => [n.id, n]));
@@ -64,7 +68,8 @@ const show = (title, m, n) => {
   console.log(`\n${title}`);
   for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n)) console.log(`${ms(v)} ${pct(v)}  ${k}`);
 };
-console.log(`${files.length} profiles, ${ms(total)} sampled; under ${match}: ${ms(matched)} ${pct(matched)}`);
+const idle = byFn.get('(idle) (native):0') ?? 0;
+console.log(`${files.length} profiles (${threads} threads), ${ms(total)} sampled, ${ms(total - idle)} not idle; under ${match}: ${ms(matched)} ${pct(matched)} of all, ${((100 * matched) / (total - idle)).toFixed(1)}% of not idle`);
 show('self time by function', byFn, top);
 show('self time by file', byFile, top);
 show(`inclusive time by outermost ${match} function`, inclusive, top);
