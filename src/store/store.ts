@@ -22,6 +22,7 @@ import { VerifyStore } from './verify-store.js';
 import { checkSchemaReadOnly, migrate, missingTables } from './migrate.js';
 import { describeStoreError } from './open-errors.js';
 import { registerSqlite } from './sqlite-handle.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 export type PhaseName = 'assess' | 'sync' | 'dual-run' | 'cutover' | 'kit' | 'verify' | 'report' | 'rollback';
 export type PhaseOutcome = 'running' | 'complete' | 'incomplete' | 'failed' | 'interrupted';
@@ -143,6 +144,8 @@ export class Store implements JobStore {
    * once: SQLite rewrites it in place and deletes it only when the last connection closes.
    */
   async syncToDisk(): Promise<void> {
+    // A store that copies checkpoints off the main thread from here on (wal-checkpointer.ts).
+    this.#checkpointer ??= WalCheckpointer.start(this.db, this.path) ?? null;
     // Group commit: callers that arrive while an fsync is running share the one that starts
     // after it (their commits may have missed the running one); concurrent batches of the
     // copier then cost one fsync between them, not one each.
@@ -160,6 +163,7 @@ export class Store implements JobStore {
   }
 
   #syncing: Promise<void> | undefined;
+  #checkpointer: WalCheckpointer | null | undefined;
   #syncNext: Promise<void> | undefined;
 
   async #fsyncWal(): Promise<void> {
@@ -180,6 +184,7 @@ export class Store implements JobStore {
     void this.#wal?.then((fh) => fh.close()).catch(() => undefined);
     this.#wal = undefined;
     if (this.#locked) this.releaseLock();
+    this.#checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 

@@ -2,7 +2,7 @@ import { sqliteOf } from './sqlite-handle.js';
 import type { CopyCheckpoints, FolderPairInput } from './contract/copy.js';
 import type Database from 'better-sqlite3';
 import type { Store } from './store.js';
-import { FP_COLS, MSG_COLS, toFp, toMsg, type RawFp, type RawMsg } from './copy-rows.js';
+import { FP_COLS, MSG_COLS, msgOfRow, toFp, type RawFp, type RawMsgRow } from './copy-rows.js';
 
 // The sync phase's tables: folder_pairs, messages and append_batches (0001 + 0004).
 // Every state change that the exactly-once guarantee rests on is one transaction.
@@ -84,6 +84,24 @@ export interface FolderCounts {
 }
 
 
+/**
+ * finishBatch's common case: each result's dstUid is the first one's plus its position (or every
+ * one is absent), with no dropped flags, no reason and no id twice. The first UID (null when
+ * absent) when so; undefined otherwise.
+ */
+function contiguousFrom(results: { id: number; dstUid?: number; droppedFlags?: string[]; reason?: string }[]): number | null | undefined {
+  if (results.length < 2) return undefined;
+  const first = results[0]!.dstUid;
+  const ids = new Set<number>();
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i]!;
+    if (r.droppedFlags?.length || r.reason !== undefined || ids.has(r.id)) return undefined;
+    if (first === undefined ? r.dstUid !== undefined : r.dstUid !== first + i) return undefined;
+    ids.add(r.id);
+  }
+  return first ?? null;
+}
+
 export class SyncStore implements CopyCheckpoints {
   private readonly db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
@@ -98,6 +116,20 @@ export class SyncStore implements CopyCheckpoints {
     let s = this.#statements.get(sql);
     if (!s) this.#statements.set(sql, (s = this.db.prepare(sql)));
     return s;
+  }
+
+  /** A SELECT of MSG_COLS returning arrays (raw mode), mapped by position: the hot reads. */
+  private msgRows(where: string, ...args: unknown[]): MessageRow[] {
+    const key = `raw:${where}`;
+    let s = this.#statements.get(key);
+    if (!s) this.#statements.set(key, (s = this.db.prepare(`SELECT ${MSG_COLS} FROM messages ${where}`).raw(true)));
+    return (s.all(...args) as RawMsgRow[]).map(msgOfRow);
+  }
+
+  /** Runs `UPDATE … WHERE id IN (json_each(?))` for many ids at once, `one` for a single id. */
+  private byIds(ids: number[], one: Database.Statement, many: Database.Statement, ...args: unknown[]): void {
+    if (ids.length === 1) one.run(...args, ids[0]);
+    else if (ids.length > 1) many.run(...args, JSON.stringify(ids));
   }
 
   // ---- folder pairs -------------------------------------------------------------------------
@@ -172,9 +204,10 @@ export class SyncStore implements CopyCheckpoints {
          flags, state, last_error, dst_uidvalidity, dst_uid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const t = now();
+    const uv = String(srcUidvalidity);
     this.db.transaction(() => {
       for (const r of rows) {
-        ins.run(fpId, String(srcUidvalidity), r.uid, r.messageId ?? null, r.internalDate?.toISOString() ?? null, r.size, r.headerHash ?? null,
+        ins.run(fpId, uv, r.uid, r.messageId ?? null, r.internalDate?.toISOString() ?? null, r.size, r.headerHash ?? null,
           JSON.stringify(r.flags), r.state ?? 'pending', r.lastError ?? null, r.dstUidvalidity ?? null, r.dstUid ?? null, t);
       }
     })();
@@ -182,14 +215,12 @@ export class SyncStore implements CopyCheckpoints {
 
   messages(fpId: number, srcUidvalidity: string, states?: MessageState[]): MessageRow[] {
     const st = states?.length ? ` AND state IN (${states.map(() => '?').join(',')})` : '';
-    return (
-      this.st(`SELECT ${MSG_COLS} FROM messages WHERE folder_pair_id = ? AND src_uidvalidity = ?${st} ORDER BY src_uid`).all(fpId, srcUidvalidity, ...(states ?? [])) as RawMsg[]
-    ).map(toMsg);
+    return this.msgRows(`WHERE folder_pair_id = ? AND src_uidvalidity = ?${st} ORDER BY src_uid`, fpId, srcUidvalidity, ...(states ?? []));
   }
 
   /** Rows of other source UIDVALIDITY generations (for re-identification after a change). */
   messagesNotOf(fpId: number, srcUidvalidity: string): MessageRow[] {
-    return (this.st(`SELECT ${MSG_COLS} FROM messages WHERE folder_pair_id = ? AND src_uidvalidity <> ? ORDER BY id`).all(fpId, srcUidvalidity) as RawMsg[]).map(toMsg);
+    return this.msgRows('WHERE folder_pair_id = ? AND src_uidvalidity <> ? ORDER BY id', fpId, srcUidvalidity);
   }
 
   countOpen(fpId: number, srcUidvalidity: string): number {
@@ -200,11 +231,9 @@ export class SyncStore implements CopyCheckpoints {
   }
 
   setMessageState(ids: number[], state: MessageState, reason: string | null): void {
-    const st = this.st('UPDATE messages SET state = ?, last_error = ?, batch_id = NULL, updated_at = ? WHERE id = ?');
-    const t = now();
-    this.db.transaction(() => {
-      for (const id of ids) st.run(state, reason, t, id);
-    })();
+    const set = 'UPDATE messages SET state = ?, last_error = ?, batch_id = NULL, updated_at = ? WHERE id';
+    // One statement for the whole list (the values are shared): a single transaction as before.
+    this.byIds(ids, this.st(`${set} = ?`), this.st(`${set} IN (SELECT value FROM json_each(?))`), state, reason, now());
   }
 
   /** A new run tries again what the destination refused last time (skipped stays skipped). */
@@ -298,12 +327,23 @@ export class SyncStore implements CopyCheckpoints {
 
   /** After the tagged OK: destination UIDs (when the server sent APPENDUID) and 'copied'. */
   finishBatch(batchId: number, dstUidvalidity: bigint | undefined, results: { id: number; dstUid?: number; droppedFlags?: string[]; reason?: string }[]): void {
+    const uv = dstUidvalidity === undefined ? null : String(dstUidvalidity);
+    const first = contiguousFrom(results);
     this.db.transaction(() => {
       const t = now();
-      const st = this.st(
-        `UPDATE messages SET state = 'copied', dst_uidvalidity = ?, dst_uid = ?, dropped_flags = ?, last_error = ?, updated_at = ? WHERE id = ?`,
-      );
-      for (const r of results) st.run(dstUidvalidity === undefined ? null : String(dstUidvalidity), r.dstUid ?? null, r.droppedFlags?.length ? JSON.stringify(r.droppedFlags) : null, r.reason ?? null, t, r.id);
+      if (first !== undefined) {
+        // The usual answer: APPENDUID's UIDs in order (or none at all) and nothing dropped, so
+        // the n-th message gets first + n: one statement for the batch, the same rows written.
+        this.st(
+          `UPDATE messages SET state = 'copied', dst_uidvalidity = ?, dst_uid = ? + j.key, dropped_flags = NULL, last_error = NULL, updated_at = ?
+           FROM json_each(?) AS j WHERE messages.id = j.value`,
+        ).run(uv, first, t, JSON.stringify(results.map((r) => r.id)));
+      } else {
+        const st = this.st(
+          `UPDATE messages SET state = 'copied', dst_uidvalidity = ?, dst_uid = ?, dropped_flags = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+        );
+        for (const r of results) st.run(uv, r.dstUid ?? null, r.droppedFlags?.length ? JSON.stringify(r.droppedFlags) : null, r.reason ?? null, t, r.id);
+      }
       this.st(`UPDATE append_batches SET state = 'done', finished_at = ? WHERE id = ?`).run(t, batchId);
     })();
   }
@@ -321,8 +361,7 @@ export class SyncStore implements CopyCheckpoints {
   openBatches(fpId: number): OpenBatch[] {
     const batches = this.st(`SELECT id, dst_uidvalidity AS dstUidvalidity, dst_uidnext_before AS dstUidnextBefore FROM append_batches WHERE folder_pair_id = ? AND state = 'sent' ORDER BY id`)
       .all(fpId) as Omit<OpenBatch, 'messages'>[];
-    const msgs = this.st(`SELECT ${MSG_COLS} FROM messages WHERE batch_id = ? AND state = 'copying' ORDER BY id`);
-    return batches.map((b) => ({ ...b, messages: (msgs.all(b.id) as RawMsg[]).map(toMsg) }));
+    return batches.map((b) => ({ ...b, messages: this.msgRows(`WHERE batch_id = ? AND state = 'copying' ORDER BY id`, b.id) }));
   }
 
   /** Reconciliation outcome of one open batch, in one transaction. */
@@ -331,8 +370,8 @@ export class SyncStore implements CopyCheckpoints {
       const t = now();
       const ok = this.st(`UPDATE messages SET state = 'copied', dst_uidvalidity = ?, dst_uid = ?, last_error = NULL, updated_at = ? WHERE id = ?`);
       for (const f of found) ok.run(dstUidvalidity === undefined ? null : String(dstUidvalidity), f.dstUid, t, f.id);
-      const back = this.st(`UPDATE messages SET state = 'pending', batch_id = NULL, updated_at = ? WHERE id = ?`);
-      for (const id of missing) back.run(t, id);
+      const back = `UPDATE messages SET state = 'pending', batch_id = NULL, updated_at = ? WHERE id`;
+      this.byIds(missing, this.st(`${back} = ?`), this.st(`${back} IN (SELECT value FROM json_each(?))`), t);
       this.st(`UPDATE append_batches SET state = ?, finished_at = ?, error = ? WHERE id = ?`)
         .run(found.length ? 'done' : 'failed', t, `reconciled: ${found.length} found on the destination, ${missing.length} to copy again`, batchId);
     })();
