@@ -40,6 +40,12 @@ describe('sync on a PostgreSQL store', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/sync: 0 messages/);
     expect(await countMessages(pair.destination, users)).toBe(total);
+    // A dual-run pass on the same store: nothing new, recorded as a pass that status shows.
+    const d = await job.run(['dual-run', '--once']);
+    expect(d.code, d.stderr + d.stdout).toBe(0);
+    const after = (await job.status()) as unknown as { dualRun: { passes: number } };
+    expect(after.dualRun.passes).toBe(1);
+    expect(await countMessages(pair.destination, users)).toBe(total);
   }, 300_000);
 
   it('SIGKILL at two moments mid-sync: the re-run ends with every message exactly once', async () => {
