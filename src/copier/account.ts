@@ -4,7 +4,6 @@ import { classifyImapError } from '../imap/errors.js';
 import { ensureFolder, listFolders, type ListedFolders } from '../imap/folders.js';
 import type { Logger } from '../logger.js';
 import { planFolderMapping, type FolderMapping } from '../mapping/plan.js';
-import type { JobStore } from '../store/contract/index.js';
 import type { AsyncOf, AsyncJobStore } from '../store/contract/async.js';
 import type { Direction, FolderPairRow, CopyCheckpoints } from '../store/sync-store.js';
 import { policyOf, type RetryBound } from '../errors/policy.js';

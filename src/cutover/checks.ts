@@ -1,6 +1,6 @@
 import type { DnsRecord, DnsServer } from '../dns/client.js';
 import { lookup, lookupAt } from '../dns/resolver.js';
-import type { CutoverRecords, JobStore } from '../store/contract/index.js';
+import type { CutoverRecords } from '../store/contract/index.js';
 import type { AsyncOf, AsyncJobStore } from '../store/contract/async.js';
 import type { CheckStatus } from '../store/cutover-store.js';
 import { fetchMtaStsPolicy } from './mta-sts.js';

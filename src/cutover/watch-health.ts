@@ -1,7 +1,6 @@
 import type { JobConfig } from '../config/types.js';
 import { dualRunHealthReport, healthLine } from '../dualrun/health-report.js';
 import type { Health } from '../dualrun/health.js';
-import type { JobStore } from '../store/contract/index.js';
 import type { AsyncJobStore } from '../store/contract/async.js';
 
 // The dual-run's heartbeat, checked by each round of `cutover watch`: the watch is often the only

@@ -5,7 +5,7 @@ import { withPair, withSession } from '../copier/session-pools.js';
 import { classifyImapError } from '../imap/errors.js';
 import { listFolders } from '../imap/folders.js';
 import type { Logger } from '../logger.js';
-import type { DualRunState, JobStore } from '../store/contract/index.js';
+import type { DualRunState } from '../store/contract/index.js';
 import type { AsyncOf, AsyncJobStore } from '../store/contract/async.js';
 import { flagPassFolder, type FlagEnv } from './folder-flags.js';
 import type { PassSessions } from './pass-sessions.js';

@@ -6,7 +6,6 @@ import type { AlertChannelConfig } from '../config/dualrun-schema.js';
 import type { JobConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import type { Secret } from '../secret.js';
-import type { JobStore } from '../store/contract/index.js';
 import type { AsyncJobStore } from '../store/contract/async.js';
 
 // Alerts to the team's chat or mailbox, each channel in its own documented shape:

@@ -8,7 +8,6 @@ import { Session } from '../copier/session.js';
 import { normHost, parseServer } from '../dns/client.js';
 import { lookup, PUBLIC_RESOLVERS } from '../dns/resolver.js';
 import type { Logger } from '../logger.js';
-import type { JobStore } from '../store/contract/index.js';
 import type { AsyncJobStore } from '../store/contract/async.js';
 import { removeOne } from './dest-ops.js';
 import { DnsError } from '../errors.js';

@@ -1,7 +1,6 @@
 import type { JobConfig } from '../config/types.js';
 import type { AlertRow, CanaryRow } from '../store/dualrun-health-store.js';
 import type { StoredPass } from '../store/dualrun-store.js';
-import type { JobStore } from '../store/contract/index.js';
 import type { AsyncJobStore } from '../store/contract/async.js';
 import { sendAlert, type SentAlert } from './alerts.js';
 import { evaluateHealth, type Health } from './health.js';

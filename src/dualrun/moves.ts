@@ -11,7 +11,7 @@ import type { Logger } from '../logger.js';
 import { planFolderMapping } from '../mapping/plan.js';
 import type { ActionRow, LiveRow } from '../store/dualrun-actions-store.js';
 import type { FlagWatermark } from '../store/dualrun-store.js';
-import type { CopyCheckpoints, DualRunActions, JobStore } from '../store/contract/index.js';
+import type { CopyCheckpoints, DualRunActions } from '../store/contract/index.js';
 import type { AsyncOf, AsyncJobStore } from '../store/contract/async.js';
 import type { FolderPairRow } from '../store/sync-store.js';
 import { findByIdentity, flagsOf, moveMethod, moveOne, openOrCreate, removeOne } from './dest-ops.js';

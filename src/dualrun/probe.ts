@@ -4,7 +4,6 @@ import { withPair } from '../copier/session-pools.js';
 import { listFolders, type ListedFolders } from '../imap/folders.js';
 import type { Logger } from '../logger.js';
 import { planFolderMapping } from '../mapping/plan.js';
-import type { JobStore } from '../store/contract/index.js';
 import type { AsyncJobStore } from '../store/contract/async.js';
 import type { PassSessions } from './pass-sessions.js';
 

@@ -1,4 +1,3 @@
-import type { JobStore } from '../store/contract/index.js';
 import type { AsyncJobStore } from '../store/contract/async.js';
 
 // The contacts/calendars table of the migration report: per collection, from the store only.

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { JobConfig } from '../config/types.js';
 import type { HistoryRow } from '../store/pipeline-store.js';
-import type { JobStore, LockHolder, PhaseOutcome, PhaseRun } from '../store/contract/index.js';
+import type { LockHolder, PhaseOutcome, PhaseRun } from '../store/contract/index.js';
 import type { DualRunState } from '../store/contract/index.js';
 import type { AsyncOf, AsyncJobStore } from '../store/contract/async.js';
 import { mapInOrder } from '../store/contract/in-order.js';

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JobConfig, ServerConfig } from '../config/types.js';
 import { collectGroupware } from '../groupware/report.js';
-import type { JobStore } from '../store/contract/index.js';
 import type { AsyncJobStore } from '../store/contract/async.js';
 import { addTotals, zeroTotals, type ReportData, type ServerSummary } from './model.js';
 
