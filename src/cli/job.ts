@@ -6,7 +6,7 @@ import { InputError, InterruptedError } from '../errors.js';
 import { exitNow } from './exit.js';
 import { createJobLogger, type Logger } from '../logger.js';
 import { silentProgress, type PhaseContext, type ProgressSink } from '../phases/context.js';
-import { Store } from '../store/store.js';
+import { openJobStore } from '../store/open.js';
 import { logLineProgress, terminalProgress } from './progress.js';
 
 /** Options every command has (commander's global options). */
@@ -44,11 +44,11 @@ export async function withJob<T>(opts: GlobalOptions, run: JobRunOptions, fn: (c
   const accounts = run.needsAccounts === false ? [] : selectAccounts(accountsFor(config), opts.accounts);
   if (!run.readOnly) for (const line of mergedDestinations(accounts)) warn(`mailshift: warning: ${line}`);
   const log = createJobLogger(config.logPath, opts.logLevel ?? 'info').child({ job: config.job, command: run.command });
-  const store = Store.open(config.storePath, { readonly: false });
-  const releasers: (() => void)[] = [() => store.close()];
+  const store = await openJobStore(config);
+  const releasers: (() => void | Promise<void>)[] = [() => store.close()];
   try {
-    store.ensureJob(config.job, config.domain);
-    if (!run.readOnly) store.acquireLock(run.command);
+    await store.ensureJob(config.job, config.domain);
+    if (!run.readOnly) await store.acquireLock(run.command);
     const controller = new AbortController();
     const stop = run.gracefulStop ? new AbortController() : undefined;
     releasers.push(onInterrupt(controller, log, stop));
@@ -65,7 +65,7 @@ export async function withJob<T>(opts: GlobalOptions, run: JobRunOptions, fn: (c
   } finally {
     for (const release of releasers.reverse()) {
       try {
-        release();
+        await release();
       } catch {
         // Releasing must never hide the real outcome.
       }

@@ -3,7 +3,7 @@ import { classifyImapError } from '../imap/errors.js';
 import { ensureFolder, listFolders, type ListedFolders } from '../imap/folders.js';
 import type { Logger } from '../logger.js';
 import { planFolderMapping, type FolderMapping } from '../mapping/plan.js';
-import type { JobStore } from '../store/contract/index.js';
+import type { AsyncOf, AsyncJobStore } from '../store/contract/async.js';
 import type { Direction, FolderPairRow, CopyCheckpoints } from '../store/sync-store.js';
 import { policyOf, type RetryBound } from '../errors/policy.js';
 import { AccountStop, syncFolder, type CopiedMessage, type CopyEnv, type HelperPair } from './folder.js';
@@ -15,8 +15,8 @@ import { keyOf } from './pool.js';
 
 /** Job-wide things every account shares. */
 export interface JobEnv {
-  store: JobStore;
-  sync: CopyCheckpoints;
+  store: AsyncJobStore;
+  sync: AsyncOf<CopyCheckpoints>;
   log: Logger;
   signal: AbortSignal;
   direction: Direction;
@@ -41,7 +41,7 @@ export interface JobEnv {
   retry: RetryBound;
   sinceInternalDate?: Date;
   copySince?: Date;
-  onCopied?: (m: CopiedMessage) => void;
+  onCopied?: (m: CopiedMessage) => void | Promise<void>;
   onProgress(account: string, messages: number, bytes: number): void;
   onListed(account: string, pending: number): void;
 }
@@ -65,10 +65,10 @@ export interface PlannedFolder {
 }
 
 /** The mapping of this run. Reverse copies go back to the folder each one came from. */
-function plan(env: JobEnv, accountId: number | undefined, from: ListedFolders, to: ListedFolders): FolderMapping[] {
+async function plan(env: JobEnv, accountId: number | undefined, from: ListedFolders, to: ListedFolders): Promise<FolderMapping[]> {
   if (env.direction === 'forward') return planFolderMapping(from, to, env.rules, { destinationPreset: env.to.preset });
   const mappings = planFolderMapping(from, to, { exclude: [], rename: [] }, { destinationPreset: env.to.preset });
-  const forward = accountId === undefined ? [] : env.sync.folderPairs(accountId, 'forward').filter((p) => p.state === 'active');
+  const forward = accountId === undefined ? [] : (await env.sync.folderPairs(accountId, 'forward')).filter((p) => p.state === 'active');
   for (const m of mappings) {
     const f = forward.find((p) => p.destinationPath === m.source.path);
     if (!f) continue;
@@ -83,15 +83,17 @@ function plan(env: JobEnv, accountId: number | undefined, from: ListedFolders, t
 /** Lists and maps one account without writing anything (sync --dry-run, and the first step of a run). */
 export async function planAccount(env: JobEnv, a: Account): Promise<PlannedFolder[]> {
   const [fl, tl] = await withPair(env.pools, a, env.signal, (from, to) => Promise.all([from.get().then(listFolders), to.get().then(listFolders)]));
-  const accountId = env.store.accounts().find((x) => x.sourceUser === a.sourceUser)?.id;
-  const known = accountId === undefined ? [] : env.sync.folderPairs(accountId, env.direction);
-  return plan(env, accountId, fl, tl).map((mapping) => {
+  const accountId = (await env.store.accounts()).find((x) => x.sourceUser === a.sourceUser)?.id;
+  const known = accountId === undefined ? [] : await env.sync.folderPairs(accountId, env.direction);
+  const out: PlannedFolder[] = [];
+  for (const mapping of await plan(env, accountId, fl, tl)) {
     const fp = known.find((p) => p.sourcePath === mapping.source.path);
-    const counts = fp ? env.sync.folderCounts(fp.id) : undefined;
+    const counts = fp ? await env.sync.folderCounts(fp.id) : undefined;
     const listed = counts?.found ?? 0;
     const onServer = mapping.source.status?.messages ?? 0;
-    return { mapping, copied: counts?.copied ?? 0, pending: (counts?.pending ?? 0) + Math.max(0, onServer - listed) };
-  });
+    out.push({ mapping, copied: counts?.copied ?? 0, pending: (counts?.pending ?? 0) + Math.max(0, onServer - listed) });
+  }
+  return out;
 }
 
 /** One folder pair to copy: a task of the job-wide queue. */
@@ -117,9 +119,9 @@ export function taskWeight(t: Pick<FolderTask, 'toCopy'>): number {
 }
 
 /** What is left of a folder pair, from the store: its open rows plus the source's messages not yet listed. */
-export function messagesToCopy(sync: CopyCheckpoints, fp: FolderPairRow, onSource: number): number {
-  const open = fp.srcUidvalidity === null ? 0 : sync.countOpen(fp.id, fp.srcUidvalidity);
-  return open + Math.max(0, onSource - sync.folderCounts(fp.id).found);
+export async function messagesToCopy(sync: AsyncOf<CopyCheckpoints>, fp: FolderPairRow, onSource: number): Promise<number> {
+  const open = fp.srcUidvalidity === null ? 0 : await sync.countOpen(fp.id, fp.srcUidvalidity);
+  return open + Math.max(0, onSource - (await sync.folderCounts(fp.id)).found);
 }
 
 /** One account's run: what its folder tasks share, and what they found out. */
@@ -137,21 +139,23 @@ class AccountRun {
   constructor(
     readonly env: JobEnv,
     readonly account: Account,
+    id: number,
   ) {
-    this.id = env.store.upsertAccount(account.sourceUser, account.destinationUser);
+    this.id = id;
     this.log = env.log.child({ account: account.sourceUser });
     this.batch = new AdaptiveBatch(env.batchMessages, env.batchBytes);
   }
   get label(): string {
     return this.account.sourceUser;
   }
-  event(level: 'info' | 'warn' | 'error', kind: string, message: string): void {
-    this.env.store.addEvent({ phase: 'sync', accountId: this.id, level, kind, message: `${this.label}: ${message}` });
+  /** Never rejects: an event that cannot be written is logged, and the copy goes on. */
+  event(level: 'info' | 'warn' | 'error', kind: string, message: string): Promise<void> {
+    return this.env.store.addEvent({ phase: 'sync', accountId: this.id, level, kind, message: `${this.label}: ${message}` }).catch((err: unknown) => this.log.warn({ err: (err as Error).message, kind }, 'event not recorded'));
   }
-  folderFailed(path: string, message: string): void {
+  async folderFailed(path: string, message: string): Promise<void> {
     const msg = `${path}: ${message}`;
     this.folderErrors.push(msg);
-    this.event('error', 'folder-failed', msg);
+    await this.event('error', 'folder-failed', msg);
     this.log.error({ folder: path, err: message }, 'folder not copied');
   }
   /**
@@ -195,7 +199,7 @@ class AccountRun {
         env.onProgress(this.label, n, b);
       },
       onListed: (n) => env.onListed(this.label, n),
-      event: (level, kind, message) => this.event(level, kind, message),
+      event: (level, kind, message) => void this.event(level, kind, message),
     };
   }
 }
@@ -234,14 +238,14 @@ export async function syncAccount(env: JobEnv, a: Account, queue: JobQueue): Pro
 }
 
 async function startAccount(env: JobEnv, a: Account): Promise<{ run: AccountRun; work: FolderTask[] }> {
-  const run = new AccountRun(env, a);
-  env.store.setAccountState(run.id, 'syncing');
+  const run = new AccountRun(env, a, await env.store.upsertAccount(a.sourceUser, a.destinationUser));
+  await env.store.setAccountState(run.id, 'syncing');
   try {
     const { mappings, tl } = await withRetry(env, () => withPair(env.pools, a, env.signal, async (from, to) => {
       const [fl, tl] = await Promise.all([from.get().then(listFolders), to.get().then(listFolders)]);
-      return { mappings: plan(env, run.id, fl, tl), tl };
+      return { mappings: await plan(env, run.id, fl, tl), tl };
     }), 3);
-    const work = recordMapping(run, mappings, tl);
+    const work = await recordMapping(run, mappings, tl);
     await createMissing(run, mappings, work);
     return { run, work };
   } catch (err) {
@@ -257,12 +261,12 @@ async function startAccount(env: JobEnv, a: Account): Promise<{ run: AccountRun;
 }
 
 /** Writes the folder pairs of this run's mapping; returns the ones with something to do. */
-function recordMapping(run: AccountRun, mappings: FolderMapping[], tl: ListedFolders): FolderTask[] {
+async function recordMapping(run: AccountRun, mappings: FolderMapping[], tl: ListedFolders): Promise<FolderTask[]> {
   const env = run.env;
   const work: FolderTask[] = [];
   const seen = new Set<number>();
   for (const m of mappings) {
-    const id = env.sync.upsertFolderPair({
+    const id = await env.sync.upsertFolderPair({
       accountId: run.id,
       direction: env.direction,
       sourcePath: m.source.path,
@@ -279,20 +283,22 @@ function recordMapping(run: AccountRun, mappings: FolderMapping[], tl: ListedFol
       // Never merge two folders: this one waits for a folders.rename rule (exit 3 until then).
       const msg = `${m.source.logicalPath}: ${m.notes.at(-1) ?? 'collides with another folder'}`;
       run.folderErrors.push(msg);
-      run.event('error', 'folder-collision', msg);
+      await run.event('error', 'folder-collision', msg);
       continue;
     }
     if (m.action !== 'copy') continue;
-    env.sync.retryFailed(id);
-    const fp = env.sync.folderPair(id);
+    await env.sync.retryFailed(id);
+    const fp = await env.sync.folderPair(id);
     const dstStatus = tl.folders.find((f) => f.path === m.destinationPath)?.status;
-    if (needsWork(env.sync, fp, m.source.status, dstStatus)) {
+    if (await needsWork(env.sync, fp, m.source.status, dstStatus)) {
       const messages = m.source.status?.messages ?? 0;
-      work.push({ fp, messages, toCopy: messagesToCopy(env.sync, fp, messages), dstStatus });
+      work.push({ fp, messages, toCopy: await messagesToCopy(env.sync, fp, messages), dstStatus });
     }
   }
-  for (const fp of env.sync.folderPairs(run.id, env.direction)) if (!seen.has(fp.id) && fp.state === 'active') env.sync.markFolderGone(fp.id);
-  env.onListed(run.label, work.reduce((n, w) => n + env.sync.countOpen(w.fp.id, w.fp.srcUidvalidity ?? ''), 0));
+  for (const fp of await env.sync.folderPairs(run.id, env.direction)) if (!seen.has(fp.id) && fp.state === 'active') await env.sync.markFolderGone(fp.id);
+  let listed = 0;
+  for (const w of work) listed += await env.sync.countOpen(w.fp.id, w.fp.srcUidvalidity ?? '');
+  env.onListed(run.label, listed);
   return work;
 }
 
@@ -328,7 +334,7 @@ async function copyFolder(run: AccountRun, t: FolderTask): Promise<void> {
   try {
     await withRetry(env, () => withPair(env.pools, run.account, env.signal, async (from, to) => {
       leased ||= Date.now();
-      return syncFolder(cenv, await from.copy(), await to.copy(), env.sync.folderPair(t.fp.id), t.dstStatus);
+      return syncFolder(cenv, await from.copy(), await to.copy(), await env.sync.folderPair(t.fp.id), t.dstStatus);
     }), Infinity, () => run.copied);
     // When each task ran and how long it waited for its sessions: where a copy's wall time went.
     run.log.debug({ folder: t.fp.sourcePath, messages: t.messages, startedAt: t0, leaseWaitMs: (leased || t0) - t0, ranMs: Date.now() - (leased || t0) }, 'folder task done');
@@ -349,17 +355,17 @@ async function copyFolder(run: AccountRun, t: FolderTask): Promise<void> {
       return;
     }
     // A folder-level refusal (e.g. the folder cannot be selected): the other folders go on.
-    run.folderFailed(t.fp.sourcePath, f.message);
+    await run.folderFailed(t.fp.sourcePath, f.message);
   }
 }
 
 /** The account's state, read from the store's counts (never from what a task says it did). */
-function accountOutcome(run: AccountRun): AccountOutcome {
+async function accountOutcome(run: AccountRun): Promise<AccountOutcome> {
   const env = run.env;
   const totals = { skipped: 0, failed: 0, pending: 0, withReason: 0 };
-  for (const fp of env.sync.folderPairs(run.id, env.direction)) {
+  for (const fp of await env.sync.folderPairs(run.id, env.direction)) {
     if (fp.state !== 'active') continue;
-    const k = env.sync.folderCounts(fp.id);
+    const k = await env.sync.folderCounts(fp.id);
     totals.skipped += k.skipped;
     totals.failed += k.failed;
     totals.pending += k.pending;
@@ -381,16 +387,16 @@ function accountOutcome(run: AccountRun): AccountOutcome {
     state = 'incomplete';
     error = `${totals.skipped} skipped, ${totals.failed} failed, ${totals.pending} not yet copied${totals.withReason ? `, ${totals.withReason} copied without some keywords` : ''} (see status)`;
   }
-  env.store.setAccountState(run.id, state, error ?? null);
-  if (stop) run.event(state === 'failed' ? 'error' : 'warn', 'account-stopped', stop.message);
+  await env.store.setAccountState(run.id, state, error ?? null);
+  if (stop) await run.event(state === 'failed' ? 'error' : 'warn', 'account-stopped', stop.message);
   return { user: run.label, state, ...(error ? { error } : {}), copied: run.copied, skipped: totals.skipped, failed: totals.failed, pending: totals.pending, bytes: run.bytes };
 }
 
-function needsWork(sync: CopyCheckpoints, fp: FolderPairRow, src: { uidNext: number; uidValidity: bigint } | undefined, dst: { uidValidity: bigint } | undefined): boolean {
+async function needsWork(sync: AsyncOf<CopyCheckpoints>, fp: FolderPairRow, src: { uidNext: number; uidValidity: bigint } | undefined, dst: { uidValidity: bigint } | undefined): Promise<boolean> {
   if (!src || fp.srcUidvalidity === null) return true;
   if (fp.srcUidvalidity !== String(src.uidValidity) || fp.srcUidnext !== src.uidNext) return true;
   if (fp.dstUidvalidity !== null && (!dst || fp.dstUidvalidity !== String(dst.uidValidity))) return true;
-  if (sync.countOpen(fp.id, fp.srcUidvalidity) > 0) return true;
-  return sync.openBatches(fp.id).length > 0;
+  if ((await sync.countOpen(fp.id, fp.srcUidvalidity)) > 0) return true;
+  return (await sync.openBatches(fp.id)).length > 0;
 }
 

@@ -9,6 +9,7 @@ import type { AppendItem, CopyConnection, EachResult, FetchedMessage } from './c
 import { toUidSet } from '../imap/uidset.js';
 import type { Logger } from '../logger.js';
 import type { FolderPairRow, ListedMessage, MessageRow, CopyCheckpoints } from '../store/sync-store.js';
+import type { AsyncOf } from '../store/contract/async.js';
 import { dateKey, HEADER_LIMIT, headerBlockOfBody, identityOf, identityOfBody, matchMultiset, type Candidate } from './identity.js';
 import { bodyLength, type Body } from '../imap/bulk/body.js';
 import type { AdaptiveBatch, ByteBudget, ServerThrottle } from './limits.js';
@@ -31,7 +32,7 @@ export { AccountStop };
 
 export interface CopyEnv {
   account: string;
-  store: CopyCheckpoints;
+  store: AsyncOf<CopyCheckpoints>;
   log: Logger;
   /** True once the user interrupted or the account was stopped: take no new batch. */
   stopped(): boolean;
@@ -48,7 +49,7 @@ export interface CopyEnv {
   adopt?: boolean;
   /** sync.since / --since / --max-age: copy only this window now, newest first; the rest stays pending. */
   copySince?: Date;
-  onCopied?: (m: CopiedMessage) => void;
+  onCopied?: (m: CopiedMessage) => void | Promise<void>;
   /** A spare pair of connections for this account when the job has one now (undefined: none). */
   helper?: () => Promise<HelperPair | undefined>;
   onProgress(messages: number, bytes: number): void;
@@ -84,7 +85,7 @@ export async function syncFolder(env: CopyEnv, src: CopyConnection, dst: CopyCon
   // flight, a folder not seen before or whose UIDVALIDITY changed, or messages to copy.
   let dstState: DestinationState | undefined;
   const unchanged = dstListed !== undefined && fp.dstUidvalidity === String(dstListed.uidValidity);
-  if (!unchanged || env.store.openBatches(fp.id).length > 0) {
+  if (!unchanged || (await env.store.openBatches(fp.id)).length > 0) {
     dstState = await openDestination(env, dst, fp);
     await reconcileDestination(env, dst, fp, dstState);
   }
@@ -93,20 +94,20 @@ export async function syncFolder(env: CopyEnv, src: CopyConnection, dst: CopyCon
   const uv = BigInt(mb.uidValidity);
   // Batches the other direction left in flight into this folder (a rollback that crashed): they
   // are found here first, so that what they did append is taken below as a copy, not as new mail.
-  const opposite = env.store.oppositePair(fp);
-  if (opposite && env.store.openBatches(opposite.id).length) await reconcileDestination(env, src, opposite, { uidValidity: uv, uidNext: mb.uidNext });
+  const opposite = await env.store.oppositePair(fp);
+  if (opposite && (await env.store.openBatches(opposite.id)).length) await reconcileDestination(env, src, opposite, { uidValidity: uv, uidNext: mb.uidNext });
   if (fp.srcUidvalidity !== null && fp.srcUidvalidity !== String(uv)) {
     await reidentifySource(env, src, dst, fp, uv, mb.exists);
   } else if (mb.uidNext !== fp.srcUidnext || fp.srcUidvalidity === null) {
     await listNew(env, src, dst, fp, uv, mb.exists, mb.uidNext, mb.highestModseq);
   }
 
-  let pending = inDateWindow(env.store.messages(fp.id, String(uv), ['pending']), env.copySince);
+  let pending = inDateWindow(await env.store.messages(fp.id, String(uv), ['pending']), env.copySince);
   if (!pending.length || env.stopped()) return;
   dstState ??= await openDestination(env, dst, fp);
-  if (env.adopt && !env.store.adoptChecked(fp.id)) {
+  if (env.adopt && !(await env.store.adoptChecked(fp.id))) {
     await adoptExisting(env, src, dst, fp, dstState, pending);
-    pending = env.store.messages(fp.id, String(uv), ['pending']);
+    pending = await env.store.messages(fp.id, String(uv), ['pending']);
     if (!pending.length || env.stopped()) return;
   }
   await copyRows(env, src, dst, fp, dstState, pending, uv);
@@ -164,24 +165,24 @@ const dstCand = (d: DstMessage): Candidate<DstMessage> => ({ messageId: d.messag
  * changed (deleted and re-created) has its copied rows re-identified the same way.
  */
 async function reconcileDestination(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow, state: DestinationState): Promise<void> {
-  const open = env.store.openBatches(fp.id);
+  const open = await env.store.openBatches(fp.id);
   const uvChanged = fp.dstUidvalidity !== null && fp.dstUidvalidity !== String(state.uidValidity);
   const exists = dst.selected?.exists ?? 1;
   if (uvChanged) {
     const all = await scanDestination(dst, 1, exists);
-    const copied = env.store.messages(fp.id, fp.srcUidvalidity ?? '', ['copied']).filter((r) => r.dstUidvalidity !== String(state.uidValidity));
+    const copied = (await env.store.messages(fp.id, fp.srcUidvalidity ?? '', ['copied'])).filter((r) => r.dstUidvalidity !== String(state.uidValidity));
     const { pairs, unmatched } = matchMultiset(copied.map(rowCand), all.map(dstCand));
-    env.store.rebindDestination(pairs.map(([r, d]) => ({ id: r.id, dstUid: d.uid })), state.uidValidity);
-    env.store.setMessageState(unmatched.map((r) => r.id), 'pending', null);
+    await env.store.rebindDestination(pairs.map(([r, d]) => ({ id: r.id, dstUid: d.uid })), state.uidValidity);
+    await env.store.setMessageState(unmatched.map((r) => r.id), 'pending', null);
     env.event('warn', 'dst-uidvalidity-changed', `${fp.destinationPath}: destination UIDVALIDITY changed; ${pairs.length} copied messages re-found, ${unmatched.length} to copy again`);
   }
   if (open.length) {
     const scanned = await scanDestination(dst, scanFrom(open, state.uidValidity), exists);
-    for (const r of resolveOpenBatches(env.store, fp.id, open, state.uidValidity, scanned)) {
+    for (const r of await resolveOpenBatches(env.store, fp.id, open, state.uidValidity, scanned)) {
       env.log.info({ folder: fp.destinationPath, batch: r.batch, found: r.found, missing: r.missing }, 'reconciled a batch left in flight');
     }
   }
-  env.store.setDestinationState(fp.id, state.uidValidity, state.uidNext);
+  await env.store.setDestinationState(fp.id, state.uidValidity, state.uidNext);
 }
 
 // ---- adoption ---------------------------------------------------------------------------------
@@ -196,10 +197,10 @@ async function reconcileDestination(env: CopyEnv, dst: CopyConnection, fp: Folde
 async function adoptExisting(env: CopyEnv, src: CopyConnection, dst: CopyConnection, fp: FolderPairRow, state: DestinationState, pending: MessageRow[]): Promise<void> {
   const exists = dst.selected?.exists ?? 0;
   if (exists === 0) {
-    env.store.adopt(fp.id, state.uidValidity, []);
+    await env.store.adopt(fp.id, state.uidValidity, []);
     return;
   }
-  const claimed = env.store.claimedDestinationUids(fp.id, String(state.uidValidity), 1);
+  const claimed = await env.store.claimedDestinationUids(fp.id, String(state.uidValidity), 1);
   const found = (await scanDestination(dst, 1, exists)).filter((d) => !claimed.has(d.uid));
   const ids = new Map<number, { messageId?: string; headerHash: string }>();
   if (found.length) {
@@ -219,7 +220,7 @@ async function adoptExisting(env: CopyEnv, src: CopyConnection, dst: CopyConnect
     if (i >= 0) loose.push([r, rest.splice(i, 1)[0]!]);
   }
   const all = [...pairs, ...loose];
-  env.store.adopt(
+  await env.store.adopt(
     fp.id,
     state.uidValidity,
     all.map(([r, d]) => ({ id: r.id, dstUid: d.uid, headerHash: ids.get(r.srcUid)!.headerHash, ...(ids.get(r.srcUid)!.messageId ? { messageId: ids.get(r.srcUid)!.messageId } : {}) })),
@@ -260,13 +261,13 @@ async function listNew(env: CopyEnv, src: CopyConnection, dst: CopyConnection, f
   // A message the other direction copied here is already on the far side: it is its origin.
   // Copying it back would duplicate it (a rollback's mail in a later forward run, or late mail
   // a cutover delta copied forward in a rollback).
-  const copies = rows.length ? env.store.oppositeCopies(fp, uv, from) : new Map<number, { uid: number; uidValidity: string }>();
+  const copies = rows.length ? await env.store.oppositeCopies(fp, uv, from) : new Map<number, { uid: number; uidValidity: string }>();
   for (const r of rows) {
     const origin = copies.get(r.uid);
     if (origin) Object.assign(r, { state: 'copied', lastError: undefined, dstUid: origin.uid, dstUidvalidity: origin.uidValidity });
   }
-  env.store.insertListed(fp.id, uv, rows);
-  env.store.setSourceWatermark(fp.id, { uidValidity: uv, uidNext, highestModseq: modseq, listedUid: maxUid });
+  await env.store.insertListed(fp.id, uv, rows);
+  await env.store.setSourceWatermark(fp.id, { uidValidity: uv, uidNext, highestModseq: modseq, listedUid: maxUid });
   env.onListed(rows.filter((r) => (r.state ?? 'pending') === 'pending').length);
 }
 
@@ -285,17 +286,17 @@ async function reidentifySource(env: CopyEnv, src: CopyConnection, dst: CopyConn
       current.push({ uid: m.uid, internalDate: m.internalDate, size: m.size ?? 0, flags: m.flags, headerHash: id.headerHash, ...(id.messageId ? { messageId: id.messageId } : {}) });
     }
   }
-  const old = env.store.messagesNotOf(fp.id, String(uv)).filter((r) => r.state === 'copied');
+  const old = (await env.store.messagesNotOf(fp.id, String(uv))).filter((r) => r.state === 'copied');
   const wanted: Candidate<ListedMessage>[] = current.map((c) => ({ messageId: c.messageId ?? null, internalDate: c.internalDate, headerHash: c.headerHash, size: c.size, item: c }));
   const { pairs, unmatched } = matchMultiset(wanted, old.map(rowCand));
-  env.store.rebindSource(pairs.map(([c, r]) => ({ id: r.id, uid: c.uid })), uv);
-  env.store.forgetUncopied(fp.id, String(uv));
+  await env.store.rebindSource(pairs.map(([c, r]) => ({ id: r.id, uid: c.uid })), uv);
+  await env.store.forgetUncopied(fp.id, String(uv));
   const fresh = unmatched.map((m) => classifyListed(env, limit, m)).filter((m): m is ListedMessage => m !== undefined);
-  env.store.insertListed(fp.id, uv, fresh);
+  await env.store.insertListed(fp.id, uv, fresh);
   const maxUid = current.reduce((a, c) => Math.max(a, c.uid), 0);
   const mb = src.selected;
   if (!mb) throw new ImapProtocolError(`${fp.sourcePath}: the source folder is no longer selected`, { side: 'source', account: env.account, folder: fp.sourcePath });
-  env.store.setSourceWatermark(fp.id, { uidValidity: uv, uidNext: mb.uidNext, highestModseq: mb.highestModseq, listedUid: maxUid });
+  await env.store.setSourceWatermark(fp.id, { uidValidity: uv, uidNext: mb.uidNext, highestModseq: mb.highestModseq, listedUid: maxUid });
   env.event('warn', 'src-uidvalidity-changed', `${fp.sourcePath}: source UIDVALIDITY changed; ${pairs.length} messages re-identified as already copied, ${fresh.length} new`);
   env.onListed(fresh.filter((r) => (r.state ?? 'pending') === 'pending').length);
 }
@@ -496,10 +497,10 @@ async function pump(env: CopyEnv, src: CopyConnection, dst: CopyConnection, fp: 
     try {
       const got = await fetchBodies(src, b.map((r) => r.srcUid));
       const gone = b.filter((r) => !got.has(r.srcUid));
-      if (gone.length) env.store.setMessageState(gone.map((r) => r.id), 'gone', 'deleted on the source before it was copied');
+      if (gone.length) await env.store.setMessageState(gone.map((r) => r.id), 'gone', 'deleted on the source before it was copied');
       // Listed, still there, but the server answers NIL for its content (a damaged message).
       const unreadable = b.filter((r) => got.has(r.srcUid) && !got.get(r.srcUid)!.source);
-      if (unreadable.length) env.store.setMessageState(unreadable.map((r) => r.id), 'failed', 'the source server could not produce this message (FETCH BODY[] answered NIL)');
+      if (unreadable.length) await env.store.setMessageState(unreadable.map((r) => r.id), 'failed', 'the source server could not produce this message (FETCH BODY[] answered NIL)');
       const items = b.flatMap((row) => {
         const m = got.get(row.srcUid);
         return m?.source ? [{ row, raw: m.source, bytes: bodyLength(m.source), flags: m.flags, internalDate: m.internalDate ?? (row.internalDate ? new Date(row.internalDate) : undefined) }] : [];
@@ -583,7 +584,8 @@ async function writeBatch(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow, 
     const next = await dst.uidNext(fp.destinationPath);
     if (next) state.uidNext = next;
   }
-  const batchId = env.store.beginBatch(
+  // The intent is committed (awaited, then durable) before the APPEND below is sent.
+  const batchId = await env.store.beginBatch(
     fp.id,
     { uidValidity: state.uidValidity, uidNext: state.uidNext },
     prepared.map((p) => ({ id: p.it.row.id, messageId: p.id.messageId, headerHash: p.id.headerHash, flags: p.it.flags })),
@@ -609,7 +611,7 @@ async function writeBatch(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow, 
       throw err;
     }
     // A tagged NO/BAD: MULTIAPPEND is all-or-nothing, nothing of this batch was stored.
-    env.store.failBatch(batchId, f.message);
+    await env.store.failBatch(batchId, f.message);
     if (f.transient) throw err; // retried by the caller after a back-off
     if (f.kind === 'quota') throw new AccountStop(`destination mailbox is full (${fp.destinationPath}): ${f.message}`, 'incomplete', { side: 'destination', account: env.account, folder: fp.destinationPath, cause: err });
     if (f.kind === 'daily-limit') throw new AccountStop(`destination ${f.message}`, 'incomplete', { side: 'destination', account: env.account, folder: fp.destinationPath, cause: err });
@@ -636,7 +638,7 @@ async function writeBatch(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow, 
       return;
     }
     const reason = f.kind === 'too-large' ? f.message : `refused by the destination: ${f.message}`;
-    env.store.setMessageState([items[0]!.row.id], f.kind === 'too-large' ? 'skipped' : 'failed', reason);
+    await env.store.setMessageState([items[0]!.row.id], f.kind === 'too-large' ? 'skipped' : 'failed', reason);
     env.log.warn({ folder: fp.destinationPath, srcUid: items[0]!.row.srcUid, reason }, 'message not copied');
     return;
   }
@@ -649,15 +651,15 @@ async function writeBatch(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow, 
     if (ok.length && okUids.some((u) => u === undefined)) okUids = await uidsByIdentity(dst, fp.destinationPath, state.uidNext, ok);
     const uv = okRes.find((r) => r.uidValidity !== undefined)?.uidValidity ?? state.uidValidity;
     // Refused ones are free again and go one by one (their reason is recorded there).
-    if (failed.length) env.store.setMessageState(failed.map((p) => p.it.row.id), 'pending', null);
+    if (failed.length) await env.store.setMessageState(failed.map((p) => p.it.row.id), 'pending', null);
     // A throttling answer among them holds every session to this server first (failure policy).
     const throttled = each.flatMap((r) => (r.ok ? [] : [classifyImapError(r.error)])).find((f) => policyOf(f).retry === 'server');
     if (throttled) env.dstThrottle.throttled(throttled);
-    env.store.finishBatch(batchId, uv, ok.map((p, i) => ({ id: p.it.row.id, dstUid: okUids[i], droppedFlags: p.dropped, ...(p.dropped.length ? { reason: droppedReason(p.dropped, p.limitHit) } : {}) })));
+    await env.store.finishBatch(batchId, uv, ok.map((p, i) => ({ id: p.it.row.id, dstUid: okUids[i], droppedFlags: p.dropped, ...(p.dropped.length ? { reason: droppedReason(p.dropped, p.limitHit) } : {}) })));
     const known = okUids.filter((u): u is number => u !== undefined);
     if (known.length) state.uidNext = Math.max(state.uidNext, Math.max(...known) + 1);
     env.onProgress(ok.length, ok.reduce((a, p) => a + p.it.bytes, 0));
-    notifyCopied(env, fp, ok, okUids);
+    await notifyCopied(env, fp, ok, okUids);
     for (const p of failed) await writeBatch(env, dst, fp, state, [p.it], createdOnce);
     return;
   }
@@ -666,7 +668,7 @@ async function writeBatch(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow, 
   // so dual-run can later apply flag changes to the copies.
   if (!uids && !res!.uidValidity) uids = (await uidsByIdentity(dst, fp.destinationPath, state.uidNext, prepared)).map((u) => u) as number[];
   res = res!;
-  env.store.finishBatch(
+  await env.store.finishBatch(
     batchId,
     res.uidValidity ?? state.uidValidity,
     prepared.map((p, i) => ({ id: p.it.row.id, dstUid: uids?.[i], droppedFlags: p.dropped, ...(p.dropped.length ? { reason: droppedReason(p.dropped, p.limitHit) } : {}) })),
@@ -674,15 +676,15 @@ async function writeBatch(env: CopyEnv, dst: CopyConnection, fp: FolderPairRow, 
   const knownUids = (uids ?? []).filter((u): u is number => u !== undefined);
   if (knownUids.length) state.uidNext = Math.max(state.uidNext, Math.max(...knownUids) + 1);
   env.onProgress(items.length, bytes);
-  notifyCopied(env, fp, prepared, uids ?? []);
+  await notifyCopied(env, fp, prepared, uids ?? []);
 }
 
 type Prepared = { it: Fetched; id: { messageId?: string; headerHash: string }; keep: string[]; dropped: string[]; limitHit: boolean };
 
-function notifyCopied(env: CopyEnv, fp: FolderPairRow, prepared: Prepared[], uids: (number | undefined)[]): void {
+async function notifyCopied(env: CopyEnv, fp: FolderPairRow, prepared: Prepared[], uids: (number | undefined)[]): Promise<void> {
   if (!env.onCopied) return;
   for (const [i, p] of prepared.entries()) {
-    env.onCopied({
+    await env.onCopied({
       account: env.account,
       sourcePath: fp.sourcePath,
       destinationPath: fp.destinationPath,

@@ -1,10 +1,12 @@
 import type { CopyCheckpoints, MessageRow, OpenBatch } from '../store/contract/copy.js';
+import type { AsyncOf } from '../store/contract/async.js';
 import { matchMultiset, type Candidate } from './identity.js';
 
 // What the copier decides about batches left in flight (a crash, a dropped connection) before
 // anything is retried: which destination UIDs to look at, and which of each batch's messages are
 // already there (-> copied, with the UID found) or not (-> pending, to be appended again).
-// Pure decisions on the store contract, with no IMAP: folder.ts does the scan.
+// Decisions on the store contract, with no IMAP (only the one reconciling worker of a folder runs them, so
+// the claimed UIDs read first cannot change before its batches are resolved): folder.ts does the scan.
 
 /** A destination message's identity, as scanned (headers only). */
 export interface ScannedMessage {
@@ -40,9 +42,9 @@ export interface BatchOutcome {
  * message is used by one batch at most (multiset matching by identity), and each batch's outcome
  * is recorded in one transaction.
  */
-export function resolveOpenBatches(store: CopyCheckpoints, fpId: number, open: OpenBatch[], uidValidity: bigint, scanned: ScannedMessage[]): BatchOutcome[] {
+export async function resolveOpenBatches(store: AsyncOf<CopyCheckpoints>, fpId: number, open: OpenBatch[], uidValidity: bigint, scanned: ScannedMessage[]): Promise<BatchOutcome[]> {
   if (!open.length) return [];
-  const claimed = store.claimedDestinationUids(fpId, String(uidValidity), scanFrom(open, uidValidity));
+  const claimed = await store.claimedDestinationUids(fpId, String(uidValidity), scanFrom(open, uidValidity));
   let pool = scanned.filter((d) => !claimed.has(d.uid));
   const out: BatchOutcome[] = [];
   for (const b of open) {
@@ -50,7 +52,7 @@ export function resolveOpenBatches(store: CopyCheckpoints, fpId: number, open: O
     const { pairs, unmatched } = matchMultiset(b.messages.map(rowCand), pool.filter((d) => d.uid >= lo).map(scannedCand));
     const used = new Set(pairs.map(([, d]) => d.uid));
     pool = pool.filter((d) => !used.has(d.uid));
-    store.resolveBatch(b.id, uidValidity, pairs.map(([r, d]) => ({ id: r.id, dstUid: d.uid })), unmatched.map((r) => r.id));
+    await store.resolveBatch(b.id, uidValidity, pairs.map(([r, d]) => ({ id: r.id, dstUid: d.uid })), unmatched.map((r) => r.id));
     out.push({ batch: b.id, found: pairs.length, missing: unmatched.length });
   }
   return out;

@@ -1,6 +1,7 @@
 import type { DnsRecord, DnsServer } from '../dns/client.js';
 import { lookup, lookupAt } from '../dns/resolver.js';
-import type { CutoverRecords, JobStore } from '../store/contract/index.js';
+import type { CutoverRecords } from '../store/contract/index.js';
+import type { AsyncOf, AsyncJobStore } from '../store/contract/async.js';
 import type { CheckStatus } from '../store/cutover-store.js';
 import { fetchMtaStsPolicy } from './mta-sts.js';
 import {
@@ -54,8 +55,8 @@ export interface CheckEnv {
   /** Resolved authoritative servers (config or NS lookup). */
   authoritative: DnsServer[];
   resolvers: DnsServer[];
-  store: JobStore;
-  cutover: CutoverRecords;
+  store: AsyncJobStore;
+  cutover: AsyncOf<CutoverRecords>;
   /** The migrated addresses RCPT TO is probed for. */
   addresses: string[];
   now: Date;
@@ -110,11 +111,11 @@ const mxCheck: Check = async (env) => {
   const ttl = Math.max(...answers.map((a) => a.ttl));
   const isNew = sameMxSet(first.mx, s.mx);
   // Remember the pre-switch set (for rollback) and the TTL history (for "low early enough").
-  const st = env.cutover.state();
+  const st = await env.cutover.state();
   const nowIso = env.now.toISOString();
-  if (!isNew && !st.oldMx && !env.confirmed) env.cutover.updateState({ oldMx: first.mx });
+  if (!isNew && !st.oldMx && !env.confirmed) await env.cutover.updateState({ oldMx: first.mx });
   const ttlMax = Math.max(st.mxTtlMax ?? 0, ttl);
-  env.cutover.updateState({ mxTtlMax: ttlMax, mxTtlLowSince: ttl <= s.maxTtl ? (st.mxTtlLowSince ?? nowIso) : null });
+  await env.cutover.updateState({ mxTtlMax: ttlMax, mxTtlLowSince: ttl <= s.maxTtl ? (st.mxTtlLowSince ?? nowIso) : null });
   const lowSince = ttl <= s.maxTtl ? new Date(st.mxTtlLowSince ?? nowIso) : undefined;
 
   if (env.confirmed) {
@@ -168,7 +169,7 @@ const spfCheck: Check = async (env) => {
     fails.push(c('spfNewMissing', { include: s.spfInclude }));
     fixes.push(c('spfAdd', { include: s.spfInclude }));
   }
-  if (s.oldSpfInclude && !spfIncludes(record, s.oldSpfInclude) && !env.cutover.state().finalizedAt) {
+  if (s.oldSpfInclude && !spfIncludes(record, s.oldSpfInclude) && !(await env.cutover.state()).finalizedAt) {
     warns.push(c('spfOldMissing', { include: s.oldSpfInclude }));
     fixes.push(c('spfKeepOld', { include: s.oldSpfInclude }));
   }
@@ -220,7 +221,7 @@ const dmarcCheck: Check = async (env) => {
   if (!tags.get('rua')) {
     return res('WARN', [c('dmarcNoRua', { p })], [c('dmarcAddRua', { domain: s.domain })], data);
   }
-  if (p !== 'none' && !env.cutover.state().finalizedAt) {
+  if (p !== 'none' && !(await env.cutover.state()).finalizedAt) {
     return res('WARN', [c(p === 'reject' ? 'dmarcStrictReject' : 'dmarcStrictSpam', { p })], [c('dmarcStrictFix')], data);
   }
   return res('PASS', [c('dmarcPass', { p, rua: tags.get('rua') ?? '' })], undefined, data);
@@ -242,8 +243,8 @@ const mtaStsCheck: Check = async (env) => {
   const policy = parseMtaStsPolicy(text);
   const data = { id, policy, url: fetched.url };
   // Snapshot at the first look: later checks compare the id against it.
-  const st = env.cutover.state();
-  if (!st.snapshotAt) env.cutover.updateState({ mtaStsId: id, mtaStsPolicy: text, snapshotAt: env.now.toISOString() });
+  const st = await env.cutover.state();
+  if (!st.snapshotAt) await env.cutover.updateState({ mtaStsId: id, mtaStsPolicy: text, snapshotAt: env.now.toISOString() });
   if (policy.problems.length) return res('FAIL', [c('stsPolicy', { url: fetched.url, problems: policy.problems.join('; ') })], [c('stsPolicyFix')], data);
   const missing = s.mx.filter((m) => !policyCovers(policy, m.host));
   if (!s.mx.length) return res('FAIL', [c('mxUnknown')], [c('setMxShort')], data);
@@ -256,10 +257,10 @@ const mtaStsCheck: Check = async (env) => {
   }
   const oldMx = s.oldMx ?? st.oldMx ?? [];
   const oldMissing = oldMx.filter((m) => !policyCovers(policy, m.host));
-  if (!env.cutover.state().finalizedAt && oldMissing.length && policy.mode === 'enforce') {
+  if (!(await env.cutover.state()).finalizedAt && oldMissing.length && policy.mode === 'enforce') {
     return res('WARN', [c('stsOldGone', { hosts: oldMissing.map((m) => m.host).join(', '), maxAge: String(policy.maxAge) })], [c('stsKeepOld')], data);
   }
-  if (policy.mode === 'enforce' && (policy.maxAge ?? 0) > 86400 && !env.cutover.state().finalizedAt) {
+  if (policy.mode === 'enforce' && (policy.maxAge ?? 0) > 86400 && !(await env.cutover.state()).finalizedAt) {
     return res('WARN', [c('stsLongAge', { age: dur(policy.maxAge!) })], [c('stsTesting')], data);
   }
   const changed = st.mtaStsId && st.mtaStsId !== id;
@@ -367,11 +368,11 @@ const smtpCheck: Check = async (env) => {
 // ---- 11: sync parity ---------------------------------------------------------------------------
 
 const syncParityCheck: Check = async (env) => {
-  const runs = env.store.phaseRuns().filter((r) => r.phase === 'sync' || r.phase === 'dual-run');
+  const runs = (await env.store.phaseRuns()).filter((r) => r.phase === 'sync' || r.phase === 'dual-run');
   const last = runs.filter((r) => r.outcome !== 'running').at(-1);
   if (!last) return res('FAIL', [c('parityNoSync')], [c('paritySyncFirst')]);
-  const states = env.cutover.messageStates();
-  const accounts = env.store.accounts();
+  const states = await env.cutover.messageStates();
+  const accounts = await env.store.accounts();
   const notDone = accounts.filter((a) => a.state !== 'complete');
   const data = { lastRun: { phase: last.phase, finishedAt: last.finishedAt, outcome: last.outcome }, messages: states };
   const pending = (states.pending ?? 0) + (states.copying ?? 0) + (states.failed ?? 0);

@@ -5,7 +5,8 @@ import { withPair, withSession } from '../copier/session-pools.js';
 import { classifyImapError } from '../imap/errors.js';
 import { listFolders } from '../imap/folders.js';
 import type { Logger } from '../logger.js';
-import type { DualRunState, JobStore } from '../store/contract/index.js';
+import type { DualRunState } from '../store/contract/index.js';
+import type { AsyncOf, AsyncJobStore } from '../store/contract/async.js';
 import { flagPassFolder, type FlagEnv } from './folder-flags.js';
 import type { PassSessions } from './pass-sessions.js';
 
@@ -22,8 +23,8 @@ export interface AccountFlagResult {
 
 export interface FlagPassDeps {
   config: JobConfig;
-  store: JobStore;
-  dual: DualRunState;
+  store: AsyncJobStore;
+  dual: AsyncOf<DualRunState>;
   log: Logger;
   signal: AbortSignal;
   /** The pass's pooled sessions (the account's from its earlier steps are reused) and its retry rule. */
@@ -38,13 +39,13 @@ export interface FlagPassDeps {
  */
 export async function flagPassAccount(deps: FlagPassDeps, a: Account): Promise<AccountFlagResult> {
   const out: AccountFlagResult = { user: a.sourceUser, applied: 0, kept: 0, deleted: 0, unchangedFolders: 0, folders: 0, errors: [] };
-  const accountId = deps.store.accounts().find((x) => x.sourceUser === a.sourceUser)?.id;
+  const accountId = (await deps.store.accounts()).find((x) => x.sourceUser === a.sourceUser)?.id;
   if (accountId === undefined) {
     out.errors.push(`${a.sourceUser}: not synced yet`);
     return out;
   }
   const log = deps.log.child({ account: a.sourceUser, step: 'flags' });
-  const pairs = deps.store.sync.folderPairs(accountId, 'forward').filter((p) => p.state === 'active' && p.srcUidvalidity !== null);
+  const pairs = (await deps.store.sync.folderPairs(accountId, 'forward')).filter((p) => p.state === 'active' && p.srcUidvalidity !== null);
   const env: FlagEnv = {
     account: a.sourceUser,
     dual: deps.dual,

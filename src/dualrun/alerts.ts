@@ -6,7 +6,7 @@ import type { AlertChannelConfig } from '../config/dualrun-schema.js';
 import type { JobConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import type { Secret } from '../secret.js';
-import type { JobStore } from '../store/contract/index.js';
+import type { AsyncJobStore } from '../store/contract/async.js';
 
 // Alerts to the team's chat or mailbox, each channel in its own documented shape:
 // - DingTalk group robot: {"msgtype":"text","text":{"content":…}}; with a signing secret the URL
@@ -149,18 +149,18 @@ export interface SentAlert {
  * Sends an alert to every configured channel, unless the same key was sent within `repeatMs`.
  * The result of each channel is recorded with the alert; a failing channel does not stop the others.
  */
-export async function sendAlert(job: JobConfig, store: JobStore, a: Alert, opts: { repeatMs?: number; log?: Logger } = {}): Promise<SentAlert> {
+export async function sendAlert(job: JobConfig, store: AsyncJobStore, a: Alert, opts: { repeatMs?: number; log?: Logger } = {}): Promise<SentAlert> {
   const hs = store.dualRunHealth;
   const channels = job.dualRun.alerts;
-  const last = hs.lastAlert(a.key);
+  const last = await hs.lastAlert(a.key);
   if (last && Date.now() - Date.parse(last.at) < (opts.repeatMs ?? 6 * 3600_000)) return { sent: false, results: last.results };
   if (!channels.length) {
-    hs.addAlert({ key: a.key, level: a.level, message: `${a.title}: ${a.message}`, results: {} });
+    await hs.addAlert({ key: a.key, level: a.level, message: `${a.title}: ${a.message}`, results: {} });
     return { sent: false, results: {} };
   }
   const out = await Promise.all(channels.map((ch, i) => sendOne(job, ch, i, a).then((r) => [channelName(channels, i), r] as const)));
   const results = Object.fromEntries(out);
-  hs.addAlert({ key: a.key, level: a.level, message: `${a.title}: ${a.message}`, results });
+  await hs.addAlert({ key: a.key, level: a.level, message: `${a.title}: ${a.message}`, results });
   opts.log?.info({ key: a.key, results }, 'alert sent');
   return { sent: true, results };
 }

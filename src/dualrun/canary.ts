@@ -8,7 +8,7 @@ import { Session } from '../copier/session.js';
 import { normHost, parseServer } from '../dns/client.js';
 import { lookup, PUBLIC_RESOLVERS } from '../dns/resolver.js';
 import type { Logger } from '../logger.js';
-import type { JobStore } from '../store/contract/index.js';
+import type { AsyncJobStore } from '../store/contract/async.js';
 import { removeOne } from './dest-ops.js';
 import { DnsError } from '../errors.js';
 
@@ -94,7 +94,7 @@ export function canaryRecipients(job: JobConfig, accounts: Account[]): string[] 
 }
 
 /** Sends one canary per recipient; each is recorded before it is sent. */
-export async function sendCanaries(env: { config: JobConfig; accounts: Account[]; store: JobStore; log: Logger; signal: AbortSignal }): Promise<CanaryRound[]> {
+export async function sendCanaries(env: { config: JobConfig; accounts: Account[]; store: AsyncJobStore; log: Logger; signal: AbortSignal }): Promise<CanaryRound[]> {
   const c: CanaryConfig = env.config.dualRun.canary ?? { to: [], every: '15m', timeoutSeconds: 600 };
   const hs = env.store.dualRunHealth;
   const rounds: CanaryRound[] = [];
@@ -103,11 +103,11 @@ export async function sendCanaries(env: { config: JobConfig; accounts: Account[]
     const account = accountFor(env.accounts, rcpt);
     const token = randomBytes(9).toString('hex');
     const messageId = `mailshift-canary-${token}@${env.config.domain}`.toLowerCase();
-    const id = hs.addCanary({ token, recipient: rcpt, mxHost: r.name, side: r.side });
+    const id = await hs.addCanary({ token, recipient: rcpt, mxHost: r.name, side: r.side });
     const round: CanaryRound = { id, token, messageId, recipient: rcpt, account: account!, side: r.side, mxHost: r.name, sentMs: Date.now() };
     if (!account) {
       round.error = `canary recipient ${rcpt} is not one of the job's accounts`;
-      hs.updateCanary(id, { state: 'failed', error: round.error });
+      await hs.updateCanary(id, { state: 'failed', error: round.error });
       rounds.push(round);
       continue;
     }
@@ -135,7 +135,7 @@ export async function sendCanaries(env: { config: JobConfig; accounts: Account[]
       env.log.info({ token, rcpt, mx: r.name, side: r.side }, 'canary sent');
     } catch (err) {
       round.error = `canary to ${rcpt} via ${r.name}: ${(err as Error).message.split('\n')[0]}`;
-      hs.updateCanary(id, { state: 'failed', error: round.error });
+      await hs.updateCanary(id, { state: 'failed', error: round.error });
     } finally {
       t.close();
     }
@@ -149,7 +149,7 @@ const session = (job: JobConfig, a: Account, side: 'source' | 'destination', log
   new Session(side === 'source' ? job.source : job.destination, { account: a, credentials }, side, log);
 
 /** Waits until every sent canary is in its recipient's INBOX on the side DNS points at (or the timeout). */
-export async function awaitDelivery(env: { config: JobConfig; store: JobStore; log: Logger; signal: AbortSignal; credentials: Credentials }, rounds: CanaryRound[]): Promise<void> {
+export async function awaitDelivery(env: { config: JobConfig; store: AsyncJobStore; log: Logger; signal: AbortSignal; credentials: Credentials }, rounds: CanaryRound[]): Promise<void> {
   const hs = env.store.dualRunHealth;
   const timeoutMs = (env.config.dualRun.canary?.timeoutSeconds ?? 600) * 1000;
   for (const r of rounds.filter((x) => !x.error)) {
@@ -164,7 +164,7 @@ export async function awaitDelivery(env: { config: JobConfig; store: JobStore; l
           let at = Date.now();
           for await (const m of c.fetch(String(found[0]), { uid: true, internalDate: true }, { uid: true })) if (m.internalDate) at = Math.min(at, new Date(m.internalDate).getTime());
           r.deliveredMs = Math.max(r.sentMs, at);
-          hs.updateCanary(r.id, { state: 'delivered', deliveredAt: new Date(r.deliveredMs).toISOString(), deliveryS: (r.deliveredMs - r.sentMs) / 1000 });
+          await hs.updateCanary(r.id, { state: 'delivered', deliveredAt: new Date(r.deliveredMs).toISOString(), deliveryS: (r.deliveredMs - r.sentMs) / 1000 });
           break;
         }
         if (Date.now() - r.sentMs > timeoutMs) break;
@@ -182,7 +182,7 @@ export async function awaitDelivery(env: { config: JobConfig; store: JobStore; l
  * After the pass: how long until the destination had it (end-to-end lag), then removal from
  * both sides (UID EXPUNGE of exactly that UID where UIDPLUS is offered, else \Deleted).
  */
-export async function finishCanaries(env: { config: JobConfig; store: JobStore; log: Logger; credentials: Credentials }, rounds: CanaryRound[]): Promise<CanaryOutcome[]> {
+export async function finishCanaries(env: { config: JobConfig; store: AsyncJobStore; log: Logger; credentials: Credentials }, rounds: CanaryRound[]): Promise<CanaryOutcome[]> {
   const hs = env.store.dualRunHealth;
   const out: CanaryOutcome[] = [];
   for (const r of rounds) {
@@ -193,16 +193,16 @@ export async function finishCanaries(env: { config: JobConfig; store: JobStore; 
     }
     if (r.deliveredMs === undefined) {
       const error = `canary to ${r.recipient} via ${r.mxHost} not delivered within ${env.config.dualRun.canary?.timeoutSeconds ?? 600} s`;
-      hs.updateCanary(r.id, { state: 'lost', error });
+      await hs.updateCanary(r.id, { state: 'lost', error });
       out.push({ ...base, state: 'lost', cleaned: false, error });
       continue;
     }
     const deliverySeconds = (r.deliveredMs - r.sentMs) / 1000;
     // Delivered to the destination itself (after the switch): it is there at once.
-    const copiedIso = r.side === 'destination' ? new Date(r.deliveredMs).toISOString() : hs.copiedAt(r.messageId);
+    const copiedIso = r.side === 'destination' ? new Date(r.deliveredMs).toISOString() : await hs.copiedAt(r.messageId);
     const lagSeconds = copiedIso ? Math.max(deliverySeconds, (Date.parse(copiedIso) - r.sentMs) / 1000) : undefined;
     let cleaned = true;
-    const copies = hs.forgetCanaryRows(r.messageId);
+    const copies = await hs.forgetCanaryRows(r.messageId);
     for (const side of ['source', 'destination'] as const) {
       const s = session(env.config, r.account, side, env.log, env.credentials);
       try {
@@ -221,7 +221,7 @@ export async function finishCanaries(env: { config: JobConfig; store: JobStore; 
       }
     }
     const state = lagSeconds === undefined ? 'delivered' : 'copied';
-    hs.updateCanary(r.id, { state, ...(copiedIso && lagSeconds !== undefined ? { copiedAt: copiedIso, lagS: lagSeconds } : {}), cleaned });
+    await hs.updateCanary(r.id, { state, ...(copiedIso && lagSeconds !== undefined ? { copiedAt: copiedIso, lagS: lagSeconds } : {}), cleaned });
     out.push({ ...base, state, deliverySeconds, ...(lagSeconds !== undefined ? { lagSeconds } : {}), cleaned });
   }
   return out;

@@ -7,10 +7,11 @@ import type { FolderPairRow } from '../store/sync-store.js';
 import { refusedOrLost } from './dest-ops.js';
 import { decideFlags, normFlags, sameFlags } from './flags.js';
 import type { DualRunState } from '../store/contract/index.js';
+import type { AsyncOf } from '../store/contract/async.js';
 
 export interface FlagEnv {
   account: string;
-  dual: DualRunState;
+  dual: AsyncOf<DualRunState>;
   log: Logger;
   event(level: 'info' | 'warn' | 'error', kind: string, message: string, data?: unknown): void;
 }
@@ -41,7 +42,7 @@ const empty = (mode: FolderFlagResult['mode']): FolderFlagResult => ({ applied: 
 export async function flagPassFolder(env: FlagEnv, src: ImapFlow, dst: () => Promise<ImapFlow>, fp: FolderPairRow, status?: FolderInfo['status']): Promise<FolderFlagResult> {
   const uv = fp.srcUidvalidity;
   if (uv === null) return empty('not-listed');
-  const w = env.dual.watermark(fp.id);
+  const w = await env.dual.watermark(fp.id);
   const known = w !== undefined && w.srcUidvalidity === uv;
   if (
     known &&
@@ -76,14 +77,14 @@ export async function flagPassFolder(env: FlagEnv, src: ImapFlow, dst: () => Pro
 
   // Deletions: a full fetch lists every UID; otherwise search UIDs only when the counts say
   // something may have gone (new mail since the sync listed also triggers it, harmlessly).
-  if (!present && (mb.exists !== env.dual.expectedOnSource(fp.id, uv) || mb.uidNext !== fp.srcUidnext)) {
+  if (!present && (mb.exists !== await env.dual.expectedOnSource(fp.id, uv) || mb.uidNext !== fp.srcUidnext)) {
     const uids = mb.exists > 0 ? await src.search({ all: true }, { uid: true }) : [];
     if (uids) present = new Set(uids);
   }
   if (present) {
-    const gone = env.dual.liveCopiedUids(fp.id, uv).filter((r) => r.srcUid < mb.uidNext && !present!.has(r.srcUid));
+    const gone = (await env.dual.liveCopiedUids(fp.id, uv)).filter((r) => r.srcUid < mb.uidNext && !present!.has(r.srcUid));
     if (gone.length) {
-      env.dual.markSourceDeleted(fp.id, gone.map((r) => r.id));
+      await env.dual.markSourceDeleted(fp.id, gone.map((r) => r.id));
       result.deleted = gone.length;
       env.event('info', 'dualrun-source-deleted', `${fp.sourcePath}: ${gone.length} message(s) deleted on the source; their copies stay on the destination`, {
         folder: fp.sourcePath,
@@ -94,16 +95,16 @@ export async function flagPassFolder(env: FlagEnv, src: ImapFlow, dst: () => Pro
 
   const candidates: { row: CopiedRow; flags: string[] }[] = [];
   for (const c of changed) {
-    const row = env.dual.copiedRow(fp.id, uv, c.uid);
+    const row = await env.dual.copiedRow(fp.id, uv, c.uid);
     if (!row || row.dstUid === null || sameFlags(row.flags, c.flags)) continue;
     // Already reported as a kept destination change for these very source flags.
-    if (env.dual.keptSourceFlags(row.id) === JSON.stringify(c.flags)) continue;
+    if (await env.dual.keptSourceFlags(row.id) === JSON.stringify(c.flags)) continue;
     candidates.push({ row, flags: c.flags });
   }
   if (candidates.length) await applyToDestination(env, await dst(), fp, candidates, result);
 
   // Advance the watermark only when everything was applied, so a failure is retried next pass.
-  if (!result.errors.length) env.dual.setWatermark(fp.id, { uidValidity: BigInt(uv), modseq: modseqBefore, exists: mb.exists, uidNext: mb.uidNext });
+  if (!result.errors.length) await env.dual.setWatermark(fp.id, { uidValidity: BigInt(uv), modseq: modseqBefore, exists: mb.exists, uidNext: mb.uidNext });
   return result;
 }
 
@@ -128,7 +129,7 @@ async function applyToDestination(env: FlagEnv, dst: ImapFlow, fp: FolderPairRow
     const dest = current.get(c.row.dstUid!);
     if (!dest) {
       result.kept++;
-      env.dual.recordKept(fp.id, c.row.id, c.flags, []);
+      await env.dual.recordKept(fp.id, c.row.id, c.flags, []);
       env.event('info', 'dualrun-kept-destination', `${fp.destinationPath}: message UID ${c.row.dstUid} was deleted on the destination; not copied again`, {
         folder: fp.destinationPath,
         dstUid: c.row.dstUid,
@@ -141,7 +142,7 @@ async function applyToDestination(env: FlagEnv, dst: ImapFlow, fp: FolderPairRow
       written.push({ id: c.row.id, flags: c.flags, dropped: d.dropped });
     } else if (d.kind === 'kept') {
       result.kept++;
-      env.dual.recordKept(fp.id, c.row.id, c.flags, dest);
+      await env.dual.recordKept(fp.id, c.row.id, c.flags, dest);
       env.event('info', 'dualrun-kept-destination', `${fp.destinationPath}: UID ${c.row.dstUid} was changed on the destination; kept its flags (${dest.join(' ') || 'none'}) over the source's (${c.flags.join(' ') || 'none'})`, {
         folder: fp.destinationPath,
         dstUid: c.row.dstUid,
@@ -171,5 +172,5 @@ async function applyToDestination(env: FlagEnv, dst: ImapFlow, fp: FolderPairRow
     for (const r of g.rows) written.push({ id: r.row.id, flags: r.flags, dropped: r.dropped });
     result.applied += g.rows.length;
   }
-  env.dual.recordWritten(written);
+  await env.dual.recordWritten(written);
 }

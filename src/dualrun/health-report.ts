@@ -1,7 +1,7 @@
 import type { JobConfig } from '../config/types.js';
 import type { AlertRow, CanaryRow } from '../store/dualrun-health-store.js';
 import type { StoredPass } from '../store/dualrun-store.js';
-import type { JobStore } from '../store/contract/index.js';
+import type { AsyncJobStore } from '../store/contract/async.js';
 import { sendAlert, type SentAlert } from './alerts.js';
 import { evaluateHealth, type Health } from './health.js';
 
@@ -19,16 +19,16 @@ export interface DualRunHealthReport {
  * The dual-run part of `status` and `mailshift health`, from the store. With `alertOn`, a state
  * in that list sends an alert (once per state and dual-run invocation, again after 6 h).
  */
-export async function dualRunHealthReport(config: JobConfig, store: JobStore, opts: { alertOn?: Health['state'][] } = {}): Promise<DualRunHealthReport> {
+export async function dualRunHealthReport(config: JobConfig, store: AsyncJobStore, opts: { alertOn?: Health['state'][] } = {}): Promise<DualRunHealthReport> {
   const hs = store.dualRunHealth;
-  const hb = hs.heartbeat();
+  const hb = await hs.heartbeat();
   const health = evaluateHealth(hb, { lagAlertSeconds: config.dualRun.lagAlertSeconds });
   const out: DualRunHealthReport = {
     health,
-    lastPass: store.dualRun.passes().at(-1) ?? null,
-    actions: store.dualRunActions.counts(),
-    canaries: hs.canaries(20),
-    alerts: hs.alerts(10),
+    lastPass: (await store.dualRun.passes()).at(-1) ?? null,
+    actions: await store.dualRunActions.counts(),
+    canaries: await hs.canaries(20),
+    alerts: await hs.alerts(10),
   };
   if (opts.alertOn?.includes(health.state)) {
     out.alert = await sendAlert(config, store, {

@@ -11,7 +11,8 @@ import type { Logger } from '../logger.js';
 import { planFolderMapping } from '../mapping/plan.js';
 import type { ActionRow, LiveRow } from '../store/dualrun-actions-store.js';
 import type { FlagWatermark } from '../store/dualrun-store.js';
-import type { CopyCheckpoints, DualRunActions, JobStore } from '../store/contract/index.js';
+import type { CopyCheckpoints, DualRunActions } from '../store/contract/index.js';
+import type { AsyncOf, AsyncJobStore } from '../store/contract/async.js';
 import type { FolderPairRow } from '../store/sync-store.js';
 import { findByIdentity, flagsOf, moveMethod, moveOne, openOrCreate, removeOne } from './dest-ops.js';
 import { toUidSet } from '../imap/uidset.js';
@@ -40,7 +41,7 @@ export interface MoveStepResult {
 
 export interface MoveDeps {
   config: JobConfig;
-  store: JobStore;
+  store: AsyncJobStore;
   log: Logger;
   signal: AbortSignal;
   deletes: DeletesMode;
@@ -73,7 +74,7 @@ const lastWritten = (r: LiveRow) => {
  */
 export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveStepResult> {
   const out: MoveStepResult = { user: a.sourceUser, moved: 0, expunged: 0, deletesApplied: 0, deletesDeclined: 0, errors: [], ok: true, qresyncFolders: 0, uidDiffFolders: 0 };
-  const accountId = deps.store.accounts().find((x) => x.sourceUser === a.sourceUser)?.id;
+  const accountId = (await deps.store.accounts()).find((x) => x.sourceUser === a.sourceUser)?.id;
   if (accountId === undefined) return out;
   const log = deps.log.child({ account: a.sourceUser, step: 'moves' });
   const sync = deps.store.sync;
@@ -88,10 +89,10 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
     out.errors.length = 0;
     out.qresyncFolders = out.uidDiffFolders = 0;
     // Read per try: an earlier try may have paired a folder the sync had not seen.
-    const allPairs = sync.folderPairs(accountId, 'forward');
+    const allPairs = await sync.folderPairs(accountId, 'forward');
     const pairs = allPairs.filter((p) => p.state === 'active' && p.srcUidvalidity !== null);
     // 1. Actions left in flight by an earlier pass that was killed: settled before anything else.
-    for (const act of acts.open(allPairs.map((p) => p.id))) await reconcile(await dst(), acts, act, log);
+    for (const act of await acts.open(allPairs.map((p) => p.id))) await reconcile(await dst(), acts, act, log);
 
     // 2. What vanished, and what is new, per folder (UID diff; only folders whose counts moved).
     const listed = await listFolders(await src.get());
@@ -105,13 +106,13 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
       const f = status.get(fp.sourcePath);
       if (!f?.status) {
         // The folder is gone from the source (deleted or renamed): all its messages vanished.
-        vanished.push(...acts.liveRows(fp.id, uv));
+        vanished.push(...await acts.liveRows(fp.id, uv));
         continue;
       }
       if (String(f.status.uidValidity) !== uv) continue; // the sync re-identifies that folder
-      if (f.status.messages === dual.expectedOnSource(fp.id, uv) && f.status.uidNext === fp.srcUidnext) continue;
-      const pendingUids = new Set(acts.pendingRows(fp.id).filter((r) => r.srcUidvalidity === uv).map((r) => r.srcUid));
-      const q = await openWithVanished(c, fp.sourcePath, uv, dual.watermark(fp.id));
+      if (f.status.messages === await dual.expectedOnSource(fp.id, uv) && f.status.uidNext === fp.srcUidnext) continue;
+      const pendingUids = new Set((await acts.pendingRows(fp.id)).filter((r) => r.srcUidvalidity === uv).map((r) => r.srcUid));
+      const q = await openWithVanished(c, fp.sourcePath, uv, await dual.watermark(fp.id));
       const mb = q.mailbox;
       let fresh: number[];
       if (q.vanished) {
@@ -119,14 +120,14 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
         // above what the sync listed (and those it still has pending) are asked for.
         out.qresyncFolders++;
         const gone = q.vanished;
-        vanished.push(...acts.liveRows(fp.id, uv).filter((r) => r.srcUid < mb.uidNext && gone.has(r.srcUid)));
+        vanished.push(...(await acts.liveRows(fp.id, uv)).filter((r) => r.srcUid < mb.uidNext && gone.has(r.srcUid)));
         const above = mb.exists > 0 && mb.uidNext > fp.srcListedUid + 1 ? ((await c.search({ uid: `${fp.srcListedUid + 1}:*` }, { uid: true })) || []) : [];
         const pend = mb.exists > 0 && pendingUids.size ? ((await c.search({ uid: toUidSet([...pendingUids]) }, { uid: true })) || []) : [];
         fresh = [...new Set([...above.filter((u) => u > fp.srcListedUid), ...pend])];
       } else {
         out.uidDiffFolders++;
         const present = new Set(mb.exists > 0 ? ((await c.search({ all: true }, { uid: true })) || []) : []);
-        vanished.push(...acts.liveRows(fp.id, uv).filter((r) => r.srcUid < mb.uidNext && !present.has(r.srcUid)));
+        vanished.push(...(await acts.liveRows(fp.id, uv)).filter((r) => r.srcUid < mb.uidNext && !present.has(r.srcUid)));
         fresh = [...present].filter((u) => u > fp.srcListedUid || pendingUids.has(u));
       }
       if (fresh.length) newUids.set(fp.sourcePath, { pair: fp, uidValidity: uv, uids: fresh });
@@ -166,7 +167,7 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
         let to = arr.pair;
         if (!to) {
           dstListed ??= await listFolders(await dst());
-          to = pairFor(sync, accountId, deps.config, listed, dstListed, arr.path);
+          to = await pairFor(sync, accountId, deps.config, listed, dstListed, arr.path);
         }
         if (!to) {
           // Moved into a folder that is not copied (excluded): gone, as far as the destination goes.
@@ -181,17 +182,17 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
         }
         else if (r === 'missing') {
           // The copy is gone from the destination: the sync copies the message in its new place.
-          dual.markSourceDeleted(row.folderPairId, [row.id]);
-          event('warn', 'dualrun-move-missing', `${from.destinationPath}: the copy of a message moved to ${arr.path} is no longer on the destination; copying it again there`);
+          await dual.markSourceDeleted(row.folderPairId, [row.id]);
+          await event('warn', 'dualrun-move-missing', `${from.destinationPath}: the copy of a message moved to ${arr.path} is no longer on the destination; copying it again there`);
         } else out.errors.push(`${a.sourceUser}: ${r}`);
       }
-      if (movedNow) event('info', 'dualrun-moved', `${movedNow} message(s) moved between folders on the source; moved the same way on the destination`);
+      if (movedNow) await event('info', 'dualrun-moved', `${movedNow} message(s) moved between folders on the source; moved the same way on the destination`);
       const byPair = new Map<number, number[]>();
       for (const r of expunged) byPair.set(r.folderPairId, [...(byPair.get(r.folderPairId) ?? []), r.id]);
-      for (const [fpId, ids] of byPair) dual.markSourceDeleted(fpId, ids);
+      for (const [fpId, ids] of byPair) await dual.markSourceDeleted(fpId, ids);
       out.expunged += expunged.length;
       if (expunged.length) {
-        event('info', 'dualrun-source-expunged', `${expunged.length} message(s) expunged on the source (${deps.deletes === 'keep' ? 'their copies stay on the destination' : `dualRun.deletes: ${deps.deletes}`})`, {
+        await event('info', 'dualrun-source-expunged', `${expunged.length} message(s) expunged on the source (${deps.deletes === 'keep' ? 'their copies stay on the destination' : `dualRun.deletes: ${deps.deletes}`})`, {
           srcUids: expunged.slice(0, 100).map((r) => r.srcUid),
         });
       }
@@ -199,7 +200,7 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
 
     // 4. Source expunges carried to the destination, when asked for by name.
     if (deps.deletes !== 'keep' && !deps.signal.aborted) {
-      const rows = acts.deletedWithoutAction(pairs.map((p) => p.id));
+      const rows = await acts.deletedWithoutAction(pairs.map((p) => p.id));
       if (rows.length) {
         const d = await dst();
         const dl = await listFolders(d);
@@ -208,8 +209,8 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
         out.deletesApplied += r.applied;
         out.deletesDeclined += r.declined;
         out.errors.push(...r.errors.map((e) => `${a.sourceUser}: ${e}`));
-        if (r.applied) event('info', 'dualrun-deletes-applied', `${r.applied} source expunge(s) carried to the destination (${deps.deletes === 'trash' ? 'moved to Trash' : 'expunged'})`);
-        if (r.declined) event('info', 'dualrun-deletes-declined', `${r.declined} source expunge(s) not carried: the copy was changed on the destination or is not there`);
+        if (r.applied) await event('info', 'dualrun-deletes-applied', `${r.applied} source expunge(s) carried to the destination (${deps.deletes === 'trash' ? 'moved to Trash' : 'expunged'})`);
+        if (r.declined) await event('info', 'dualrun-deletes-declined', `${r.declined} source expunge(s) not carried: the copy was changed on the destination or is not there`);
       }
     }
   };
@@ -226,10 +227,10 @@ export async function movePassAccount(deps: MoveDeps, a: Account): Promise<MoveS
 }
 
 /** The folder pair of a source folder the sync has not paired yet, recorded as the sync would. */
-function pairFor(sync: CopyCheckpoints, accountId: number, config: JobConfig, src: ListedFolders, dst: ListedFolders, path: string): FolderPairRow | undefined {
+async function pairFor(sync: AsyncOf<CopyCheckpoints>, accountId: number, config: JobConfig, src: ListedFolders, dst: ListedFolders, path: string): Promise<FolderPairRow | undefined> {
   const m = planFolderMapping(src, dst, config.folders, { destinationPreset: config.destination.preset }).find((x) => x.source.path === path);
   if (!m || m.action !== 'copy') return undefined;
-  const id = sync.upsertFolderPair({
+  const id = await sync.upsertFolderPair({
     accountId,
     direction: 'forward',
     sourcePath: m.source.path,
@@ -240,10 +241,10 @@ function pairFor(sync: CopyCheckpoints, accountId: number, config: JobConfig, sr
     state: 'active',
     notes: m.notes,
   });
-  return sync.folderPair(id);
+  return await sync.folderPair(id);
 }
 
-async function applyMove(d: ImapFlow, acts: DualRunActions, row: LiveRow, from: FolderPairRow, to: FolderPairRow, arr: Arrival, log: Logger): Promise<'moved' | 'missing' | string> {
+async function applyMove(d: ImapFlow, acts: AsyncOf<DualRunActions>, row: LiveRow, from: FolderPairRow, to: FolderPairRow, arr: Arrival, log: Logger): Promise<'moved' | 'missing' | string> {
   if (row.dstUid === null || row.dstUidvalidity === null) return 'missing';
   const target = await openOrCreate(d, to.destinationPath);
   const fmb = await d.mailboxOpen(from.destinationPath);
@@ -265,13 +266,13 @@ async function applyMove(d: ImapFlow, acts: DualRunActions, row: LiveRow, from: 
     toDstUidnext: target.uidNext,
     method,
   };
-  const id = acts.begin(action);
+  const id = await acts.begin(action);
   await acts.durable();
   faultPoint('dualrun-before-move');
   const r = await moveOne(d, row.dstUid, to.destinationPath, method);
   faultPoint('dualrun-after-move');
   if (r === false) {
-    acts.close(id, 'abandoned', 'the destination refused the move');
+    await acts.close(id, 'abandoned', 'the destination refused the move');
     return `${from.destinationPath}: the destination refused to move UID ${row.dstUid} to ${to.destinationPath}`;
   }
   let newUid = r;
@@ -279,14 +280,14 @@ async function applyMove(d: ImapFlow, acts: DualRunActions, row: LiveRow, from: 
     await d.mailboxOpen(to.destinationPath);
     newUid = await findByIdentity(d, target.uidNext, row);
   }
-  acts.finishMove(id, { ...action, id, state: 'intent', toDstUid: null, note: null }, newUid ?? null, method);
+  await acts.finishMove(id, { ...action, id, state: 'intent', toDstUid: null, note: null }, newUid ?? null, method);
   log.info({ from: from.destinationPath, to: to.destinationPath, uid: row.dstUid, newUid, method }, 'moved on the destination');
   return 'moved';
 }
 
 /** Settles an action a killed pass left as an intent: finished when it reached the server, else dropped (and redone by this pass). */
-async function reconcile(d: ImapFlow, acts: DualRunActions, act: ActionRow, log: Logger): Promise<void> {
-  const row = acts.row(act.messageRowId);
+async function reconcile(d: ImapFlow, acts: AsyncOf<DualRunActions>, act: ActionRow, log: Logger): Promise<void> {
+  const row = await acts.row(act.messageRowId);
   if (!row) return acts.close(act.id, 'abandoned', 'message row gone');
   let oldThere = false;
   let oldDeleted = false;
@@ -302,7 +303,7 @@ async function reconcile(d: ImapFlow, acts: DualRunActions, act: ActionRow, log:
   }
   if (act.kind === 'expunge') {
     if (oldThere && !oldDeleted) await removeOne(d, act.fromDstUid);
-    acts.finishDeletion(act.id, 'expunge', null);
+    await acts.finishDeletion(act.id, 'expunge', null);
     return;
   }
   let found: number | undefined;
@@ -312,7 +313,7 @@ async function reconcile(d: ImapFlow, acts: DualRunActions, act: ActionRow, log:
   }
   if (found === undefined) {
     // Never reached the server: dropped here, and the step below finds the change again.
-    acts.close(act.id, 'abandoned', oldThere ? 'not applied before the interruption; done again' : 'copy not found on the destination');
+    await acts.close(act.id, 'abandoned', oldThere ? 'not applied before the interruption; done again' : 'copy not found on the destination');
     log.info({ action: act.id, kind: act.kind }, 'an interrupted destination action had not reached the server');
     return;
   }
@@ -321,14 +322,14 @@ async function reconcile(d: ImapFlow, acts: DualRunActions, act: ActionRow, log:
     await d.mailboxOpen(act.fromDstPath);
     await removeOne(d, act.fromDstUid, act.method === 'copy-expunge');
   }
-  if (act.kind === 'move') acts.finishMove(act.id, act, found, act.method ?? 'move');
-  else acts.finishDeletion(act.id, act.method ?? 'move', found);
+  if (act.kind === 'move') await acts.finishMove(act.id, act, found, act.method ?? 'move');
+  else await acts.finishDeletion(act.id, act.method ?? 'move', found);
   log.info({ action: act.id, kind: act.kind, newUid: found }, 'an interrupted destination action was found applied; recorded');
 }
 
 async function applyDeletes(
   d: ImapFlow,
-  acts: DualRunActions,
+  acts: AsyncOf<DualRunActions>,
   rows: LiveRow[],
   pairs: FolderPairRow[],
   mode: 'trash' | 'propagate',
@@ -353,32 +354,32 @@ async function applyDeletes(
       const now = r.dstUidvalidity === String(mb.uidValidity) ? current.get(r.dstUid!) : undefined;
       // Only what mailshift copied and the user has not touched there since.
       const why =
-        now === undefined ? 'not on the destination' : acts.keptRow(r.id) || !sameFlags(now, lastWritten(r)) ? 'changed on the destination since mailshift copied it' : mode === 'trash' && !trash ? 'the destination has no Trash folder' : mode === 'trash' && fp.destinationPath === trash ? 'already in Trash' : undefined;
+        now === undefined ? 'not on the destination' : await acts.keptRow(r.id) || !sameFlags(now, lastWritten(r)) ? 'changed on the destination since mailshift copied it' : mode === 'trash' && !trash ? 'the destination has no Trash folder' : mode === 'trash' && fp.destinationPath === trash ? 'already in Trash' : undefined;
       if (why) {
-        acts.decline(base(r), why);
+        await acts.decline(base(r), why);
         res.declined++;
         continue;
       }
       if (mode === 'propagate') {
-        const id = acts.begin({ ...base(r), toPairId: null, toSrcUidvalidity: null, toSrcUid: null, toDstPath: null, toDstUidvalidity: null, toDstUidnext: null, method: 'expunge' });
+        const id = await acts.begin({ ...base(r), toPairId: null, toSrcUidvalidity: null, toSrcUid: null, toDstPath: null, toDstUidvalidity: null, toDstUidnext: null, method: 'expunge' });
         await acts.durable();
         const how = await removeOne(d, r.dstUid!);
-        acts.finishDeletion(id, how, null);
+        await acts.finishDeletion(id, how, null);
         res.applied++;
         continue;
       }
       const t = await openOrCreate(d, trash!);
       await d.mailboxOpen(fp.destinationPath);
       const method = moveMethod(d);
-      const id = acts.begin({ ...base(r), toPairId: null, toSrcUidvalidity: null, toSrcUid: null, toDstPath: trash!, toDstUidvalidity: t.uidValidity, toDstUidnext: t.uidNext, method });
+      const id = await acts.begin({ ...base(r), toPairId: null, toSrcUidvalidity: null, toSrcUid: null, toDstPath: trash!, toDstUidvalidity: t.uidValidity, toDstUidnext: t.uidNext, method });
       await acts.durable();
       const moved = await moveOne(d, r.dstUid!, trash!, method);
       if (moved === false) {
-        acts.close(id, 'abandoned', 'the destination refused the move to Trash');
+        await acts.close(id, 'abandoned', 'the destination refused the move to Trash');
         res.errors.push(`${fp.destinationPath}: the destination refused to move UID ${r.dstUid} to ${trash}`);
         continue;
       }
-      acts.finishDeletion(id, method, moved ?? null);
+      await acts.finishDeletion(id, method, moved ?? null);
       res.applied++;
     }
   }

@@ -4,12 +4,12 @@ import { withPair } from '../copier/session-pools.js';
 import { listFolders, type ListedFolders } from '../imap/folders.js';
 import type { Logger } from '../logger.js';
 import { planFolderMapping } from '../mapping/plan.js';
-import type { JobStore } from '../store/contract/index.js';
+import type { AsyncJobStore } from '../store/contract/async.js';
 import type { PassSessions } from './pass-sessions.js';
 
 export interface ProbeDeps {
   config: JobConfig;
-  store: JobStore;
+  store: AsyncJobStore;
   log: Logger;
   signal: AbortSignal;
   deletes: DeletesMode;
@@ -39,17 +39,17 @@ export interface AccountProbe {
  */
 export async function probeAccount(deps: ProbeDeps, a: Account): Promise<AccountProbe> {
   const changed = (reason: string): AccountProbe => ({ user: a.sourceUser, unchanged: false, reason, folders: 0 });
-  const account = deps.store.accounts().find((x) => x.sourceUser === a.sourceUser);
+  const account = (await deps.store.accounts()).find((x) => x.sourceUser === a.sourceUser);
   if (!account) return changed('not synced yet');
   if (account.state !== 'complete') return changed(`last sync ${account.state}`);
   const { sync, dualRunActions: acts, dualRun: dual } = deps.store;
-  const allPairs = sync.folderPairs(account.id, 'forward');
+  const allPairs = await sync.folderPairs(account.id, 'forward');
   const active = allPairs.filter((p) => p.state === 'active');
   if (active.some((p) => p.srcUidvalidity === null)) return changed('a folder not listed yet');
   const ids = allPairs.map((p) => p.id);
-  if (acts.open(ids).length) return changed('destination actions in flight');
-  if (deps.deletes !== 'keep' && acts.deletedWithoutAction(active.map((p) => p.id)).length) return changed('source expunges to carry');
-  for (const p of active) if (sync.countOpen(p.id, p.srcUidvalidity!) > 0 || sync.openBatches(p.id).length > 0) return changed(`${p.sourcePath}: messages not copied yet`);
+  if ((await acts.open(ids)).length) return changed('destination actions in flight');
+  if (deps.deletes !== 'keep' && (await acts.deletedWithoutAction(active.map((p) => p.id))).length) return changed('source expunges to carry');
+  for (const p of active) if (await sync.countOpen(p.id, p.srcUidvalidity!) > 0 || (await sync.openBatches(p.id)).length > 0) return changed(`${p.sourcePath}: messages not copied yet`);
 
   let listed: [ListedFolders, ListedFolders];
   try {
@@ -74,8 +74,8 @@ export async function probeAccount(deps: ProbeDeps, a: Account): Promise<Account
     const s = m.source.status;
     const uv = fp.srcUidvalidity!;
     if (!s || String(s.uidValidity) !== uv) return changed(`${m.source.path}: UIDVALIDITY`);
-    if (s.uidNext !== fp.srcUidnext || s.messages !== dual.expectedOnSource(fp.id, uv)) return changed(`${m.source.path}: counts`);
-    const w = dual.watermark(fp.id);
+    if (s.uidNext !== fp.srcUidnext || s.messages !== await dual.expectedOnSource(fp.id, uv)) return changed(`${m.source.path}: counts`);
+    const w = await dual.watermark(fp.id);
     if (s.highestModseq === undefined || !w || w.srcUidvalidity !== uv || w.flagsModseq !== String(s.highestModseq) || w.srcExists !== s.messages || w.srcUidnext !== s.uidNext) return changed(`${m.source.path}: flags may have changed`);
     if (fp.dstUidvalidity !== null) {
       const d = dl.folders.find((f) => f.path === fp.destinationPath)?.status;

@@ -1,6 +1,7 @@
 import PQueue from 'p-queue';
 import type { Logger } from '../logger.js';
 import type { CollectionRow, GroupwareRecords, Homes, ObjectRow } from '../store/groupware-store.js';
+import type { AsyncOf } from '../store/contract/async.js';
 import type { DavCollectionInfo, DavSession } from './dav.js';
 import { describeObject, sameContent } from './objects.js';
 import { CONTENT_TYPE, type GroupwareSource } from './source.js';
@@ -30,7 +31,7 @@ export interface CopyCounts {
 export const emptyCounts = (): CopyCounts => ({ created: 0, updated: 0, adopted: 0, kept: 0, failed: 0, unchanged: 0, collections: 0, collectionsUnchanged: 0, bytes: 0 });
 
 export interface CopyDeps {
-  gs: GroupwareRecords;
+  gs: AsyncOf<GroupwareRecords>;
   accountId: number;
   source: GroupwareSource;
   dst: DavSession;
@@ -75,31 +76,31 @@ export async function copyAccount(deps: CopyDeps): Promise<CopyCounts> {
   for (const c of collections) {
     if (signal.aborted) break;
     counts.collections++;
-    const row = gs.upsertCollection({ accountId, kind: c.kind, sourceHref: c.href, displayName: c.displayName, color: c.color, description: c.description });
+    const row = await gs.upsertCollection({ accountId, kind: c.kind, sourceHref: c.href, displayName: c.displayName, color: c.color, description: c.description });
     if (!row.destinationHref) {
       dstExisting ??= await destinationCollections(dst, dstHomes);
       const home = dstHomes[c.kind];
       if (!home) {
-        gs.setCollectionFailed(row.id, `the destination has no ${c.kind === 'addressbook' ? 'CardDAV address book' : 'CalDAV calendar'} home`);
+        await gs.setCollectionFailed(row.id, `the destination has no ${c.kind === 'addressbook' ? 'CardDAV address book' : 'CalDAV calendar'} home`);
         counts.failed++;
         continue;
       }
       const url = new URL(encodeURIComponent(decodeURIComponent(lastSegment(c.href))) + '/', home).href;
       const there = dstExisting.get(url);
       if (there && there.kind !== c.kind) {
-        gs.setCollectionFailed(row.id, `the destination already has a ${there.kind} at ${new URL(url).pathname}`);
+        await gs.setCollectionFailed(row.id, `the destination already has a ${there.kind} at ${new URL(url).pathname}`);
         counts.failed++;
         continue;
       }
       if (!there) {
         const made = await dst.create(url, c);
         if (!made.ok) {
-          gs.setCollectionFailed(row.id, `the destination refused to create ${c.kind} ${new URL(url).pathname}: ${made.reason}`);
+          await gs.setCollectionFailed(row.id, `the destination refused to create ${c.kind} ${new URL(url).pathname}: ${made.reason}`);
           counts.failed++;
           continue;
         }
       }
-      gs.setCollectionDestination(row.id, url);
+      await gs.setCollectionDestination(row.id, url);
       row.destinationHref = url;
     }
     await copyCollection(deps, c, row, counts);
@@ -121,7 +122,7 @@ function unchanged(row: CollectionRow, c: DavCollectionInfo): boolean {
 
 async function copyCollection(deps: CopyDeps, c: DavCollectionInfo, row: CollectionRow, counts: CopyCounts): Promise<void> {
   const { gs, signal } = deps;
-  const known = new Map(gs.objects(row.id).map((o) => [o.sourceHref, o]));
+  const known = new Map((await gs.objects(row.id)).map((o) => [o.sourceHref, o]));
   const open = [...known.values()].filter((o) => o.state === 'intent' || o.state === 'failed');
   if (row.state === 'active' && !open.length && unchanged(row, c)) {
     counts.collectionsUnchanged++;
@@ -151,14 +152,14 @@ async function copyCollection(deps: CopyDeps, c: DavCollectionInfo, row: Collect
         failedHere++;
         counts.failed++;
         const reason = (err as Error).message;
-        if (!gs.object(row.id, item.href)) return;
-        gs.recordFailed(row.id, item.href, reason);
+        if (!await gs.object(row.id, item.href)) return;
+        await gs.recordFailed(row.id, item.href, reason);
       }
     });
   }
   await q.onIdle();
   if (signal.aborted) return;
-  if (failedHere === 0) gs.setCollectionSynced(row.id, c.ctag, listing.token);
+  if (failedHere === 0) await gs.setCollectionSynced(row.id, c.ctag, listing.token);
 }
 
 type ObjectOutcome = 'created' | 'updated' | 'adopted' | 'kept' | 'failed' | 'unchanged';
@@ -173,43 +174,43 @@ async function copyObject(deps: CopyDeps, row: CollectionRow, href: string, prev
     if (prev.sourceEtag === src.etag && src.etag !== null) return 'unchanged';
     if (prev.state === 'kept') {
       // The destination copy is the user's now; record the source state seen, never overwrite.
-      gs.recordKept(row.id, href, src.etag, prev.reason ?? 'changed on the destination; the destination copy wins');
+      await gs.recordKept(row.id, href, src.etag, prev.reason ?? 'changed on the destination; the destination copy wins');
       return 'kept';
     }
     const r = await dst.put(destHref, src.body, contentType, prev.destinationEtag ? { ifMatch: prev.destinationEtag } : { create: true });
     if (r.status === 201 || r.status === 204 || r.status === 200) {
-      gs.recordPut(row.id, href, src.etag, r.etag ?? (await dst.etag(destHref)), src.body.length);
+      await gs.recordPut(row.id, href, src.etag, r.etag ?? (await dst.etag(destHref)), src.body.length);
       return 'updated';
     }
     if (r.status === 412 || r.status === 404) {
       const cur = await dst.get(destHref);
       if (cur.status === 200 && sameContent(cur.body, src.body)) {
         // Our own update whose answer was lost (a kill): adopt it.
-        gs.recordPut(row.id, href, src.etag, cur.etag, src.body.length);
+        await gs.recordPut(row.id, href, src.etag, cur.etag, src.body.length);
         return 'adopted';
       }
-      gs.recordKept(row.id, href, src.etag, cur.status === 404 ? 'deleted on the destination since the last copy; not copied again' : 'changed on the destination since the last copy; the destination copy wins');
+      await gs.recordKept(row.id, href, src.etag, cur.status === 404 ? 'deleted on the destination since the last copy; not copied again' : 'changed on the destination since the last copy; the destination copy wins');
       deps.log.info({ href: destHref }, 'groupware: destination copy changed by its user, kept');
       return 'kept';
     }
-    gs.recordFailed(row.id, href, `the destination refused the update: ${r.reason}`);
+    await gs.recordFailed(row.id, href, `the destination refused the update: ${r.reason}`);
     return 'failed';
   }
-  gs.recordIntent({ collectionId: row.id, sourceHref: href, sourceEtag: src.etag, uid: facts.uid, component: facts.component, bytes: src.body.length, destinationHref: destHref });
+  await gs.recordIntent({ collectionId: row.id, sourceHref: href, sourceEtag: src.etag, uid: facts.uid, component: facts.component, bytes: src.body.length, destinationHref: destHref });
   const r = await dst.put(destHref, src.body, contentType, { create: true });
   if (r.status === 201 || r.status === 204 || r.status === 200) {
-    gs.recordPut(row.id, href, src.etag, r.etag ?? (await dst.etag(destHref)));
+    await gs.recordPut(row.id, href, src.etag, r.etag ?? (await dst.etag(destHref)));
     return 'created';
   }
   if (r.status === 412) {
     const cur = await dst.get(destHref);
     if (cur.status === 200 && sameContent(cur.body, src.body)) {
-      gs.recordPut(row.id, href, src.etag, cur.etag);
+      await gs.recordPut(row.id, href, src.etag, cur.etag);
       return 'adopted';
     }
-    gs.recordFailed(row.id, href, `the destination already has a different object at ${new URL(destHref).pathname} (not overwritten)`);
+    await gs.recordFailed(row.id, href, `the destination already has a different object at ${new URL(destHref).pathname} (not overwritten)`);
     return 'failed';
   }
-  gs.recordFailed(row.id, href, `the destination refused it: ${r.reason}`);
+  await gs.recordFailed(row.id, href, `the destination refused it: ${r.reason}`);
   return 'failed';
 }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import ICAL from 'ical.js';
 import type { Logger } from '../logger.js';
 import type { GroupwareRecords } from '../store/groupware-store.js';
+import type { AsyncOf } from '../store/contract/async.js';
+import { mapInOrder } from '../store/contract/in-order.js';
 import { emptyCounts, type CopyCounts } from './copy.js';
 import type { DavCollectionInfo } from './dav.js';
 import { describeObject, parseObject } from './objects.js';
@@ -17,7 +19,7 @@ import { toVcard3, vcardToOutlook } from './vcard.js';
 // changed, so a kill leaves the previous complete file or the new one, never half of one.
 
 export interface FilesDeps {
-  gs: GroupwareRecords;
+  gs: AsyncOf<GroupwareRecords>;
   accountId: number;
   source: GroupwareSource;
   dir: string;
@@ -45,7 +47,7 @@ export async function writeFilesAccount(deps: FilesDeps): Promise<CopyCounts> {
   const counts = emptyCounts();
   const collections = await source.collections();
   const folder = personFolder(deps.dir, deps.person);
-  const rows = collections.map((c) => ({ c, row: gs.upsertCollection({ accountId, kind: c.kind, sourceHref: c.href, displayName: c.displayName, color: c.color, description: c.description }) }));
+  const rows = await mapInOrder(collections, async (c) => ({ c, row: await gs.upsertCollection({ accountId, kind: c.kind, sourceHref: c.href, displayName: c.displayName, color: c.color, description: c.description }) }));
   const allSame = rows.every(({ c, row }) => row.state === 'active' && row.destinationHref && existsSync(row.destinationHref) && row.sourceCtag !== null && row.sourceCtag === c.ctag);
   counts.collections = rows.length;
   if (allSame && rows.length) {
@@ -72,11 +74,11 @@ export async function writeFilesAccount(deps: FilesDeps): Promise<CopyCounts> {
   }
 
   const written = new Map<number, string>();
-  const record = (rowId: number, o: { href: string; etag: string | null; body: Buffer }, dest: string, ok: boolean, reason?: string) => {
+  const record = async (rowId: number, o: { href: string; etag: string | null; body: Buffer }, dest: string, ok: boolean, reason?: string) => {
     const f = describeObject(o.body);
-    gs.recordIntent({ collectionId: rowId, sourceHref: o.href, sourceEtag: o.etag, uid: f.uid, component: f.component, bytes: o.body.length, destinationHref: `${dest}#${f.uid ?? ''}` });
-    if (ok) gs.recordPut(rowId, o.href, o.etag, `"${sha(o.body)}"`);
-    else gs.recordFailed(rowId, o.href, reason ?? 'not readable');
+    await gs.recordIntent({ collectionId: rowId, sourceHref: o.href, sourceEtag: o.etag, uid: f.uid, component: f.component, bytes: o.body.length, destinationHref: `${dest}#${f.uid ?? ''}` });
+    if (ok) await gs.recordPut(rowId, o.href, o.etag, `"${sha(o.body)}"`);
+    else await gs.recordFailed(rowId, o.href, reason ?? 'not readable');
     if (ok) counts.created++;
     else counts.failed++;
   };
@@ -101,7 +103,7 @@ export async function writeFilesAccount(deps: FilesDeps): Promise<CopyCounts> {
     writePrivate(vcf, vcards.join(''));
     writePrivate(csv, toOutlookCsv(csvRows));
   }
-  cards.forEach((o, i) => record(o.row, o, vcf, cardOk[i]!, 'not a readable vCard'));
+  for (const [i, o] of cards.entries()) await record(o.row, o, vcf, cardOk[i]!, 'not a readable vCard');
   for (const { row } of rows) if (rows.find((r) => r.row.id === row.id)?.c.kind === 'addressbook') written.set(row.id, vcf);
 
   // Calendars: one .ics each, with every time zone once.
@@ -140,14 +142,14 @@ export async function writeFilesAccount(deps: FilesDeps): Promise<CopyCounts> {
     }
     for (const e of events) out.addSubcomponent(e);
     writePrivate(path, out.toString().replace(/\r?\n/g, '\r\n') + '\r\n');
-    cal.objects.forEach((o, i) => record(cal.row, o, path, oks[i]!, 'not a readable iCalendar object'));
+    for (const [i, o] of cal.objects.entries()) await record(cal.row, o, path, oks[i]!, 'not a readable iCalendar object');
     written.set(cal.row, path);
   }
   for (const { c, row } of rows) {
     const dest = written.get(row.id);
-    if (dest) gs.setCollectionDestination(row.id, dest);
-    else if (c.kind === 'addressbook') gs.setCollectionDestination(row.id, vcf);
-    if (counts.failed === 0) gs.setCollectionSynced(row.id, c.ctag, tokens.get(row.id) ?? null);
+    if (dest) await gs.setCollectionDestination(row.id, dest);
+    else if (c.kind === 'addressbook') await gs.setCollectionDestination(row.id, vcf);
+    if (counts.failed === 0) await gs.setCollectionSynced(row.id, c.ctag, tokens.get(row.id) ?? null);
   }
   deps.log.info({ folder, contacts: cards.length, calendars: calendars.length }, 'groupware: files written');
   return counts;

@@ -1,4 +1,4 @@
-import type { JobStore } from '../store/contract/index.js';
+import type { AsyncJobStore } from '../store/contract/async.js';
 
 // The contacts/calendars table of the migration report: per collection, from the store only.
 // Rendering lives here so the report's own modules change by one line each.
@@ -19,12 +19,12 @@ export interface GroupwareReportRow {
 }
 
 /** Undefined when the job has no contacts/calendars rows (the report then shows no table). */
-export function collectGroupware(store: JobStore): GroupwareReportRow[] | undefined {
+export async function collectGroupware(store: AsyncJobStore): Promise<GroupwareReportRow[] | undefined> {
   const gs = store.groupware;
-  if (!gs.hasData()) return undefined;
-  const verify = new Map(gs.verifyRows().map((v) => [v.collectionId, v]));
-  const failures = gs.failures(500);
-  return gs.counts().map((c) => {
+  if (!await gs.hasData()) return undefined;
+  const verify = new Map((await gs.verifyRows()).map((v) => [v.collectionId, v]));
+  const failures = await gs.failures(500);
+  return (await gs.counts()).map((c) => {
     const v = verify.get(c.collectionId);
     const name = c.displayName ?? c.sourceHref;
     return {

@@ -1,5 +1,6 @@
 import type { GroupwareConfig } from '../config/groupware-schema.js';
 import type { CollectionKind, GroupwareRecords, Homes } from '../store/groupware-store.js';
+import type { AsyncOf } from '../store/contract/async.js';
 import { NotDavError, type DavCollectionInfo, type DavItem, type DavSession } from './dav.js';
 import { DavError } from '../errors.js';
 
@@ -38,8 +39,8 @@ export function wantedCollection(c: DavCollectionInfo, include: GroupwareConfig[
 }
 
 /** Home sets, discovered once per account and side and then read from the store. */
-export async function homesFor(dav: DavSession, gs: GroupwareRecords, accountId: number, side: 'source' | 'destination', kinds: CollectionKind[]): Promise<Homes> {
-  const known = gs.homes(accountId, side) ?? {};
+export async function homesFor(dav: DavSession, gs: AsyncOf<GroupwareRecords>, accountId: number, side: 'source' | 'destination', kinds: CollectionKind[]): Promise<Homes> {
+  const known = await gs.homes(accountId, side) ?? {};
   let changed = false;
   let missing: Error | undefined;
   for (const k of kinds) {
@@ -55,7 +56,7 @@ export async function homesFor(dav: DavSession, gs: GroupwareRecords, accountId:
     }
   }
   if (missing && !kinds.some((k) => known[k])) throw missing;
-  if (changed) gs.setHomes(accountId, side, known);
+  if (changed) await gs.setHomes(accountId, side, known);
   return known;
 }
 

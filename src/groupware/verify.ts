@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { GroupwareRecords } from '../store/groupware-store.js';
+import type { AsyncOf } from '../store/contract/async.js';
 import type { DavSession } from './dav.js';
 import { describeObject, parseObject, sameContent, splitExport } from './objects.js';
 import type { GroupwareSource } from './source.js';
@@ -22,9 +23,9 @@ export interface CollectionVerify {
 
 export type VerifyDestination = { kind: 'dav'; dav: DavSession } | { kind: 'files'; dir: string; person: string };
 
-export async function verifyAccount(deps: { gs: GroupwareRecords; accountId: number; source: GroupwareSource; dst: VerifyDestination }): Promise<CollectionVerify[]> {
+export async function verifyAccount(deps: { gs: AsyncOf<GroupwareRecords>; accountId: number; source: GroupwareSource; dst: VerifyDestination }): Promise<CollectionVerify[]> {
   const { gs, accountId, source, dst } = deps;
-  const rows = new Map(gs.collections(accountId).map((r) => [r.sourceHref, r]));
+  const rows = new Map((await gs.collections(accountId)).map((r) => [r.sourceHref, r]));
   const out: CollectionVerify[] = [];
   for (const c of await source.collections()) {
     const row = rows.get(c.href);
@@ -34,7 +35,7 @@ export async function verifyAccount(deps: { gs: GroupwareRecords; accountId: num
       v.error = 'not copied yet (run "mailshift groupware sync")';
       continue;
     }
-    const keptUids = new Set(gs.objects(row.id).filter((o) => o.state === 'kept').map((o) => o.uid));
+    const keptUids = new Set((await gs.objects(row.id)).filter((o) => o.state === 'kept').map((o) => o.uid));
     const src = new Map<string, Buffer>();
     for (const item of (await source.list(c, null)).items) {
       const body = (await source.get(item.href)).body;
@@ -78,7 +79,7 @@ export async function verifyAccount(deps: { gs: GroupwareRecords; accountId: num
       // Files hold converted vCard 3.0 / merged calendars: there, presence by UID is the check.
       else if (dst.kind === 'dav' && !sameContent(copies[0]!, body)) (v.altered++, v.details.push({ uid, problem: 'content differs' }));
     }
-    gs.saveVerify({
+    await gs.saveVerify({
       collectionId: row.id,
       checkedAt: new Date().toISOString(),
       sourceObjects: v.sourceObjects,

@@ -30,7 +30,7 @@ export interface AdoptionResult {
 }
 
 export async function runAdoption(ctx: PhaseContext, opts: AdoptionOptions = {}): Promise<AdoptionResult> {
-  const plan = ctx.store.cutover.state();
+  const plan = await ctx.store.cutover.state();
   const planned = plan.confirmedAt ?? plan.plannedAt;
   const since = opts.since ?? (planned ? new Date(planned) : undefined);
   if (!since) throw new InputError('adoption: no switch time known: run mailshift cutover plan/confirm first, or give --since 2026-12-05T18:00+08:00');
@@ -86,6 +86,6 @@ export async function runAdoption(ctx: PhaseContext, opts: AdoptionOptions = {})
       );
     }
   }
-  ctx.store.addEvent({ phase: 'adoption', level: share >= 0.9 ? 'info' : 'warn', kind: 'adoption.result', message: `adoption: ${active} of ${people.length} people active since the switch (${Math.round(share * 100)}%)`, data: { since: result.since, active, people: people.length } });
+  await ctx.store.addEvent({ phase: 'adoption', level: share >= 0.9 ? 'info' : 'warn', kind: 'adoption.result', message: `adoption: ${active} of ${people.length} people active since the switch (${Math.round(share * 100)}%)`, data: { since: result.since, active, people: people.length } });
   return { ...result, files };
 }

@@ -59,7 +59,7 @@ function failedAccount(account: Account, err: Error): AccountResult {
 
 export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Promise<AssessResult> {
   const { config, store, log, progress } = ctx;
-  const phaseId = store.startPhase('assess');
+  const phaseId = await store.startPhase('assess');
   const sessions = { source: readOnlyPool(config.source, 'source', credentialsOf(ctx), log), destination: readOnlyPool(config.destination, 'destination', credentialsOf(ctx), log) };
   const closeSessions = () => Promise.all([sessions.source.close(), sessions.destination.close()]);
   try {
@@ -93,7 +93,7 @@ export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Pr
     let finished = 0;
     const workOn = async (i: number, account: Account) => {
       try {
-        store.upsertAccount(account.sourceUser, account.destinationUser);
+        await store.upsertAccount(account.sourceUser, account.destinationUser);
         results[i] = await assessAccount(account, {
           config,
           log,
@@ -108,7 +108,7 @@ export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Pr
         const fail = r.source.login.failure ?? r.destination.login.failure;
         for (const side of [r.source, r.destination]) {
           const f = side.login.failure;
-          if (f && !serverFailure[side.side]) store.addEvent({ phase: 'assess', level: 'warn', kind: 'assess.login', message: f.reason, data: { side: side.side, user: side.user, kind: f.kind, fix: f.fix } });
+          if (f && !serverFailure[side.side]) await store.addEvent({ phase: 'assess', level: 'warn', kind: 'assess.login', message: f.reason, data: { side: side.side, user: side.user, kind: f.kind, fix: f.fix } });
         }
         progress.note(
           fail
@@ -202,15 +202,15 @@ export async function runAssess(ctx: PhaseContext, opts: AssessOptions = {}): Pr
     const I = i18n(opts.lang ?? pickLang(undefined, config), config.timezone);
     writePrivate(files.md, renderMarkdown(assessment, I));
     writePrivate(files.html, renderHtml(assessment, I));
-    const runId = store.assess.saveAssessment(assessment, { phaseRunId: phaseId, reportDir: outDir });
+    const runId = await store.assess.saveAssessment(assessment, { phaseRunId: phaseId, reportDir: outDir });
     const outcome = ctx.signal.aborted ? 'interrupted' : blockers ? 'incomplete' : 'complete';
-    store.finishPhase(phaseId, outcome, { verdict: assessment.verdict, blockers, warnings: assessment.summary.warnings, runId, report: files.html });
-    store.addEvent({ phase: 'assess', level: blockers ? 'warn' : 'info', kind: 'assess.verdict', message: `assessment: ${assessment.verdict} (${blockers} blocking, ${assessment.summary.warnings} warnings)`, data: { runId } });
+    await store.finishPhase(phaseId, outcome, { verdict: assessment.verdict, blockers, warnings: assessment.summary.warnings, runId, report: files.html });
+    await store.addEvent({ phase: 'assess', level: blockers ? 'warn' : 'info', kind: 'assess.verdict', message: `assessment: ${assessment.verdict} (${blockers} blocking, ${assessment.summary.warnings} warnings)`, data: { runId } });
     log.info({ verdict: assessment.verdict, blockers, runId, estimate: fmtDuration(estimate.totalSeconds) }, 'assessment written');
     return { assessment, files, runId };
   } catch (err) {
     await closeSessions();
-    store.finishPhase(phaseId, ctx.signal.aborted ? 'interrupted' : 'failed', { error: (err as Error).message });
+    await store.finishPhase(phaseId, ctx.signal.aborted ? 'interrupted' : 'failed', { error: (err as Error).message });
     throw err;
   }
 }

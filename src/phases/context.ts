@@ -2,7 +2,7 @@ import { JobCredentials } from '../auth/provider.js';
 import type { Credentials } from '../auth/types.js';
 import type { Account, JobConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
-import type { JobStore } from '../store/contract/index.js';
+import type { AsyncJobStore } from '../store/contract/async.js';
 
 /** A unit of long work the user can watch: a bar on a terminal, periodic log lines otherwise. */
 export interface ProgressTask {
@@ -27,7 +27,7 @@ export interface PhaseContext {
   /** The accounts this run works on (after --accounts filtering), with passwords resolved. */
   accounts: Account[];
   /** The job's records, through the store contract (SQLite in production, memory in tests). */
-  store: JobStore;
+  store: AsyncJobStore;
   log: Logger;
   /** Aborted on the first Ctrl-C / SIGTERM: stop taking new work, finish what is in flight. */
   signal: AbortSignal;

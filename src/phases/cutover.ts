@@ -17,6 +17,7 @@ import { runSync as syncPhase, type CopiedMessage, type SyncResult } from './syn
 import { ensureDir } from '../files/ensure-dir.js';
 import { writePrivate } from '../files/write-private.js';
 import type { CutoverRecords } from '../store/contract/index.js';
+import type { AsyncOf } from '../store/contract/async.js';
 
 export type RunSync = typeof syncPhase;
 
@@ -32,7 +33,7 @@ export interface CutoverDeps {
 
 interface Env {
   settings: CutoverSettings;
-  cutover: CutoverRecords;
+  cutover: AsyncOf<CutoverRecords>;
   now: () => Date;
 }
 
@@ -54,16 +55,16 @@ export function migratedAddresses(ctx: PhaseContext): string[] {
   return [...new Set(ctx.accounts.map((a) => (a.destinationUser.includes('@') ? a.destinationUser : `${a.destinationUser}@${ctx.config.domain}`).toLowerCase()))];
 }
 
-function cutoverTime(e: Env): { at?: Date; confirmed: boolean } {
-  const st = e.cutover.state();
+async function cutoverTime(e: Env): Promise<{ at?: Date; confirmed: boolean }> {
+  const st = await e.cutover.state();
   if (st.confirmedAt) return { at: new Date(st.confirmedAt), confirmed: true };
   if (st.plannedAt) return { at: new Date(st.plannedAt), confirmed: false };
   return { at: e.settings.at, confirmed: false };
 }
 
-function checklistDoc(ctx: PhaseContext, e: Env, frozen: boolean, advice: string[] = []): ChecklistDoc {
-  const st = e.cutover.state();
-  const t = cutoverTime(e);
+async function checklistDoc(ctx: PhaseContext, e: Env, frozen: boolean, advice: string[] = []): Promise<ChecklistDoc> {
+  const st = await e.cutover.state();
+  const t = await cutoverTime(e);
   return buildDoc({
     job: ctx.config.job,
     domain: ctx.config.domain,
@@ -72,10 +73,10 @@ function checklistDoc(ctx: PhaseContext, e: Env, frozen: boolean, advice: string
     confirmedAt: st.confirmedAt,
     generatedAt: e.now().toISOString(),
     frozen,
-    steps: e.cutover.steps(),
-    checks: e.cutover.lastCheckRun(),
-    propagation: e.cutover.servers(),
-    lateMail: e.cutover.lateMail(),
+    steps: await e.cutover.steps(),
+    checks: await e.cutover.lastCheckRun(),
+    propagation: await e.cutover.servers(),
+    lateMail: await e.cutover.lateMail(),
     advice,
   });
 }
@@ -95,13 +96,13 @@ function writeChecklist(ctx: PhaseContext, doc: ChecklistDoc, outDir: string | u
 
 const WORST: Record<CheckStatus, number> = { PASS: 0, WARN: 1, FAIL: 2 };
 
-function applyResultsToSteps(e: Env, results: CheckResult[]): void {
-  for (const step of e.cutover.steps()) {
+async function applyResultsToSteps(e: Env, results: CheckResult[]): Promise<void> {
+  for (const step of await e.cutover.steps()) {
     if (step.state === 'done' || !step.checkIds.length) continue;
     const mine = results.filter((r) => step.checkIds.includes(r.id));
     if (!mine.length) continue;
     const worst = mine.reduce((w, r) => (WORST[r.status] > WORST[w] ? r.status : w), 'PASS' as CheckStatus);
-    e.cutover.setStepState(step.key, worst.toLowerCase() as StepState, mine.filter((r) => r.status === worst).map((r) => r.reason).join('; ').slice(0, 500));
+    await e.cutover.setStepState(step.key, worst.toLowerCase() as StepState, mine.filter((r) => r.status === worst).map((r) => r.reason).join('; ').slice(0, 500));
   }
 }
 
@@ -115,16 +116,16 @@ export interface PlanResult {
 
 export async function cutoverPlan(ctx: PhaseContext, opts: { at?: string; outDir?: string } = {}, deps: CutoverDeps = {}): Promise<PlanResult> {
   const e = env(ctx, deps);
-  const st = e.cutover.state();
+  const st = await e.cutover.state();
   const at = opts.at ? parseTime(opts.at, '--at') : (e.settings.at ?? (st.plannedAt ? new Date(st.plannedAt) : undefined));
   if (!at) throw new InputError('no cutover time: pass --at 2026-12-05T10:00:00+08:00 or set cutover.at in the config');
-  e.cutover.updateState({ plannedAt: at.toISOString() });
-  e.cutover.saveSteps(stepsFor(st.confirmedAt ? new Date(st.confirmedAt) : at));
+  await e.cutover.updateState({ plannedAt: at.toISOString() });
+  await e.cutover.saveSteps(stepsFor(st.confirmedAt ? new Date(st.confirmedAt) : at));
   // Snapshot what the DNS says now (old MX, MTA-STS id) so later checks can compare with it.
   if (!st.snapshotAt || !st.oldMx) {
     try {
       const authoritative = await authoritativeServers(ctx, e.settings);
-      const t = cutoverTime(e);
+      const t = await cutoverTime(e);
       await runChecks(
         { settings: e.settings, authoritative, resolvers: e.settings.resolvers, store: ctx.store, cutover: e.cutover, addresses: [], now: e.now(), at: t.at, confirmed: t.confirmed, signal: ctx.signal },
         ['mx', 'mta-sts'],
@@ -133,7 +134,7 @@ export async function cutoverPlan(ctx: PhaseContext, opts: { at?: string; outDir
       ctx.log.warn({ err: (err as Error).message }, 'cutover plan: DNS snapshot not taken');
     }
   }
-  const doc = checklistDoc(ctx, e, false);
+  const doc = await checklistDoc(ctx, e, false);
   const files = writeChecklist(ctx, doc, opts.outDir);
   ctx.log.info({ at: at.toISOString(), files }, 'cutover plan written');
   return { at: at.toISOString(), files, doc };
@@ -154,18 +155,18 @@ export interface CheckReport {
 export async function cutoverCheck(ctx: PhaseContext, opts: { only?: string[] } = {}, deps: CutoverDeps = {}): Promise<CheckReport> {
   const e = env(ctx, deps);
   const authoritative = await authoritativeServers(ctx, e.settings);
-  const t = cutoverTime(e);
+  const t = await cutoverTime(e);
   const now = e.now();
   const results = await runChecks(
     { settings: e.settings, authoritative, resolvers: e.settings.resolvers, store: ctx.store, cutover: e.cutover, addresses: migratedAddresses(ctx), now, at: t.at, confirmed: t.confirmed, signal: ctx.signal },
     opts.only,
   );
   const runAt = now.toISOString();
-  e.cutover.saveCheckRun(
+  await e.cutover.saveCheckRun(
     runAt,
     results.map((r) => ({ checkId: r.id, title: r.title, status: r.status, reason: r.reason, fix: r.fix ?? null, data: r.data, msg: r.msg ?? null })),
   );
-  applyResultsToSteps(e, results);
+  await applyResultsToSteps(e, results);
   for (const r of results) ctx.log.info({ check: r.id, status: r.status }, `${r.title}: ${r.reason}`);
   const count = (s: CheckStatus) => results.filter((r) => r.status === s).length;
   return { runAt, at: t.at?.toISOString() ?? null, confirmed: t.confirmed, results, pass: count('PASS'), warn: count('WARN'), fail: count('FAIL') };
@@ -198,7 +199,7 @@ async function passGate(ctx: PhaseContext, command: string, gate: GateOptions, d
   if (!gate.force?.trim()) {
     throw new IncompleteError(`${command} refused: ${failing.length} blocking check(s) fail: ${list}; fix them and run it again, or pass --force "<reason>" to go ahead anyway (recorded)`);
   }
-  ctx.store.addEvent({
+  await ctx.store.addEvent({
     phase: 'cutover',
     level: 'warn',
     kind: 'gate.forced',
@@ -226,7 +227,7 @@ export async function cutoverConfirm(ctx: PhaseContext, deps: CutoverDeps = {}, 
       `not confirmed: ${notNew.map((p) => `${p.address} answers ${p.state === 'error' ? `nothing (${p.answer})` : p.answer}`).join('; ')} — expected ${formatMx(e.settings.mx)} at every authoritative server; change the MX records (remove the old ones) and run "mailshift cutover confirm" again`,
     );
   }
-  const st = e.cutover.state();
+  const st = await e.cutover.state();
   if (!st.confirmedAt) await passGate(ctx, 'cutover confirm', gate, deps);
   const confirmedAt = st.confirmedAt ?? e.now().toISOString();
   if (!st.oldMx && !e.settings.oldMx) {
@@ -238,15 +239,15 @@ export async function cutoverConfirm(ctx: PhaseContext, deps: CutoverDeps = {}, 
       { timeoutMs: e.settings.dnsTimeoutMs, signal: ctx.signal },
     );
     const old = seen.find((p) => p.state === 'old' && p.mx.length);
-    if (old) e.cutover.updateState({ oldMx: old.mx });
+    if (old) await e.cutover.updateState({ oldMx: old.mx });
   }
   if (!st.confirmedAt) {
-    e.cutover.updateState({ confirmedAt });
+    await e.cutover.updateState({ confirmedAt });
     // The checklist's due times now count from the real T.
-    if (e.cutover.steps().length) e.cutover.saveSteps(stepsFor(new Date(confirmedAt)));
-    ctx.store.addEvent({ phase: 'cutover', level: 'info', kind: 'cutover.confirmed', message: `MX change confirmed; T = ${confirmedAt}`, data: { mx: e.settings.mx } });
+    if ((await e.cutover.steps()).length) await e.cutover.saveSteps(stepsFor(new Date(confirmedAt)));
+    await ctx.store.addEvent({ phase: 'cutover', level: 'info', kind: 'cutover.confirmed', message: `MX change confirmed; T = ${confirmedAt}`, data: { mx: e.settings.mx } });
   }
-  e.cutover.setStepState('change-mx', 'done', `confirmed at ${confirmedAt}`);
+  await e.cutover.setStepState('change-mx', 'done', `confirmed at ${confirmedAt}`);
   ctx.log.info({ confirmedAt }, 'cutover confirmed');
   return { confirmedAt, alreadyConfirmed: !!st.confirmedAt, answers };
 }
@@ -254,10 +255,10 @@ export async function cutoverConfirm(ctx: PhaseContext, deps: CutoverDeps = {}, 
 // ---- late mail ---------------------------------------------------------------------------------
 
 function lateMailRecorder(ctx: PhaseContext, e: Env, direction: 'forward' | 'reverse', counter: { n: number }) {
-  return (m: CopiedMessage) => {
+  return async (m: CopiedMessage) => {
     counter.n++;
     const trace = firstReceived(m.header);
-    e.cutover.addLateMail({
+    await e.cutover.addLateMail({
       at: e.now().toISOString(),
       direction,
       account: m.account,
@@ -305,7 +306,7 @@ export interface WatchResult {
 
 export async function cutoverWatch(ctx: PhaseContext, opts: WatchOptions = {}, deps: CutoverDeps = {}): Promise<WatchResult> {
   const e = env(ctx, deps);
-  const st = e.cutover.state();
+  const st = await e.cutover.state();
   if (!st.confirmedAt) throw new InputError('the MX change is not confirmed yet: change MX, then run "mailshift cutover confirm" before watching');
   if (!e.settings.mx.length) throw new InputError("the new provider's MX hosts are not known: set cutover.mx in the config");
   const forMs = opts.forMs ?? 72 * 3600_000;
@@ -317,9 +318,9 @@ export async function cutoverWatch(ctx: PhaseContext, opts: WatchOptions = {}, d
     ...authoritative.map((server) => ({ server, kind: 'authoritative' as const })),
     ...e.settings.resolvers.map((server) => ({ server, kind: 'resolver' as const })),
   ];
-  const runId = ctx.store.startPhase('cutover');
+  const runId = await ctx.store.startPhase('cutover');
   const started = e.now();
-  if (!st.watchStartedAt) e.cutover.updateState({ watchStartedAt: started.toISOString() });
+  if (!st.watchStartedAt) await e.cutover.updateState({ watchStartedAt: started.toISOString() });
   const late = { n: 0 };
   const onCopied = lateMailRecorder(ctx, e, 'forward', late);
   const result: WatchResult = { propagated: false, stoppedBy: 'time', servers: [], deltas: 0, lateMail: 0, deltaFailures: [] };
@@ -332,7 +333,7 @@ export async function cutoverWatch(ctx: PhaseContext, opts: WatchOptions = {}, d
     try {
       const r: SyncResult = await runSync(ctx, { onCopied, label: 'cutover watch delta' });
       result.deltas++;
-      e.cutover.updateState({ lastDeltaAt: e.now().toISOString() });
+      await e.cutover.updateState({ lastDeltaAt: e.now().toISOString() });
       if (!r.complete) result.deltaFailures.push(`delta at ${e.now().toISOString()}: ${r.failed} failed, ${r.skipped} skipped`);
       ctx.log.info({ copied: r.copied, failed: r.failed }, 'cutover watch: delta sync done');
     } catch (err) {
@@ -372,12 +373,12 @@ export async function cutoverWatch(ctx: PhaseContext, opts: WatchOptions = {}, d
         break;
       }
       for (const p of polled) {
-        const before = e.cutover.servers().find((s) => s.address === p.address);
-        const flipped = e.cutover.recordServer(p.address, p.kind, p.state, p.answer, at.toISOString());
+        const before = (await e.cutover.servers()).find((s) => s.address === p.address);
+        const flipped = await e.cutover.recordServer(p.address, p.kind, p.state, p.answer, at.toISOString());
         if (flipped) {
           const line = `${p.kind} ${p.address} flipped to the new MX at ${at.toISOString()}`;
           ctx.log.info({ server: p.address, kind: p.kind, at: at.toISOString() }, line);
-          ctx.store.addEvent({ phase: 'cutover', level: 'info', kind: 'cutover.flip', message: line, data: { server: p.address, kind: p.kind } });
+          await ctx.store.addEvent({ phase: 'cutover', level: 'info', kind: 'cutover.flip', message: line, data: { server: p.address, kind: p.kind } });
           ctx.progress.note(line);
         } else if (before?.state === 'new' && (p.state === 'old' || p.state === 'mixed')) {
           const line = `${p.kind} ${p.address} answers ${p.answer} again (was on the new MX)`;
@@ -385,7 +386,7 @@ export async function cutoverWatch(ctx: PhaseContext, opts: WatchOptions = {}, d
           ctx.progress.note(line);
         }
       }
-      const rows = e.cutover.servers().filter((r) => watched.some((w) => w.server.label === r.address));
+      const rows = (await e.cutover.servers()).filter((r) => watched.some((w) => w.server.label === r.address));
       result.servers = rows;
       const table = renderTable(rows, at);
       const key = JSON.stringify(rows.map((r) => [r.address, r.state, r.answer]));
@@ -399,7 +400,7 @@ export async function cutoverWatch(ctx: PhaseContext, opts: WatchOptions = {}, d
         answered.some((r) => r.kind === 'resolver') &&
         rows.filter((r) => r.kind === 'authoritative').every((r) => r.state === 'new') &&
         answered.every((r) => r.state === 'new');
-      if (result.propagated) e.cutover.setStepState('propagation', 'done', `all ${rows.length} servers on the new MX at ${at.toISOString()}`);
+      if (result.propagated) await e.cutover.setStepState('propagation', 'done', `all ${rows.length} servers on the new MX at ${at.toISOString()}`);
 
       if (runSync && (lastDelta === 0 || Date.now() - lastDelta >= syncEveryMs)) await delta();
       await dualRunRound();
@@ -417,7 +418,7 @@ export async function cutoverWatch(ctx: PhaseContext, opts: WatchOptions = {}, d
     }
   } finally {
     result.lateMail = late.n;
-    ctx.store.finishPhase(runId, ctx.signal.aborted ? 'interrupted' : result.deltaFailures.length ? 'incomplete' : 'complete', {
+    await ctx.store.finishPhase(runId, ctx.signal.aborted ? 'interrupted' : result.deltaFailures.length ? 'incomplete' : 'complete', {
       command: 'cutover watch',
       propagated: result.propagated,
       deltas: result.deltas,
@@ -440,38 +441,38 @@ export interface FinalizeResult {
 
 export async function cutoverFinalize(ctx: PhaseContext, opts: { outDir?: string } & GateOptions = {}, deps: CutoverDeps = {}): Promise<FinalizeResult> {
   const e = env(ctx, deps);
-  const st = e.cutover.state();
+  const st = await e.cutover.state();
   if (!st.confirmedAt) throw new InputError('the MX change is not confirmed yet: run "mailshift cutover confirm" first');
   // Sync parity is what the final delta below establishes (finalize completes only when that
   // delta does), so a delta cut short earlier must not keep the gate shut.
   if (!st.finalizedAt) await passGate(ctx, 'cutover finalize', { ...opts, checks: opts.checks ?? Object.keys(CHECKS).filter((id) => id !== 'sync-parity') }, deps);
   const runSync = deps.runSync ?? syncPhase;
-  const runId = ctx.store.startPhase('cutover');
+  const runId = await ctx.store.startPhase('cutover');
   const late = { n: 0 };
   let delta: SyncResult;
   try {
     delta = await runSync(ctx, { onCopied: lateMailRecorder(ctx, e, 'forward', late), label: 'cutover final delta' });
   } catch (err) {
-    ctx.store.finishPhase(runId, ctx.signal.aborted ? 'interrupted' : 'failed', { command: 'cutover finalize', error: (err as Error).message });
+    await ctx.store.finishPhase(runId, ctx.signal.aborted ? 'interrupted' : 'failed', { command: 'cutover finalize', error: (err as Error).message });
     throw err;
   }
-  e.cutover.updateState({ lastDeltaAt: e.now().toISOString() });
+  await e.cutover.updateState({ lastDeltaAt: e.now().toISOString() });
   if (ctx.signal.aborted) {
-    ctx.store.finishPhase(runId, 'interrupted', { command: 'cutover finalize' });
+    await ctx.store.finishPhase(runId, 'interrupted', { command: 'cutover finalize' });
     return { finalizedAt: '', delta, lateMail: late.n, checks: emptyReport(), advice: [], files: [] };
   }
   const checks = await cutoverCheck(ctx, {}, deps);
   const finalizedAt = delta.complete ? e.now().toISOString() : '';
   if (delta.complete) {
-    e.cutover.updateState({ finalizedAt });
-    e.cutover.setStepState('final-delta', 'done', `last delta at ${finalizedAt}: ${delta.copied} copied`);
+    await e.cutover.updateState({ finalizedAt });
+    await e.cutover.setStepState('final-delta', 'done', `last delta at ${finalizedAt}: ${delta.copied} copied`);
     // Freezing the old system is the operator's to do and to confirm; it is never marked done here.
-    e.cutover.setStepState('freeze-old', 'pending', 'operator confirms: mailshift cannot make the old system read-only');
-    e.cutover.setStepState('late-mail', 'done', `${e.cutover.lateMail().filter((l) => l.direction === 'forward').length} late message(s) copied`);
+    await e.cutover.setStepState('freeze-old', 'pending', 'operator confirms: mailshift cannot make the old system read-only');
+    await e.cutover.setStepState('late-mail', 'done', `${(await e.cutover.lateMail()).filter((l) => l.direction === 'forward').length} late message(s) copied`);
   }
   const advice = afterAdvice({ oldSpfInclude: e.settings.oldSpfInclude, oldMx: e.settings.oldMx ?? st.oldMx ?? [] });
-  const files = writeChecklist(ctx, checklistDoc(ctx, e, delta.complete, advice), opts.outDir);
-  ctx.store.finishPhase(runId, delta.complete ? 'complete' : 'incomplete', { command: 'cutover finalize', copied: delta.copied, failed: delta.failed });
+  const files = writeChecklist(ctx, await checklistDoc(ctx, e, delta.complete, advice), opts.outDir);
+  await ctx.store.finishPhase(runId, delta.complete ? 'complete' : 'incomplete', { command: 'cutover finalize', copied: delta.copied, failed: delta.failed });
   return { finalizedAt, delta, lateMail: late.n, checks, advice, files };
 }
 
@@ -489,9 +490,9 @@ export interface RollbackResult {
 
 export async function cutoverRollback(ctx: PhaseContext, opts: { planOnly?: boolean } = {}, deps: CutoverDeps = {}): Promise<RollbackResult> {
   const e = env(ctx, deps);
-  const st = e.cutover.state();
+  const st = await e.cutover.state();
   if (!st.confirmedAt) throw new InputError('nothing to roll back: the MX change was never confirmed ("mailshift cutover confirm")');
-  const oldMx = e.settings.oldMx ?? e.cutover.state().oldMx ?? [];
+  const oldMx = e.settings.oldMx ?? (await e.cutover.state()).oldMx ?? [];
   const usesMtaSts =
     st.mtaStsId !== null ||
     (await txtRecords(e.settings.resolvers, `_mta-sts.${e.settings.domain}`, { timeoutMs: e.settings.dnsTimeoutMs, signal: ctx.signal })
@@ -501,17 +502,17 @@ export async function cutoverRollback(ctx: PhaseContext, opts: { planOnly?: bool
   const out: RollbackResult = { since: st.confirmedAt, oldMx, plan, copiedBack: 0 };
   if (opts.planOnly) return out;
   const runSync = deps.runSync ?? syncPhase;
-  const runId = ctx.store.startPhase('rollback');
+  const runId = await ctx.store.startPhase('rollback');
   const counter = { n: 0 };
   try {
     out.reverse = await runSync(ctx, { direction: 'reverse', sinceInternalDate: new Date(st.confirmedAt), onCopied: lateMailRecorder(ctx, e, 'reverse', counter) });
   } catch (err) {
-    ctx.store.finishPhase(runId, ctx.signal.aborted ? 'interrupted' : 'failed', { error: (err as Error).message });
+    await ctx.store.finishPhase(runId, ctx.signal.aborted ? 'interrupted' : 'failed', { error: (err as Error).message });
     throw err;
   }
   out.copiedBack = counter.n;
-  e.cutover.updateState({ rolledBackAt: e.now().toISOString() });
-  ctx.store.addEvent({ phase: 'rollback', level: 'warn', kind: 'cutover.rollback', message: `reverse delta since ${st.confirmedAt}: ${out.reverse.copied} copied back` });
-  ctx.store.finishPhase(runId, out.reverse.complete ? 'complete' : 'incomplete', { copied: out.reverse.copied, failed: out.reverse.failed });
+  await e.cutover.updateState({ rolledBackAt: e.now().toISOString() });
+  await ctx.store.addEvent({ phase: 'rollback', level: 'warn', kind: 'cutover.rollback', message: `reverse delta since ${st.confirmedAt}: ${out.reverse.copied} copied back` });
+  await ctx.store.finishPhase(runId, out.reverse.complete ? 'complete' : 'incomplete', { copied: out.reverse.copied, failed: out.reverse.failed });
   return out;
 }

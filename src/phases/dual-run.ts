@@ -17,6 +17,7 @@ import type { PassRecord } from '../store/dualrun-store.js';
 import { credentialsOf, silentProgress, type PhaseContext } from './context.js';
 import { runSync as syncPhase, type SyncOptions, type SyncResult } from './sync.js';
 import type { CopyCheckpoints } from '../store/contract/index.js';
+import type { AsyncOf } from '../store/contract/async.js';
 
 export interface DualRunOptions {
   /** One pass, then return. */
@@ -64,7 +65,7 @@ export interface DualRunResult {
 const canaryModule = () => import('../dualrun/canary.js');
 const alertsModule = () => import('../dualrun/alerts.js');
 
-const activeForwardPairs = (sync: CopyCheckpoints) => sync.folderPairs(undefined, 'forward').filter((p) => p.state === 'active').length;
+const activeForwardPairs = async (sync: AsyncOf<CopyCheckpoints>) => (await sync.folderPairs(undefined, 'forward')).filter((p) => p.state === 'active').length;
 
 const deletesWord = (mode: DeletesMode) => (mode === 'keep' ? 'kept on the destination' : mode === 'trash' ? 'moved to Trash there' : 'expunged there');
 
@@ -98,15 +99,15 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
   const log = ctx.log.child({ phase: 'dual-run' });
   // The sync's per-pass bars would pile up on a terminal over days; its notes still show.
   const syncCtx: PhaseContext = { ...ctx, progress: { task: silentProgress.task, note: (l) => ctx.progress.note(l) } };
-  const runId = ctx.store.startPhase('dual-run');
+  const runId = await ctx.store.startPhase('dual-run');
   const passes: DualRunPass[] = [];
 
   const canaryOn = !!opts.canary || ctx.config.dualRun.canary !== undefined;
   if (canaryOn && !(await canaryModule()).canaryRecipients(ctx.config, ctx.accounts).length) throw new InputError('dual-run --canary: no recipient; set dualRun.canary.to in the config');
   const canaryEveryMs = canaryOn ? parseDuration(ctx.config.dualRun.canary?.every ?? '15m', 'dualRun.canary.every') : Infinity;
   // Rounds are spaced by the store's record, so a restarted dual-run does not send one at once again.
-  const lastSent = () => {
-    const last = ctx.store.dualRunHealth.canaries(1)[0];
+  const lastSent = async () => {
+    const last = (await ctx.store.dualRunHealth.canaries(1))[0];
     return last ? Date.parse(last.sentAt) : -Infinity;
   };
   const onePass = async (n: number): Promise<DualRunPass> => {
@@ -115,7 +116,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     // A canary round is sent before the pass so that this very pass carries it over.
     let rounds: CanaryRound[] = [];
     // Due every dualRun.canary.every; --canary also sends one on the first pass of the invocation.
-    if (canaryOn && (Date.now() - lastSent() >= canaryEveryMs || (opts.canary && n === 1)) && !ctx.signal.aborted) {
+    if (canaryOn && (Date.now() - await lastSent() >= canaryEveryMs || (opts.canary && n === 1)) && !ctx.signal.aborted) {
       try {
         const { sendCanaries, awaitDelivery } = await canaryModule();
         rounds = await sendCanaries({ config: ctx.config, accounts: ctx.accounts, store: ctx.store, log, signal: ctx.signal });
@@ -125,7 +126,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
       }
     }
     let complete = true;
-    const before = activeForwardPairs(sync);
+    const before = await activeForwardPairs(sync);
     let copied = 0;
     let syncSeconds = 0;
     const copiedBy = new Map<string, number>();
@@ -216,7 +217,7 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
       seconds: (finished - started) / 1000,
       syncSeconds,
       copied,
-      newFolders: Math.max(0, activeForwardPairs(sync) - before),
+      newFolders: Math.max(0, await activeForwardPairs(sync) - before),
       flagsApplied: flags.reduce((s, f) => s + f.applied, 0),
       destinationKept: flags.reduce((s, f) => s + f.kept, 0),
       sourceDeleted: moves.reduce((s, m) => s + m.expunged, 0) + flags.reduce((s, f) => s + f.deleted, 0),
@@ -265,10 +266,10 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     }
   };
   // Checked by the next invocation: an earlier dual-run that died without a clean stop.
-  const before = hs.heartbeat();
+  const before = await hs.heartbeat();
   const prev = evaluateHealth(before, { lagAlertSeconds: ctx.config.dualRun.lagAlertSeconds });
   if (before && prev.state === 'stalled') await alert({ key: `stalled:${before.runId}`, level: 'critical', title: 'dual-run stalled', message: `${prev.reason}; a new dual-run has now started` });
-  hs.start({ pid: process.pid, host: hostname(), runId, intervalS: intervalMs / 1000 });
+  await hs.start({ pid: process.pid, host: hostname(), runId, intervalS: intervalMs / 1000 });
   const beat = setInterval(() => hs.beat(runId), beatEveryMs(intervalMs / 1000));
   // Monotonic and wall clock together: the monotonic one survives clock jumps, the wall one
   // sees a laptop's sleep (the monotonic clock stops while suspended), so an overdue pass runs at once.
@@ -290,21 +291,21 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
     for (let n = 1; ; n++) {
       const startMono = mono();
       const startWall = Date.now();
-      hs.beat(runId, { nextPassAt: new Date(startWall).toISOString() });
+      await hs.beat(runId, { nextPassAt: new Date(startWall).toISOString() });
       shownPass = n;
       show(true);
       const p = await onePass(n);
       rows = rows.map((r) => p.perAccount.find((x) => x.user === r.user) ?? r);
       const { unchangedFolders: _u, qresyncFolders: _q, uidDiffFolders: _d, canaries: _c, perAccount: _a, ...record } = p;
-      dual.addPass(runId, record);
+      await dual.addPass(runId, record);
       passes.push(p);
       ctx.progress.note(passLine(p, deletes));
       log.info({ ...record }, 'dual-run pass');
-      hs.beat(runId, { lastPassAt: p.finishedAt, lastPassOk: p.complete || ctx.signal.aborted, lastError: p.errors[0] ?? null, nextPassAt: new Date(startWall + intervalMs).toISOString() });
+      await hs.beat(runId, { lastPassAt: p.finishedAt, lastPassOk: p.complete || ctx.signal.aborted, lastError: p.errors[0] ?? null, nextPassAt: new Date(startWall + intervalMs).toISOString() });
       for (const c of p.canaries) {
         if (c.state === 'lost' || c.state === 'failed') await alert({ key: `canary-lost:${c.token}`, level: 'critical', title: `canary ${c.state}: mail to ${c.recipient} did not arrive`, message: c.error ?? '' });
         if (c.lagSeconds !== undefined) {
-          hs.beat(runId, { lagSeconds: c.lagSeconds });
+          await hs.beat(runId, { lagSeconds: c.lagSeconds });
           if (c.lagSeconds > ctx.config.dualRun.lagAlertSeconds) await alert({ key: `lag:${runId}`, level: 'warning', title: 'dual-run lag over the threshold', message: `a canary took ${Math.round(c.lagSeconds)} s to reach the destination (threshold ${ctx.config.dualRun.lagAlertSeconds} s)` });
         }
       }
@@ -342,12 +343,12 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
       }
     }
   } catch (err) {
-    ctx.store.finishPhase(runId, 'failed', { error: (err as Error).message, passes: passes.length });
-    hs.beat(runId, { lastPassOk: false, lastError: (err as Error).message });
+    await ctx.store.finishPhase(runId, 'failed', { error: (err as Error).message, passes: passes.length });
+    await hs.beat(runId, { lastPassOk: false, lastError: (err as Error).message });
     throw err;
   } finally {
     clearInterval(beat);
-    hs.beat(runId, { state: 'stopped' });
+    await hs.beat(runId, { state: 'stopped' });
     bar.stop();
     panel?.([]);
   }
@@ -364,6 +365,6 @@ export async function runDualRun(ctx: PhaseContext, opts: DualRunOptions = {}): 
   };
   const interrupted = ctx.signal.aborted;
   const complete = !interrupted && (passes.at(-1)?.complete ?? false);
-  ctx.store.finishPhase(runId, interrupted ? 'interrupted' : complete ? 'complete' : 'incomplete', { passes: passes.length, ...totals });
+  await ctx.store.finishPhase(runId, interrupted ? 'interrupted' : complete ? 'complete' : 'incomplete', { passes: passes.length, ...totals });
   return { runId, passes, complete, interrupted, ...(stoppedBy ? { stoppedBy } : {}), totals };
 }

@@ -69,9 +69,9 @@ function isConnectionLoss(err: unknown): boolean {
 }
 
 /** Objects of this account the store records as on the destination. */
-function copiedObjects(ctx: PhaseContext, accountId: number): number {
+async function copiedObjects(ctx: PhaseContext, accountId: number): Promise<number> {
   let n = 0;
-  for (const c of ctx.store.groupware.collections(accountId)) n += ctx.store.groupware.objects(c.id).filter((o) => o.state === 'put' || o.state === 'kept').length;
+  for (const c of await ctx.store.groupware.collections(accountId)) n += (await ctx.store.groupware.objects(c.id)).filter((o) => o.state === 'put' || o.state === 'kept').length;
   return n;
 }
 
@@ -105,8 +105,8 @@ export async function runGroupwareSync(ctx: PhaseContext, opts: { label?: string
   for (const account of ctx.accounts) {
     void q.add(async () => {
       if (ctx.signal.aborted) return;
-      const accountId = ctx.store.upsertAccount(account.sourceUser, account.destinationUser);
-      gs.setAccountState(accountId, 'syncing');
+      const accountId = await ctx.store.upsertAccount(account.sourceUser, account.destinationUser);
+      await gs.setAccountState(accountId, 'syncing');
       const sessions: DavSession[] = [];
       let res: GroupwareAccountResult | undefined;
       // A lost connection (a cut, a server restarting) is transient: the account is tried again
@@ -144,7 +144,7 @@ export async function runGroupwareSync(ctx: PhaseContext, opts: { label?: string
           if (lost && !ctx.signal.aborted) throw lost;
           const state = ctx.signal.aborted ? 'interrupted' : counts.failed ? 'incomplete' : 'complete';
           res = { user: account.sourceUser, state, counts, ...(counts.failed ? { error: `${counts.failed} object(s) or collection(s) not copied; see "mailshift groupware verify"` } : {}) };
-          if (state !== 'interrupted') gs.setAccountState(accountId, state, res.error ?? null);
+          if (state !== 'interrupted') await gs.setAccountState(accountId, state, res.error ?? null);
         } catch (err) {
           if (err instanceof InputError) {
             fatal ??= err;
@@ -152,7 +152,7 @@ export async function runGroupwareSync(ctx: PhaseContext, opts: { label?: string
           }
           if (isConnectionLoss(err) && !ctx.signal.aborted) {
             // Progress (objects now in the store as copied) restarts the count, as for mail.
-            const done = copiedObjects(ctx, accountId);
+            const done = await copiedObjects(ctx, accountId);
             if (done > progress) {
               progress = done;
               attempt = 1;
@@ -168,8 +168,8 @@ export async function runGroupwareSync(ctx: PhaseContext, opts: { label?: string
           }
           const msg = oneLine(err);
           res = { user: account.sourceUser, state: 'failed', error: msg, counts: emptyCounts() };
-          gs.setAccountState(accountId, 'failed', msg);
-          ctx.store.addEvent({ phase: 'groupware', accountId, level: 'error', kind: 'groupware.account-failed', message: `${account.sourceUser}: ${msg}` });
+          await gs.setAccountState(accountId, 'failed', msg);
+          await ctx.store.addEvent({ phase: 'groupware', accountId, level: 'error', kind: 'groupware.account-failed', message: `${account.sourceUser}: ${msg}` });
           log.warn({ user: account.sourceUser, err: msg }, 'groupware: account failed');
         }
         break;
@@ -248,7 +248,7 @@ export async function runGroupwareVerify(ctx: PhaseContext): Promise<GroupwareVe
   const out: GroupwareVerifyResult = { collections: [], clean: true, errors: [] };
   for (const account of ctx.accounts) {
     if (ctx.signal.aborted) break;
-    const accountId = ctx.store.upsertAccount(account.sourceUser, account.destinationUser);
+    const accountId = await ctx.store.upsertAccount(account.sourceUser, account.destinationUser);
     try {
       let source: GroupwareSource;
       if (g.source.kind === 'dav') {
@@ -279,7 +279,7 @@ export async function runGroupwareInventory(ctx: PhaseContext): Promise<{ accoun
   if (ctx.accounts[0]) await probeSides(g, ctx.accounts[0]);
   for (const account of ctx.accounts) {
     if (ctx.signal.aborted) break;
-    const accountId = ctx.store.upsertAccount(account.sourceUser, account.destinationUser);
+    const accountId = await ctx.store.upsertAccount(account.sourceUser, account.destinationUser);
     try {
       let source: GroupwareSource;
       if (g.source.kind === 'dav') {

@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
 import type { JobConfig } from '../config/types.js';
 import type { HistoryRow } from '../store/pipeline-store.js';
-import type { JobStore, LockHolder, PhaseOutcome, PhaseRun } from '../store/contract/index.js';
+import type { LockHolder, PhaseOutcome, PhaseRun } from '../store/contract/index.js';
 import type { DualRunState } from '../store/contract/index.js';
+import type { AsyncOf, AsyncJobStore } from '../store/contract/async.js';
+import { mapInOrder } from '../store/contract/in-order.js';
 
 // The job's state as the store records it: what `status` shows, what the pipeline decides
 // "done" from, and what `resume` continues. Built from the store alone (works on a read-only
@@ -141,13 +143,13 @@ function alive(holder: LockHolder | undefined): LockHolder | null {
   }
 }
 
-export function readJobFacts(store: JobStore, config: JobConfig): JobFacts {
+export async function readJobFacts(store: AsyncJobStore, config: JobConfig): Promise<JobFacts> {
   const facts = emptyFacts(config);
   facts.exists = true;
-  facts.running = alive(store.lockHolder());
-  const runs = store.phaseRuns();
+  facts.running = alive(await store.lockHolder());
+  const runs = await store.phaseRuns();
 
-  const a = store.assess.latestAssessRun();
+  const a = await store.assess.latestAssessRun();
   const lastAssess = runs.filter((r) => r.phase === 'assess').at(-1);
   if (a && lastAssess?.outcome === 'complete') facts.assess = { at: a.generatedAt, verdict: a.verdict, blockers: a.blockers, report: a.reportDir };
 
@@ -157,18 +159,18 @@ export function readJobFacts(store: JobStore, config: JobConfig): JobFacts {
   const v = runs.filter((r) => r.phase === 'verify' && (!lastComplete || r.id > lastComplete.id) && r.outcome !== 'running').at(-1);
   if (v && lastComplete) facts.verify = { at: v.finishedAt ?? v.startedAt, clean: v.outcome === 'complete' };
 
-  facts.accounts = accountStates(store, runs, facts.running);
+  facts.accounts = await accountStates(store, runs, facts.running);
   for (const acc of facts.accounts) for (const k of Object.keys(ZERO) as (keyof Counts)[]) facts.totals[k] += acc[k];
 
   const dual = store.dualRun;
-  const passes = dual.passes();
+  const passes = await dual.passes();
   const lastPass = passes.at(-1);
   facts.dualRun = { passes: passes.length, lastPassAt: lastPass?.finishedAt ?? null, lastPassComplete: lastPass ? lastPass.complete : null };
 
   const cut = store.cutover;
-  const st = cut.state();
-  const steps = cut.steps();
-  const checks = cut.lastCheckRun();
+  const st = await cut.state();
+  const steps = await cut.steps();
+  const checks = await cut.lastCheckRun();
   facts.cutover = {
     plannedAt: st.plannedAt,
     planned: steps.length > 0 && !!st.plannedAt,
@@ -182,22 +184,22 @@ export function readJobFacts(store: JobStore, config: JobConfig): JobFacts {
   };
   facts.kitAt = runs.filter((r) => r.phase === 'kit' && r.outcome === 'complete').at(-1)?.finishedAt ?? null;
   facts.reportAt = runs.filter((r) => r.phase === 'report' && r.outcome === 'complete').at(-1)?.finishedAt ?? null;
-  facts.timeline = timeline(store, runs, dual, facts.running);
-  facts.history = store.pipeline.history();
+  facts.timeline = await timeline(store, runs, dual, facts.running);
+  facts.history = await store.pipeline.history();
   return facts;
 }
 
-function accountStates(store: JobStore, runs: PhaseRun[], running: LockHolder | null): AccountState[] {
+async function accountStates(store: AsyncJobStore, runs: PhaseRun[], running: LockHolder | null): Promise<AccountState[]> {
   const sync = store.sync;
-  const assessRun = store.assess.latestAssessRun();
+  const assessRun = await store.assess.latestAssessRun();
   const lastFull = runs.filter(isFullSync).at(-1);
-  return store.accounts().map((acc) => {
+  return mapInOrder(await store.accounts(), async (acc) => {
     const counts: Counts = { ...ZERO };
     const reasons = new Map<string, Reason>();
-    const assessed = assessRun ? store.assess.assessFolders(assessRun.id, { sourceUser: acc.sourceUser, side: 'source' }) : [];
+    const assessed = assessRun ? await store.assess.assessFolders(assessRun.id, { sourceUser: acc.sourceUser, side: 'source' }) : [];
     const folders: FolderState[] = [];
-    for (const fp of sync.folderPairs(acc.id)) {
-      const c = sync.folderCounts(fp.id);
+    for (const fp of await sync.folderPairs(acc.id)) {
+      const c = await sync.folderCounts(fp.id);
       // The copier lists a folder in one go and then sets its watermark: no watermark, not listed.
       const listedAll = fp.srcUidvalidity !== null && fp.srcUidnext !== null;
       folders.push({
@@ -214,7 +216,7 @@ function accountStates(store: JobStore, runs: PhaseRun[], running: LockHolder | 
         skipped: c.skipped,
         failed: c.failed,
         reasons: c.reasons as Reason[],
-        droppedFlags: sync.droppedFlags(fp.id).length,
+        droppedFlags: (await sync.droppedFlags(fp.id)).length,
         notes: fp.notes,
       });
       if (fp.state !== 'active' || fp.direction !== 'forward') continue;
@@ -249,10 +251,10 @@ function accountStates(store: JobStore, runs: PhaseRun[], running: LockHolder | 
   });
 }
 
-function timeline(store: JobStore, runs: PhaseRun[], dual: DualRunState, running: LockHolder | null): TimelineEntry[] {
+async function timeline(store: AsyncJobStore, runs: PhaseRun[], dual: AsyncOf<DualRunState>, running: LockHolder | null): Promise<TimelineEntry[]> {
   const out: (TimelineEntry & { order: string })[] = [];
   const outcome = (r: PhaseRun): TimelineEntry['outcome'] => (r.outcome === 'running' && !running ? 'killed' : r.outcome);
-  const passes = dual.passes();
+  const passes = await dual.passes();
   let passNo = 0;
   for (const r of runs) {
     const cmd = commandOf(r);
@@ -271,8 +273,8 @@ function timeline(store: JobStore, runs: PhaseRun[], dual: DualRunState, running
     const label = r.phase === 'cutover' ? (cmd ?? 'cutover') : r.phase === 'rollback' ? 'cutover rollback' : r.phase === 'verify' && (r.summary as { deep?: boolean } | null)?.deep ? 'verify --deep' : r.phase;
     out.push({ label, outcome: outcome(r), startedAt: r.startedAt, finishedAt: r.finishedAt, order: r.startedAt });
   }
-  for (const e of store.events({ kind: 'cutover.confirmed' })) out.push({ label: 'cutover confirm', outcome: 'complete', startedAt: e.at, finishedAt: e.at, order: e.at });
-  for (const e of store.events({ kind: 'gate.forced' })) out.push({ label: `${(e.data as { command?: string } | null)?.command ?? 'gate'} --force`, outcome: 'complete', startedAt: e.at, finishedAt: e.at, order: e.at });
+  for (const e of await store.events({ kind: 'cutover.confirmed' })) out.push({ label: 'cutover confirm', outcome: 'complete', startedAt: e.at, finishedAt: e.at, order: e.at });
+  for (const e of await store.events({ kind: 'gate.forced' })) out.push({ label: `${(e.data as { command?: string } | null)?.command ?? 'gate'} --force`, outcome: 'complete', startedAt: e.at, finishedAt: e.at, order: e.at });
   out.sort((x, y) => (x.order < y.order ? -1 : x.order > y.order ? 1 : 0));
   return out.map(({ order: _o, ...t }) => t);
 }

@@ -15,8 +15,9 @@ import { buildSheet } from '../kit/sheet.js';
 import { groupwareFilesOf } from '../groupware/files-writer.js';
 import { fill, safeFileName } from '../kit/text.js';
 import { readKitViewFromFile, type KitStoreView } from '../store/kit-store.js';
-import type { JobStore } from '../store/contract/index.js';
+import type { AsyncJobStore } from '../store/contract/async.js';
 import { writePrivate } from '../files/write-private.js';
+import { openJobStore } from '../store/open.js';
 
 // The staff training kit: guide (HTML + Markdown) per language, a sheet per person and
 // language, client auto-configuration files, DNS records and announcement e-mails.
@@ -58,7 +59,7 @@ export interface KitInputs {
   /** Only destinationUser is read: the person's address. */
   accounts: Pick<Account, 'destinationUser'>[];
   /** An open store (e.g. ctx.store); without it the store file of the config is read if it exists. */
-  store?: JobStore;
+  store?: AsyncJobStore;
 }
 
 export interface KitOptions {
@@ -70,12 +71,22 @@ export interface KitOptions {
 }
 
 /** Default output folder: kit.out, else <job>-kit next to the config. */
+/** The kit's view of a PostgreSQL store (a SQLite file is read without opening it for writing). */
+async function kitViewOfPg(config: JobConfig): Promise<KitStoreView> {
+  const store = await openJobStore(config);
+  try {
+    return await store.kit.kitView();
+  } finally {
+    await store.close();
+  }
+}
+
 export function defaultKitDir(config: JobConfig): string {
   return resolve(config.configDir, config.kit.out ?? `${config.job}-kit`);
 }
 
 export async function generateKit(input: KitInputs, outDir: string, opts: KitOptions = {}): Promise<KitResult> {
-  const view: KitStoreView = input.store ? input.store.kit.kitView() : readKitViewFromFile(input.config.storePath);
+  const view: KitStoreView = input.store ? await input.store.kit.kitView() : input.config.postgresStore ? await kitViewOfPg(input.config) : readKitViewFromFile(input.config.storePath);
   // The switch date comes from the cutover plan in the store when there is one.
   const s = resolveKitSettings(input.config, view.cutover);
   const langs = opts.languages ?? (input.config.kit.languages as Lang[] | undefined) ?? [...LANGS];

@@ -74,12 +74,12 @@ const newMx = (config: JobConfig): string => {
 
 /** Runs `fn` as a phase run of its own (kit and report record none themselves). */
 async function recorded(ctx: PhaseContext, phase: 'kit' | 'report', fn: () => Promise<unknown>): Promise<void> {
-  const id = ctx.store.startPhase(phase);
+  const id = await ctx.store.startPhase(phase);
   try {
     const summary = await fn();
-    ctx.store.finishPhase(id, ctx.signal.aborted ? 'interrupted' : 'complete', summary);
+    await ctx.store.finishPhase(id, ctx.signal.aborted ? 'interrupted' : 'complete', summary);
   } catch (err) {
-    ctx.store.finishPhase(id, ctx.signal.aborted ? 'interrupted' : 'failed', { error: (err as Error).message });
+    await ctx.store.finishPhase(id, ctx.signal.aborted ? 'interrupted' : 'failed', { error: (err as Error).message });
     throw err;
   }
 }
@@ -288,7 +288,7 @@ export function interruptedPhase(s: JobFacts): PipelinePhaseName | undefined {
 export async function runPipeline(ctx: PhaseContext, opts: PipelineOptions & { onlyOne?: boolean }): Promise<PipelineResult> {
   if (opts.onlyOne) {
     // resume: the phase that was interrupted, from inside it (its own checkpoint), whatever it is.
-    const facts = readJobFacts(ctx.store, ctx.config);
+    const facts = await readJobFacts(ctx.store, ctx.config);
     const name = interruptedPhase(facts);
     const phase = PIPELINE.find((p) => p.name === name);
     if (phase?.run) {
@@ -305,14 +305,14 @@ export async function runPipeline(ctx: PhaseContext, opts: PipelineOptions & { o
   const clock = opts.now ?? (() => new Date());
   for (;;) {
     if (ctx.signal.aborted) return { finished: false, ran };
-    const facts = readJobFacts(ctx.store, ctx.config);
+    const facts = await readJobFacts(ctx.store, ctx.config);
     const env = phaseEnv(ctx.config, clock(), !!opts.acceptRisks);
     const recordedDone = new Set(facts.history.map((h) => h.phase));
     let idx = 0;
     for (; idx < PIPELINE.length; idx++) {
       const p = PIPELINE[idx]!;
       if (!recordedDone.has(p.name) && !p.done(facts, env)) break;
-      if (!recordedDone.has(p.name)) history.markDone(p.name, idx);
+      if (!recordedDone.has(p.name)) await history.markDone(p.name, idx);
     }
     const phase = PIPELINE[idx];
     if (!phase) {

@@ -14,7 +14,7 @@ export interface ReportOptions {
 
 /** Builds the migration report from the store alone (no server is contacted) and writes it. */
 export async function runReport(ctx: PhaseContext, opts: ReportOptions = {}): Promise<{ data: ReportData; files: WrittenReport }> {
-  const data = collectReport(ctx.config, ctx.store);
+  const data = await collectReport(ctx.config, ctx.store);
   const files = writeReport(data, opts.outDir ?? defaultReportDir(ctx.config.configDir), {
     lang: opts.lang ?? pickLang(undefined, ctx.config),
     timeZone: ctx.config.timezone,

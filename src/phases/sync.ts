@@ -17,7 +17,7 @@ export interface SyncOptions {
   sinceInternalDate?: Date;
   /** Copy only messages received on or after this (newest first); older ones stay pending. Default sync.since. */
   copySince?: Date | null;
-  onCopied?: (m: CopiedMessage) => void;
+  onCopied?: (m: CopiedMessage) => void | Promise<void>;
   /** What ran this sync, for the store's record of it (e.g. "dual-run delta"); default "sync". */
   label?: string;
   /**
@@ -65,7 +65,7 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
   // The rate is a promise across processes: what an interrupted or killed run sent in the
   // current window still counts.
   for (const t of [fromThrottle, toThrottle]) {
-    if (t.messages) t.messages.seed(ctx.store.throttle.recentAppends(direction, new Date(Date.now() - t.messages.windowMs).toISOString()));
+    if (t.messages) t.messages.seed(await ctx.store.throttle.recentAppends(direction, new Date(Date.now() - t.messages.windowMs).toISOString()));
   }
   // One command never carries more than a throttle window's share.
   const batchMessages = Math.max(1, Math.min(config.sync.batchMessages, fromThrottle.batchCap ?? Infinity, toThrottle.batchCap ?? Infinity));
@@ -139,7 +139,7 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
     return { complete: false, accounts: [], copied: 0, skipped: 0, failed: 0, bytes: 0, seconds: (Date.now() - started) / 1000, plan };
   }
 
-  const phaseId = direction === 'forward' ? ctx.store.startPhase('sync') : undefined;
+  const phaseId = direction === 'forward' ? await ctx.store.startPhase('sync') : undefined;
   const outcomes: AccountOutcome[] = [];
   try {
     await Promise.all(
@@ -152,7 +152,7 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
       }),
     );
   } catch (err) {
-    if (phaseId !== undefined) ctx.store.finishPhase(phaseId, 'failed', { error: (err as Error).message });
+    if (phaseId !== undefined) await ctx.store.finishPhase(phaseId, 'failed', { error: (err as Error).message });
     throw err;
   } finally {
     jobTask.stop();
@@ -175,7 +175,7 @@ export async function runSync(ctx: PhaseContext, opts: SyncOptions = {}): Promis
     seconds: (Date.now() - started) / 1000,
   };
   if (phaseId !== undefined) {
-    ctx.store.finishPhase(phaseId, ctx.signal.aborted ? 'interrupted' : result.complete ? 'complete' : 'incomplete', {
+    await ctx.store.finishPhase(phaseId, ctx.signal.aborted ? 'interrupted' : result.complete ? 'complete' : 'incomplete', {
       ...(opts.label ? { command: opts.label } : {}),
       copied: result.copied,
       skipped: result.skipped,

@@ -14,6 +14,7 @@ import { addFolderToTotals, emptyTotals, type VerifiedFolder, type VerifyResult 
 import { scanFolder, type ScannedFolder } from '../verify/scan.js';
 import type { PhaseContext } from './context.js';
 import type { VerifyRecords } from '../store/contract/index.js';
+import type { AsyncOf } from '../store/contract/async.js';
 
 export interface VerifyOptions {
   /** Also compare every message's full bytes (sha256), flags and keywords. */
@@ -28,15 +29,15 @@ export interface VerifyOptions {
 export async function runVerify(ctx: PhaseContext, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const deep = opts.deep ?? false;
   const vs = ctx.store.verify;
-  const phaseId = ctx.store.startPhase('verify');
-  const runId = vs.startRun(deep);
+  const phaseId = await ctx.store.startPhase('verify');
+  const runId = await vs.startRun(deep);
   const startedAt = new Date().toISOString();
   const totals = emptyTotals();
   const folders: { f: VerifiedFolder; order: [number, number] }[] = [];
   const task = ctx.progress.task(deep ? 'verify (deep)' : 'verify', 0, 'messages');
   let expected = 0;
-  const record = (f: VerifiedFolder, order: [number, number]) => {
-    vs.addFolder(runId, f);
+  const record = async (f: VerifiedFolder, order: [number, number]) => {
+    await vs.addFolder(runId, f);
     addFolderToTotals(totals, f);
     folders.push({ f, order });
   };
@@ -63,8 +64,8 @@ export async function runVerify(ctx: PhaseContext, opts: VerifyOptions = {}): Pr
       }),
     );
   } catch (err) {
-    vs.finishRun(runId, 'failed', totals);
-    ctx.store.finishPhase(phaseId, 'failed', { error: (err as Error).message });
+    await vs.finishRun(runId, 'failed', totals);
+    await ctx.store.finishPhase(phaseId, 'failed', { error: (err as Error).message });
     throw err;
   } finally {
     task.stop();
@@ -73,8 +74,8 @@ export async function runVerify(ctx: PhaseContext, opts: VerifyOptions = {}): Pr
   const interrupted = ctx.signal.aborted;
   const clean = !interrupted && totals.missing === 0 && totals.duplicated === 0 && totals.altered === 0 && totals.errors === 0;
   const outcome: VerifyResult['outcome'] = interrupted ? 'interrupted' : clean ? 'clean' : 'differences';
-  vs.finishRun(runId, outcome, totals);
-  ctx.store.finishPhase(phaseId, interrupted ? 'interrupted' : clean ? 'complete' : 'incomplete', { deep, ...totals });
+  await vs.finishRun(runId, outcome, totals);
+  await ctx.store.finishPhase(phaseId, interrupted ? 'interrupted' : clean ? 'complete' : 'incomplete', { deep, ...totals });
   ctx.log.info({ deep, ...totals, outcome }, 'verify finished');
   // Folders ran side by side; list them by account, then in the order of the account's mapping.
   const sorted = folders.sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1]).map((x) => x.f);
@@ -84,10 +85,10 @@ export async function runVerify(ctx: PhaseContext, opts: VerifyOptions = {}): Pr
 interface VerifyEnv {
   ctx: PhaseContext;
   deep: boolean;
-  vs: VerifyRecords;
+  vs: AsyncOf<VerifyRecords>;
   pools: SidePools;
   retry: RetryEnv;
-  record(f: VerifiedFolder, order: [number, number]): void;
+  record(f: VerifiedFolder, order: [number, number]): Promise<void>;
   progress: { grow(n: number): void; tick(): void };
 }
 
@@ -104,7 +105,7 @@ async function verifyAccount(env: VerifyEnv, account: Account, index: number, qu
           return planFolderMapping(srcList, dstList, ctx.config.folders, { destinationPreset: ctx.config.destination.preset });
         });
       } catch (err) {
-        if (!ctx.signal.aborted) env.record(failed(who, '*', '*', (err as Error).message), [index, -1]);
+        if (!ctx.signal.aborted) await env.record(failed(who, '*', '*', (err as Error).message), [index, -1]);
         return undefined;
       }
     },
@@ -134,7 +135,7 @@ async function verifyFolder(env: VerifyEnv, account: Account, who: { account: st
         const source = await scanFolder(src, m.source.path, { deep, signal: ctx.signal, onMessage: env.progress.tick });
         // A destination folder that does not exist yet holds nothing: every source message is missing.
         const destination: ScannedFolder = m.existsOnDestination ? await scanFolder(dst, m.destinationPath, { deep, signal: ctx.signal }) : { messages: [] };
-        const checkpoint = vs.folderCheckpoint(account.sourceUser, [m.source.path, m.source.logicalPath], source.uidValidity, destination.uidValidity);
+        const checkpoint = await vs.folderCheckpoint(account.sourceUser, [m.source.path, m.source.logicalPath], source.uidValidity, destination.uidValidity);
         const useMapping = checkpoint.mapping.size > 0;
         const c = compareFolder({
           source: source.messages,
@@ -166,13 +167,13 @@ async function verifyFolder(env: VerifyEnv, account: Account, who: { account: st
         };
       }),
     );
-    env.record(f, order);
+    await env.record(f, order);
   } catch (err) {
     // Interrupted: the run is marked so; a folder cut short is not a finding.
     if (ctx.signal.aborted) return;
     const failure = classifyImapError(err);
     if (policyOf(failure).scope === 'account' || policyOf(failure).scope === 'job') acct.stopped = true;
-    env.record(failed(who, m.source.logicalPath, m.destinationLogicalPath, (err as Error).message), order);
+    await env.record(failed(who, m.source.logicalPath, m.destinationLogicalPath, (err as Error).message), order);
   }
 }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JobConfig, ServerConfig } from '../config/types.js';
 import { collectGroupware } from '../groupware/report.js';
-import type { JobStore } from '../store/contract/index.js';
+import type { AsyncJobStore } from '../store/contract/async.js';
 import { addTotals, zeroTotals, type ReportData, type ServerSummary } from './model.js';
 
 const server = (s: ServerConfig): ServerSummary => ({ preset: s.preset, host: s.host, port: s.port, tls: s.tls });
@@ -16,12 +16,12 @@ function toolVersion(): string {
 }
 
 /** Reads the store (and only the store: no server is contacted) into the report's data model. */
-export function collectReport(config: JobConfig, store: JobStore, at = new Date()): ReportData {
+export async function collectReport(config: JobConfig, store: AsyncJobStore, at = new Date()): Promise<ReportData> {
   const vs = store.verify;
-  const job = store.job();
-  const rows = vs.folderTotals();
+  const job = await store.job();
+  const rows = await vs.folderTotals();
   const accounts = new Map<string, ReportData['accounts'][number]>();
-  for (const a of store.accounts()) {
+  for (const a of await store.accounts()) {
     accounts.set(a.sourceUser, { sourceUser: a.sourceUser, destinationUser: a.destinationUser, state: a.state, lastError: a.lastError, totals: zeroTotals(), folders: [] });
   }
   const totals = { ...zeroTotals(), accounts: accounts.size, folders: 0 };
@@ -34,12 +34,12 @@ export function collectReport(config: JobConfig, store: JobStore, at = new Date(
     totals.folders++;
   }
 
-  const verification = vs.latestRun() ?? null;
-  const droppedFlags: ReportData['droppedFlags'] = vs.droppedFlagTotals().map((d) => ({ ...d, source: 'sync' as const }));
+  const verification = await vs.latestRun() ?? null;
+  const droppedFlags: ReportData['droppedFlags'] = (await vs.droppedFlagTotals()).map((d) => ({ ...d, source: 'sync' as const }));
   for (const f of verification?.folders ?? []) {
     for (const r of f.refusedFlags) droppedFlags.push({ account: f.account, folder: f.sourcePath, flag: r.flag, messages: r.messages, source: 'verify' });
   }
-  for (const e of vs.flagEvents()) {
+  for (const e of await vs.flagEvents()) {
     const d = (e.data ?? {}) as { account?: string; folder?: string; flag?: string; flags?: string[]; messages?: number };
     for (const flag of d.flags ?? (d.flag ? [d.flag] : [])) {
       droppedFlags.push({ account: d.account ?? '', folder: d.folder ?? '', flag, messages: d.messages ?? 1, source: 'sync' });
@@ -49,7 +49,7 @@ export function collectReport(config: JobConfig, store: JobStore, at = new Date(
   // Fingerprints: one line per copied message, sorted by the store, hashed per account and overall.
   const overall = createHash('sha256');
   const perAccount = new Map<string, { hash: ReturnType<typeof createHash>; copied: number }>();
-  vs.eachCopiedFingerprint((account, fp) => {
+  await vs.eachCopiedFingerprint((account, fp) => {
     overall.update(fp + '\n');
     let a = perAccount.get(account);
     if (!a) perAccount.set(account, (a = { hash: createHash('sha256'), copied: 0 }));
@@ -70,7 +70,7 @@ export function collectReport(config: JobConfig, store: JobStore, at = new Date(
       source: server(config.source),
       destination: server(config.destination),
     },
-    phases: store.phaseRuns().map((p) => ({
+    phases: (await store.phaseRuns()).map((p) => ({
       phase: stepOf(p),
       startedAt: p.startedAt,
       finishedAt: p.finishedAt,
@@ -79,14 +79,14 @@ export function collectReport(config: JobConfig, store: JobStore, at = new Date(
     })),
     totals,
     accounts: [...accounts.values()],
-    throughput: vs.throughputPerMinute(),
-    canaries: store.dualRunHealth
-      .canaries(5000)
+    throughput: await vs.throughputPerMinute(),
+    canaries: (await store.dualRunHealth
+      .canaries(5000))
       .reverse()
       .map((c) => ({ sentAt: c.sentAt, recipient: c.recipient, state: c.state, deliverySeconds: c.deliveryS, lagSeconds: c.lagS })),
-    problems: vs.problems().map((p) => ({ ...p, reason: p.reason ?? 'no reason recorded' })),
+    problems: (await vs.problems()).map((p) => ({ ...p, reason: p.reason ?? 'no reason recorded' })),
     droppedFlags,
-    groupware: collectGroupware(store),
+    groupware: await collectGroupware(store),
     verification,
     audit: {
       copiedMessages: totals.copied,

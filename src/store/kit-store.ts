@@ -1,7 +1,7 @@
 import type { JobStore } from './contract/job.js';
 import type { KitReads } from './contract/reads.js';
 import { existsSync } from 'node:fs';
-import { isPostgresUrl, phasesNotOnPostgres } from './postgres/target.js';
+import { isPostgresUrl, notYetOnPostgres } from './postgres/target.js';
 import { Store } from './store.js';
 
 // Read-only view of the store for the training kit: which folders each person's mail went to
@@ -70,7 +70,7 @@ const binary = (a: string, b: string) => {
 
 /** Opens the store file read-only if it exists; no file means no sync and no plan yet. */
 export function readKitViewFromFile(storePath: string): KitStoreView {
-  if (isPostgresUrl(storePath)) throw phasesNotOnPostgres(storePath);
+  if (isPostgresUrl(storePath)) throw notYetOnPostgres(storePath, 'kit');
   if (!existsSync(storePath)) return { synced: false, folders: new Map(), cutover: NO_DATES };
   const store = Store.open(storePath, { readonly: true });
   try {

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { FatalError, LockedError } from '../errors.js';
-import { isPostgresUrl, phasesNotOnPostgres } from './postgres/target.js';
+import { isPostgresUrl, notYetOnPostgres } from './postgres/target.js';
 import { ensureDir } from '../files/ensure-dir.js';
 import { SqliteAssessRecords } from './assess-store.js';
 import type { AssessRecords, CopyCheckpoints, CutoverRecords, DashboardReads, DualRunActions, DualRunHealth, DualRunState, GroupwareRecords, JobStore, KitReads, PipelineHistory, ThrottleReads, VerifyRecords } from './contract/index.js';
@@ -94,8 +94,8 @@ export class Store implements JobStore {
    * tables, read-only or full disk) is one FatalError line naming the file and what to do.
    */
   static open(path: string, opts: { readonly?: boolean } = {}): Store {
-    // `store: postgres://…` parses (issue 18), but the phases still use this synchronous store.
-    if (isPostgresUrl(path)) throw phasesNotOnPostgres(path);
+    // A postgres:// store is opened by openJobStore (src/store/open.ts); what reaches here reads SQLite only.
+    if (isPostgresUrl(path)) throw notYetOnPostgres(path);
     let db: Database.Database | undefined;
     try {
       if (!opts.readonly) ensureDir(dirname(path));

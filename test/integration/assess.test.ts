@@ -15,6 +15,7 @@ import { runSync } from '../../src/phases/sync.js';
 import { silentProgress, type PhaseContext } from '../../src/phases/context.js';
 import { assessFolders, assessRisks, latestAssessRun } from '../../src/store/assess-store.js';
 import { Store } from '../../src/store/store.js';
+import { asyncStore } from '../../src/store/contract/async.js';
 import { openFile } from '../support/chromium.js';
 import { runCli } from '../support/cli.js';
 import { startDnsServer, type TestDns } from '../support/dns-server.js';
@@ -57,7 +58,7 @@ async function assess(configPath: string, probeSeconds = 1, after?: (ctx: PhaseC
     const ctx: PhaseContext = {
       config,
       accounts: loadAccounts(config.accountsPath),
-      store,
+      store: asyncStore(store),
       log: silentLogger(),
       signal: new AbortController().signal,
       progress: silentProgress,
@@ -142,12 +143,10 @@ describe('assess on the small corpus', () => {
       const res = await runSync(ctx);
       expect(res.complete).toBe(true);
       const sync = ctx.store.sync;
-      pairs = new Map(
-        ctx.store.accounts().map((acc) => [
-          acc.sourceUser,
-          sync.folderPairs(acc.id, 'forward').filter((p) => p.state === 'active').map((p) => `${p.sourcePath} -> ${p.destinationPath}`).sort(),
-        ]),
-      );
+      pairs = new Map();
+      for (const acc of await ctx.store.accounts()) {
+        pairs.set(acc.sourceUser, (await sync.folderPairs(acc.id, 'forward')).filter((p) => p.state === 'active').map((p) => `${p.sourcePath} -> ${p.destinationPath}`).sort());
+      }
     });
 
     const a = r.assessment;

@@ -22,14 +22,15 @@ afterEach(() => {
   for (const t of open.splice(0)) t.close();
 });
 
-function ctxWith(cutover: Record<string, unknown> = {}, opts: { synced?: boolean } = {}) {
+async function ctxWith(cutover: Record<string, unknown> = {}, opts: { synced?: boolean } = {}) {
   const t = w.context(cutover);
   open.push(t);
-  if (opts.synced !== false) recordCompleteSync(t.ctx);
+  if (opts.synced !== false) await recordCompleteSync(t.ctx);
   return t;
 }
 
-async function check(id: string, t = ctxWith(), now?: Date): Promise<CheckReport['results'][number]> {
+async function check(id: string, given?: Awaited<ReturnType<typeof ctxWith>>, now?: Date): Promise<CheckReport['results'][number]> {
+  const t = given ?? (await ctxWith());
   const r = await cutoverCheck(t.ctx, { only: [id] }, now ? { now: () => now } : {});
   expect(r.results).toHaveLength(1);
   return r.results[0]!;
@@ -37,7 +38,7 @@ async function check(id: string, t = ctxWith(), now?: Date): Promise<CheckReport
 
 describe('cutover check: everything right', () => {
   it('passes every check on a well-prepared domain and records the run', async () => {
-    const t = ctxWith();
+    const t = await ctxWith();
     const r = await cutoverCheck(t.ctx);
     const summary = r.results.map((c) => `${c.id}: ${c.status} ${c.reason}`);
     expect(r.results.map((c) => [c.id, c.status]), summary.join('\n')).toEqual([
@@ -56,7 +57,7 @@ describe('cutover check: everything right', () => {
     // The SMTP probe asked RCPT for every address and never sent DATA.
     expect(w.smtp.seen).toEqual(expect.arrayContaining(ADDRESSES.map((a) => `RCPT ${a}`)));
     expect(w.smtp.seen).not.toContain('DATA');
-    const stored = t.ctx.store.cutover.lastCheckRun();
+    const stored = await t.ctx.store.cutover.lastCheckRun();
     expect(stored).toHaveLength(10);
     expect(stored.every((s) => s.status === 'PASS')).toBe(true);
   });
@@ -65,17 +66,17 @@ describe('cutover check: everything right', () => {
 describe('MX and TTL', () => {
   it('FAILs with TTL 86400 when T is closer than the TTL, WARNs when there is still time', async () => {
     w.dns.set(DOMAIN, 'MX', [{ exchange: OLD_MX, priority: 10, ttl: 86400 }]);
-    const soon = await check('mx', ctxWith({ at: new Date(Date.now() + 2 * 3600_000).toISOString() }));
+    const soon = await check('mx', await ctxWith({ at: new Date(Date.now() + 2 * 3600_000).toISOString() }));
     expect(soon.status).toBe('FAIL');
     expect(soon.reason).toContain('MX TTL is 1 d');
     expect(soon.fix).toContain('lower the MX TTL to 300 s');
-    const later = await check('mx', ctxWith({ at: new Date(Date.now() + 5 * 86400_000).toISOString() }));
+    const later = await check('mx', await ctxWith({ at: new Date(Date.now() + 5 * 86400_000).toISOString() }));
     expect(later.status).toBe('WARN');
   });
 
   it('FAILs when the TTL was lowered too late (the old TTL still runs past T)', async () => {
     const T = Date.now() + 10 * 86400_000;
-    const t = ctxWith({ at: new Date(T).toISOString() });
+    const t = await ctxWith({ at: new Date(T).toISOString() });
     w.dns.set(DOMAIN, 'MX', [{ exchange: OLD_MX, priority: 10, ttl: 86400 }]);
     expect((await check('mx', t, new Date(T - 9 * 86400_000))).status).toBe('WARN');
     w.dns.set(DOMAIN, 'MX', [{ exchange: OLD_MX, priority: 10, ttl: 300 }]);
@@ -93,9 +94,9 @@ describe('MX and TTL', () => {
   });
 
   it('records the old MX set at the first check (for rollback)', async () => {
-    const t = ctxWith();
+    const t = await ctxWith();
     await check('mx', t);
-    expect(t.ctx.store.cutover.state().oldMx).toEqual([{ host: OLD_MX, priority: 10 }]);
+    expect((await t.ctx.store.cutover.state()).oldMx).toEqual([{ host: OLD_MX, priority: 10 }]);
   });
 });
 
@@ -155,7 +156,7 @@ describe('SPF', () => {
 
 describe('DKIM', () => {
   it('FAILs when a selector is not published, and when the key does not parse', async () => {
-    const missing = await check('dkim', ctxWith({ dkimSelectors: ['selector1', 'selector2'] }));
+    const missing = await check('dkim', await ctxWith({ dkimSelectors: ['selector1', 'selector2'] }));
     expect(missing.status).toBe('FAIL');
     expect(missing.reason).toContain(`selector2._domainkey.${DOMAIN}: no DKIM key published`);
     w.dns.set('selector1-acme-test._domainkey.newmail.test', 'TXT', [{ text: 'v=DKIM1; k=rsa; p=bm90IGEga2V5' }]);
@@ -195,7 +196,7 @@ describe('MTA-STS', () => {
   });
 
   it('FAILs when the policy misses the new MX, then on a stale id, then PASSes once the id changes', async () => {
-    const t = ctxWith();
+    const t = await ctxWith();
     w.https.setPolicy(w.policy([OLD_MX]));
     const missing = await check('mta-sts', t);
     expect(missing.status).toBe('FAIL');
@@ -215,7 +216,7 @@ describe('MTA-STS', () => {
     w.https.setPolicy(w.policy([OLD_MX, '*.newmail.test']));
     expect((await check('mta-sts')).status).toBe('PASS');
     w.https.setPolicy(w.policy([OLD_MX, '*.test']));
-    expect((await check('mta-sts', ctxWith())).status).toBe('FAIL');
+    expect((await check('mta-sts', await ctxWith())).status).toBe('FAIL');
   });
 
   it('FAILs when the policy cannot be fetched (404, or a certificate for another name)', async () => {
@@ -227,11 +228,11 @@ describe('MTA-STS', () => {
     const other = await startHttpsServer(w.pki.leaf('www.other.test'));
     other.setPolicy(w.policy([OLD_MX, NEW_MX]));
     try {
-      const r = await check('mta-sts', ctxWith({ mtaSts: { hostMap: { [`mta-sts.${DOMAIN}`]: other.address }, caFile: w.pki.caFile } }));
+      const r = await check('mta-sts', await ctxWith({ mtaSts: { hostMap: { [`mta-sts.${DOMAIN}`]: other.address }, caFile: w.pki.caFile } }));
       expect(r.status).toBe('FAIL');
       expect(r.reason).toMatch(/Hostname\/IP does not match certificate's altnames/);
       // And the right name from a CA that is not trusted.
-      const untrusted = await check('mta-sts', ctxWith({ mtaSts: { hostMap: { [`mta-sts.${DOMAIN}`]: w.https.address } } }));
+      const untrusted = await check('mta-sts', await ctxWith({ mtaSts: { hostMap: { [`mta-sts.${DOMAIN}`]: w.https.address } } }));
       expect(untrusted.status).toBe('FAIL');
       expect(untrusted.reason).toMatch(/certificate/i);
     } finally {
@@ -260,8 +261,8 @@ describe('TLS-RPT, autodiscover, SRV', () => {
     const before = await check('autodiscover');
     expect(before.status).toBe('WARN');
     expect(before.reason).toContain('points to autodiscover.oldmail.test, not autodiscover.newmail.test');
-    const t = ctxWith();
-    t.ctx.store.cutover.updateState({ confirmedAt: new Date().toISOString() });
+    const t = await ctxWith();
+    await t.ctx.store.cutover.updateState({ confirmedAt: new Date().toISOString() });
     expect((await check('autodiscover', t)).status).toBe('FAIL');
   });
 
@@ -280,7 +281,7 @@ describe('SMTP probe', () => {
   it('FAILs when STARTTLS is missing', async () => {
     const plain = await startSmtpServer({ starttls: false, accept: ADDRESSES });
     try {
-      const r = await check('smtp', ctxWith({ smtp: { hostMap: { [NEW_MX]: plain.address }, caFile: w.pki.caFile, timeoutMs: 5000 } }));
+      const r = await check('smtp', await ctxWith({ smtp: { hostMap: { [NEW_MX]: plain.address }, caFile: w.pki.caFile, timeoutMs: 5000 } }));
       expect(r.status).toBe('FAIL');
       expect(r.reason).toContain('STARTTLS is not offered');
       expect(plain.seen.filter((s) => s.startsWith('RCPT'))).toEqual([]);
@@ -292,7 +293,7 @@ describe('SMTP probe', () => {
   it('FAILs with a certificate for another name', async () => {
     const wrong = await startSmtpServer({ cert: w.pki.leaf('mail.someone-else.test'), accept: ADDRESSES });
     try {
-      const r = await check('smtp', ctxWith({ smtp: { hostMap: { [NEW_MX]: wrong.address }, caFile: w.pki.caFile, timeoutMs: 5000 } }));
+      const r = await check('smtp', await ctxWith({ smtp: { hostMap: { [NEW_MX]: wrong.address }, caFile: w.pki.caFile, timeoutMs: 5000 } }));
       expect(r.status).toBe('FAIL');
       expect(r.reason).toContain(`certificate is not valid for ${NEW_MX}`);
     } finally {
@@ -301,7 +302,7 @@ describe('SMTP probe', () => {
   });
 
   it('FAILs when the certificate is from an untrusted CA (no caFile)', async () => {
-    const r = await check('smtp', ctxWith({ smtp: { hostMap: { [NEW_MX]: w.smtp.address }, timeoutMs: 5000 } }));
+    const r = await check('smtp', await ctxWith({ smtp: { hostMap: { [NEW_MX]: w.smtp.address }, timeoutMs: 5000 } }));
     expect(r.status).toBe('FAIL');
     expect(r.reason).toContain('certificate not trusted');
   });
@@ -322,7 +323,7 @@ describe('SMTP probe', () => {
     const gone = await startSmtpServer({ cert: w.pki.leaf(NEW_MX) });
     const addr = gone.address;
     await gone.stop();
-    const r = await check('smtp', ctxWith({ smtp: { hostMap: { [NEW_MX]: addr }, caFile: w.pki.caFile, timeoutMs: 2000 } }));
+    const r = await check('smtp', await ctxWith({ smtp: { hostMap: { [NEW_MX]: addr }, caFile: w.pki.caFile, timeoutMs: 2000 } }));
     expect(r.status).toBe('FAIL');
     expect(r.reason).toContain('port not reachable');
   });
@@ -330,19 +331,19 @@ describe('SMTP probe', () => {
 
 describe('sync parity', () => {
   it('FAILs before any sync with "run mailshift sync first", PASSes after a complete one', async () => {
-    const t = ctxWith({}, { synced: false });
+    const t = await ctxWith({}, { synced: false });
     const none = await check('sync-parity', t);
     expect(none.status).toBe('FAIL');
     expect(none.fix).toBe('run mailshift sync first');
-    recordCompleteSync(t.ctx);
+    await recordCompleteSync(t.ctx);
     expect((await check('sync-parity', t)).status).toBe('PASS');
   });
 
   it('FAILs when the last sync was incomplete', async () => {
-    const t = ctxWith({}, { synced: false });
-    const id = t.ctx.store.startPhase('sync');
-    t.ctx.store.setAccountState(t.ctx.store.upsertAccount('alice', 'alice@acme.test'), 'incomplete', 'quota');
-    t.ctx.store.finishPhase(id, 'incomplete');
+    const t = await ctxWith({}, { synced: false });
+    const id = await t.ctx.store.startPhase('sync');
+    await t.ctx.store.setAccountState(await t.ctx.store.upsertAccount('alice', 'alice@acme.test'), 'incomplete', 'quota');
+    await t.ctx.store.finishPhase(id, 'incomplete');
     const r = await check('sync-parity', t);
     expect(r.status).toBe('FAIL');
     expect(r.reason).toContain('ended incomplete');
@@ -352,7 +353,7 @@ describe('sync parity', () => {
 
 describe('cutover confirm', () => {
   it('refuses while an authoritative server still answers the old set, then records T', async () => {
-    const t = ctxWith();
+    const t = await ctxWith();
     w.dns.set(DOMAIN, 'MX', [{ exchange: NEW_MX, priority: 0 }], [w.auth[0]!]);
     const err = await cutoverConfirm(t.ctx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IncompleteError);

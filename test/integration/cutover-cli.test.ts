@@ -24,9 +24,9 @@ afterEach(() => {
 });
 
 /** A job directory with a config; the store is closed again so the CLI opens it itself. */
-function job(cutover: Record<string, unknown> = {}, opts: { synced?: boolean } = {}) {
+async function job(cutover: Record<string, unknown> = {}, opts: { synced?: boolean } = {}) {
   const t = w.context(cutover);
-  if (opts.synced !== false) recordCompleteSync(t.ctx);
+  if (opts.synced !== false) await recordCompleteSync(t.ctx);
   t.close();
   return t;
 }
@@ -47,7 +47,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 
 describe('mailshift cutover plan', () => {
   it('writes the checklist as Markdown, self-contained HTML and JSON with due times from T', async () => {
-    const t = job();
+    const t = await job();
     const r = await cli(['cutover', 'plan', '--config', t.configPath, '--at', '2026-12-05T10:00:00+08:00', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -70,7 +70,7 @@ describe('mailshift cutover plan', () => {
   });
 
   it('records the steps and updates their state from the next check', async () => {
-    const t = job();
+    const t = await job();
     expect((await cli(['cutover', 'plan', '--config', t.configPath, '--at', new Date(Date.now() + 10 * 86400_000).toISOString()])).code).toBe(0);
     w.dns.remove(`_smtp._tls.${DOMAIN}`, 'TXT');
     expect((await cli(['cutover', 'check', '--config', t.configPath])).code).toBe(0);
@@ -81,7 +81,7 @@ describe('mailshift cutover plan', () => {
   });
 
   it('exits 2 with one line when there is no cutover time, or a bad one', async () => {
-    const t = job({ at: undefined });
+    const t = await job({ at: undefined });
     // A config without a cutover section at all loads too.
     const cfg = JSON.parse(readFileSync(t.configPath, 'utf8'));
     delete cfg.cutover;
@@ -103,7 +103,7 @@ describe('mailshift cutover plan', () => {
 
 describe('mailshift cutover check', () => {
   it('exits 0 when everything passes, 0 with warnings only, 3 when a check fails', async () => {
-    const t = job();
+    const t = await job();
     const ok = await cli(['cutover', 'check', '--config', t.configPath, '--json']);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ pass: 10, warn: 0, fail: 0 });
@@ -124,7 +124,7 @@ describe('mailshift cutover check', () => {
   });
 
   it('refuses an unknown --only check with exit 2', async () => {
-    const t = job();
+    const t = await job();
     const r = await cli(['cutover', 'check', '--config', t.configPath, '--only', 'mx,dnssec']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--only: unknown check dnssec');
@@ -133,7 +133,7 @@ describe('mailshift cutover check', () => {
 
 describe('mailshift cutover confirm / watch flags', () => {
   it('confirm exits 3 while the authoritative servers answer the old MX, 0 once they answer the new one', async () => {
-    const t = job();
+    const t = await job();
     const early = await cli(['cutover', 'confirm', '--config', t.configPath]);
     expect(early.code).toBe(3);
     expect(early.stderr).toContain('not confirmed:');
@@ -144,7 +144,7 @@ describe('mailshift cutover confirm / watch flags', () => {
   });
 
   it('watch rejects a bad --for with exit 2', async () => {
-    const t = job();
+    const t = await job();
     const r = await cli(['cutover', 'watch', '--config', t.configPath, '--for', 'forever']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--for: "forever" is not a duration');

@@ -104,7 +104,7 @@ describe('cutover watch', () => {
     expect(res.deltas).toBeGreaterThanOrEqual(2);
 
     // Each resolver's flip is recorded within a poll interval of the moment it really flipped.
-    const servers = t.ctx.store.cutover.servers();
+    const servers = await t.ctx.store.cutover.servers();
     expect(servers.map((s) => [s.address, s.kind, s.state])).toEqual(
       expect.arrayContaining([...w.auth.map((a) => [a, 'authoritative', 'new']), ...w.resolvers.map((a) => [a, 'resolver', 'new'])]),
     );
@@ -120,7 +120,7 @@ describe('cutover watch', () => {
 
     // The late message is in the destination exactly once, logged with its Received: trace.
     expect(inbox(await readAll(pair.destination, user, 'pw'))).toEqual(['before 1', 'before 2', 'late arrival']);
-    const late = t.ctx.store.cutover.lateMail();
+    const late = await t.ctx.store.cutover.lateMail();
     expect(late).toHaveLength(1);
     expect(late[0]).toMatchObject({ direction: 'forward', account: user, receivedFrom: 'mta7.sender.test (mta7.sender.test [203.0.113.9])', receivedBy: 'mx.oldmail.test' });
     expect(t.notes.some((n) => n.includes('late mail for') && n.includes('via mta7.sender.test'))).toBe(true);
@@ -135,17 +135,17 @@ describe('cutover watch', () => {
     const first = await cutoverWatch(t.ctx, { intervalMs: 100, syncEveryMs: 0, forMs: 60_000 });
     expect(first.stoppedBy).toBe('interrupt');
     expect(first.propagated).toBe(false);
-    const before = t.ctx.store.cutover.servers();
+    const before = await t.ctx.store.cutover.servers();
     const authFlip = before.find((s) => s.address === w.auth[0])!.flippedAt;
     expect(authFlip).toBeTruthy();
-    expect(t.ctx.store.lastPhaseRun('cutover')?.outcome).toBe('interrupted');
+    expect((await t.ctx.store.lastPhaseRun('cutover'))?.outcome).toBe('interrupted');
 
     // Resume: everything flips now; the authoritative flip time is the one recorded before.
     w.dns.set(DOMAIN, 'MX', [{ exchange: NEW_MX, priority: 0 }]);
     const t2 = { ...t, ctx: { ...t.ctx, signal: new AbortController().signal } };
     const second = await cutoverWatch(t2.ctx, { untilPropagated: true, intervalMs: 100, syncEveryMs: 0, forMs: 60_000 });
     expect(second.stoppedBy).toBe('propagated');
-    expect(t.ctx.store.cutover.servers().find((s) => s.address === w.auth[0])!.flippedAt).toBe(authFlip);
+    expect((await t.ctx.store.cutover.servers()).find((s) => s.address === w.auth[0])!.flippedAt).toBe(authFlip);
   });
 
   it('does not wait for a resolver that never answers, and shows it in the table', async () => {
@@ -153,7 +153,7 @@ describe('cutover watch', () => {
     const deadAddr = dead.ports[0]!.address;
     await dead.stop();
     const t = w.context({ dns: { resolvers: [...w.resolvers, deadAddr], authoritative: w.auth, timeoutMs: 200 } });
-    recordCompleteSync(t.ctx); // the gate's sync-parity check: this job has nothing to copy
+    await recordCompleteSync(t.ctx); // the gate's sync-parity check: this job has nothing to copy
     open.push(t);
     w.dns.set(DOMAIN, 'MX', [{ exchange: NEW_MX, priority: 0 }]);
     await cutoverConfirm(t.ctx);
@@ -197,7 +197,7 @@ describe('cutover rollback', () => {
     const again = await cutoverRollback(t.ctx);
     expect(again.copiedBack).toBe(0);
     expect(inbox(await readAll(pair.source, user, 'pw'))).toEqual(['after T 1', 'after T 2', 'before 1', 'before 2']);
-    const reverse = t.ctx.store.cutover.lateMail().filter((l) => l.direction === 'reverse');
+    const reverse = (await t.ctx.store.cutover.lateMail()).filter((l) => l.direction === 'reverse');
     expect(reverse).toHaveLength(2);
   });
 

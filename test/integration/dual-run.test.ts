@@ -8,7 +8,7 @@ import { generateCorpus, type CorpusUser } from '../../src/corpus/index.js';
 import { runDualRun } from '../../src/phases/dual-run.js';
 import { runSync } from '../../src/phases/sync.js';
 import { Store } from '../../src/store/store.js';
-import type { JobStore } from '../../src/store/contract/index.js';
+import type { AsyncJobStore } from '../../src/store/contract/async.js';
 import { BIN, runCli } from '../support/cli.js';
 import { jobContext } from '../support/job-context.js';
 import {
@@ -52,9 +52,9 @@ async function seed(pair: DovecotPair): Promise<CorpusUser[]> {
 }
 
 /** Source digest with each folder renamed to where the sync maps it, so it compares with the destination's. */
-function mappedDigest(store: JobStore, user: string, src: FolderSnapshot[]): string[] {
-  const accountId = store.accounts().find((a) => a.sourceUser === user)!.id;
-  const where = new Map(store.sync.folderPairs(accountId, 'forward').filter((p) => p.state === 'active').map((p) => [p.sourceLogical, p.destinationLogical]));
+async function mappedDigest(store: AsyncJobStore, user: string, src: FolderSnapshot[]): Promise<string[]> {
+  const accountId = (await store.accounts()).find((a) => a.sourceUser === user)!.id;
+  const where = new Map((await store.sync.folderPairs(accountId, 'forward')).filter((p) => p.state === 'active').map((p) => [p.sourceLogical, p.destinationLogical]));
   return snapshotDigest(src, { pathOf: (f) => where.get(f.path) ?? `(unmapped) ${f.path}` });
 }
 
@@ -93,7 +93,7 @@ describe('dual-run', () => {
       expect(first.complete).toBe(true);
       expect(fingerprint(await readAll(pair.destination, alice.user, alice.password, { hashOnly: true }))).toEqual(fingerprint(before));
       expect(fingerprint(await readAll(pair.source, alice.user, alice.password, { hashOnly: true }))).toEqual(fingerprint(srcBefore));
-      expect(snapshotDigest(before)).toEqual(mappedDigest(ctx.store, alice.user, srcBefore));
+      expect(snapshotDigest(before)).toEqual(await mappedDigest(ctx.store, alice.user, srcBefore));
 
       // Users at work on both sides.
       const inbox = srcBefore.find((f) => f.path === 'INBOX')!.messages;
@@ -111,8 +111,8 @@ describe('dual-run', () => {
         await cl.messageDelete(String(e.uid), { uid: true }); // (d) deleted on the source
       });
       // (c) the user marks d unread on the destination.
-      const fp = ctx.store.sync.folderPairs(ctx.store.accounts().find((x) => x.sourceUser === alice.user)!.id, 'forward').find((p) => p.sourceLogical === 'INBOX')!;
-      const dRow = ctx.store.sync.messages(fp.id, fp.srcUidvalidity!, ['copied']).find((r) => r.srcUid === d.uid)!;
+      const fp = (await ctx.store.sync.folderPairs((await ctx.store.accounts()).find((x) => x.sourceUser === alice.user)!.id, 'forward')).find((p) => p.sourceLogical === 'INBOX')!;
+      const dRow = (await ctx.store.sync.messages(fp.id, fp.srcUidvalidity!, ['copied'])).find((r) => r.srcUid === d.uid)!;
       await withClient(pair.destination, alice, async (cl) => {
         await cl.mailboxOpen('INBOX');
         await cl.messageFlagsRemove(String(dRow.dstUid), ['\\Seen'], { uid: true });
@@ -141,21 +141,21 @@ describe('dual-run', () => {
       expect(dCopy.sha256).toBe(d.sha256);
       expect(dCopy.flags).toEqual(d.flags.filter((f) => f !== '\\Seen'));
       expect(src.find((f) => f.path === 'INBOX')!.messages.find((m) => m.uid === d.uid)!.flags).toEqual([...d.flags, '$Source', '\\Flagged'].sort());
-      expect(ctx.store.events({ kind: 'dualrun-kept-destination' }).map((x) => x.message).join('\n')).toMatch(/changed on the destination; kept its flags/);
+      expect((await ctx.store.events({ kind: 'dualrun-kept-destination' })).map((x) => x.message).join('\n')).toMatch(/changed on the destination; kept its flags/);
       // (a)+(b) apart from d and e, the destination equals the source: new mail exactly once, flags propagated.
       const without = (lines: string[]) => lines.filter((l) => !l.includes(`\t${d.sha256}\t`) && !l.includes(`\t${e.sha256}\t`));
-      expect(without(snapshotDigest(dst))).toEqual(without(mappedDigest(ctx.store, alice.user, src)));
+      expect(without(snapshotDigest(dst))).toEqual(without(await mappedDigest(ctx.store, alice.user, src)));
       expect(dst.find((f) => f.path === '專案/New')?.messages.map((m) => m.flags)).toEqual([['$Label2']]);
-      const flagsOf = (uid: number) => {
-        const row = ctx.store.sync.messages(fp.id, fp.srcUidvalidity!, ['copied']).find((r) => r.srcUid === uid)!;
+      const flagsOf = async (uid: number) => {
+        const row = (await ctx.store.sync.messages(fp.id, fp.srcUidvalidity!, ['copied'])).find((r) => r.srcUid === uid)!;
         return dInbox.find((m) => m.uid === row.dstUid)!.flags;
       };
-      expect(flagsOf(a.uid)).toEqual([...a.flags, '\\Flagged'].sort());
-      expect(flagsOf(b.uid)).toEqual(b.flags.filter((f) => f !== '\\Seen'));
-      expect(flagsOf(c.uid)).toEqual([...c.flags, '$Project'].sort());
+      expect(await flagsOf(a.uid)).toEqual([...a.flags, '\\Flagged'].sort());
+      expect(await flagsOf(b.uid)).toEqual(b.flags.filter((f) => f !== '\\Seen'));
+      expect(await flagsOf(c.uid)).toEqual([...c.flags, '$Project'].sort());
       const bobDst = await readAll(pair.destination, bob.user, bob.password, { hashOnly: true });
       const bobSrc = await readAll(pair.source, bob.user, bob.password, { hashOnly: true });
-      expect(snapshotDigest(bobDst)).toEqual(mappedDigest(ctx.store, bob.user, bobSrc));
+      expect(snapshotDigest(bobDst)).toEqual(await mappedDigest(ctx.store, bob.user, bobSrc));
 
       // (e) a no-change pass (now through CONDSTORE watermarks) copies nothing and changes nothing.
       const dstFp = fingerprint(dst);
@@ -163,7 +163,7 @@ describe('dual-run', () => {
       const third = await runDualRun(ctx, { once: true });
       expect(third.passes[0]).toMatchObject({ copied: 0, newFolders: 0, flagsApplied: 0, destinationKept: 0, sourceDeleted: 0, complete: true });
       // Every source folder was skipped on its LIST-STATUS alone.
-      const folders = ctx.store.sync.folderPairs(undefined, 'forward').filter((p) => p.state === 'active' && p.srcUidvalidity !== null).length;
+      const folders = (await ctx.store.sync.folderPairs(undefined, 'forward')).filter((p) => p.state === 'active' && p.srcUidvalidity !== null).length;
       expect(third.passes[0]!.unchangedFolders).toBe(folders);
       expect(fingerprint(await readAll(pair.destination, alice.user, alice.password, { hashOnly: true }))).toEqual(dstFp);
       expect(fingerprint(await readAll(pair.source, alice.user, alice.password, { hashOnly: true }))).toEqual(srcFp);
@@ -180,10 +180,10 @@ describe('dual-run', () => {
       expect(dAfter.flags).toEqual(d.flags.filter((f) => f !== '\\Seen'));
 
       // Every pass is in the store, with a phase_runs row per invocation.
-      const runs = ctx.store.phaseRuns('dual-run');
+      const runs = await ctx.store.phaseRuns('dual-run');
       expect(runs).toHaveLength(4);
       expect(runs.map((r) => r.outcome)).toEqual(['complete', 'complete', 'complete', 'complete']);
-      expect(ctx.store.dualRun.passes().map((p) => [p.copied, p.flagsApplied, p.destinationKept, p.sourceDeleted])).toEqual([
+      expect((await ctx.store.dualRun.passes()).map((p) => [p.copied, p.flagsApplied, p.destinationKept, p.sourceDeleted])).toEqual([
         [0, 0, 0, 0],
         [4, 3, 1, 1],
         [0, 0, 0, 0],

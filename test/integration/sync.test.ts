@@ -482,7 +482,7 @@ describe('sync in reverse (cutover rollback)', () => {
     const { ctx, close } = jobContext(job.config);
     try {
       const heard: string[] = [];
-      const r1 = await runSync(ctx, { direction: 'reverse', sinceInternalDate: since, onCopied: (m) => heard.push(`${m.destinationPath} ${m.messageId ?? '-'}`) });
+      const r1 = await runSync(ctx, { direction: 'reverse', sinceInternalDate: since, onCopied: (m) => void heard.push(`${m.destinationPath} ${m.messageId ?? '-'}`) });
       expect(r1.copied).toBe(late.length);
       expect(heard).toHaveLength(late.length);
       const r2 = await runSync(ctx, { direction: 'reverse', sinceInternalDate: since });
@@ -534,15 +534,15 @@ describe('a rollback that crashed mid-batch, then a forward sync', () => {
       // pair, its APPEND done on the source, no answer recorded.
       await seedMessages(pair.destination, u.user, u.password, second, { connections: 1 });
       const sync = store.sync;
-      const accountId = store.accounts()[0]!.id;
-      const reverseInbox = sync.folderPairs(accountId, 'reverse').find((p) => p.sourcePath === 'INBOX')!;
+      const accountId = (await store.accounts())[0]!.id;
+      const reverseInbox = (await sync.folderPairs(accountId, 'reverse')).find((p) => p.sourcePath === 'INBOX')!;
       const dstInbox = (await readAll(pair.destination, u.user, u.password)).find((f) => f.path === 'INBOX')!;
       const onDst = dstInbox.messages.find((m) => m.raw.equals(second[0]!.raw))!;
-      sync.insertListed(reverseInbox.id, BigInt(dstInbox.uidValidity), [{ uid: onDst.uid, internalDate: onDst.internalDate, size: onDst.size, flags: onDst.flags }]);
-      const row = sync.messages(reverseInbox.id, String(dstInbox.uidValidity), ['pending']).find((r) => r.srcUid === onDst.uid)!;
+      await sync.insertListed(reverseInbox.id, BigInt(dstInbox.uidValidity), [{ uid: onDst.uid, internalDate: onDst.internalDate, size: onDst.size, flags: onDst.flags }]);
+      const row = (await sync.messages(reverseInbox.id, String(dstInbox.uidValidity), ['pending'])).find((r) => r.srcUid === onDst.uid)!;
       const srcBefore = (await readAll(pair.source, u.user, u.password, { hashOnly: true })).find((f) => f.path === 'INBOX')!;
       const id = identityOf(second[0]!.raw);
-      sync.beginBatch(reverseInbox.id, { uidValidity: BigInt(srcBefore.uidValidity), uidNext: srcBefore.uidNext }, [{ id: row.id, headerHash: id.headerHash, flags: onDst.flags, ...(id.messageId ? { messageId: id.messageId } : {}) }]);
+      await sync.beginBatch(reverseInbox.id, { uidValidity: BigInt(srcBefore.uidValidity), uidNext: srcBefore.uidNext }, [{ id: row.id, headerHash: id.headerHash, flags: onDst.flags, ...(id.messageId ? { messageId: id.messageId } : {}) }]);
       await seedMessages(pair.source, u.user, u.password, second, { connections: 1 });
 
       // The forward sync sees a new source message, finds it is the open reverse batch's, and
@@ -550,8 +550,8 @@ describe('a rollback that crashed mid-batch, then a forward sync', () => {
       const forward = await runSync(ctx);
       expect(forward.complete).toBe(true);
       expect(forward.copied).toBe(0);
-      expect(sync.openBatches(reverseInbox.id)).toEqual([]);
-      expect(sync.messages(reverseInbox.id, String(dstInbox.uidValidity), ['copied']).some((r) => r.id === row.id)).toBe(true);
+      expect(await sync.openBatches(reverseInbox.id)).toEqual([]);
+      expect((await sync.messages(reverseInbox.id, String(dstInbox.uidValidity), ['copied'])).some((r) => r.id === row.id)).toBe(true);
     } finally {
       close();
     }

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/logger.js';
 import type { PhaseContext, ProgressSink } from '../../src/phases/context.js';
 import { Store } from '../../src/store/store.js';
+import { asyncStore } from '../../src/store/contract/async.js';
 import { startDnsServer, type TestDns } from './dns-server.js';
 import { makePki, startHttpsServer, type TestHttps, type TestPki } from './https-server.js';
 import { startSmtpServer, type TestSmtp } from './smtp-server.js';
@@ -141,13 +142,13 @@ export function contextFor(configPath: string, dir: string): TestContext {
   const notes: string[] = [];
   const progress: ProgressSink = { task: () => ({ update() {}, increment() {}, setTotal() {}, stop() {} }), note: (l) => notes.push(l) };
   const abort = new AbortController();
-  const ctx: PhaseContext = { config, accounts, store, log: silentLogger(), signal: abort.signal, progress };
+  const ctx: PhaseContext = { config, accounts, store: asyncStore(store), log: silentLogger(), signal: abort.signal, progress };
   return { ctx, notes, dir, configPath, abort, close: () => store.close() };
 }
 
 /** Marks a sync as run and complete in the store (what the sync phase leaves behind). */
-export function recordCompleteSync(ctx: PhaseContext): void {
-  const id = ctx.store.startPhase('sync');
-  for (const a of ctx.accounts) ctx.store.setAccountState(ctx.store.upsertAccount(a.sourceUser, a.destinationUser), 'complete');
-  ctx.store.finishPhase(id, 'complete', { copied: 0 });
+export async function recordCompleteSync(ctx: PhaseContext): Promise<void> {
+  const id = await ctx.store.startPhase('sync');
+  for (const a of ctx.accounts) await ctx.store.setAccountState(await ctx.store.upsertAccount(a.sourceUser, a.destinationUser), 'complete');
+  await ctx.store.finishPhase(id, 'complete', { copied: 0 });
 }

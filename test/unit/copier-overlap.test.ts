@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { asyncView } from '../../src/store/contract/async.js';
 import { writeDepth } from '../../src/copier/folder.js';
 import { resolveOpenBatches, scanFrom, type ScannedMessage } from '../../src/copier/reconcile.js';
 import { openMemoryStore } from '../../src/store/memory/index.js';
@@ -45,7 +46,7 @@ describe('two batches in flight', () => {
     const next = openMemoryStore({ data: store.data });
     const open = next.sync.openBatches(fp);
     expect(scanFrom(open, DST_UV)).toBe(1);
-    expect(resolveOpenBatches(next.sync, fp, open, DST_UV, dst.filter((d) => d.uid >= scanFrom(open, DST_UV)))).toEqual([{ batch: 2, found: 1, missing: 2 }]);
+    expect(await resolveOpenBatches(asyncView(next.sync), fp, open, DST_UV, dst.filter((d) => d.uid >= scanFrom(open, DST_UV)))).toEqual([{ batch: 2, found: 1, missing: 2 }]);
     const after = next.sync.messages(fp, String(UV));
     expect(after.filter((r) => r.state === 'pending').map((r) => r.srcUid)).toEqual([4, 6]);
     expect(after.find((r) => r.srcUid === 5)).toMatchObject({ state: 'copied', dstUid: 4 });

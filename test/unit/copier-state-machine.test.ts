@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { asyncView } from '../../src/store/contract/async.js';
 import { resolveOpenBatches, scanFrom, type ScannedMessage } from '../../src/copier/reconcile.js';
 import type { CopyCheckpoints, JobStore } from '../../src/store/contract/index.js';
 import { openMemoryStore, type MemoryStore } from '../../src/store/memory/index.js';
@@ -86,10 +87,10 @@ async function appendBatch(sync: CopyCheckpoints, w: World, ids: number[], fault
 }
 
 /** A new process (or a new session): reconcile what is in flight, as syncFolder does first. */
-function reconcile(store: JobStore, w: World) {
+async function reconcile(store: JobStore, w: World) {
   const open = store.sync.openBatches(w.fp);
   if (!open.length) return [];
-  return resolveOpenBatches(store.sync, w.fp, open, DST_UV, w.dst.scan(scanFrom(open, DST_UV)));
+  return await resolveOpenBatches(asyncView(store.sync), w.fp, open, DST_UV, w.dst.scan(scanFrom(open, DST_UV)));
 }
 
 /** Copies whatever is pending, in batches of `size`. */
@@ -120,7 +121,7 @@ describe('copier state machine (memory store)', () => {
     await expect(appendBatch(w.store.sync, w, [4, 5, 6], 'before-append')).rejects.toThrow(Killed);
     const next = openMemoryStore({ data: w.store.data });
     expect(next.sync.countOpen(w.fp, String(UV))).toBe(3);
-    expect(reconcile(next, w)).toEqual([{ batch: 2, found: 0, missing: 3 }]);
+    expect(await reconcile(next, w)).toEqual([{ batch: 2, found: 0, missing: 3 }]);
     expect(next.sync.messages(w.fp, String(UV), ['pending']).map((m) => m.srcUid)).toEqual([4, 5, 6]);
     await copyPending(next, w);
     expectExactlyOnce(next, w, 6);
@@ -135,7 +136,7 @@ describe('copier state machine (memory store)', () => {
     armed = false;
     const next = openMemoryStore({ data: w.store.data });
     expect(next.sync.openBatches(w.fp).map((b) => b.messages.length)).toEqual([2]);
-    expect(reconcile(next, w)).toEqual([{ batch: 1, found: 0, missing: 2 }]);
+    expect(await reconcile(next, w)).toEqual([{ batch: 1, found: 0, missing: 2 }]);
     await copyPending(next, w);
     expectExactlyOnce(next, w, 2);
   }, FAST);
@@ -146,7 +147,7 @@ describe('copier state machine (memory store)', () => {
     await expect(appendBatch(w.store.sync, w, [3, 4, 5], 'before-result')).rejects.toThrow(Killed);
     expect(w.dst.messages).toHaveLength(5);
     const next = openMemoryStore({ data: w.store.data });
-    expect(reconcile(next, w)).toEqual([{ batch: 2, found: 3, missing: 0 }]);
+    expect(await reconcile(next, w)).toEqual([{ batch: 2, found: 3, missing: 0 }]);
     expect(next.sync.messages(w.fp, String(UV)).map((m) => [m.srcUid, m.state, m.dstUid])).toEqual([
       [1, 'copied', 1],
       [2, 'copied', 2],
@@ -166,7 +167,7 @@ describe('copier state machine (memory store)', () => {
     await expect(appendBatch(w.store.sync, w, [2, 3], 'before-append')).rejects.toThrow(Killed);
     const next = openMemoryStore({ data: w.store.data });
     // The intent's UIDNEXT already excludes UID 1; with the scan from 1 (UIDVALIDITY unknown) the claim does.
-    expect(reconcile(next, w)).toEqual([{ batch: 2, found: 0, missing: 2 }]);
+    expect(await reconcile(next, w)).toEqual([{ batch: 2, found: 0, missing: 2 }]);
     next.sync.insertListed(w.fp, UV, []);
     await copyPending(next, w);
     expectExactlyOnce(next, w, 3);
@@ -175,7 +176,7 @@ describe('copier state machine (memory store)', () => {
     await appendBatch(v.store.sync, v, [1]);
     const open = v.store.sync.beginBatch(v.fp, {}, [v.store.sync.messages(v.fp, String(UV))[1]!].map((r) => ({ id: r.id, messageId: r.messageId ?? undefined, headerHash: r.headerHash!, flags: [] })));
     expect(scanFrom(v.store.sync.openBatches(v.fp), DST_UV)).toBe(1);
-    expect(reconcile(v.store, v)).toEqual([{ batch: open, found: 0, missing: 1 }]);
+    expect(await reconcile(v.store, v)).toEqual([{ batch: open, found: 0, missing: 1 }]);
   }, FAST);
 
   it('of two identical messages in flight, only as many as arrived are adopted (multiset)', async () => {
@@ -183,7 +184,7 @@ describe('copier state machine (memory store)', () => {
     await expect(appendBatch(w.store.sync, w, [1, 2, 3], { cutAfter: 2 })).rejects.toThrow(Killed);
     expect(w.dst.messages).toHaveLength(2);
     const next = openMemoryStore({ data: w.store.data });
-    expect(reconcile(next, w)).toEqual([{ batch: 1, found: 2, missing: 1 }]);
+    expect(await reconcile(next, w)).toEqual([{ batch: 1, found: 2, missing: 1 }]);
     await copyPending(next, w);
     expectExactlyOnce(next, w, 3);
   }, FAST);
@@ -215,7 +216,7 @@ describe('copier state machine (memory store)', () => {
     expect(w.dst.messages).toHaveLength(0);
     expect(w.store.sync.folderCounts(w.fp)).toMatchObject({ found: 3, pending: 3, copied: 0 });
     const next = openMemoryStore({ data: w.store.data });
-    expect(reconcile(next, w)).toEqual([]);
+    expect(await reconcile(next, w)).toEqual([]);
     await copyPending(next, w);
     expectExactlyOnce(next, w, 3);
   }, FAST);
@@ -225,7 +226,7 @@ describe('copier state machine (memory store)', () => {
     await appendBatch(w.store.sync, w, [1, 2, 3]);
     await expect(appendBatch(w.store.sync, w, [4, 5, 6, 7], { cutAfter: 2 })).rejects.toThrow(Killed);
     // Same process, new session: the retry reconciles before anything else.
-    expect(reconcile(w.store, w)).toEqual([{ batch: 2, found: 2, missing: 2 }]);
+    expect(await reconcile(w.store, w)).toEqual([{ batch: 2, found: 2, missing: 2 }]);
     expect(w.store.sync.messages(w.fp, String(UV)).map((m) => [m.srcUid, m.state])).toEqual([
       [1, 'copied'],
       [2, 'copied'],
@@ -245,7 +246,7 @@ describe('copier state machine (memory store)', () => {
     await expect(appendBatch(sync, w, [1, 2, 3], 'before-result')).rejects.toThrow(Killed);
     await expect(appendBatch(sync, w, [4, 5, 6], { cutAfter: 1 })).rejects.toThrow(Killed);
     const next = openMemoryStore({ data: w.store.data });
-    expect(reconcile(next, w)).toEqual([
+    expect(await reconcile(next, w)).toEqual([
       { batch: 1, found: 3, missing: 0 },
       { batch: 2, found: 1, missing: 2 },
     ]);
@@ -262,7 +263,7 @@ describe('copier state machine (memory store)', () => {
     const moved = world(0).dst;
     for (const { uid: _old, ...m } of w.dst.messages) moved.store(m);
     const next = openMemoryStore({ data: w.store.data });
-    const res = resolveOpenBatches(next.sync, w.fp, open, 99n, moved.scan(scanFrom(open, 99n)));
+    const res = await resolveOpenBatches(asyncView(next.sync), w.fp, open, 99n, moved.scan(scanFrom(open, 99n)));
     expect(res).toEqual([{ batch: 1, found: 2, missing: 0 }]);
     expect(next.sync.messages(w.fp, String(UV)).map((m) => [m.state, m.dstUidvalidity])).toEqual([
       ['copied', '99'],

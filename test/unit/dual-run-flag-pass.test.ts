@@ -1,4 +1,5 @@
 import type { ImapFlow } from 'imapflow';
+import { asyncView } from '../../src/store/contract/async.js';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { flagPassFolder, type FlagEnv } from '../../src/dualrun/folder-flags.js';
@@ -107,7 +108,7 @@ function world(n: number): World {
 }
 
 async function pass(w: World, store: JobStore = w.store) {
-  const env: FlagEnv = { account: 'alice@old.test', dual: store.dualRun, log: pino({ level: 'silent' }), event: (_l, kind) => void w.events.push(kind) };
+  const env: FlagEnv = { account: 'alice@old.test', dual: asyncView(store.dualRun), log: pino({ level: 'silent' }), event: (_l, kind) => void w.events.push(kind) };
   const fp: FolderPairRow = store.sync.folderPair(w.fpId);
   return flagPassFolder(env, w.src.client(), async () => w.dst.client(), fp, w.src.status());
 }
@@ -192,7 +193,7 @@ describe('dual-run flag pass on the memory store', () => {
       throw new Error('killed');
     };
     const dual = new Proxy(w.store.dualRun, { get: (t, k) => (k === 'recordWritten' ? killed : Reflect.get(t, k).bind(t)) });
-    const env: FlagEnv = { account: 'a', dual, log: pino({ level: 'silent' }), event: () => {} };
+    const env: FlagEnv = { account: 'a', dual: asyncView(dual), log: pino({ level: 'silent' }), event: () => {} };
     await expect(flagPassFolder(env, w.src.client(), async () => w.dst.client(), w.store.sync.folderPair(w.fpId), w.src.status())).rejects.toThrow('killed');
     expect(w.dst.flags(2)).toEqual(['\\Seen', '\\Flagged']);
     const stores = w.dst.stores;

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { asyncView } from '../../src/store/contract/async.js';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { AppendItem, AppendResult, CopyConnection, EachResult, FetchedMessage, FetchKind, Mailbox } from '../../src/copier/conn.js';
@@ -131,7 +132,7 @@ function world(): { store: MemoryStore; fpId: number; src: Map<string, MemFolder
 function copyEnv(store: MemoryStore, helper?: () => Promise<HelperPair | undefined>): CopyEnv {
   return {
     account: 'alice@old.test',
-    store: store.sync,
+    store: asyncView(store.sync),
     log: silentLogger(),
     stopped: () => false,
     signal: new AbortController().signal,

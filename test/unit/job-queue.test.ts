@@ -1,3 +1,4 @@
+import { asyncView } from '../../src/store/contract/async.js';
 import { describe, expect, it } from 'vitest';
 import { LISTING_PRIORITY, messagesToCopy, taskWeight } from '../../src/copier/account.js';
 import { jobQueue } from '../../src/copier/job-queue.js';
@@ -11,7 +12,7 @@ import { openMemoryStore } from '../../src/store/memory/index.js';
 const UV = 7n;
 
 describe('job-wide queue weighting', () => {
-  it('weighs a folder pair by what is left of it: never listed, half copied, done', () => {
+  it('weighs a folder pair by what is left of it: never listed, half copied, done', async () => {
     const store = openMemoryStore();
     const acct = store.upsertAccount('alice@old.test', 'alice@new.test');
     const pair = (path: string) => store.sync.upsertFolderPair({ accountId: acct, direction: 'forward', sourcePath: path, destinationPath: path, sourceLogical: path, destinationLogical: path, state: 'active', notes: [] });
@@ -31,10 +32,10 @@ describe('job-wide queue weighting', () => {
     };
     copy(half, 100);
     copy(done, 50);
-    expect(messagesToCopy(store.sync, store.sync.folderPair(fresh), 500)).toBe(500);
+    expect(await messagesToCopy(asyncView(store.sync), store.sync.folderPair(fresh), 500)).toBe(500);
     // 200 listed and still open, 20 arrived on the source since the listing.
-    expect(messagesToCopy(store.sync, store.sync.folderPair(half), 320)).toBe(220);
-    expect(messagesToCopy(store.sync, store.sync.folderPair(done), 50)).toBe(0);
+    expect(await messagesToCopy(asyncView(store.sync), store.sync.folderPair(half), 320)).toBe(220);
+    expect(await messagesToCopy(asyncView(store.sync), store.sync.folderPair(done), 50)).toBe(0);
   });
 
   it('runs every listing first, then the most work first across accounts', async () => {

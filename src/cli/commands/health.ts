@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { FatalError, IncompleteError } from '../../errors.js';
-import { Store } from '../../store/store.js';
+import { openJobStore } from '../../store/open.js';
 import type { GlobalOptions } from '../job.js';
 import { lazy } from '../lazy.js';
 
@@ -22,7 +22,7 @@ export function registerHealth(program: Command): void {
     .action(async (_o, cmd: Command) => {
       const opts = cmd.optsWithGlobals<HealthFlags>();
       const config = loadConfig(opts.config);
-      const store = Store.open(config.storePath);
+      const store = await openJobStore(config);
       let state: string;
       try {
         const r = await report(config, store, opts.alert ? { alertOn: ['lagging', 'stalled', 'stopped'] } : {});
@@ -35,7 +35,7 @@ export function registerHealth(program: Command): void {
           process.stdout.write(lines.join('\n') + '\n');
         }
       } finally {
-        store.close();
+        await store.close();
       }
       if (state === 'lagging') throw new IncompleteError('health: lagging');
       if (state !== 'healthy') throw new FatalError(`health: ${state}`);

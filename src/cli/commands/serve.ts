@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/load.js';
 import { InputError, InterruptedError } from '../../errors.js';
 import { LANGS, parseLangs, pickLang } from '../../i18n/index.js';
 import { say, type GlobalOptions } from '../job.js';
+import { notYetOnPostgres } from '../../store/postgres/target.js';
 
 // `mailshift serve`: the live, read-only dashboard. No lock (it only reads the store), so it
 // runs beside sync, dual-run and cutover. Stops on Ctrl-C (exit 130 like every command).
@@ -25,6 +26,8 @@ export function registerServe(program: Command): void {
     .action(async (o: { listen: string; lang?: string; interval: string }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const config = loadConfig(opts.config);
+      // The dashboard polls the store synchronously (a read-only SQLite file): not yet on PostgreSQL.
+      if (config.postgresStore) throw notYetOnPostgres(config.storePath, 'serve');
       const { host, port } = parseListen(o.listen);
       const intervalMs = Number(o.interval);
       if (!Number.isInteger(intervalMs) || intervalMs < 100 || intervalMs > 60_000) throw new InputError(`--interval: expected milliseconds from 100 to 60000, got "${o.interval}"`);

@@ -5,8 +5,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { emptyFacts, readJobFacts, type JobFacts } from '../../phases/job-state.js';
 import { pipelineView, type PipelineView } from '../../phases/pipeline.js';
-import { Store } from '../../store/store.js';
-import { phasesNotOnPostgres } from '../../store/postgres/target.js';
+import { openJobStore } from '../../store/open.js';
 import type { DualRunHealthReport } from '../../dualrun/health-report.js';
 import { collectGroupware, type GroupwareReportRow } from '../../groupware/report.js';
 import type { GlobalOptions } from '../job.js';
@@ -33,28 +32,27 @@ export function registerStatus(program: Command): void {
       let facts: JobFacts;
       let groupware: GroupwareReportRow[] = [];
       let health: DualRunHealth | undefined;
-      if (config.postgresStore) throw phasesNotOnPostgres(config.storePath);
-      if (!existsSync(config.storePath)) {
+      if (!config.postgresStore && !existsSync(config.storePath)) {
         const parent = dirname(config.storePath);
         if (existsSync(parent) && !statSync(parent).isDirectory()) throw new FatalError(`cannot open the store ${config.storePath}: ${parent} is not a folder`);
         facts = emptyFacts(config);
       } else {
-        const store = Store.open(config.storePath, { readonly: true });
+        const store = await openJobStore(config, { readonly: true });
         try {
-          facts = readJobFacts(store, config);
-          groupware = collectGroupware(store) ?? [];
+          facts = await readJobFacts(store, config);
+          groupware = (await collectGroupware(store)) ?? [];
         } finally {
-          store.close();
+          await store.close();
         }
         if (facts.dualRun.passes) {
           // A dual-run that died is alerted on here too (once per run; see mailshift health). The
           // alert is recorded, so this one opens for writing; the read-only open above has already
           // shown the schema is current, so nothing is migrated.
-          const rw = Store.open(config.storePath);
+          const rw = await openJobStore(config);
           try {
             health = await dualRunReport(config, rw, { alertOn: ['stalled'] });
           } finally {
-            rw.close();
+            await rw.close();
           }
         }
       }

@@ -51,6 +51,11 @@ export function asyncStore(store: JobStore): AsyncJobStore {
   }) as unknown as AsyncJobStore;
 }
 
+/** The async form of one synchronous view (e.g. a memory CopyCheckpoints handed to the copier in a unit test). */
+export function asyncView<T extends object>(view: T): AsyncOf<T> {
+  return wrap(view) as AsyncOf<T>;
+}
+
 function wrap(view: object): unknown {
   return new Proxy(view, {
     get(target, key) {

@@ -20,9 +20,9 @@ export interface PgTarget {
 
 const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
 
-/** The one line every phase command answers on a postgres:// store, until the phases are async. */
-export function phasesNotOnPostgres(where: string): InputError {
-  return new InputError(`${where}: the phases do not run on a PostgreSQL store yet; only \`mailshift store migrate\` and \`store check\` use it (keep a SQLite store for this command)`);
+/** The one line a command that still reads SQLite directly answers on a postgres:// store. */
+export function notYetOnPostgres(where: string, command?: string): InputError {
+  return new InputError(`${where}: ${command ? `\`mailshift ${command}\`` : 'this command'} does not run on a PostgreSQL store yet (keep a SQLite store for it)`);
 }
 
 export function isPostgresUrl(s: string | undefined): s is string {
