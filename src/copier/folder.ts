@@ -10,7 +10,7 @@ import { toUidSet } from '../imap/uidset.js';
 import type { Logger } from '../logger.js';
 import type { FolderPairRow, ListedMessage, MessageRow, CopyCheckpoints } from '../store/sync-store.js';
 import type { AsyncOf } from '../store/contract/async.js';
-import { dateKey, HEADER_LIMIT, headerBlockOfBody, identityOf, identityOfBody, matchMultiset, type Candidate } from './identity.js';
+import { HEADER_LIMIT, headerBlockOfBody, identityOf, identityOfBody, matchMultiset, type Candidate } from './identity.js';
 import { bodyLength, type Body } from '../imap/bulk/body.js';
 import type { AdaptiveBatch, ByteBudget, ServerThrottle } from './limits.js';
 import { resolveOpenBatches, scanFrom } from './reconcile.js';
@@ -207,19 +207,8 @@ async function adoptExisting(env: CopyEnv, src: CopyConnection, dst: CopyConnect
     for (const m of (await src.fetch(toUidSet(pending.map((r) => r.srcUid)), 'header')).values()) ids.set(m.uid, identityOf(m.headers ?? Buffer.alloc(0)));
   }
   const wanted = pending.filter((r) => ids.has(r.srcUid)).map((r) => ({ ...rowCand(r), messageId: ids.get(r.srcUid)!.messageId ?? null, headerHash: ids.get(r.srcUid)!.headerHash }));
-  const { pairs, unmatched } = matchMultiset(wanted, found.map(dstCand));
-  // A destination that rewrote headers (8-bit bytes munged) changes the hash: then Message-ID,
-  // INTERNALDATE and size together still name the message.
-  const used = new Set(pairs.map(([, d]) => d.uid));
-  const rest = found.filter((d) => !used.has(d.uid));
-  const loose: [MessageRow, DstMessage][] = [];
-  for (const r of unmatched) {
-    const id = ids.get(r.srcUid)?.messageId;
-    if (!id) continue;
-    const i = rest.findIndex((d) => d.messageId === id && dateKey(d.internalDate) === dateKey(r.internalDate) && d.size === r.size);
-    if (i >= 0) loose.push([r, rest.splice(i, 1)[0]!]);
-  }
-  const all = [...pairs, ...loose];
+  // matchMultiset also pairs by Message-ID + INTERNALDATE what a server rendered anew.
+  const { pairs: all } = matchMultiset(wanted, found.map(dstCand));
   await env.store.adopt(
     fp.id,
     state.uidValidity,
