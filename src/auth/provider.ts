@@ -43,7 +43,7 @@ export class JobCredentials implements Credentials {
   constructor(
     readonly config: JobConfig,
     readonly log?: Logger,
-    tokenPath = tokenPathFor(config.storePath, config.job),
+    tokenPath = tokenPathFor(config),
   ) {
     this.tokens = new TokenFile(tokenPath);
   }

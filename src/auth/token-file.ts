@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FatalError } from '../errors.js';
+import { isPostgresUrl } from '../store/postgres/target.js';
 
 // `<job>.tokens` beside the store: the refresh tokens of the job (and the last access token, so a
 // new process need not refresh at once). It is the only place a token is written. 0600, in a
@@ -32,8 +33,12 @@ interface FileShape {
 
 export const tokenKey = (side: string, user: string) => `${side}:${user.toLowerCase()}`;
 
-export function tokenPathFor(storePath: string, job: string): string {
-  return join(dirname(storePath), `${job}.tokens`);
+/**
+ * `<job>.tokens` next to the SQLite store; next to the config when the store is a postgres://
+ * URL (the file holds refresh tokens, which never go into the store itself).
+ */
+export function tokenPathFor(config: { storePath: string; configDir: string; job: string }): string {
+  return join(isPostgresUrl(config.storePath) ? config.configDir : dirname(config.storePath), `${config.job}.tokens`);
 }
 
 export class TokenFile {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JobCredentials } from '../../src/auth/provider.js';
 import { signAssertion, readServiceAccountKey } from '../../src/auth/service-account.js';
-import { TokenFile } from '../../src/auth/token-file.js';
+import { TokenFile, tokenPathFor } from '../../src/auth/token-file.js';
 import { loadConfig } from '../../src/config/load.js';
 import { Secret } from '../../src/secret.js';
 import { generateKeyPairSync, createVerify } from 'node:crypto';
@@ -68,5 +68,12 @@ describe('sign-in units', () => {
     expect(createVerify('RSA-SHA256').update(`${h}.${p}`).verify(kp.publicKey, Buffer.from(s, 'base64url'))).toBe(true);
     expect(String(key.privateKey)).toBe('[redacted]');
     expect(() => readServiceAccountKey('source.auth', join(dir, 'none.json'))).toThrow(/source\.auth\.serviceAccountKey .*: file not found/);
+  });
+});
+
+describe('where the token file lives', () => {
+  it('beside a SQLite store; beside the config when the store is a postgres:// URL (never inside the store)', () => {
+    expect(tokenPathFor({ storePath: '/srv/acme/state/acme.mailshift.db', configDir: '/srv/acme', job: 'acme' })).toBe('/srv/acme/state/acme.tokens');
+    expect(tokenPathFor({ storePath: 'postgres://mailshift@db.acme.test/migration', configDir: '/srv/acme', job: 'acme' })).toBe('/srv/acme/acme.tokens');
   });
 });
