@@ -1,6 +1,6 @@
 import type { Account, FolderRules, ServerConfig } from '../config/types.js';
 import { classifyImapError } from '../imap/errors.js';
-import { ensureFolder, listFolders, type ListedFolders } from '../imap/folders.js';
+import { ensureFolder, listExistingFolders, listFolders, type ListedFolders } from '../imap/folders.js';
 import type { Logger } from '../logger.js';
 import { planFolderMapping, type FolderMapping } from '../mapping/plan.js';
 import type { AsyncOf, AsyncJobStore } from '../store/contract/async.js';
@@ -242,7 +242,7 @@ async function startAccount(env: JobEnv, a: Account): Promise<{ run: AccountRun;
   await env.store.setAccountState(run.id, 'syncing');
   try {
     const { mappings, tl } = await withRetry(env, () => withPair(env.pools, a, env.signal, async (from, to) => {
-      const [fl, tl] = await Promise.all([from.get().then(listFolders), to.get().then(listFolders)]);
+      const [fl, tl] = await Promise.all([from.get().then(listExistingFolders), to.get().then(listFolders)]);
       return { mappings: await plan(env, run.id, fl, tl), tl };
     }), 3);
     const work = await recordMapping(run, mappings, tl);

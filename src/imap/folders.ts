@@ -31,6 +31,28 @@ export async function listFolders(client: ImapFlow): Promise<ListedFolders> {
 }
 
 /**
+ * The listing without the folders the server lists but says do not exist: a listed folder that
+ * came back without STATUS is asked again, and an answer of NO [NONEXISTENT] (RFC 5530) drops it.
+ * Dovecot can list a folder deleted while another session had it open (that session's index
+ * files recreate its directory); it is gone, and a copy must not fail on it forever.
+ */
+export async function listExistingFolders(client: ImapFlow): Promise<ListedFolders> {
+  const listed = await listFolders(client);
+  const folders: FolderInfo[] = [];
+  for (const f of listed.folders) {
+    if (f.selectable && !f.status && f.path.toUpperCase() !== 'INBOX') {
+      const gone = await client.status(f.path, { messages: true }).then(
+        () => false,
+        (err: { serverResponseCode?: string; responseText?: string }) => err.serverResponseCode === 'NONEXISTENT' || /\b(doesn't|does not) exist\b|no such mailbox/i.test(err.responseText ?? ''),
+      );
+      if (gone) continue;
+    }
+    folders.push(f);
+  }
+  return { ...listed, folders };
+}
+
+/**
  * A server without NAMESPACE (RFC 2342) still has a personal namespace: when every folder but
  * INBOX sits under "INBOX<delimiter>" (Courier- and Dovecot-style "INBOX." servers), that is its
  * prefix, and new folders must go there too (such servers refuse top-level names). Recorded on

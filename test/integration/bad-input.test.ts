@@ -239,8 +239,9 @@ describe('bad input from the servers: one line, the documented exit code, no sta
     const job = makeJob(pair.source, pair.destination, [u], { sync: { batchMessages: 4 }, destination: { throttle: { messagesPerHour: 72_000 } } });
     const child = spawn(process.execPath, [BIN, 'sync', '--no-progress', '--config', job.config], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const done = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
     // Wait until some of Doomed is on the destination, then delete it on the source.
     const c = await openClient(pair.destination, u.user, u.password);
@@ -254,8 +255,9 @@ describe('bad input from the servers: one line, the documented exit code, no sta
     await s.mailboxDelete('Doomed');
     await closeClient(s);
     const code = await done;
-    expect(out).not.toMatch(/internal error|^\s+at /m);
-    expect(out.trim().split('\n').at(-1)).toBe('mailshift: sync incomplete: 1 account(s) not complete; see "mailshift status"; run sync again to continue');
+    expect(out + err).not.toMatch(/internal error|^\s+at /m);
+    // stdout and stderr are two pipes: their relative order is not kept, so each is read alone.
+    expect(err.trim().split('\n').at(-1)).toBe('mailshift: sync incomplete: 1 account(s) not complete; see "mailshift status"; run sync again to continue');
     expect(out).toMatch(new RegExp(`^  ${u.user.replace(/\./g, '\\.')}: incomplete - Doomed: server refused: Mailbox doesn't exist: Doomed`, 'm'));
     expect(code).toBe(3);
     // The re-run sees the folder gone and ends complete.
