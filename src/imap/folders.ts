@@ -81,7 +81,8 @@ export function toFolderInfo(f: ListResponse, fallbackDelimiter: string, prefix:
   const selectable = !flags.has('\\Noselect') && !flags.has('\\NonExistent');
   const info: FolderInfo = { path: f.path, logicalPath: components.join('/'), delimiter, selectable };
   if (f.specialUse && f.specialUse !== '\\Inbox') info.specialUse = f.specialUse;
-  if (f.status && selectable) {
+  // imapflow's per-folder STATUS fallback (no LIST-STATUS) leaves { error } for a refusal: no status.
+  if (f.status && !('error' in f.status) && selectable) {
     info.status = {
       messages: f.status.messages ?? 0,
       uidNext: f.status.uidNext ?? 0,

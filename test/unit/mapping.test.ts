@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FolderInfo, ListedFolders } from '../../src/imap/folders.js';
+import { toFolderInfo, type FolderInfo, type ListedFolders } from '../../src/imap/folders.js';
 import { applyRename, compilePattern } from '../../src/mapping/names.js';
 import { planFolderMapping, type FolderMapping } from '../../src/mapping/plan.js';
 
@@ -121,5 +121,13 @@ describe('patterns', () => {
     expect(compilePattern('a.*').test('a.b/c')).toBe(true);
     expect(compilePattern('a.*').test('axb')).toBe(false);
     expect(applyRename('Old/*/x?', 'New/$1-$2', 'Old/p/q/x9')).toBe('New/p/q-9');
+  });
+});
+
+describe('toFolderInfo', () => {
+  it('a STATUS the server refused (imapflow leaves { error }) is no status, not an empty folder', () => {
+    const f = (status: unknown) => ({ path: 'Doomed', delimiter: '/', flags: new Set<string>(), status }) as unknown as Parameters<typeof toFolderInfo>[0];
+    expect(toFolderInfo(f({ error: new Error('NO [NONEXISTENT]') }), '/', '').status).toBeUndefined();
+    expect(toFolderInfo(f({ messages: 3, uidNext: 4, uidValidity: 9n }), '/', '').status).toEqual({ messages: 3, uidNext: 4, uidValidity: 9n });
   });
 });
