@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { exactHeaderHash, identityOf } from '../copier/identity.js';
+import { exactHeaderHash, headerBlock, identityOf } from '../copier/identity.js';
+
+const EIGHT_BIT = /[\x80-\xff]/;
 
 /**
  * How verify recognises "the same message" on both servers without trusting UIDs or sizes:
@@ -76,7 +78,8 @@ export function identityFromFetch(m: {
     messageId: id.messageId,
     internalDate: isoSecond(m.internalDate),
     headerHash: id.headerHash,
-    headerExact: exactHeaderHash(headers),
+    // Only 8-bit header bytes can make the two differ: the header block is hashed again only then.
+    headerExact: EIGHT_BIT.test(headerBlock(headers).toString('latin1')) ? exactHeaderHash(headers) : id.headerHash,
     size: m.size ?? m.source?.length ?? 0,
     flags: normalizeFlags(m.flags ? [...m.flags] : []),
     sha256: m.source ? sha256(m.source) : undefined,
